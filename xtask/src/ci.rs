@@ -1,0 +1,17 @@
+//! `cargo xtask ci`: run `.ci/run`, the exact script CI runs.
+
+use std::process::{Command, ExitCode};
+
+use anyhow::Context;
+
+pub(crate) fn run() -> anyhow::Result<ExitCode> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask lives one level below the workspace root")?;
+    let status = Command::new("bash")
+        .arg(".ci/run")
+        .current_dir(root)
+        .status()
+        .context("failed to start bash .ci/run")?;
+    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
