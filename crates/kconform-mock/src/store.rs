@@ -1,0 +1,797 @@
+//! The in-memory store: a multi-version key space with one global revision counter, an event log and
+//! a broadcast of new events, modelled on what kube-apiserver gets from etcd and its watch cache.
+//!
+//! Every write takes the next value of a strictly increasing `resourceVersion` counter, shared by
+//! Endpoints and namespaces exactly as etcd's revision is shared by every resource.
+//! Each Endpoints key keeps its past revisions until compaction, so a list can be served at an older
+//! resourceVersion (continue tokens, `resourceVersionMatch=Exact`), and a watch can start from any
+//! retained resourceVersion.
+//! Compaction happens when the retained history grows past its window, or on demand
+//! ([`Store::compact_now`]); reads older than the compacted revision then get 410 Expired.
+//!
+//! Invariant: the store knows nothing of HTTP, validation or field management.
+//! It stores JSON objects, stamps `metadata.resourceVersion`, and keeps the history consistent.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+/// The first resourceVersion the counter hands out is `INITIAL_RESOURCE_VERSION + 1`.
+///
+/// Real clusters have written thousands of revisions before anyone talks to them, and everything up to
+/// here counts as compacted, so a client asking for `resourceVersion=1` gets 410 deterministically, as
+/// it does against a cluster that has been up for more than one compaction interval.
+pub const INITIAL_RESOURCE_VERSION: u64 = 1000;
+
+/// How many events the broadcast channel buffers for a slow subscriber before it lags.
+const BROADCAST_CAPACITY: usize = 16 * 1024;
+
+/// The kind of a watch event kept in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    /// The key did not exist before this revision.
+    Added,
+    /// The key existed and its object changed.
+    Modified,
+    /// The key was removed; the event's object is the last state with the deletion revision.
+    Deleted,
+}
+
+impl EventType {
+    /// The wire name used in watch frames (`ADDED`, `MODIFIED`, `DELETED`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change of one Endpoints object, as the watch handler needs it.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// ADDED, MODIFIED or DELETED.
+    pub kind: EventType,
+    /// The revision of this change (also written into `object.metadata.resourceVersion`).
+    pub rv: u64,
+    /// The object after the change; for DELETED, the last state with `resourceVersion` = `rv`.
+    pub object: Arc<Value>,
+    /// The object before the change (None for ADDED), so selector watches can tell that an object
+    /// stopped or started matching.
+    pub previous: Option<Arc<Value>>,
+    /// `metadata.namespace` of the object.
+    pub namespace: String,
+    /// `metadata.name` of the object.
+    pub name: String,
+    /// `metadata.labels` of `object`.
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.labels` of `previous` (empty when there is none).
+    pub previous_labels: BTreeMap<String, String>,
+}
+
+/// Failures of store reads.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    /// The requested revision was compacted away.
+    #[error("resource version {requested} is compacted (history starts after {compacted})")]
+    Compacted {
+        /// The revision asked for.
+        requested: u64,
+        /// The newest compacted revision; history is complete for revisions above it.
+        compacted: u64,
+    },
+    /// The requested revision has not been written yet.
+    #[error("resource version {requested} is in the future (current is {current})")]
+    Future {
+        /// The revision asked for.
+        requested: u64,
+        /// The newest revision.
+        current: u64,
+    },
+}
+
+/// What a write closure decides to do with a key.
+#[derive(Debug)]
+pub enum Mutation {
+    /// Leave the key alone (dry run, error already decided, or nothing to do).
+    Keep,
+    /// Store this object (create or update). If it equals the stored object, nothing is written.
+    Put(Value),
+    /// Remove the key.
+    Delete,
+}
+
+/// The result of [`Store::write`].
+#[derive(Debug)]
+pub struct Written {
+    /// The stored object after the write (None when the key does not exist afterwards).
+    pub object: Option<Arc<Value>>,
+    /// The object before the write.
+    pub previous: Option<Arc<Value>>,
+    /// The event emitted, if the write changed anything.
+    pub event: Option<Arc<Event>>,
+}
+
+/// One revision of one key: `None` is a tombstone.
+#[derive(Clone, Debug)]
+struct Revision {
+    rv: u64,
+    object: Option<Arc<Value>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The newest revision handed out.
+    rv: u64,
+    /// Revisions up to and including this one are gone; history is complete above it.
+    compacted: u64,
+    /// Maximum number of events kept in `log`; older ones are compacted automatically.
+    history: usize,
+    /// Endpoints, keyed `<namespace>/<name>` like etcd keys (so all-namespace order matches), each with
+    /// its revisions oldest first. Only the newest revision at or below `compacted` is kept.
+    endpoints: BTreeMap<String, Vec<Revision>>,
+    /// The retained events, oldest first, all with `rv > compacted`.
+    log: VecDeque<Arc<Event>>,
+    /// Namespaces by name (no history: nothing lists them at an old revision).
+    namespaces: BTreeMap<String, Arc<Value>>,
+}
+
+/// The shared store. Cheap to share behind an `Arc`; every operation takes one short lock.
+#[derive(Debug)]
+pub struct Store {
+    inner: Mutex<Inner>,
+    events: broadcast::Sender<Arc<Event>>,
+}
+
+/// A consistent read of every Endpoints object at one revision.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The revision the snapshot is at.
+    pub rv: u64,
+    /// The objects in key order (`<namespace>/<name>`), with their keys.
+    pub items: Vec<(String, Arc<Value>)>,
+}
+
+/// A watch subscription: the state or backlog to send first, then the live receiver.
+///
+/// The backlog and the receiver are taken under the same lock as every write, so no event is lost or
+/// repeated between them: `receiver` yields exactly the events that come after the initial state or
+/// the backlog.
+#[derive(Debug)]
+pub struct Subscription {
+    /// For [`WatchStart::Now`]: the current objects (to be sent as ADDED); for [`WatchStart::After`]:
+    /// empty.
+    pub initial: Vec<(String, Arc<Value>)>,
+    /// For [`WatchStart::After`]: the retained events newer than the requested revision, oldest
+    /// first. Empty for [`WatchStart::Now`].
+    pub backlog: Vec<Arc<Event>>,
+    /// The revision the subscription starts at: every later event arrives on `receiver`.
+    pub rv: u64,
+    /// New events, all with a revision above `rv` and above the last backlog event.
+    pub receiver: broadcast::Receiver<Arc<Event>>,
+}
+
+/// Where a watch subscription starts.
+#[derive(Debug, Clone, Copy)]
+pub enum WatchStart {
+    /// At the current revision, with the current state as initial objects.
+    Now,
+    /// Strictly after this revision, replaying the retained events since then.
+    After(u64),
+}
+
+/// The key of an object: `<namespace>/<name>`.
+pub fn key(namespace: &str, name: &str) -> String {
+    format!("{namespace}/{name}")
+}
+
+/// The labels of an object as a map (empty when absent or malformed).
+pub fn labels_of(object: &Value) -> BTreeMap<String, String> {
+    object
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|labels| {
+            labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn set_resource_version(object: &mut Value, rv: u64) {
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("resourceVersion".to_owned(), Value::String(rv.to_string()));
+    }
+}
+
+fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// An empty store retaining at most `history` events (at least 1).
+    pub fn new(history: usize) -> Self {
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Store {
+            inner: Mutex::new(Inner {
+                rv: INITIAL_RESOURCE_VERSION,
+                compacted: INITIAL_RESOURCE_VERSION,
+                history: history.max(1),
+                endpoints: BTreeMap::new(),
+                log: VecDeque::new(),
+                namespaces: BTreeMap::new(),
+            }),
+            events,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that matters more
+        // than refusing every later request would, so a poisoned lock is taken over.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The newest revision.
+    pub fn current_rv(&self) -> u64 {
+        self.lock().rv
+    }
+
+    /// The newest compacted revision: history (lists, continue tokens, watches) is complete only for
+    /// revisions at or above it; anything older is 410 Expired.
+    pub fn compacted_rv(&self) -> u64 {
+        self.lock().compacted
+    }
+
+    /// The oldest revision still present in the event log (the first retained event), or the
+    /// current revision + 1 if the log is empty. A watch "too old" message reports this.
+    pub fn oldest_retained_rv(&self) -> u64 {
+        let inner = self.lock();
+        inner.log.front().map_or(inner.rv + 1, |event| event.rv)
+    }
+
+    /// How many events the log currently retains.
+    pub fn retained_events(&self) -> usize {
+        self.lock().log.len()
+    }
+
+    /// Change the retained-history window; compacts at once if the log is now too long.
+    pub fn set_history(&self, history: usize) {
+        let mut inner = self.lock();
+        inner.history = history.max(1);
+        inner.trim();
+    }
+
+    /// Forget all history up to the current revision (the admin "compact now").
+    /// Returns the new compacted revision.
+    pub fn compact_now(&self) -> u64 {
+        let mut inner = self.lock();
+        let to = inner.rv;
+        inner.compact_to(to);
+        to
+    }
+
+    /// The current object at `namespace/name`.
+    pub fn get(&self, namespace: &str, name: &str) -> Option<Arc<Value>> {
+        let inner = self.lock();
+        inner
+            .endpoints
+            .get(&key(namespace, name))
+            .and_then(|revs| revs.last())
+            .and_then(|rev| rev.object.clone())
+    }
+
+    /// The object at `namespace/name` as of revision `rv` (checked against compaction and the future).
+    ///
+    /// # Errors
+    /// [`StoreError::Compacted`] or [`StoreError::Future`].
+    pub fn get_at(
+        &self,
+        namespace: &str,
+        name: &str,
+        rv: u64,
+    ) -> Result<Option<Arc<Value>>, StoreError> {
+        let inner = self.lock();
+        inner.check_rv(rv)?;
+        Ok(inner
+            .endpoints
+            .get(&key(namespace, name))
+            .and_then(|revs| at_revision(revs, rv)))
+    }
+
+    /// Every object (in one namespace, or all when `namespace` is None) at revision `at`, or now.
+    ///
+    /// # Errors
+    /// [`StoreError::Compacted`] when `at` is older than the retained history, [`StoreError::Future`]
+    /// when it has not been reached.
+    pub fn snapshot(
+        &self,
+        namespace: Option<&str>,
+        at: Option<u64>,
+    ) -> Result<Snapshot, StoreError> {
+        let inner = self.lock();
+        let rv = match at {
+            Some(rv) => {
+                inner.check_rv(rv)?;
+                rv
+            }
+            None => inner.rv,
+        };
+        Ok(Snapshot {
+            rv,
+            items: inner.items_at(namespace, rv),
+        })
+    }
+
+    /// Read-modify-write one key atomically, like etcd's GuaranteedUpdate.
+    ///
+    /// `decide` sees the current object and the revision this write would get, and returns what to do
+    /// plus a value passed back to the caller. A `Put` equal to the stored object writes nothing (no new
+    /// resourceVersion, no event), as etcd3's store does for byte-identical updates.
+    ///
+    /// # Errors
+    /// Whatever `decide` returns; the store is then unchanged.
+    pub fn write<T, E>(
+        &self,
+        namespace: &str,
+        name: &str,
+        decide: impl FnOnce(Option<&Arc<Value>>, u64) -> Result<(Mutation, T), E>,
+    ) -> Result<(Written, T), E> {
+        let mut inner = self.lock();
+        let k = key(namespace, name);
+        let current = inner
+            .endpoints
+            .get(&k)
+            .and_then(|revs| revs.last())
+            .and_then(|rev| rev.object.clone());
+        let (mutation, out) = decide(current.as_ref(), inner.rv + 1)?;
+        let written = match mutation {
+            Mutation::Keep => Written {
+                object: current.clone(),
+                previous: current,
+                event: None,
+            },
+            Mutation::Put(mut object) => {
+                if let Some(old) = &current {
+                    let old_rv = str_at(old, "/metadata/resourceVersion").to_owned();
+                    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+                        meta.insert("resourceVersion".to_owned(), Value::String(old_rv));
+                    }
+                    if object == **old {
+                        return Ok((
+                            Written {
+                                object: current.clone(),
+                                previous: current,
+                                event: None,
+                            },
+                            out,
+                        ));
+                    }
+                }
+                inner.rv += 1;
+                let rv = inner.rv;
+                set_resource_version(&mut object, rv);
+                let object = Arc::new(object);
+                let kind = if current.is_some() {
+                    EventType::Modified
+                } else {
+                    EventType::Added
+                };
+                let event = self.emit(
+                    &mut inner,
+                    k,
+                    kind,
+                    rv,
+                    object.clone(),
+                    current.clone(),
+                    Some(object.clone()),
+                );
+                Written {
+                    object: Some(object),
+                    previous: current,
+                    event: Some(event),
+                }
+            }
+            Mutation::Delete => match &current {
+                None => Written {
+                    object: None,
+                    previous: None,
+                    event: None,
+                },
+                Some(old) => {
+                    inner.rv += 1;
+                    let rv = inner.rv;
+                    let mut last = (**old).clone();
+                    set_resource_version(&mut last, rv);
+                    let event = self.emit(
+                        &mut inner,
+                        k,
+                        EventType::Deleted,
+                        rv,
+                        Arc::new(last),
+                        current.clone(),
+                        None,
+                    );
+                    Written {
+                        object: None,
+                        previous: current,
+                        event: Some(event),
+                    }
+                }
+            },
+        };
+        Ok((written, out))
+    }
+
+    #[allow(clippy::too_many_arguments)] // One call site per write kind; a struct would only rename these.
+    fn emit(
+        &self,
+        inner: &mut Inner,
+        k: String,
+        kind: EventType,
+        rv: u64,
+        event_object: Arc<Value>,
+        previous: Option<Arc<Value>>,
+        stored: Option<Arc<Value>>,
+    ) -> Arc<Event> {
+        let event = Arc::new(Event {
+            kind,
+            rv,
+            namespace: str_at(&event_object, "/metadata/namespace").to_owned(),
+            name: str_at(&event_object, "/metadata/name").to_owned(),
+            labels: labels_of(&event_object),
+            previous_labels: previous.as_deref().map(labels_of).unwrap_or_default(),
+            object: event_object,
+            previous,
+        });
+        inner
+            .endpoints
+            .entry(k)
+            .or_default()
+            .push(Revision { rv, object: stored });
+        inner.log.push_back(event.clone());
+        inner.trim();
+        // Sending while the lock is held keeps the broadcast in revision order and atomic with
+        // subscriptions; an error only means nobody is subscribed.
+        let _ = self.events.send(event.clone());
+        event
+    }
+
+    /// Subscribe to new events, atomically with the starting state.
+    ///
+    /// # Errors
+    /// [`StoreError::Compacted`] when `After(rv)` is older than the compacted revision (the watch handler
+    /// reports it as a 410 "too old resource version" event), [`StoreError::Future`] when `rv` is newer
+    /// than the current revision.
+    pub fn subscribe(
+        &self,
+        namespace: Option<&str>,
+        start: WatchStart,
+    ) -> Result<Subscription, StoreError> {
+        let inner = self.lock();
+        let receiver = self.events.subscribe();
+        match start {
+            WatchStart::Now => Ok(Subscription {
+                initial: inner.items_at(namespace, inner.rv),
+                backlog: Vec::new(),
+                rv: inner.rv,
+                receiver,
+            }),
+            WatchStart::After(rv) => {
+                inner.check_rv(rv)?;
+                let backlog = inner
+                    .log
+                    .iter()
+                    .filter(|event| event.rv > rv)
+                    .filter(|event| namespace.is_none_or(|ns| event.namespace == ns))
+                    .cloned()
+                    .collect();
+                Ok(Subscription {
+                    initial: Vec::new(),
+                    backlog,
+                    rv: inner.rv,
+                    receiver,
+                })
+            }
+        }
+    }
+
+    /// Create namespace `name` from `object` (stamped with a new resourceVersion).
+    /// Returns None when it already exists.
+    pub fn create_namespace(&self, name: &str, mut object: Value) -> Option<Arc<Value>> {
+        let mut inner = self.lock();
+        if inner.namespaces.contains_key(name) {
+            return None;
+        }
+        inner.rv += 1;
+        set_resource_version(&mut object, inner.rv);
+        let object = Arc::new(object);
+        inner.namespaces.insert(name.to_owned(), object.clone());
+        Some(object)
+    }
+
+    /// The namespace `name`, if it exists.
+    pub fn get_namespace(&self, name: &str) -> Option<Arc<Value>> {
+        self.lock().namespaces.get(name).cloned()
+    }
+
+    /// Every namespace, by name, and the current revision.
+    pub fn list_namespaces(&self) -> (Vec<Arc<Value>>, u64) {
+        let inner = self.lock();
+        (inner.namespaces.values().cloned().collect(), inner.rv)
+    }
+
+    /// Delete namespace `name` and every Endpoints object in it at once (the mock has no namespace
+    /// controller, so deletion finishes immediately). Returns the namespace object as it was.
+    pub fn delete_namespace(&self, name: &str) -> Option<Arc<Value>> {
+        let mut inner = self.lock();
+        let namespace = inner.namespaces.remove(name)?;
+        let prefix = key(name, "");
+        let keys: Vec<String> = inner
+            .endpoints
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(_, revs)| revs.last().is_some_and(|rev| rev.object.is_some()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            let old = inner
+                .endpoints
+                .get(&k)
+                .and_then(|revs| revs.last())
+                .and_then(|rev| rev.object.clone());
+            if let Some(old) = old {
+                inner.rv += 1;
+                let rv = inner.rv;
+                let mut last = (*old).clone();
+                set_resource_version(&mut last, rv);
+                self.emit(
+                    &mut inner,
+                    k,
+                    EventType::Deleted,
+                    rv,
+                    Arc::new(last),
+                    Some(old),
+                    None,
+                );
+            }
+        }
+        inner.rv += 1;
+        Some(namespace)
+    }
+
+    /// Replace the stored namespace object (used to mark it Terminating), with a new resourceVersion.
+    pub fn put_namespace(&self, name: &str, mut object: Value) -> Arc<Value> {
+        let mut inner = self.lock();
+        inner.rv += 1;
+        set_resource_version(&mut object, inner.rv);
+        let object = Arc::new(object);
+        inner.namespaces.insert(name.to_owned(), object.clone());
+        object
+    }
+}
+
+fn at_revision(revs: &[Revision], rv: u64) -> Option<Arc<Value>> {
+    revs.iter()
+        .rev()
+        .find(|rev| rev.rv <= rv)
+        .and_then(|rev| rev.object.clone())
+}
+
+impl Inner {
+    fn check_rv(&self, rv: u64) -> Result<(), StoreError> {
+        if rv < self.compacted {
+            return Err(StoreError::Compacted {
+                requested: rv,
+                compacted: self.compacted,
+            });
+        }
+        if rv > self.rv {
+            return Err(StoreError::Future {
+                requested: rv,
+                current: self.rv,
+            });
+        }
+        Ok(())
+    }
+
+    fn items_at(&self, namespace: Option<&str>, rv: u64) -> Vec<(String, Arc<Value>)> {
+        let visible = |(k, revs): (&String, &Vec<Revision>)| {
+            at_revision(revs, rv).map(|object| (k.clone(), object))
+        };
+        match namespace {
+            None => self.endpoints.iter().filter_map(visible).collect(),
+            Some(ns) => {
+                let prefix = key(ns, "");
+                self.endpoints
+                    .range(prefix.clone()..)
+                    .take_while(|(k, _)| k.starts_with(&prefix))
+                    .filter_map(visible)
+                    .collect()
+            }
+        }
+    }
+
+    fn trim(&mut self) {
+        if self.log.len() > self.history {
+            let drop = self.log.len() - self.history;
+            let to = self.log[drop - 1].rv;
+            self.compact_to(to);
+        }
+    }
+
+    /// Drop every event with `rv <= to`, and every key revision shadowed at `to`.
+    fn compact_to(&mut self, to: u64) {
+        if to <= self.compacted {
+            return;
+        }
+        self.compacted = to;
+        while self.log.front().is_some_and(|event| event.rv <= to) {
+            self.log.pop_front();
+        }
+        self.endpoints.retain(|_, revs| {
+            // Keep the newest revision at or below `to` (the state at `to`) and everything after it.
+            let first_kept = revs.iter().rposition(|rev| rev.rv <= to).unwrap_or(0);
+            revs.drain(..first_kept);
+            !(revs.len() == 1 && revs[0].object.is_none() && revs[0].rv <= to)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ep(ns: &str, name: &str, label: &str) -> Value {
+        json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"name": name, "namespace": ns, "labels": {"l": label}}})
+    }
+
+    fn put(store: &Store, ns: &str, name: &str, label: &str) -> Written {
+        let object = ep(ns, name, label);
+        store
+            .write(ns, name, |_, _| Ok::<_, ()>((Mutation::Put(object), ())))
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn revisions_increase_and_no_op_writes_are_free() {
+        let store = Store::new(100);
+        let a = put(&store, "ns", "a", "1");
+        assert_eq!(a.event.as_ref().unwrap().kind, EventType::Added);
+        let rv_a = a.event.unwrap().rv;
+        assert_eq!(rv_a, INITIAL_RESOURCE_VERSION + 1);
+        let same = put(&store, "ns", "a", "1");
+        assert!(same.event.is_none());
+        assert_eq!(store.current_rv(), rv_a);
+        let changed = put(&store, "ns", "a", "2");
+        assert_eq!(changed.event.as_ref().unwrap().kind, EventType::Modified);
+        assert_eq!(
+            changed.object.unwrap()["metadata"]["resourceVersion"],
+            json!((rv_a + 1).to_string())
+        );
+    }
+
+    #[test]
+    fn snapshots_read_the_past_until_compacted() {
+        let store = Store::new(100);
+        put(&store, "ns", "a", "1");
+        let rv1 = store.current_rv();
+        put(&store, "ns", "b", "1");
+        store
+            .write("ns", "a", |_, _| Ok::<_, ()>((Mutation::Delete, ())))
+            .unwrap();
+        let now = store.snapshot(Some("ns"), None).unwrap();
+        assert_eq!(
+            now.items
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>(),
+            ["ns/b"]
+        );
+        let past = store.snapshot(Some("ns"), Some(rv1)).unwrap();
+        assert_eq!(
+            past.items
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>(),
+            ["ns/a"]
+        );
+        store.compact_now();
+        assert!(matches!(
+            store.snapshot(None, Some(rv1)),
+            Err(StoreError::Compacted { .. })
+        ));
+        assert_eq!(
+            store
+                .snapshot(None, Some(store.current_rv()))
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+        assert!(matches!(
+            store.snapshot(None, Some(1)),
+            Err(StoreError::Compacted { .. })
+        ));
+        assert!(matches!(
+            store.snapshot(None, Some(store.current_rv() + 1)),
+            Err(StoreError::Future { .. })
+        ));
+    }
+
+    #[test]
+    fn the_window_compacts_old_events() {
+        let store = Store::new(2);
+        for i in 0..5 {
+            put(&store, "ns", &format!("o{i}"), "x");
+        }
+        assert_eq!(store.retained_events(), 2);
+        assert_eq!(store.compacted_rv(), store.current_rv() - 2);
+        assert_eq!(store.oldest_retained_rv(), store.current_rv() - 1);
+        assert_eq!(store.snapshot(None, None).unwrap().items.len(), 5);
+    }
+
+    #[test]
+    fn subscriptions_see_backlog_then_live_events_without_gaps() {
+        let store = Store::new(100);
+        put(&store, "ns", "a", "1");
+        let start = store.current_rv();
+        put(&store, "ns", "a", "2");
+        put(&store, "other", "x", "2");
+        let mut sub = store
+            .subscribe(Some("ns"), WatchStart::After(start))
+            .unwrap();
+        assert_eq!(sub.backlog.len(), 1);
+        put(&store, "ns", "b", "3");
+        let live = sub.receiver.try_recv().unwrap();
+        assert_eq!(live.name, "b");
+        assert!(live.rv > sub.rv);
+        let deleted = store
+            .write("ns", "b", |_, _| Ok::<_, ()>((Mutation::Delete, ())))
+            .unwrap()
+            .0;
+        let event = deleted.event.unwrap();
+        assert_eq!(event.kind, EventType::Deleted);
+        assert_eq!(
+            event.object["metadata"]["resourceVersion"],
+            json!(event.rv.to_string())
+        );
+        assert_eq!(
+            event.previous_labels.get("l").map(String::as_str),
+            Some("3")
+        );
+        let now = store.subscribe(None, WatchStart::Now).unwrap();
+        assert_eq!(now.initial.len(), 2);
+    }
+
+    #[test]
+    fn deleting_a_namespace_deletes_its_objects() {
+        let store = Store::new(100);
+        store
+            .create_namespace("ns", json!({"metadata": {"name": "ns"}}))
+            .unwrap();
+        assert!(
+            store
+                .create_namespace("ns", json!({"metadata": {"name": "ns"}}))
+                .is_none()
+        );
+        put(&store, "ns", "a", "1");
+        put(&store, "ns2", "a", "1");
+        let mut sub = store.subscribe(None, WatchStart::Now).unwrap();
+        store.delete_namespace("ns").unwrap();
+        assert_eq!(sub.receiver.try_recv().unwrap().kind, EventType::Deleted);
+        assert!(store.get("ns", "a").is_none());
+        assert!(store.get("ns2", "a").is_some());
+        assert!(store.get_namespace("ns").is_none());
+    }
+}
