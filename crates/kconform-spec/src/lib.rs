@@ -6,7 +6,33 @@
 //! `Status` body kube-apiserver sends.
 //!
 //! **Invariant:** this crate does no IO. It reads nothing at run time; the OpenAPI subset is compiled in.
+//!
+//! Modules:
+//! - [`version`]: [`K8sVersion`], the modelled versions 1.28–1.36.
+//! - [`ops`]: the 11 operations from the vendored OpenAPI v2 subset.
+//! - [`rules`]: the rule registry (stable ids, fields, reasons, versions).
+//! - [`validate`]: create and update validation with exact causes.
+//! - [`names`], [`ip`]: DNS/qualified-name checks and Go IP parsing used by validation.
+//! - [`defaults`]: defaulting (protocol → TCP).
+//! - [`decode`]: body decoding with Go's error texts, unknown and duplicate fields.
+//! - [`status`]: `Status` bodies and builders; [`cause`]: `StatusCause`.
+//! - [`warnings`]: deprecation and IP warnings, `Warning` header formatting.
+//! - [`options`]: query-option parsing and validation, continue tokens, default field manager.
+//! - [`json`]: Go-compatible JSON encoding.
 
+pub mod cause;
+pub mod decode;
+pub mod defaults;
+pub mod ip;
+pub mod json;
+pub mod names;
+pub mod ops;
+pub mod options;
+pub mod rules;
+pub mod status;
+pub mod validate;
 pub mod version;
+pub mod warnings;
 
+pub use cause::Cause;
 pub use version::K8sVersion;

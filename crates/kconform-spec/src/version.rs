@@ -60,7 +60,9 @@ impl FromStr for K8sVersion {
 
     /// Accepts `1.36`, `1.36.2`, `v1.36.2` and `/version` gitVersions such as `v1.36.2+k3s1`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseVersionError { input: s.to_owned() };
+        let err = || ParseVersionError {
+            input: s.to_owned(),
+        };
         let trimmed = s.trim();
         let trimmed = trimmed.strip_prefix('v').unwrap_or(trimmed);
         let mut parts = trimmed.splitn(3, '.');
