@@ -87,6 +87,8 @@ pub enum Auth {
     Anonymous,
     /// This bearer token instead of the target's credentials, and no client certificate.
     Bearer(String),
+    /// The target's unprivileged user token ([`Target::user_token`]), and no client certificate.
+    User,
 }
 
 /// A request as a check describes it.
@@ -360,8 +362,10 @@ pub struct Client {
     anonymous: reqwest::Client,
     base: String,
     token: Option<String>,
+    user_token: Option<String>,
     timeout: Duration,
     insecure: bool,
+    has_client_cert: bool,
     http: HttpVersion,
     log: Arc<Mutex<Vec<Exchange>>>,
 }
@@ -386,8 +390,10 @@ impl Client {
             anonymous,
             base: target.url.clone(),
             token: target.token.clone(),
+            user_token: target.user_token.clone(),
             timeout: target.timeout,
             insecure: target.insecure,
+            has_client_cert: target.client_cert.is_some(),
             http: target.http,
             log: Arc::new(Mutex::new(Vec::new())),
         })
@@ -404,6 +410,16 @@ impl Client {
     /// The base URL.
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    /// Whether the target has an unprivileged user token for [`Auth::User`].
+    pub fn has_user_token(&self) -> bool {
+        self.user_token.is_some()
+    }
+
+    /// Whether requests carry credentials (a token or a client certificate) by default.
+    pub fn has_credentials(&self) -> bool {
+        self.token.is_some() || self.has_client_cert
     }
 
     /// The default per-request timeout.
@@ -441,6 +457,7 @@ impl Client {
             Auth::Target => (&self.authed, self.token.as_deref()),
             Auth::Anonymous => (&self.anonymous, None),
             Auth::Bearer(t) => (&self.anonymous, Some(t.as_str())),
+            Auth::User => (&self.anonymous, self.user_token.as_deref()),
         };
         let mut builder = http.request(req.method.clone(), url.clone());
         let mut recorded_headers = Vec::new();
@@ -499,6 +516,7 @@ impl Client {
             // Double quotes so that the shell expands $TOKEN; the real token is never written.
             let var = match auth {
                 Auth::Bearer(_) => "$BAD_TOKEN",
+                Auth::User => "$USER_TOKEN",
                 _ => "$TOKEN",
             };
             parts.push(format!("-H \"Authorization: Bearer {var}\""));

@@ -51,6 +51,8 @@ pub struct Target {
     pub token: Option<String>,
     /// Client certificate for mutual TLS.
     pub client_cert: Option<ClientCert>,
+    /// Token of a user without rights on `endpoints`, for the 403 checks (optional).
+    pub user_token: Option<String>,
     /// CA bundle (PEM) that signs the server certificate; `None` uses the platform roots.
     pub ca_pem: Option<Vec<u8>>,
     /// Skip server certificate verification.
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Target {
             .field("url", &self.url)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("client_cert", &self.client_cert)
+            .field("user_token", &self.user_token.as_ref().map(|_| "<redacted>"))
             .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
             .field("insecure", &self.insecure)
             .field("http", &self.http)
@@ -142,6 +145,7 @@ impl Target {
             url,
             token: None,
             client_cert: None,
+            user_token: None,
             ca_pem: None,
             insecure: false,
             http: HttpVersion::Auto,
@@ -152,6 +156,12 @@ impl Target {
     /// Sets the bearer token.
     pub fn with_token(mut self, token: impl Into<String>) -> Target {
         self.token = Some(token.into());
+        self
+    }
+
+    /// Sets the token of a user without rights on `endpoints` (enables the 403 checks).
+    pub fn with_user_token(mut self, token: impl Into<String>) -> Target {
+        self.user_token = Some(token.into());
         self
     }
 
