@@ -1,0 +1,7 @@
+//! Integration tests for kconform-spec: recording-driven checks against real kube-apiserver answers,
+//! the operation table against the API document, property tests and Status snapshots.
+
+mod api_doc;
+mod names_prop;
+mod recordings;
+mod status_snapshots;
