@@ -1,0 +1,665 @@
+//! Step-by-step comparison of two normalized transcripts of one scenario, by the rules of
+//! `k8s-transcript diff`: status, the Warning / Retry-After / Content-Type / Location headers, the body
+//! format and the normalized body, watch event types and objects, decoded continue tokens, and who
+//! ended a watch stream. Arrival times are recorded but never compared.
+//!
+//! Watch steps may carry `nondeterministic` marks, honoured on both sides:
+//! `initial_event_order` (leading ADDED events compared as a set), `bookmark_count` (consecutive
+//! BOOKMARK events compared as one) and `bookmarks` (BOOKMARK events not compared).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::transcript::{Scenario, Step};
+
+/// A named kind of difference that may be ignored (`--ignore NAME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ignore {
+    /// Warning response headers.
+    Warning,
+    /// The text of every `message` field (Status messages, causes, event objects).
+    MessageText,
+    /// Retry-After response headers.
+    RetryAfter,
+    /// Content-Type response headers.
+    ContentType,
+    /// Compact versus indented JSON.
+    Format,
+    /// `metadata.managedFields`.
+    ManagedFields,
+    /// BOOKMARK watch events.
+    Bookmarks,
+    /// How a watch stream ended (server or client).
+    StreamEnd,
+    /// The order of `details.causes`.
+    CauseOrder,
+    /// The decoded content of continue tokens (opaque to clients).
+    ContinueTokens,
+}
+
+impl Ignore {
+    /// Every ignorable kind, with its name and what it covers.
+    pub const ALL: [(Ignore, &'static str, &'static str); 10] = [
+        (Ignore::Warning, "warning", "Warning response headers"),
+        (
+            Ignore::MessageText,
+            "message-text",
+            "the text of every \"message\" field (Status messages, causes, event objects)",
+        ),
+        (
+            Ignore::RetryAfter,
+            "retry-after",
+            "Retry-After response headers",
+        ),
+        (
+            Ignore::ContentType,
+            "content-type",
+            "Content-Type response headers",
+        ),
+        (Ignore::Format, "format", "compact versus indented JSON"),
+        (
+            Ignore::ManagedFields,
+            "managed-fields",
+            "metadata.managedFields",
+        ),
+        (Ignore::Bookmarks, "bookmarks", "BOOKMARK watch events"),
+        (
+            Ignore::StreamEnd,
+            "stream-end",
+            "how a watch stream ended (server or client)",
+        ),
+        (
+            Ignore::CauseOrder,
+            "cause-order",
+            "the order of details.causes",
+        ),
+        (
+            Ignore::ContinueTokens,
+            "continue-tokens",
+            "the decoded content of continue tokens (opaque to clients)",
+        ),
+    ];
+
+    /// The kebab-case name (`message-text`).
+    pub fn name(self) -> &'static str {
+        Ignore::ALL
+            .iter()
+            .find(|(kind, _, _)| *kind == self)
+            .map_or("", |(_, name, _)| name)
+    }
+}
+
+/// An unknown `--ignore` name.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "unknown ignore name {name:?}; known: warning, message-text, retry-after, content-type, format, managed-fields, bookmarks, stream-end, cause-order, continue-tokens"
+)]
+pub struct UnknownIgnore {
+    /// The name given.
+    pub name: String,
+}
+
+impl std::str::FromStr for Ignore {
+    type Err = UnknownIgnore;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ignore::ALL
+            .iter()
+            .find(|(_, name, _)| *name == s)
+            .map(|(kind, _, _)| *kind)
+            .ok_or_else(|| UnknownIgnore { name: s.to_owned() })
+    }
+}
+
+/// What to leave out of a comparison.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CompareOptions {
+    /// Kinds of difference to ignore.
+    pub ignore: Vec<Ignore>,
+    /// Globs (`*`, `?`) on difference paths to ignore, e.g. `*.metadata.creationTimestamp`.
+    pub ignore_paths: Vec<String>,
+}
+
+impl CompareOptions {
+    fn ignores(&self, kind: Ignore) -> bool {
+        self.ignore.contains(&kind)
+    }
+
+    fn ignored_path(&self, path: &str) -> bool {
+        self.ignore_paths.iter().any(|glob| glob_match(glob, path))
+    }
+}
+
+/// How two values differ at one place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Change {
+    /// Present in the expected transcript only.
+    OnlyExpected {
+        /// The expected value.
+        expected: Value,
+    },
+    /// Present in the actual answer only.
+    OnlyActual {
+        /// The actual value.
+        actual: Value,
+    },
+    /// Present on both sides with different values.
+    Changed {
+        /// The expected value.
+        expected: Value,
+        /// The actual value.
+        actual: Value,
+    },
+    /// Lists of different length (their common prefix is compared item by item).
+    Length {
+        /// Items expected.
+        expected: usize,
+        /// Items received.
+        actual: usize,
+    },
+    /// The steps no longer line up (a different request was sent at this position).
+    Misaligned {
+        /// The request the expected transcript has here.
+        expected: String,
+        /// The request sent.
+        actual: String,
+    },
+}
+
+/// One difference between the expected transcript and the actual answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Difference {
+    /// 1-based step number; None for scenario-level differences (error, skipped, step count).
+    pub step: Option<usize>,
+    /// `METHOD path` of the step's request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// Where: `response.status`, `response.body.details.causes[0].message`, `events[2].type`,
+    /// `stream.ended_by`, `continue_tokens`, `steps`, `error`...
+    pub path: String,
+    /// What differs.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (Some(step), Some(request)) = (self.step, &self.request) {
+            write!(f, "step {step} ({request}) ")?;
+        }
+        match &self.change {
+            Change::OnlyExpected { expected } => {
+                write!(f, "{}: only expected: {}", self.path, short(expected, 160))
+            }
+            Change::OnlyActual { actual } => {
+                write!(f, "{}: only actual: {}", self.path, short(actual, 160))
+            }
+            Change::Changed { expected, actual } => write!(
+                f,
+                "{}: expected {} != actual {}",
+                self.path,
+                short(expected, 400),
+                short(actual, 400)
+            ),
+            Change::Length { expected, actual } => write!(
+                f,
+                "{}: {expected} items expected, {actual} received",
+                self.path
+            ),
+            Change::Misaligned { expected, actual } => write!(
+                f,
+                "{}: requests differ, expected {expected}, sent {actual}; steps are misaligned",
+                self.path
+            ),
+        }
+    }
+}
+
+fn short(value: &Value, limit: usize) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= limit {
+        text
+    } else {
+        let cut: String = text.chars().take(limit).collect();
+        format!("{cut}...")
+    }
+}
+
+/// Compares two transcripts of one scenario, `expected` (the recording) against `actual`.
+pub fn compare_scenarios(
+    expected: &Scenario,
+    actual: &Scenario,
+    opts: &CompareOptions,
+) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let scenario_level = |path: &str, a: &Option<String>, b: &Option<String>| {
+        (a != b).then(|| Difference {
+            step: None,
+            request: None,
+            path: path.to_owned(),
+            change: Change::Changed {
+                expected: a.clone().map_or(Value::Null, Value::String),
+                actual: b.clone().map_or(Value::Null, Value::String),
+            },
+        })
+    };
+    out.extend(scenario_level("error", &expected.error, &actual.error));
+    out.extend(scenario_level(
+        "skipped",
+        &expected.skipped,
+        &actual.skipped,
+    ));
+    if expected.steps.len() != actual.steps.len() {
+        out.push(Difference {
+            step: None,
+            request: None,
+            path: "steps".to_owned(),
+            change: Change::Length {
+                expected: expected.steps.len(),
+                actual: actual.steps.len(),
+            },
+        });
+    }
+    for (i, (sa, sb)) in expected.steps.iter().zip(&actual.steps).enumerate() {
+        let request = format!("{} {}", sa.request.method, sa.request.path);
+        if (&sa.request.method, &sa.request.path) != (&sb.request.method, &sb.request.path) {
+            out.push(Difference {
+                step: Some(i + 1),
+                request: Some(request),
+                path: "request".to_owned(),
+                change: Change::Misaligned {
+                    expected: format!("{} {}", sa.request.method, sa.request.path),
+                    actual: format!("{} {}", sb.request.method, sb.request.path),
+                },
+            });
+            break;
+        }
+        let mut found = Vec::new();
+        let marks = sa.nondeterministic.as_ref();
+        compare_values(
+            &comparable_response(sa, opts),
+            &comparable_response(sb, opts),
+            "response",
+            opts,
+            &mut found,
+        );
+        compare_values(
+            &comparable_events(sa, marks, opts),
+            &comparable_events(sb, marks, opts),
+            "events",
+            opts,
+            &mut found,
+        );
+        if !opts.ignores(Ignore::ContinueTokens) {
+            let tokens = |s: &Step| s.continue_tokens.clone().map_or(Value::Null, Value::Object);
+            compare_values(
+                &tokens(sa),
+                &tokens(sb),
+                "continue_tokens",
+                opts,
+                &mut found,
+            );
+        }
+        if !opts.ignores(Ignore::StreamEnd) {
+            let ended = |s: &Step| {
+                s.stream
+                    .as_ref()
+                    .map_or(Value::Null, |e| Value::String(e.ended_by.clone()))
+            };
+            compare_values(&ended(sa), &ended(sb), "stream.ended_by", opts, &mut found);
+        }
+        out.extend(found.into_iter().map(|(path, change)| Difference {
+            step: Some(i + 1),
+            request: Some(request.clone()),
+            path,
+            change,
+        }));
+    }
+    out
+}
+
+/// The response of a step with ignored headers and format removed.
+fn comparable_response(step: &Step, opts: &CompareOptions) -> Value {
+    let mut response = step.response.clone().unwrap_or(Value::Null);
+    if let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) {
+        for (name, kind) in [
+            ("Warning", Ignore::Warning),
+            ("Retry-After", Ignore::RetryAfter),
+            ("Content-Type", Ignore::ContentType),
+        ] {
+            if opts.ignores(kind) {
+                headers.remove(name);
+            }
+        }
+    }
+    if opts.ignores(Ignore::Format) {
+        if let Some(map) = response.as_object_mut() {
+            map.remove("format");
+        }
+    }
+    response
+}
+
+/// The watch events of a step as `{"type", "object"}`, with the nondeterministic marks applied.
+fn comparable_events(
+    step: &Step,
+    marks: Option<&Map<String, Value>>,
+    opts: &CompareOptions,
+) -> Value {
+    let mut events: Vec<Value> = step
+        .events
+        .iter()
+        .flatten()
+        .map(|e| {
+            let object = e
+                .get("object")
+                .or_else(|| e.get("raw"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let mut map = Map::new();
+            map.insert(
+                "type".to_owned(),
+                e.get("type").cloned().unwrap_or(Value::Null),
+            );
+            map.insert("object".to_owned(), object);
+            Value::Object(map)
+        })
+        .collect();
+    let is_bookmark = |e: &Value| e.get("type").and_then(Value::as_str) == Some("BOOKMARK");
+    let marked = |name: &str| marks.is_some_and(|m| m.contains_key(name));
+    if opts.ignores(Ignore::Bookmarks) || marked("bookmarks") {
+        events.retain(|e| !is_bookmark(e));
+    }
+    if marked("bookmark_count") {
+        let mut kept: Vec<Value> = Vec::with_capacity(events.len());
+        for event in events {
+            if is_bookmark(&event) && kept.last().is_some_and(is_bookmark) {
+                continue;
+            }
+            kept.push(event);
+        }
+        events = kept;
+    }
+    if marked("initial_event_order") {
+        let leading = events
+            .iter()
+            .take_while(|e| e.get("type").and_then(Value::as_str) == Some("ADDED"))
+            .count();
+        let key = |e: &Value| {
+            let meta = e.pointer("/object/metadata");
+            let field = |name: &str| {
+                meta.and_then(|m| m.get(name))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            (field("namespace"), field("name"))
+        };
+        events[..leading].sort_by_key(key);
+    }
+    Value::Array(events)
+}
+
+/// Appends one entry per difference between `a` (expected) and `b` (actual).
+fn compare_values(
+    a: &Value,
+    b: &Value,
+    path: &str,
+    opts: &CompareOptions,
+    out: &mut Vec<(String, Change)>,
+) {
+    if opts.ignored_path(path) {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(ma), Value::Object(mb)) => {
+            let mut keys: Vec<&String> = ma.keys().collect();
+            keys.extend(mb.keys().filter(|k| !ma.contains_key(*k)));
+            for key in keys {
+                let sub = format!("{path}.{key}");
+                if opts.ignored_path(&sub) {
+                    continue;
+                }
+                let (va, vb) = (ma.get(key), mb.get(key));
+                if key == "managedFields" && opts.ignores(Ignore::ManagedFields) {
+                    continue;
+                }
+                if key == "message"
+                    && opts.ignores(Ignore::MessageText)
+                    && va.is_some_and(Value::is_string)
+                    && vb.is_some_and(Value::is_string)
+                {
+                    continue;
+                }
+                if key == "causes" && opts.ignores(Ignore::CauseOrder) {
+                    if let (Some(Value::Array(ca)), Some(Value::Array(cb))) = (va, vb) {
+                        let sorted = |items: &Vec<Value>| {
+                            let mut items = items.clone();
+                            items.sort_by_key(|v| v.to_string());
+                            Value::Array(items)
+                        };
+                        compare_values(&sorted(ca), &sorted(cb), &sub, opts, out);
+                        continue;
+                    }
+                }
+                match (va, vb) {
+                    (None, Some(vb)) => out.push((sub, Change::OnlyActual { actual: vb.clone() })),
+                    (Some(va), None) => out.push((
+                        sub,
+                        Change::OnlyExpected {
+                            expected: va.clone(),
+                        },
+                    )),
+                    (Some(va), Some(vb)) => compare_values(va, vb, &sub, opts, out),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(la), Value::Array(lb)) => {
+            let scalar = |v: &Value| !v.is_object() && !v.is_array();
+            if a != b && la.iter().chain(lb).all(scalar) {
+                // Lists of scalars (Warning headers, for instance): show both lists at once.
+                out.push((
+                    path.to_owned(),
+                    Change::Changed {
+                        expected: a.clone(),
+                        actual: b.clone(),
+                    },
+                ));
+                return;
+            }
+            if la.len() != lb.len() {
+                out.push((
+                    path.to_owned(),
+                    Change::Length {
+                        expected: la.len(),
+                        actual: lb.len(),
+                    },
+                ));
+            }
+            for (i, (x, y)) in la.iter().zip(lb).enumerate() {
+                compare_values(x, y, &format!("{path}[{i}]"), opts, out);
+            }
+        }
+        _ => {
+            if !same_scalar(a, b) {
+                out.push((
+                    path.to_owned(),
+                    Change::Changed {
+                        expected: a.clone(),
+                        actual: b.clone(),
+                    },
+                ));
+            }
+        }
+    }
+}
+
+/// Equality that, like the recording tool, tells integers from floats (`1` differs from `1.0`).
+fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.is_f64() == y.is_f64() && x == y,
+        _ => a == b,
+    }
+}
+
+/// `fnmatch`-style matching with `*`, `?` and `[...]` (the whole string must match).
+fn glob_match(glob: &str, text: &str) -> bool {
+    let pattern: Vec<char> = glob.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    glob_at(&pattern, &text)
+}
+
+fn glob_at(p: &[char], t: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('*') => (0..=t.len()).any(|skip| glob_at(&p[1..], &t[skip..])),
+        Some('?') => !t.is_empty() && glob_at(&p[1..], &t[1..]),
+        Some('[') => {
+            let Some(close) = p.iter().skip(1).position(|c| *c == ']').map(|i| i + 1) else {
+                return t.first() == Some(&'[') && glob_at(&p[1..], &t[1..]);
+            };
+            let Some(c) = t.first() else { return false };
+            let set = &p[1..close];
+            let (negate, set) = match set.first() {
+                Some('!') => (true, &set[1..]),
+                _ => (false, set),
+            };
+            let mut hit = false;
+            let mut i = 0;
+            while i < set.len() {
+                if i + 2 < set.len() && set[i + 1] == '-' {
+                    hit |= set[i] <= *c && *c <= set[i + 2];
+                    i += 3;
+                } else {
+                    hit |= set[i] == *c;
+                    i += 1;
+                }
+            }
+            hit != negate && glob_at(&p[close + 1..], &t[1..])
+        }
+        Some(ch) => t.first() == Some(ch) && glob_at(&p[1..], &t[1..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::transcript::load_dir;
+    use serde_json::json;
+    use std::path::Path;
+
+    fn recorded(version: &str, id: &str) -> Scenario {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../transcripts")
+            .join(format!("kube-apiserver-{version}"));
+        load_dir(&dir)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == id)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_recording_equals_itself() {
+        let s = recorded("v1.36.2", "watch/bookmark-before-timeout");
+        assert!(compare_scenarios(&s, &s, &CompareOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn the_two_recorded_versions_differ_where_the_document_says() {
+        let a = recorded("v1.36.2", "watch/limit-continue-params");
+        let b = recorded("v1.28.7", "watch/limit-continue-params");
+        let diffs = compare_scenarios(&a, &b, &CompareOptions::default());
+        let paths: Vec<&str> = diffs.iter().map(|d| d.path.as_str()).collect();
+        assert!(paths.contains(&"response.status"), "{paths:?}");
+        assert!(paths.contains(&"response.headers.Warning"), "{paths:?}");
+        let status = diffs.iter().find(|d| d.path == "response.status").unwrap();
+        assert_eq!(status.step, Some(5));
+        assert_eq!(
+            status.change,
+            Change::Changed {
+                expected: json!(422),
+                actual: json!(200)
+            }
+        );
+        // Without the Warning headers, only the 1.36 continue 422 and the watch it replaced remain.
+        let opts = CompareOptions {
+            ignore: vec![Ignore::Warning],
+            ..CompareOptions::default()
+        };
+        let rest = compare_scenarios(&a, &b, &opts);
+        assert!(rest.iter().all(|d| d.step == Some(5)), "{rest:#?}");
+    }
+
+    #[test]
+    fn bookmark_count_collapses_consecutive_bookmarks() {
+        // 1.28 sent two BOOKMARKs before the deadline, 1.36 one: with the mark they compare equal
+        // apart from the 1.28 creationTimestamp:null and headers.
+        let a = recorded("v1.36.2", "watch/bookmark-before-timeout");
+        let b = recorded("v1.28.7", "watch/bookmark-before-timeout");
+        let opts = CompareOptions {
+            ignore: vec![Ignore::Warning],
+            ignore_paths: vec!["*.creationTimestamp".to_owned()],
+        };
+        assert!(compare_scenarios(&a, &b, &opts).is_empty());
+        let strict = compare_scenarios(&a, &b, &CompareOptions::default());
+        assert!(
+            strict
+                .iter()
+                .any(|d| d.path == "events[1].object.metadata.creationTimestamp")
+        );
+    }
+
+    #[test]
+    fn initial_events_compare_as_a_set() {
+        let a = recorded("v1.36.2", "watch/initial-events-rv-unset");
+        let mut b = a.clone();
+        let events = b.steps[2].events.as_mut().unwrap();
+        events.swap(0, 1);
+        assert!(compare_scenarios(&a, &b, &CompareOptions::default()).is_empty());
+        b.steps[2].nondeterministic = None;
+        let mut a2 = a.clone();
+        a2.steps[2].nondeterministic = None;
+        assert!(!compare_scenarios(&a2, &b, &CompareOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn scalar_types_and_missing_keys_are_reported() {
+        let mut out = Vec::new();
+        let opts = CompareOptions::default();
+        compare_values(
+            &json!({"a": 1, "b": 2}),
+            &json!({"a": 1.0, "c": 3}),
+            "x",
+            &opts,
+            &mut out,
+        );
+        let paths: Vec<&str> = out.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["x.a", "x.b", "x.c"]);
+        assert!(matches!(out[1].1, Change::OnlyExpected { .. }));
+        assert!(matches!(out[2].1, Change::OnlyActual { .. }));
+    }
+
+    #[test]
+    fn globs_and_ignore_names() {
+        assert!(glob_match(
+            "*.metadata.creationTimestamp",
+            "response.body.metadata.creationTimestamp"
+        ));
+        assert!(glob_match("events[[]?]*", "events[1].type"));
+        assert!(!glob_match("response.status", "response.status.x"));
+        assert_eq!(
+            "message-text".parse::<Ignore>().unwrap(),
+            Ignore::MessageText
+        );
+        assert!("nope".parse::<Ignore>().is_err());
+        for (kind, name, _) in Ignore::ALL {
+            assert_eq!(kind.name(), name);
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! The only code of the replayer that talks to the target: plain requests and watch streams, each
+//! bounded by a timeout, recorded the way `k8s-transcript` records them.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{Map, Value};
+use tokio::task::JoinHandle;
+
+/// Every plain request; the slowest expected answer (a future resourceVersion) takes about 3 s.
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// After the expected events of a watch arrived, wait this long for unexpected ones.
+pub(crate) const WATCH_QUIET: Duration = Duration::from_millis(600);
+/// The default field manager derives from the user agent, so it must be the recording tool's.
+pub(crate) const USER_AGENT: &str = "k8s-transcript/1";
+/// The bearer token of the `bad-token` credentials.
+pub(crate) const BAD_TOKEN: &str = "k8s-transcript-not-a-valid-token";
+
+/// Failures talking to the target.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// The request could not be sent or its answer not read in time.
+    #[error("{method} {path}: request failed")]
+    Send {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// What reqwest reported.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The request could not be built (a header value that is not valid HTTP, for instance).
+    #[error("{method} {path}: cannot build the request: {reason}")]
+    Build {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A request ready to send: everything already substituted.
+#[derive(Clone, Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) token: Option<String>,
+    pub(crate) body: Option<Vec<u8>>,
+}
+
+/// A complete plain answer.
+#[derive(Clone, Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Percent-encodes a query component like Python's `urllib.parse.quote(s, safe="")`.
+pub(crate) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn url(base: &str, request: &Outgoing) -> String {
+    let mut url = format!("{base}{}", request.path);
+    if !request.query.is_empty() {
+        url.push('?');
+        let pairs: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", quote(k), quote(v)))
+            .collect();
+        url.push_str(&pairs.join("&"));
+    }
+    url
+}
+
+fn build(
+    client: &reqwest::Client,
+    base: &str,
+    request: &Outgoing,
+    timeout: Duration,
+) -> Result<reqwest::RequestBuilder, HttpError> {
+    let fail = |reason: String| HttpError::Build {
+        method: request.method.clone(),
+        path: request.path.clone(),
+        reason,
+    };
+    let method =
+        reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| fail(e.to_string()))?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        reqwest::header::USER_AGENT,
+        HeaderValue::from_static(USER_AGENT),
+    );
+    for (name, value) in &request.headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| fail(e.to_string()))?;
+        let value = HeaderValue::from_str(value).map_err(|e| fail(e.to_string()))?;
+        headers.insert(name, value);
+    }
+    if let Some(token) = &request.token {
+        let value =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| fail(e.to_string()))?;
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    let mut builder = client
+        .request(method, url(base, request))
+        .headers(headers)
+        .timeout(timeout);
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
+    }
+    Ok(builder)
+}
+
+/// Sends one plain request and reads the whole answer, within [`REQUEST_TIMEOUT`].
+pub(crate) async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    request: &Outgoing,
+) -> Result<Answer, HttpError> {
+    let fail = |source| HttpError::Send {
+        method: request.method.clone(),
+        path: request.path.clone(),
+        source,
+    };
+    let response = build(client, base, request, REQUEST_TIMEOUT)?
+        .send()
+        .await
+        .map_err(fail)?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(fail)?.to_vec();
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// What a watch reader saw so far.
+#[derive(Debug, Default)]
+pub(crate) struct WatchState {
+    /// Non-empty lines with their arrival offset from the request.
+    pub(crate) lines: Vec<(Duration, Vec<u8>)>,
+    /// `server` or `error: ...`, and when, once the stream ended on its own.
+    pub(crate) ended: Option<(String, Duration)>,
+}
+
+/// An open watch: its answer head, and a reader collecting lines in the background.
+#[derive(Debug)]
+pub(crate) struct WatchStream {
+    pub(crate) started: Instant,
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    /// The whole body, for a non-200 answer (no reader then).
+    pub(crate) body: Vec<u8>,
+    pub(crate) state: Arc<Mutex<WatchState>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+fn lock(state: &Mutex<WatchState>) -> std::sync::MutexGuard<'_, WatchState> {
+    // The reader never panics while holding the lock; if it did, what it collected is still valid.
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Opens a watch and returns once the answer head arrived (the watch is registered by then).
+/// The stream is bounded by `cap` plus [`REQUEST_TIMEOUT`] even if nobody stops it.
+pub(crate) async fn watch(
+    client: &reqwest::Client,
+    base: &str,
+    request: &Outgoing,
+    cap: Duration,
+) -> Result<WatchStream, HttpError> {
+    let fail = |source| HttpError::Send {
+        method: request.method.clone(),
+        path: request.path.clone(),
+        source,
+    };
+    let started = Instant::now();
+    let mut response = build(client, base, request, cap + REQUEST_TIMEOUT)?
+        .send()
+        .await
+        .map_err(fail)?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let state = Arc::new(Mutex::new(WatchState::default()));
+    if status != 200 {
+        let body = response.bytes().await.map_err(fail)?.to_vec();
+        lock(&state).ended = Some(("server".to_owned(), started.elapsed()));
+        return Ok(WatchStream {
+            started,
+            status,
+            headers,
+            body,
+            state,
+            reader: None,
+        });
+    }
+    let shared = state.clone();
+    let reader = tokio::spawn(async move {
+        let mut buffer: Vec<u8> = Vec::new();
+        let ended = loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    buffer.extend_from_slice(&chunk);
+                    while let Some(newline) = buffer.iter().position(|b| *b == b'\n') {
+                        let line: Vec<u8> = buffer.drain(..=newline).collect();
+                        let line = &line[..line.len() - 1];
+                        if !line.trim_ascii().is_empty() {
+                            lock(&shared).lines.push((started.elapsed(), line.to_vec()));
+                        }
+                    }
+                }
+                Ok(None) => break "server".to_owned(),
+                Err(err) => break format!("error: {err}"),
+            }
+        };
+        let mut state = lock(&shared);
+        if !buffer.trim_ascii().is_empty() {
+            state.lines.push((started.elapsed(), buffer));
+        }
+        state.ended = Some((ended, started.elapsed()));
+    });
+    Ok(WatchStream {
+        started,
+        status,
+        headers,
+        body: Vec::new(),
+        state,
+        reader: Some(reader),
+    })
+}
+
+/// How long to keep a watch open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WatchUntil {
+    /// Until this many lines arrived (then [`WATCH_QUIET`] for stragglers), or the cap.
+    Lines(usize),
+    /// Until the server ends the stream, or the cap.
+    ServerEnd,
+}
+
+/// How a finished watch ended.
+#[derive(Clone, Debug)]
+pub(crate) struct Ended {
+    pub(crate) by: String,
+    pub(crate) after: Duration,
+    pub(crate) client_stopped_because: Option<&'static str>,
+}
+
+impl WatchStream {
+    fn is_done(&self) -> bool {
+        lock(&self.state).ended.is_some()
+    }
+
+    async fn wait(&self, until: impl Fn(&WatchState) -> bool, deadline: Instant) {
+        loop {
+            {
+                let state = lock(&self.state);
+                if state.ended.is_some() || until(&state) {
+                    return;
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            tokio::time::sleep((deadline - now).min(Duration::from_millis(25))).await;
+        }
+    }
+
+    /// Waits as `until` says, bounded by `cap` from the start, then stops the stream if it is still
+    /// open. Returns the lines and how the stream ended.
+    pub(crate) async fn finish(
+        mut self,
+        until: WatchUntil,
+        cap: Duration,
+    ) -> (Vec<(Duration, Vec<u8>)>, Ended) {
+        let deadline = self.started + cap;
+        match until {
+            WatchUntil::Lines(n) => {
+                self.wait(|s| s.lines.len() >= n, deadline).await;
+                let quiet = (Instant::now() + WATCH_QUIET).min(deadline);
+                self.wait(|_| false, quiet).await;
+            }
+            WatchUntil::ServerEnd => self.wait(|_| false, deadline).await,
+        }
+        let mut because = None;
+        if !self.is_done() {
+            because = Some(if Instant::now() >= deadline {
+                "client cap reached"
+            } else {
+                "expected events received"
+            });
+            if let Some(reader) = self.reader.take() {
+                reader.abort();
+                // The reader only awaits the network; once aborted it finishes at its next await.
+                let _ = reader.await;
+            }
+        }
+        let mut state = lock(&self.state);
+        let lines = std::mem::take(&mut state.lines);
+        let ended = match state.ended.take() {
+            Some((by, after)) => Ended {
+                by,
+                after,
+                client_stopped_because: None,
+            },
+            None => Ended {
+                by: "client".to_owned(),
+                after: self.started.elapsed(),
+                client_stopped_because: because,
+            },
+        };
+        (lines, ended)
+    }
+}
+
+impl Drop for WatchStream {
+    fn drop(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            reader.abort();
+        }
+    }
+}
+
+/// The response headers a transcript keeps: Content-Type, Warning (all), Retry-After, Location.
+pub(crate) fn response_headers(headers: &HeaderMap) -> Value {
+    let mut out = Map::new();
+    for name in ["Content-Type", "Warning", "Retry-After", "Location"] {
+        let values: Vec<String> = headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        if name == "Warning" {
+            out.insert(
+                name.to_owned(),
+                Value::Array(values.into_iter().map(Value::String).collect()),
+            );
+        } else {
+            out.insert(name.to_owned(), Value::String(values[0].clone()));
+        }
+    }
+    Value::Object(out)
+}
+
+/// `(format, body)` of a raw body: `empty`, `text`, `json` or `json-pretty`.
+pub(crate) fn body_record(raw: &[u8]) -> (&'static str, Value) {
+    if raw.is_empty() {
+        return ("empty", Value::String(String::new()));
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(parsed) => {
+            let trimmed = raw.trim_ascii_start();
+            let pretty = trimmed.len() >= 3 && &trimmed[1..3] == b"\n ";
+            (if pretty { "json-pretty" } else { "json" }, parsed)
+        }
+        Err(_) => (
+            "text",
+            Value::String(String::from_utf8_lossy(raw).into_owned()),
+        ),
+    }
+}
+
+/// The transcript record of a complete answer.
+pub(crate) fn response_record(status: u16, headers: &HeaderMap, raw: &[u8]) -> Value {
+    let (format, body) = body_record(raw);
+    let mut out = Map::new();
+    out.insert("status".to_owned(), Value::from(status));
+    out.insert("headers".to_owned(), response_headers(headers));
+    out.insert("format".to_owned(), Value::String(format.to_owned()));
+    out.insert("body".to_owned(), body);
+    Value::Object(out)
+}
+
+/// Rounds a duration to 100 ms, in milliseconds, as transcripts record arrival times.
+pub(crate) fn round_ms(d: Duration) -> u64 {
+    ((d.as_secs_f64() * 10.0).round() as u64) * 100
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_matches_the_recording_tool() {
+        assert_eq!(quote("app in (a,b)"), "app%20in%20%28a%2Cb%29");
+        assert_eq!(
+            quote("k8s-transcript/scenario=zz"),
+            "k8s-transcript%2Fscenario%3Dzz"
+        );
+        assert_eq!(quote("a_b.c-d~"), "a_b.c-d~");
+    }
+
+    #[test]
+    fn body_formats() {
+        assert_eq!(body_record(b"").0, "empty");
+        assert_eq!(body_record(b"{\"a\":1}\n").0, "json");
+        assert_eq!(body_record(b"{\n  \"a\": 1\n}\n").0, "json-pretty");
+        assert_eq!(body_record(b"404 page not found").0, "text");
+        assert_eq!(round_ms(Duration::from_millis(2449)), 2400);
+        assert_eq!(round_ms(Duration::from_millis(2451)), 2500);
+    }
+}

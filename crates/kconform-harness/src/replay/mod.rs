@@ -1,0 +1,1124 @@
+//! Transcript replay: runs the scenarios recorded from a real kube-apiserver (by
+//! `k8s-transcript record`) against any target, normalizes the answers by the same rules and compares
+//! them step by step with the recording.
+//!
+//! Each scenario runs in a fresh namespace (plus `<ns>-b` when the recording used a second one),
+//! created before and cleaned up after, neither of which is recorded. Requests are the recorded ones
+//! with their placeholders filled in again: `<ns>`; and `<uid-N>`, `<rv-N>`, `<rv-N+>`,
+//! `<continue-N>`, `<gen-N>` and `<time>` from what the target answered earlier in the same scenario
+//! (found by aligning the recorded answers with the actual ones). Crafted continue tokens are
+//! re-encoded from their decoded copy in the recording.
+//!
+//! A watch step is opened at its position and kept open while the following steps run, up to the next
+//! watch step or the end of the scenario; then it is waited for as the recording shows (the number of
+//! events received, or the server ending the stream), never longer than the recorded client cap.
+//!
+//! **Invariant:** every request and every watch is bounded by a timeout.
+
+pub mod compare;
+mod http;
+pub(crate) mod normalize;
+pub mod transcript;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt as _;
+use regex::Regex;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use compare::{Change, CompareOptions, Difference, Ignore, UnknownIgnore, compare_scenarios};
+pub use http::HttpError;
+pub use transcript::{Scenario, Step, TranscriptError, load_dir, recorded_version, write_scenario};
+
+use http::{Outgoing, WatchStream, WatchUntil};
+use normalize::{Normalizer, encode_continue, object_rv_number};
+
+/// Namespaces sort after everything a cluster usually has, like the recording tool's.
+pub const DEFAULT_NAMESPACE_PREFIX: &str = "zz-kcr-";
+
+/// How to reach the target and what to replay.
+#[derive(Clone, Debug)]
+pub struct ReplayOptions {
+    /// Base URL of the target, e.g. `https://127.0.0.1:6443`.
+    pub target: String,
+    /// Bearer token with full rights (`admin` steps and housekeeping). None sends no credentials.
+    pub admin_token: Option<String>,
+    /// Bearer token of a user without rights on endpoints (`user` steps). Scenarios that need it are
+    /// skipped without it.
+    pub user_token: Option<String>,
+    /// Do not verify the target's certificate.
+    pub insecure: bool,
+    /// PEM CA bundle to verify the target's certificate with (instead of the system roots).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Replay only scenarios whose id matches this regex.
+    pub only: Option<String>,
+    /// What the comparison leaves out.
+    pub compare: CompareOptions,
+    /// Prefix of the per-scenario namespaces (lowercase alphanumerics and `-`, at most 40).
+    pub namespace_prefix: String,
+    /// Allow a target that is not on the loopback interface (replay creates and deletes namespaces).
+    pub allow_remote: bool,
+    /// Scenarios replayed at the same time (1 = one after the other, as recorded).
+    pub concurrency: usize,
+    /// Also write the normalized actual transcripts here (readable by `k8s-transcript diff`).
+    pub record_dir: Option<PathBuf>,
+}
+
+impl ReplayOptions {
+    /// Options for `target` with an admin token, everything else at its default.
+    pub fn new(target: impl Into<String>, admin_token: Option<String>) -> Self {
+        ReplayOptions {
+            target: target.into(),
+            admin_token,
+            user_token: None,
+            insecure: false,
+            ca_pem: None,
+            only: None,
+            compare: CompareOptions::default(),
+            namespace_prefix: DEFAULT_NAMESPACE_PREFIX.to_owned(),
+            allow_remote: false,
+            concurrency: 1,
+            record_dir: None,
+        }
+    }
+}
+
+/// Failures that stop a replay before any scenario ran.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The target is not an http(s) URL with a host.
+    #[error("target must be an http(s) URL, got {url:?}")]
+    InvalidTarget {
+        /// What was given.
+        url: String,
+    },
+    /// The target is not on the loopback interface and `allow_remote` is off.
+    #[error(
+        "refusing non-loopback target {host:?} (replay creates and deletes namespaces; allow remote targets explicitly)"
+    )]
+    RemoteTarget {
+        /// The host.
+        host: String,
+    },
+    /// The `only` filter is not a valid regex.
+    #[error("invalid scenario filter {pattern:?}")]
+    Filter {
+        /// The pattern.
+        pattern: String,
+        /// The regex error.
+        #[source]
+        source: regex::Error,
+    },
+    /// The namespace prefix is not usable in namespace names.
+    #[error(
+        "namespace prefix {prefix:?} must be lowercase alphanumerics and '-', at most 40 characters"
+    )]
+    NamespacePrefix {
+        /// The prefix.
+        prefix: String,
+    },
+    /// The CA bundle holds no usable certificate.
+    #[error("the CA bundle is not a PEM certificate")]
+    Ca {
+        /// What reqwest reported.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client")]
+    Client {
+        /// What reqwest reported.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The filter matched no scenario.
+    #[error("no scenario matches {pattern:?}")]
+    NothingSelected {
+        /// The pattern.
+        pattern: String,
+    },
+    /// Writing the actual transcripts failed.
+    #[error("cannot write the actual transcripts")]
+    Record(#[source] TranscriptError),
+}
+
+/// How one scenario compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every step answered as recorded.
+    Identical,
+    /// At least one difference.
+    Differs,
+    /// Not run (see `skipped`).
+    Skipped,
+}
+
+/// The result of replaying one scenario.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioDiff {
+    /// Scenario id.
+    pub id: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// Identical, differs or skipped.
+    pub verdict: Verdict,
+    /// Every difference, in step order.
+    pub differences: Vec<Difference>,
+    /// Why it was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Unrecorded housekeeping that did not go as planned (namespace cleanup, unresolved
+    /// placeholders). Never a difference by itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Wall time of the scenario, housekeeping included.
+    pub duration_ms: u64,
+    /// The normalized actual transcript.
+    #[serde(skip)]
+    pub actual: Scenario,
+}
+
+/// The result of a replay run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplayReport {
+    /// The target URL.
+    pub target: String,
+    /// Scenarios that answered as recorded.
+    pub identical: usize,
+    /// Scenarios with differences.
+    pub differ: usize,
+    /// Scenarios not run.
+    pub skipped: usize,
+    /// Per scenario, in replay order.
+    pub scenarios: Vec<ScenarioDiff>,
+}
+
+impl ReplayReport {
+    /// Whether every replayed scenario answered as recorded.
+    pub fn all_identical(&self) -> bool {
+        self.differ == 0
+    }
+}
+
+/// A connection to the target, shared by every scenario of a run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    client: reqwest::Client,
+    base: String,
+    netloc: String,
+    admin_token: Option<String>,
+    user_token: Option<String>,
+    namespace_prefix: String,
+    compare: CompareOptions,
+}
+
+impl Target {
+    /// Checks the options and builds the HTTP client (rustls with the ring provider, HTTP/1.1,
+    /// one connection per request like the recording tool).
+    ///
+    /// # Errors
+    /// [`ReplayError`] for a bad URL, a remote target without `allow_remote`, a bad prefix or CA.
+    pub fn new(opts: &ReplayOptions) -> Result<Self, ReplayError> {
+        let invalid = || ReplayError::InvalidTarget {
+            url: opts.target.clone(),
+        };
+        let parsed = reqwest::Url::parse(&opts.target).map_err(|_| invalid())?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(invalid());
+        }
+        let host = parsed.host_str().ok_or_else(invalid)?.to_owned();
+        let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1");
+        if !loopback && !opts.allow_remote {
+            return Err(ReplayError::RemoteTarget { host });
+        }
+        let prefix_ok = opts.namespace_prefix.len() <= 40
+            && opts
+                .namespace_prefix
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !opts.namespace_prefix.starts_with('-');
+        if !prefix_ok {
+            return Err(ReplayError::NamespacePrefix {
+                prefix: opts.namespace_prefix.clone(),
+            });
+        }
+        // Another component may have installed the process-wide provider already; either way ring is
+        // what we use.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .http1_only()
+            .pool_max_idle_per_host(0)
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none());
+        if opts.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if let Some(pem) = &opts.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|source| ReplayError::Ca { source })?;
+            builder = builder.tls_certs_only(certs);
+        }
+        let client = builder
+            .build()
+            .map_err(|source| ReplayError::Client { source })?;
+        let netloc = match parsed.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.clone(),
+        };
+        Ok(Target {
+            client,
+            base: opts.target.trim_end_matches('/').to_owned(),
+            netloc,
+            admin_token: opts.admin_token.clone(),
+            user_token: opts.user_token.clone(),
+            namespace_prefix: opts.namespace_prefix.clone(),
+            compare: opts.compare.clone(),
+        })
+    }
+
+    fn token(&self, auth: &str) -> Option<String> {
+        match auth {
+            "admin" => self.admin_token.clone(),
+            "user" => self.user_token.clone(),
+            "bad-token" => Some(http::BAD_TOKEN.to_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// The scenarios whose id matches `only` (all when None).
+///
+/// # Errors
+/// [`ReplayError::Filter`] for an invalid regex.
+pub fn select<'a>(
+    scenarios: &'a [Scenario],
+    only: Option<&str>,
+) -> Result<Vec<&'a Scenario>, ReplayError> {
+    let Some(pattern) = only else {
+        return Ok(scenarios.iter().collect());
+    };
+    let re = Regex::new(pattern).map_err(|source| ReplayError::Filter {
+        pattern: pattern.to_owned(),
+        source,
+    })?;
+    Ok(scenarios.iter().filter(|s| re.is_match(&s.id)).collect())
+}
+
+/// Replays the selected scenarios and compares every answer with the recording.
+///
+/// # Errors
+/// [`ReplayError`] when the options are unusable or nothing is selected; differences are results,
+/// not errors.
+pub async fn run(
+    opts: &ReplayOptions,
+    scenarios: &[Scenario],
+) -> Result<ReplayReport, ReplayError> {
+    run_with_progress(opts, scenarios, |_| {}).await
+}
+
+/// Like [`run`], calling `progress` as each scenario finishes (in replay order).
+///
+/// # Errors
+/// As [`run`].
+pub async fn run_with_progress(
+    opts: &ReplayOptions,
+    scenarios: &[Scenario],
+    mut progress: impl FnMut(&ScenarioDiff),
+) -> Result<ReplayReport, ReplayError> {
+    let target = Target::new(opts)?;
+    let selected = select(scenarios, opts.only.as_deref())?;
+    if selected.is_empty() {
+        return Err(ReplayError::NothingSelected {
+            pattern: opts.only.clone().unwrap_or_default(),
+        });
+    }
+    let run_id = uuid::Uuid::new_v4().simple().to_string()[..5].to_owned();
+    let target_ref = &target;
+    let run_ref = &run_id;
+    let mut results = Vec::with_capacity(selected.len());
+    let mut stream =
+        futures::stream::iter(selected.into_iter().enumerate().map(|(i, scenario)| {
+            let namespace = format!("{}{run_ref}-{:03}", target_ref.namespace_prefix, i + 1);
+            async move { replay_in(target_ref, scenario, &namespace).await }
+        }))
+        .buffered(opts.concurrency.max(1));
+    while let Some(result) = stream.next().await {
+        progress(&result);
+        results.push(result);
+    }
+    if let Some(dir) = &opts.record_dir {
+        for result in &results {
+            write_scenario(dir, &result.actual).map_err(ReplayError::Record)?;
+        }
+    }
+    let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
+    Ok(ReplayReport {
+        target: opts.target.clone(),
+        identical: count(Verdict::Identical),
+        differ: count(Verdict::Differs),
+        skipped: count(Verdict::Skipped),
+        scenarios: results,
+    })
+}
+
+/// Replays one scenario in a fresh namespace named from the target's prefix and a random suffix.
+pub async fn replay(target: &Target, scenario: &Scenario) -> ScenarioDiff {
+    let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let namespace = format!("{}{suffix}", target.namespace_prefix);
+    replay_in(target, scenario, &namespace).await
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<(ns|server|time|uid-\d+|rv-\d+\+?|continue-\d+|gen-\d+)>").expect("valid regex")
+});
+static ABBREVIATED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^<(\d+) x ['"](.)['"]>$"#).expect("valid regex"));
+
+/// The state of one scenario being replayed.
+struct Run<'a> {
+    target: &'a Target,
+    namespace: String,
+    /// Placeholder → the actual value it stands for in this run.
+    bindings: HashMap<String, String>,
+    /// Object resourceVersions seen in actual answers (fallback for unbound `<rv-N>`).
+    object_rvs: Vec<u64>,
+    /// The newest actual object per uid (where `<time>` values in request bodies come from).
+    objects: HashMap<String, Value>,
+    /// The raw actual steps.
+    steps: Vec<Step>,
+    /// The open watch, if any: its step index, the stream, when to stop it and its cap.
+    open: Option<(usize, WatchStream, WatchUntil, Duration)>,
+    notes: Vec<String>,
+    created_namespaces: Vec<String>,
+}
+
+async fn replay_in(target: &Target, scenario: &Scenario, namespace: &str) -> ScenarioDiff {
+    let started = Instant::now();
+    let mut run = Run {
+        target,
+        namespace: namespace.to_owned(),
+        bindings: HashMap::new(),
+        object_rvs: Vec::new(),
+        objects: HashMap::new(),
+        steps: Vec::new(),
+        open: None,
+        notes: Vec::new(),
+        created_namespaces: Vec::new(),
+    };
+    let needs_user = scenario.steps.iter().any(|s| s.request.auth == "user");
+    let mut error = None;
+    let mut skipped = None;
+    if needs_user && target.user_token.is_none() {
+        skipped = Some("no --user-token given".to_owned());
+    } else {
+        error = run.play(scenario).await.err();
+    }
+    run.cleanup().await;
+    let mut normalizer = Normalizer::new(&run.namespace, &target.netloc);
+    let steps_normalized = normalizer.steps(&run.steps);
+    let actual = Scenario {
+        id: scenario.id.clone(),
+        description: scenario.description.clone(),
+        steps: steps_normalized,
+        error: error.map(|e| normalizer.text(&e)),
+        skipped: skipped.clone(),
+    };
+    let (verdict, differences) = if skipped.is_some() {
+        (Verdict::Skipped, Vec::new())
+    } else {
+        let differences = compare_scenarios(scenario, &actual, &target.compare);
+        let verdict = if differences.is_empty() {
+            Verdict::Identical
+        } else {
+            Verdict::Differs
+        };
+        (verdict, differences)
+    };
+    ScenarioDiff {
+        id: scenario.id.clone(),
+        description: scenario.description.clone(),
+        verdict,
+        differences,
+        skipped,
+        notes: run.notes,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        actual,
+    }
+}
+
+impl Run<'_> {
+    async fn play(&mut self, scenario: &Scenario) -> Result<(), String> {
+        self.create_namespace(&self.namespace.clone()).await?;
+        let second = format!("{}-b", self.namespace);
+        let uses_second = scenario
+            .steps
+            .iter()
+            .any(|s| s.request.path.split('/').any(|segment| segment == "<ns>-b"));
+        if uses_second {
+            self.create_namespace(&second).await?;
+        }
+        for step in &scenario.steps {
+            if step.request.is_watch() {
+                self.finish_watch().await;
+                self.start_watch(step).await?;
+            } else {
+                self.plain(step).await?;
+            }
+        }
+        self.finish_watch().await;
+        Ok(())
+    }
+
+    // ---- housekeeping (not recorded) ---------------------------------------------------------------
+
+    fn admin(
+        &self,
+        method: &str,
+        path: String,
+        query: Vec<(String, String)>,
+        body: Option<Value>,
+        content_type: &str,
+    ) -> Outgoing {
+        let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
+        if body.is_some() {
+            headers.push(("Content-Type".to_owned(), content_type.to_owned()));
+        }
+        Outgoing {
+            method: method.to_owned(),
+            path,
+            query,
+            headers,
+            token: self.target.admin_token.clone(),
+            body: body.map(|b| serde_json::to_vec(&b).unwrap_or_default()),
+        }
+    }
+
+    async fn housekeeping(&self, request: Outgoing) -> Result<http::Answer, HttpError> {
+        http::send(&self.target.client, &self.target.base, &request).await
+    }
+
+    async fn create_namespace(&mut self, name: &str) -> Result<(), String> {
+        let body = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+        let request = self.admin(
+            "POST",
+            "/api/v1/namespaces".to_owned(),
+            Vec::new(),
+            Some(body),
+            "application/json",
+        );
+        let answer = self.housekeeping(request).await.map_err(|e| {
+            format!(
+                "ScenarioFailed: cannot create namespace {name}: {}",
+                error_chain(&e)
+            )
+        })?;
+        if answer.status != 201 {
+            let text =
+                String::from_utf8_lossy(&answer.body[..answer.body.len().min(300)]).into_owned();
+            return Err(format!(
+                "ScenarioFailed: cannot create namespace {name}: HTTP {} {text}",
+                answer.status
+            ));
+        }
+        self.created_namespaces.push(name.to_owned());
+        Ok(())
+    }
+
+    async fn cleanup(&mut self) {
+        if let Some((_, stream, _, _)) = self.open.take() {
+            drop(stream);
+        }
+        for ns in std::mem::take(&mut self.created_namespaces)
+            .into_iter()
+            .rev()
+        {
+            if let Err(e) = self.cleanup_namespace(&ns).await {
+                self.notes.push(format!(
+                    "cleanup of namespace {ns} failed: {}",
+                    error_chain(&e)
+                ));
+            }
+        }
+    }
+
+    async fn cleanup_namespace(&self, ns: &str) -> Result<(), HttpError> {
+        let collection = format!("/api/v1/namespaces/{ns}/endpoints");
+        let listed = self
+            .housekeeping(self.admin("GET", collection.clone(), Vec::new(), None, ""))
+            .await?;
+        let items = serde_json::from_slice::<Value>(&listed.body)
+            .ok()
+            .and_then(|v| v.get("items").cloned())
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        for item in items {
+            let has_finalizers = item
+                .pointer("/metadata/finalizers")
+                .and_then(Value::as_array)
+                .is_some_and(|f| !f.is_empty());
+            let name = item.pointer("/metadata/name").and_then(Value::as_str);
+            if let (true, Some(name)) = (has_finalizers, name) {
+                let patch = serde_json::json!({"metadata": {"finalizers": null}});
+                self.housekeeping(self.admin(
+                    "PATCH",
+                    format!("{collection}/{name}"),
+                    Vec::new(),
+                    Some(patch),
+                    "application/merge-patch+json",
+                ))
+                .await?;
+            }
+        }
+        self.housekeeping(self.admin("DELETE", collection, Vec::new(), None, ""))
+            .await?;
+        let path = format!("/api/v1/namespaces/{ns}");
+        self.housekeeping(self.admin("DELETE", path.clone(), Vec::new(), None, ""))
+            .await?;
+        let current = self
+            .housekeeping(self.admin("GET", path.clone(), Vec::new(), None, ""))
+            .await?;
+        if current.status == 200 {
+            if let Ok(mut object) = serde_json::from_slice::<Value>(&current.body) {
+                let pending = object
+                    .pointer("/spec/finalizers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|f| !f.is_empty());
+                if pending {
+                    object["spec"]["finalizers"] = Value::Array(Vec::new());
+                    self.housekeeping(self.admin(
+                        "PUT",
+                        format!("{path}/finalize"),
+                        Vec::new(),
+                        Some(object),
+                        "application/json",
+                    ))
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a read served from the watch cache (`resourceVersion=0`), wait until the cache has seen
+    /// our last write, as the recording tool did; a no-op for servers without a cache.
+    async fn wait_for_cache(&self, query: &[(String, String)]) {
+        let reads_cache = query
+            .iter()
+            .any(|(k, v)| k == "resourceVersion" && v == "0");
+        let Some(newest) = self.object_rvs.iter().max() else {
+            return;
+        };
+        if reads_cache {
+            let path = format!("/api/v1/namespaces/{}/endpoints", self.namespace);
+            let query = vec![
+                ("resourceVersion".to_owned(), newest.to_string()),
+                ("resourceVersionMatch".to_owned(), "NotOlderThan".to_owned()),
+            ];
+            let _ = self
+                .housekeeping(self.admin("GET", path, query, None, ""))
+                .await;
+        }
+    }
+
+    // ---- recorded steps ----------------------------------------------------------------------------
+
+    fn outgoing(&mut self, step: &Step) -> (Outgoing, Step) {
+        let request = &step.request;
+        let path = self.substitute(&request.path, step);
+        let query: Vec<(String, String)> = request
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), self.substitute(v, step)))
+            .collect();
+        let headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), self.substitute(v, step))))
+            .collect();
+        let body = request.body.as_ref().map(|body| {
+            let mut body = self.substitute_value(body, step);
+            self.fill_times(&mut body);
+            body
+        });
+        let payload = body.as_ref().map(|body| match body {
+            Value::String(text) => self.expand(text).into_bytes(),
+            other => {
+                let expanded = self.expand_value(other);
+                serde_json::to_vec(&expanded).unwrap_or_default()
+            }
+        });
+        let mut sent = step.clone();
+        sent.request.path = path.clone();
+        sent.request.query = query.clone();
+        sent.request.headers = headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        sent.request.body = body;
+        sent.response = None;
+        sent.events = None;
+        sent.stream = None;
+        sent.continue_tokens = None;
+        let outgoing = Outgoing {
+            method: request.method.clone(),
+            path,
+            query,
+            headers,
+            token: self.target.token(&request.auth),
+            body: payload,
+        };
+        (outgoing, sent)
+    }
+
+    async fn plain(&mut self, step: &Step) -> Result<(), String> {
+        let (outgoing, mut sent) = self.outgoing(step);
+        self.wait_for_cache(&outgoing.query).await;
+        let answer = http::send(&self.target.client, &self.target.base, &outgoing).await;
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.steps.push(sent);
+                return Err(format!("HttpError: {}", error_chain(&e)));
+            }
+        };
+        let mut response = http::response_record(answer.status, &answer.headers, &answer.body);
+        if projected(step) {
+            if let Some(body) = response.get_mut("body") {
+                if body.is_object() {
+                    *body = endpoints_resource_only(body);
+                    response["projected"] = Value::Bool(true);
+                }
+            }
+        }
+        if let (Some(expected), Some(actual)) = (
+            step.response.as_ref().and_then(|r| r.get("body")),
+            response.get("body"),
+        ) {
+            let actual = actual.clone();
+            self.bind(expected, &actual);
+            self.learn(&actual);
+        }
+        sent.response = Some(response);
+        self.steps.push(sent);
+        Ok(())
+    }
+
+    async fn start_watch(&mut self, step: &Step) -> Result<(), String> {
+        let (outgoing, mut sent) = self.outgoing(step);
+        self.wait_for_cache(&outgoing.query).await;
+        let (until, cap) = watch_plan(step);
+        let stream = http::watch(&self.target.client, &self.target.base, &outgoing, cap).await;
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) => {
+                self.steps.push(sent);
+                return Err(format!("HttpError: {}", error_chain(&e)));
+            }
+        };
+        if stream.status != 200 {
+            let response = http::response_record(stream.status, &stream.headers, &stream.body);
+            if let (Some(expected), Some(actual)) = (
+                step.response.as_ref().and_then(|r| r.get("body")),
+                response.get("body"),
+            ) {
+                let actual = actual.clone();
+                self.bind(expected, &actual);
+            }
+            sent.response = Some(response);
+            self.steps.push(sent);
+            return Ok(());
+        }
+        let mut response = Map::new();
+        response.insert("status".to_owned(), Value::from(200));
+        response.insert(
+            "headers".to_owned(),
+            http::response_headers(&stream.headers),
+        );
+        response.insert("format".to_owned(), Value::String("stream".to_owned()));
+        sent.response = Some(Value::Object(response));
+        self.steps.push(sent);
+        self.open = Some((self.steps.len() - 1, stream, until, cap));
+        Ok(())
+    }
+
+    async fn finish_watch(&mut self) {
+        let Some((position, stream, until, cap)) = self.open.take() else {
+            return;
+        };
+        let (lines, ended) = stream.finish(until, cap).await;
+        let mut events = Vec::with_capacity(lines.len());
+        for (offset, line) in lines {
+            let mut event = Map::new();
+            match serde_json::from_slice::<Value>(&line) {
+                Ok(Value::Object(parsed)) if parsed.contains_key("type") => {
+                    event.insert(
+                        "type".to_owned(),
+                        parsed.get("type").cloned().unwrap_or(Value::Null),
+                    );
+                    event.insert(
+                        "object".to_owned(),
+                        parsed.get("object").cloned().unwrap_or(Value::Null),
+                    );
+                }
+                _ => {
+                    event.insert("type".to_owned(), Value::Null);
+                    event.insert(
+                        "raw".to_owned(),
+                        Value::String(String::from_utf8_lossy(&line).into_owned()),
+                    );
+                }
+            }
+            event.insert("at_ms".to_owned(), Value::from(http::round_ms(offset)));
+            events.push(Value::Object(event));
+        }
+        // Learn from the events (a DELETED resourceVersion, for instance) for later steps.
+        for event in &events {
+            if let Some(object) = event.get("object") {
+                self.learn(&object.clone());
+            }
+        }
+        let Some(step) = self.steps.get_mut(position) else {
+            return;
+        };
+        step.events = Some(events);
+        step.stream = Some(transcript::StreamEnd {
+            ended_by: ended.by,
+            after_ms: http::round_ms(ended.after),
+            client_cap_s: cap.as_secs_f64(),
+            client_stopped_because: ended.client_stopped_because.map(str::to_owned),
+        });
+    }
+
+    // ---- placeholders --------------------------------------------------------------------------------
+
+    fn substitute(&mut self, text: &str, step: &Step) -> String {
+        if !text.contains('<') {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for found in PLACEHOLDER.find_iter(text) {
+            out.push_str(&text[last..found.start()]);
+            let symbol = found.as_str();
+            match self.resolve(symbol, step) {
+                Some(value) => out.push_str(&value),
+                None => {
+                    self.notes
+                        .push(format!("no value for {symbol} in {:?}; sent as is", text));
+                    out.push_str(symbol);
+                }
+            }
+            last = found.end();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+
+    fn substitute_value(&mut self, value: &Value, step: &Step) -> Value {
+        match value {
+            Value::String(s) if s == "<time>" => value.clone(),
+            Value::String(s) => Value::String(self.substitute(s, step)),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.substitute_value(v, step))
+                    .collect(),
+            ),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (self.substitute(k, step), self.substitute_value(v, step)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn resolve(&mut self, symbol: &str, step: &Step) -> Option<String> {
+        match symbol {
+            "<ns>" => return Some(self.namespace.clone()),
+            "<server>" => return Some(self.target.netloc.clone()),
+            "<time>" => return Some(now_rfc3339()),
+            _ => {}
+        }
+        if let Some(bound) = self.bindings.get(symbol) {
+            return Some(bound.clone());
+        }
+        let inner = &symbol[1..symbol.len() - 1];
+        if let Some(rest) = inner.strip_prefix("rv-") {
+            let n: usize = rest.trim_end_matches('+').parse().ok()?;
+            let mut sorted = self.object_rvs.clone();
+            sorted.sort_unstable();
+            return n
+                .checked_sub(1)
+                .and_then(|i| sorted.get(i))
+                .map(u64::to_string);
+        }
+        if inner.starts_with("continue-") {
+            let decoded = step
+                .continue_tokens
+                .as_ref()?
+                .get(symbol)?
+                .as_object()?
+                .clone();
+            let mut token = Map::new();
+            for (k, v) in decoded {
+                let v = match (&*k, v) {
+                    ("rv", Value::String(s)) => {
+                        let resolved = self.substitute(&s, step);
+                        resolved
+                            .parse::<i64>()
+                            .map_or(Value::String(resolved), Value::from)
+                    }
+                    (_, v) => self.substitute_value(&v, step),
+                };
+                token.insert(k, v);
+            }
+            return Some(encode_continue(&token));
+        }
+        None
+    }
+
+    /// Binds the placeholders of an expected (normalized) value to the actual (raw) value found at
+    /// the same place. The first binding of a placeholder wins.
+    fn bind(&mut self, expected: &Value, actual: &Value) {
+        match (expected, actual) {
+            (Value::Object(e), Value::Object(a)) => {
+                for (k, ev) in e {
+                    if let Some(av) = a.get(k) {
+                        self.bind(ev, av);
+                    }
+                }
+            }
+            (Value::Array(e), Value::Array(a)) => {
+                for (ev, av) in e.iter().zip(a) {
+                    self.bind(ev, av);
+                }
+            }
+            (Value::String(e), Value::String(a)) if e.contains('<') => {
+                self.bind_text(e, a);
+            }
+            _ => {}
+        }
+    }
+
+    fn bind_text(&mut self, expected: &str, actual: &str) {
+        let mut pattern = String::from("^");
+        let mut symbols = Vec::new();
+        let mut last = 0;
+        for found in PLACEHOLDER.find_iter(expected) {
+            pattern.push_str(&regex::escape(&expected[last..found.start()]));
+            pattern.push_str("(.*?)");
+            symbols.push(found.as_str().to_owned());
+            last = found.end();
+        }
+        if symbols.is_empty() {
+            return;
+        }
+        pattern.push_str(&regex::escape(&expected[last..]));
+        pattern.push('$');
+        let Ok(re) = Regex::new(&pattern) else {
+            return;
+        };
+        let Some(captures) = re.captures(actual) else {
+            return;
+        };
+        for (i, symbol) in symbols.into_iter().enumerate() {
+            let bindable = ["<uid-", "<rv-", "<continue-", "<gen-"]
+                .iter()
+                .any(|p| symbol.starts_with(p));
+            if let (true, Some(m)) = (bindable, captures.get(i + 1)) {
+                self.bindings
+                    .entry(symbol)
+                    .or_insert_with(|| m.as_str().to_owned());
+            }
+        }
+    }
+
+    /// Remembers object resourceVersions and the newest object per uid from an actual answer.
+    fn learn(&mut self, body: &Value) {
+        let mut objects = vec![body];
+        if let Some(items) = body.get("items").and_then(Value::as_array) {
+            objects.extend(items);
+        }
+        for object in objects {
+            let Some(meta) = object.get("metadata") else {
+                continue;
+            };
+            if meta.get("name").is_some() {
+                if let Some(rv) = meta
+                    .get("resourceVersion")
+                    .and_then(Value::as_str)
+                    .and_then(object_rv_number)
+                {
+                    if !self.object_rvs.contains(&rv) {
+                        self.object_rvs.push(rv);
+                    }
+                }
+            }
+            if let Some(uid) = meta.get("uid").and_then(Value::as_str) {
+                self.objects.insert(uid.to_owned(), object.clone());
+            }
+        }
+    }
+
+    /// Replaces `<time>` in a request body with the timestamp at the same place in the newest actual
+    /// object with the body's uid (a client sends back what it read), else with the current time.
+    fn fill_times(&self, body: &mut Value) {
+        let reference = body
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .and_then(|uid| self.objects.get(uid))
+            .cloned();
+        fill_times_at(body, reference.as_ref());
+    }
+
+    fn expand(&mut self, text: &str) -> String {
+        if let Some(c) = ABBREVIATED.captures(text) {
+            let n: usize = c[1].parse().unwrap_or(0);
+            return c[2].repeat(n);
+        }
+        if text.starts_with('<') && text.ends_with(" chars>") {
+            self.notes.push(format!(
+                "the recording abbreviated a request string as {text}; it cannot be replayed exactly"
+            ));
+        }
+        text.to_owned()
+    }
+
+    fn expand_value(&mut self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.expand(s)),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.expand_value(v)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.expand_value(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+fn fill_times_at(value: &mut Value, reference: Option<&Value>) {
+    match value {
+        Value::String(s) if s == "<time>" => {
+            *s = reference
+                .and_then(Value::as_str)
+                .map_or_else(now_rfc3339, str::to_owned);
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                fill_times_at(item, reference.and_then(|r| r.get(i)));
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                fill_times_at(item, reference.and_then(|r| r.get(k)));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    now.format(&format).unwrap_or_default()
+}
+
+/// How long to keep a watch step open, from what the recording shows.
+fn watch_plan(step: &Step) -> (WatchUntil, Duration) {
+    match &step.stream {
+        Some(stream) => {
+            let cap = Duration::from_secs_f64(stream.client_cap_s.clamp(0.1, 600.0));
+            let expected_received =
+                stream.client_stopped_because.as_deref() == Some("expected events received");
+            if stream.ended_by == "client" && expected_received {
+                let n = step.events.as_ref().map_or(0, Vec::len);
+                (WatchUntil::Lines(n), cap)
+            } else {
+                (WatchUntil::ServerEnd, cap)
+            }
+        }
+        None => {
+            // The recording got an error answer; should the target stream instead, take one event.
+            let timeout = step
+                .request
+                .query_value("timeoutSeconds")
+                .and_then(|t| t.parse::<f64>().ok())
+                .map_or(15.0, |t| (t + 4.0).min(15.0));
+            (
+                WatchUntil::Lines(1),
+                Duration::from_secs_f64(timeout.max(1.0)),
+            )
+        }
+    }
+}
+
+fn projected(step: &Step) -> bool {
+    step.response
+        .as_ref()
+        .and_then(|r| r.get("projected"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// The one projection recordings use (discovery/api-v1): the endpoints resource entry, with the
+/// other entries reduced to their names.
+fn endpoints_resource_only(body: &Value) -> Value {
+    let Some(map) = body.as_object() else {
+        return body.clone();
+    };
+    let resources = map
+        .get("resources")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut out: Map<String, Value> = map
+        .iter()
+        .filter(|(k, _)| *k != "resources")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.insert(
+        "resources".to_owned(),
+        Value::Array(
+            resources
+                .iter()
+                .filter(|r| r.get("name").and_then(Value::as_str) == Some("endpoints"))
+                .cloned()
+                .collect(),
+        ),
+    );
+    out.insert(
+        "resourceNames".to_owned(),
+        Value::Array(
+            resources
+                .iter()
+                .map(|r| r.get("name").cloned().unwrap_or(Value::Null))
+                .collect(),
+        ),
+    );
+    Value::Object(out)
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

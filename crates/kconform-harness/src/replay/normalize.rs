@@ -1,0 +1,630 @@
+//! Normalization of one scenario's raw steps into a diffable transcript, by the rules of
+//! `k8s-transcript` (format version 1):
+//!
+//! - `metadata.uid` and `details.uid` values become `<uid-N>`, numbered by first appearance and
+//!   replaced in every string;
+//! - RFC 3339 timestamps inside any string become `<time>`;
+//! - an object's own `metadata.resourceVersion` becomes `<rv-N>`, its rank among the scenario's
+//!   distinct object resourceVersions; cluster-wide ones (list metadata, bookmarks, continue tokens,
+//!   numbers quoted in messages) become `<rv-N+>`, "at or after `<rv-N>`"; the client literals `0`, `1`
+//!   and `999999999` stay;
+//! - the scenario namespace becomes `<ns>`, the server's host:port `<server>`, generated name suffixes
+//!   `<gen-N>`, continue tokens `<continue-N>` (decoded copies go to `step.continue_tokens`),
+//!   `/version`'s gitCommit `<git-commit>`, Go pointers in messages `(<pointer>)`.
+//!
+//! Object resourceVersions come from the scenario's own writes, so their order is deterministic;
+//! cluster-wide ones may move with writes elsewhere, hence written relative to the object ones.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use base64::Engine as _;
+use regex::{Captures, Regex};
+use serde_json::{Map, Value};
+
+use super::transcript::{Request, Step};
+
+/// Client-chosen resourceVersions that stay literal.
+pub(crate) const CLIENT_LITERAL_RVS: [&str; 3] = ["0", "1", FUTURE_RV];
+/// The "far future" resourceVersion scenarios send.
+pub(crate) const FUTURE_RV: &str = "999999999";
+
+static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+    // A fixed pattern: compiling it cannot fail.
+    Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)").expect("valid regex")
+});
+static GO_POINTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\(\*[\w.\[\]]+\))\(0x[0-9a-f]+\)").expect("valid regex"));
+
+/// Where a resourceVersion appears, which decides how it is symbolized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placement {
+    /// An object's own resourceVersion.
+    Object,
+    /// A cluster-wide resourceVersion.
+    Global,
+    /// A value the client sent.
+    Value,
+}
+
+/// Messages that embed resourceVersions, with the placement of each numbered group.
+static RV_MESSAGES: LazyLock<Vec<(Regex, Vec<(usize, Placement)>)>> = LazyLock::new(|| {
+    use Placement::{Global, Object, Value};
+    let rx = |p: &str| Regex::new(p).expect("valid regex");
+    vec![
+        (
+            rx(r"(too old resource version: )(\d+)( \()(\d+)(\))"),
+            vec![(2, Value), (4, Global)],
+        ),
+        (
+            rx(r"(Too large resource version: )(\d+)(, current: )(\d+)"),
+            vec![(2, Value), (4, Global)],
+        ),
+        (
+            rx(
+                r"(ResourceVersion in the precondition \()(\d+)(\) does not match the ResourceVersion in record \()(\d+)(\))",
+            ),
+            vec![(2, Value), (4, Value)],
+        ),
+        (
+            rx(r#"(\\?"resourceVersion\\?":\\?")(\d+)(\\?")"#),
+            vec![(2, Object)],
+        ),
+    ]
+});
+
+/// Normalizes the steps of one scenario.
+#[derive(Debug)]
+pub(crate) struct Normalizer {
+    literals: Vec<(String, String)>,
+    uids: Vec<(String, String)>,
+    object_rvs: Vec<u64>,
+    generated: Vec<(String, String)>,
+    tokens: HashMap<String, String>,
+    decoded_tokens: HashMap<String, Value>,
+    literal_re: Option<(Regex, HashMap<String, String>)>,
+}
+
+impl Normalizer {
+    /// A normalizer for a scenario run in `namespace` against a server at `netloc` (`host:port`).
+    pub(crate) fn new(namespace: &str, netloc: &str) -> Self {
+        Normalizer {
+            literals: vec![
+                (namespace.to_owned(), "<ns>".to_owned()),
+                (netloc.to_owned(), "<server>".to_owned()),
+            ],
+            uids: Vec::new(),
+            object_rvs: Vec::new(),
+            generated: Vec::new(),
+            tokens: HashMap::new(),
+            decoded_tokens: HashMap::new(),
+            literal_re: None,
+        }
+    }
+
+    /// Normalizes `steps` (raw, as sent and received) into transcript steps.
+    pub(crate) fn steps(&mut self, steps: &[Step]) -> Vec<Step> {
+        for step in steps {
+            if let Some(body) = step.response.as_ref().and_then(|r| r.get("body")) {
+                self.collect(body, None);
+            }
+            for event in step.events.iter().flatten() {
+                if let Some(object) = event.get("object") {
+                    self.collect(object, Some("object"));
+                }
+            }
+        }
+        self.object_rvs.sort_unstable();
+        // The literal set grew with the uids and generated names just collected.
+        self.literal_re = None;
+        steps.iter().map(|step| self.step(step)).collect()
+    }
+
+    /// Normalizes free text (a scenario error, for instance) with what the steps taught.
+    pub(crate) fn text(&mut self, value: &str) -> String {
+        if self.literal_re.is_none() {
+            let mut map: HashMap<String, String> = HashMap::new();
+            for (k, v) in self
+                .literals
+                .iter()
+                .chain(self.uids.iter())
+                .chain(self.generated.iter())
+            {
+                if !k.is_empty() {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            let pattern = keys
+                .iter()
+                .map(|k| regex::escape(k))
+                .collect::<Vec<_>>()
+                .join("|");
+            let re = if pattern.is_empty() {
+                // Matches nothing: no literal is known.
+                Regex::new(r"[^\s\S]").expect("valid regex")
+            } else {
+                Regex::new(&pattern).expect("escaped literals form a valid regex")
+            };
+            self.literal_re = Some((re, map));
+        }
+        let mut out = match &self.literal_re {
+            Some((re, map)) => re
+                .replace_all(value, |c: &Captures<'_>| {
+                    map.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_owned())
+                })
+                .into_owned(),
+            None => value.to_owned(),
+        };
+        out = TIMESTAMP.replace_all(&out, "<time>").into_owned();
+        out = GO_POINTER.replace_all(&out, "$1(<pointer>)").into_owned();
+        for (pattern, placements) in RV_MESSAGES.iter() {
+            out = pattern
+                .replace_all(&out, |c: &Captures<'_>| {
+                    let mut rebuilt = String::new();
+                    for i in 1..c.len() {
+                        let group = c.get(i).map_or("", |m| m.as_str());
+                        match placements.iter().find(|(n, _)| *n == i) {
+                            Some((_, placement)) => rebuilt.push_str(&self.rv(group, *placement)),
+                            None => rebuilt.push_str(group),
+                        }
+                    }
+                    rebuilt
+                })
+                .into_owned();
+        }
+        out
+    }
+
+    // ---- pass 1: collect server-issued values ---------------------------------------------------
+
+    fn collect(&mut self, node: &Value, key: Option<&str>) {
+        match node {
+            Value::Object(map) => {
+                if key == Some("metadata") {
+                    self.collect_metadata(map);
+                }
+                if key == Some("details") {
+                    if let Some(uid) = map.get("uid").and_then(Value::as_str) {
+                        self.add_uid(uid);
+                    }
+                }
+                for (k, v) in map {
+                    self.collect(v, Some(k));
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    self.collect(item, key);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_metadata(&mut self, meta: &Map<String, Value>) {
+        if let Some(uid) = meta.get("uid").and_then(Value::as_str) {
+            self.add_uid(uid);
+        }
+        if meta.contains_key("name") {
+            if let Some(rv) = meta.get("resourceVersion").and_then(Value::as_str) {
+                if let Some(number) = object_rv_number(rv) {
+                    if !self.object_rvs.contains(&number) {
+                        self.object_rvs.push(number);
+                    }
+                }
+            }
+        }
+        if let (Some(base), Some(name)) = (
+            meta.get("generateName").and_then(Value::as_str),
+            meta.get("name").and_then(Value::as_str),
+        ) {
+            let base: String = base.chars().take(58).collect();
+            if !base.is_empty()
+                && name.starts_with(&base)
+                && name.chars().count() == base.chars().count() + 5
+                && !self.generated.iter().any(|(n, _)| n == name)
+            {
+                let symbol = format!("{base}<gen-{}>", self.generated.len() + 1);
+                self.generated.push((name.to_owned(), symbol));
+            }
+        }
+    }
+
+    fn add_uid(&mut self, uid: &str) {
+        if !uid.is_empty() && !self.uids.iter().any(|(u, _)| u == uid) {
+            let symbol = format!("<uid-{}>", self.uids.len() + 1);
+            self.uids.push((uid.to_owned(), symbol));
+        }
+    }
+
+    // ---- pass 2: rewrite -------------------------------------------------------------------------
+
+    fn rv(&self, value: &str, placement: Placement) -> String {
+        let Some(number) = digits(value) else {
+            return value.to_owned();
+        };
+        if CLIENT_LITERAL_RVS.contains(&value) {
+            return value.to_owned();
+        }
+        if placement != Placement::Global {
+            if let Some(index) = self.object_rvs.iter().position(|r| *r == number) {
+                return format!("<rv-{}>", index + 1);
+            }
+        }
+        let at_or_before = self.object_rvs.iter().filter(|r| **r <= number).count();
+        format!("<rv-{at_or_before}+>")
+    }
+
+    fn token(&mut self, token: &str) -> String {
+        if let Some(symbol) = self.tokens.get(token) {
+            return symbol.clone();
+        }
+        let Some(decoded) = decode_continue(token) else {
+            return self.text(token);
+        };
+        let symbol = format!("<continue-{}>", self.tokens.len() + 1);
+        self.tokens.insert(token.to_owned(), symbol.clone());
+        let rv = decoded.get("rv").cloned().unwrap_or(Value::Null);
+        let mut normalized = match self.value(&Value::Object(decoded), Side::Request, None) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        let rv = match rv.as_i64() {
+            Some(n) if rv.is_i64() && n > 1 => {
+                Value::String(self.rv(&n.to_string(), Placement::Global))
+            }
+            _ => rv,
+        };
+        normalized.insert("rv".to_owned(), rv);
+        self.decoded_tokens
+            .insert(symbol.clone(), Value::Object(normalized));
+        symbol
+    }
+
+    fn value(&mut self, node: &Value, side: Side, key: Option<&str>) -> Value {
+        match node {
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    let rewritten = self.field(k, v, map, side, key);
+                    out.insert(k.clone(), rewritten);
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.value(item, side, key))
+                    .collect(),
+            ),
+            Value::String(s) => Value::String(self.text(s)),
+            other => other.clone(),
+        }
+    }
+
+    fn field(
+        &mut self,
+        key: &str,
+        value: &Value,
+        parent: &Map<String, Value>,
+        side: Side,
+        parent_key: Option<&str>,
+    ) -> Value {
+        if key == "resourceVersion" {
+            if let Value::String(s) = value {
+                let placement = match side {
+                    Side::Request => Placement::Value,
+                    Side::Response
+                        if parent_key == Some("metadata") && parent.contains_key("name") =>
+                    {
+                        Placement::Object
+                    }
+                    Side::Response => Placement::Global,
+                };
+                return Value::String(self.rv(s, placement));
+            }
+        }
+        if key == "continue" {
+            if let Value::String(s) = value {
+                if !s.is_empty() {
+                    return Value::String(self.token(s));
+                }
+            }
+        }
+        if key == "gitCommit" && value.is_string() {
+            return Value::String("<git-commit>".to_owned());
+        }
+        self.value(value, side, Some(key))
+    }
+
+    fn query(&mut self, pairs: &[(String, String)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let v = if k == "resourceVersion" {
+                    self.rv(v, Placement::Value)
+                } else if k == "continue" && !v.is_empty() {
+                    self.token(v)
+                } else {
+                    self.text(v)
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+
+    fn step(&mut self, step: &Step) -> Step {
+        let request = Request {
+            method: self.text(&step.request.method),
+            path: self.text(&step.request.path),
+            query: self.query(&step.request.query),
+            headers: match self.value(
+                &Value::Object(step.request.headers.clone()),
+                Side::Request,
+                Some("headers"),
+            ) {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            },
+            auth: self.text(&step.request.auth),
+            body: step
+                .request
+                .body
+                .as_ref()
+                .map(|b| self.value(b, Side::Request, Some("body"))),
+        };
+        let response = step.response.as_ref().map(|response| match response {
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    let rewritten = if k == "body" || k == "headers" {
+                        self.value(v, Side::Response, Some(k))
+                    } else {
+                        v.clone()
+                    };
+                    out.insert(k.clone(), rewritten);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        });
+        let events = step.events.as_ref().map(|events| {
+            events
+                .iter()
+                .map(|event| match event {
+                    Value::Object(map) => {
+                        let mut out = Map::new();
+                        for (k, v) in map {
+                            let rewritten = if k == "object" {
+                                self.value(v, Side::Response, Some("object"))
+                            } else {
+                                v.clone()
+                            };
+                            out.insert(k.clone(), rewritten);
+                        }
+                        Value::Object(out)
+                    }
+                    other => other.clone(),
+                })
+                .collect()
+        });
+        let note = step.note.as_ref().map(|n| self.text(n));
+        let mut tokens = Map::new();
+        for token in tokens_in(step) {
+            if let Some(symbol) = self.tokens.get(&token) {
+                if let Some(decoded) = self.decoded_tokens.get(symbol) {
+                    tokens.insert(symbol.clone(), decoded.clone());
+                }
+            }
+        }
+        Step {
+            note,
+            request,
+            nondeterministic: step.nondeterministic.clone(),
+            response,
+            events,
+            stream: step.stream.clone(),
+            continue_tokens: (!tokens.is_empty()).then_some(tokens),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Request,
+    Response,
+}
+
+/// The digits of `s` as a number, when `s` is a non-empty run of ASCII digits.
+fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// An object's resourceVersion as a number, unless it is a client literal.
+pub(crate) fn object_rv_number(rv: &str) -> Option<u64> {
+    if CLIENT_LITERAL_RVS.contains(&rv) {
+        return None;
+    }
+    digits(rv)
+}
+
+/// Decodes a continue token (base64url JSON with a `v` member), or None if it is not one.
+pub(crate) fn decode_continue(token: &str) -> Option<Map<String, Value>> {
+    let trimmed = token.trim_end_matches('=');
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(trimmed)
+        .ok()?;
+    match serde_json::from_slice::<Value>(&bytes).ok()? {
+        Value::Object(map) if map.contains_key("v") => Some(map),
+        _ => None,
+    }
+}
+
+/// Encodes a continue token the way kube-apiserver does (base64url of compact JSON, no padding).
+pub(crate) fn encode_continue(decoded: &Map<String, Value>) -> String {
+    // Serializing a JSON map cannot fail.
+    let json = serde_json::to_vec(decoded).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn tokens_in(step: &Step) -> Vec<String> {
+    let mut found: Vec<String> = step
+        .request
+        .query
+        .iter()
+        .filter(|(k, v)| k == "continue" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    if let Some(token) = step
+        .response
+        .as_ref()
+        .and_then(|r| r.pointer("/body/metadata/continue"))
+        .and_then(Value::as_str)
+    {
+        if !token.is_empty() {
+            found.push(token.to_owned());
+        }
+    }
+    let mut unique = Vec::new();
+    for token in found {
+        if !unique.contains(&token) {
+            unique.push(token);
+        }
+    }
+    unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn step(request: Value, response: Value, events: Option<Value>) -> Step {
+        let mut step = json!({"request": request, "response": response});
+        if let Some(events) = events {
+            step["events"] = events;
+        }
+        serde_json::from_value(step).unwrap()
+    }
+
+    fn get(path: &str, query: Value) -> Value {
+        json!({"method": "GET", "path": path, "query": query, "headers": {"Accept": "application/json"}, "auth": "admin"})
+    }
+
+    fn ep(ns: &str, name: &str, uid: &str, rv: &str) -> Value {
+        json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {
+            "name": name, "namespace": ns, "uid": uid, "resourceVersion": rv,
+            "creationTimestamp": "2026-11-27T12:29:29Z"}})
+    }
+
+    #[test]
+    fn object_and_cluster_resource_versions_are_ranked() {
+        let ns = "zz-ktx-abcde-001";
+        let steps = vec![
+            step(
+                get(&format!("/api/v1/namespaces/{ns}/endpoints"), json!([])),
+                json!({"status": 200, "headers": {}, "format": "json", "body": {
+                    "kind": "EndpointsList", "metadata": {"resourceVersion": "500"}, "items": []}}),
+                None,
+            ),
+            step(
+                get(
+                    &format!("/api/v1/namespaces/{ns}/endpoints"),
+                    json!([["watch", "1"], ["resourceVersion", "500"]]),
+                ),
+                json!({"status": 200, "headers": {}, "format": "stream"}),
+                Some(json!([
+                    {"type": "ADDED", "object": ep(ns, "ep-1", "u-1", "510"), "at_ms": 0},
+                    {"type": "BOOKMARK", "object": {"kind": "Endpoints", "metadata": {"resourceVersion": "512"}}, "at_ms": 0},
+                    {"type": "DELETED", "object": ep(ns, "ep-1", "u-1", "511"), "at_ms": 0}
+                ])),
+            ),
+        ];
+        let out = Normalizer::new(ns, "127.0.0.1:6443").steps(&steps);
+        assert_eq!(out[0].request.path, "/api/v1/namespaces/<ns>/endpoints");
+        assert_eq!(
+            out[0].response.as_ref().unwrap()["body"]["metadata"]["resourceVersion"],
+            "<rv-0+>"
+        );
+        assert_eq!(out[1].request.query[1].1, "<rv-0+>");
+        let events = out[1].events.as_ref().unwrap();
+        assert_eq!(events[0]["object"]["metadata"]["resourceVersion"], "<rv-1>");
+        assert_eq!(events[0]["object"]["metadata"]["uid"], "<uid-1>");
+        assert_eq!(events[0]["object"]["metadata"]["namespace"], "<ns>");
+        assert_eq!(
+            events[0]["object"]["metadata"]["creationTimestamp"],
+            "<time>"
+        );
+        assert_eq!(
+            events[1]["object"]["metadata"]["resourceVersion"],
+            "<rv-2+>"
+        );
+        assert_eq!(events[2]["object"]["metadata"]["resourceVersion"], "<rv-2>");
+    }
+
+    #[test]
+    fn messages_tokens_and_literals() {
+        let ns = "zz-ktx-abcde-002";
+        let token = encode_continue(
+            json!({"v": "meta.k8s.io/v1", "rv": 700, "start": format!("{ns}/ep-1\u{0}")})
+                .as_object()
+                .unwrap(),
+        );
+        let steps = vec![
+            step(
+                get("/x", json!([])),
+                json!({"status": 201, "headers": {}, "format": "json", "body": ep(ns, "ep-gen-x7k2p", "u-9", "650")}),
+                None,
+            ),
+            step(
+                get("/x", json!([["resourceVersion", "1"]])),
+                json!({"status": 200, "headers": {}, "format": "stream"}),
+                Some(json!([{"type": "ERROR", "object": {"kind": "Status",
+                    "message": "too old resource version: 1 (640)", "code": 410}, "at_ms": 0}])),
+            ),
+            step(
+                get("/x", json!([["limit", "1"]])),
+                json!({"status": 200, "headers": {}, "format": "json", "body": {
+                    "metadata": {"resourceVersion": "700", "continue": token.clone()}, "items": [],
+                    "message": "ptr (*bool)(0xc001c89cb9) u-9"}}),
+                None,
+            ),
+        ];
+        let mut first = steps[0].clone();
+        first.response.as_mut().unwrap()["body"]["metadata"]["generateName"] = json!("ep-gen-");
+        let steps = vec![first, steps[1].clone(), steps[2].clone()];
+        let out = Normalizer::new(ns, "127.0.0.1:6443").steps(&steps);
+        assert_eq!(
+            out[0].response.as_ref().unwrap()["body"]["metadata"]["name"],
+            "ep-gen-<gen-1>"
+        );
+        assert_eq!(
+            out[1].events.as_ref().unwrap()[0]["object"]["message"],
+            "too old resource version: 1 (<rv-0+>)"
+        );
+        let body = &out[2].response.as_ref().unwrap()["body"];
+        assert_eq!(body["metadata"]["continue"], "<continue-1>");
+        assert_eq!(body["message"], "ptr (*bool)(<pointer>) <uid-1>");
+        assert_eq!(
+            out[2].continue_tokens.as_ref().unwrap()["<continue-1>"],
+            json!({"v": "meta.k8s.io/v1", "rv": "<rv-1+>", "start": "<ns>/ep-1\u{0}"})
+        );
+    }
+
+    #[test]
+    fn undecodable_tokens_stay_text() {
+        assert!(decode_continue("not-a-token").is_none());
+        let t = encode_continue(
+            json!({"v": "x", "rv": 1, "start": "a\u{0}"})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(t, "eyJ2IjoieCIsInJ2IjoxLCJzdGFydCI6ImFcdTAwMDAifQ");
+        assert_eq!(decode_continue(&t).unwrap()["rv"], 1);
+    }
+}

@@ -1,0 +1,215 @@
+use std::path::Path;
+
+use serde_json::json;
+
+use super::*;
+
+fn recorded(version: &str, id: &str) -> Scenario {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../transcripts")
+        .join(format!("kube-apiserver-{version}"));
+    load_dir(&dir)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap()
+}
+
+fn target() -> Target {
+    Target::new(&ReplayOptions::new(
+        "http://127.0.0.1:1",
+        Some("t".to_owned()),
+    ))
+    .unwrap()
+}
+
+fn run(target: &Target) -> Run<'_> {
+    Run {
+        target,
+        namespace: "zz-kcr-abcde-001".to_owned(),
+        bindings: HashMap::new(),
+        object_rvs: Vec::new(),
+        objects: HashMap::new(),
+        steps: Vec::new(),
+        open: None,
+        notes: Vec::new(),
+        created_namespaces: Vec::new(),
+    }
+}
+
+#[test]
+fn options_are_checked() {
+    let remote = ReplayOptions::new("https://10.0.0.1:6443", None);
+    assert!(matches!(
+        Target::new(&remote),
+        Err(ReplayError::RemoteTarget { .. })
+    ));
+    let bad = ReplayOptions::new("ftp://127.0.0.1", None);
+    assert!(matches!(
+        Target::new(&bad),
+        Err(ReplayError::InvalidTarget { .. })
+    ));
+    let mut prefix = ReplayOptions::new("http://127.0.0.1:1", None);
+    prefix.namespace_prefix = "Bad_".to_owned();
+    assert!(matches!(
+        Target::new(&prefix),
+        Err(ReplayError::NamespacePrefix { .. })
+    ));
+    let scenarios = vec![recorded("v1.36.2", "watch/timeout-seconds")];
+    assert!(matches!(
+        select(&scenarios, Some("(")),
+        Err(ReplayError::Filter { .. })
+    ));
+    assert_eq!(select(&scenarios, Some("^watch/")).unwrap().len(), 1);
+    assert!(select(&scenarios, Some("^list/")).unwrap().is_empty());
+}
+
+#[test]
+fn placeholders_bind_from_answers_and_fill_requests() {
+    let target = target();
+    let mut run = run(&target);
+    let scenario = recorded("v1.36.2", "watch/create-update-patch-delete");
+    // The POST at step 3 answered with uid u-1 and resourceVersion 1201; the list at step 1 with 1200.
+    let list_expected = scenario.steps[0].response.as_ref().unwrap()["body"].clone();
+    run.bind(
+        &list_expected,
+        &json!({"kind": "EndpointsList", "metadata": {"resourceVersion": "1200"}, "items": []}),
+    );
+    let created_expected = scenario.steps[2].response.as_ref().unwrap()["body"].clone();
+    let mut created_actual = created_expected.clone();
+    created_actual["metadata"]["uid"] = json!("u-1");
+    created_actual["metadata"]["resourceVersion"] = json!("1201");
+    created_actual["metadata"]["namespace"] = json!("zz-kcr-abcde-001");
+    created_actual["metadata"]["creationTimestamp"] = json!("2026-11-27T13:00:00Z");
+    created_actual["metadata"]["managedFields"][0]["time"] = json!("2026-11-27T13:00:01Z");
+    run.bind(&created_expected, &created_actual);
+    run.learn(&created_actual);
+    assert_eq!(run.bindings["<rv-0+>"], "1200");
+    assert_eq!(run.bindings["<uid-1>"], "u-1");
+    assert_eq!(run.bindings["<rv-1>"], "1201");
+
+    // The watch at step 2 starts from the list's resourceVersion.
+    let (watch, _) = run.outgoing(&scenario.steps[1]);
+    assert_eq!(watch.path, "/api/v1/namespaces/zz-kcr-abcde-001/endpoints");
+    assert_eq!(
+        watch.query[1],
+        ("resourceVersion".to_owned(), "1200".to_owned())
+    );
+    // The PUT at step 4 sends the created object back: uid, resourceVersion and times restored.
+    let (put, _) = run.outgoing(&scenario.steps[3]);
+    let body: Value = serde_json::from_slice(put.body.as_ref().unwrap()).unwrap();
+    assert_eq!(body["metadata"]["uid"], "u-1");
+    assert_eq!(body["metadata"]["resourceVersion"], "1201");
+    assert_eq!(body["metadata"]["namespace"], "zz-kcr-abcde-001");
+    assert_eq!(
+        body["metadata"]["creationTimestamp"],
+        "2026-11-27T13:00:00Z"
+    );
+    assert_eq!(
+        body["metadata"]["managedFields"][0]["time"],
+        "2026-11-27T13:00:01Z"
+    );
+    assert_eq!(
+        put.headers[0],
+        ("Accept".to_owned(), "application/json".to_owned())
+    );
+    assert!(run.notes.is_empty(), "{:?}", run.notes);
+}
+
+#[test]
+fn crafted_continue_tokens_are_re_encoded() {
+    let target = target();
+    let mut run = run(&target);
+    let scenario = recorded("v1.36.2", "list/continue-invalid");
+    let step = scenario
+        .steps
+        .iter()
+        .find(|s| s.note.as_deref() == Some("rv 0"))
+        .unwrap();
+    let (request, _) = run.outgoing(step);
+    let token = &request
+        .query
+        .iter()
+        .find(|(k, _)| k == "continue")
+        .unwrap()
+        .1;
+    let decoded = normalize::decode_continue(token).unwrap();
+    assert_eq!(decoded["rv"], 0);
+    assert_eq!(decoded["start"], "ep-1\u{0}");
+}
+
+#[test]
+fn generated_names_and_abbreviated_strings() {
+    let target = target();
+    let mut run = run(&target);
+    run.bind_text("ep-gen-<gen-1>", "ep-gen-x7k2p");
+    assert_eq!(run.bindings["<gen-1>"], "x7k2p");
+    let scenario = recorded("v1.36.2", "create/generate-name");
+    let (get, _) = run.outgoing(&scenario.steps[1]);
+    assert!(
+        get.path.ends_with("/endpoints/ep-gen-x7k2p"),
+        "{}",
+        get.path
+    );
+    let annotations = recorded("v1.36.2", "validation/annotations");
+    let (post, _) = run.outgoing(&annotations.steps[1]);
+    let body: Value = serde_json::from_slice(post.body.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        body["metadata"]["annotations"]["big"]
+            .as_str()
+            .unwrap()
+            .len(),
+        262_142
+    );
+}
+
+#[test]
+fn watch_plans_follow_the_recording() {
+    let until_server = recorded("v1.36.2", "watch/timeout-seconds");
+    assert_eq!(
+        watch_plan(&until_server.steps[1]),
+        (WatchUntil::ServerEnd, Duration::from_secs(5))
+    );
+    let counted = recorded("v1.36.2", "watch/create-update-patch-delete");
+    assert_eq!(
+        watch_plan(&counted.steps[1]),
+        (WatchUntil::Lines(4), Duration::from_secs(15))
+    );
+    let capped = recorded("v1.28.7", "watch/initial-events-end-bookmark");
+    assert_eq!(
+        watch_plan(&capped.steps[2]),
+        (WatchUntil::ServerEnd, Duration::from_millis(2500))
+    );
+    let refused = recorded("v1.36.2", "watch/label-selector-invalid");
+    assert_eq!(
+        watch_plan(&refused.steps[0]),
+        (WatchUntil::Lines(1), Duration::from_secs(6))
+    );
+}
+
+#[test]
+fn projection_keeps_the_endpoints_entry() {
+    let body = json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": [
+        {"name": "bindings"}, {"name": "endpoints", "verbs": ["get"]}]});
+    let projected = endpoints_resource_only(&body);
+    assert_eq!(
+        projected["resources"],
+        json!([{"name": "endpoints", "verbs": ["get"]}])
+    );
+    assert_eq!(projected["resourceNames"], json!(["bindings", "endpoints"]));
+}
+
+#[tokio::test]
+async fn an_unreachable_target_is_an_error_in_the_report_not_a_panic() {
+    let scenarios = vec![recorded("v1.36.2", "get/not-found")];
+    // Port 1 on loopback refuses connections at once.
+    let opts = ReplayOptions::new("http://127.0.0.1:1", Some("t".to_owned()));
+    let report = run(&opts, &scenarios).await.unwrap();
+    assert_eq!(report.differ, 1);
+    let diff = &report.scenarios[0];
+    assert!(
+        diff.differences.iter().any(|d| d.path == "error"),
+        "{:#?}",
+        diff.differences
+    );
+}

@@ -1,0 +1,733 @@
+//! The watch handler: `GET ...?watch=1` and the deprecated `/api/v1/watch/...` paths, as kube-apiserver
+//! serves them from its watch cache.
+//!
+//! * Options are decoded and validated first (400 for unparseable values and selectors, 422 from
+//!   `kconform_spec::options`), after the WatchList defaulting that 1.32 and 1.34+ apply to a legacy
+//!   watch (`resourceVersion` "" or "0" without `resourceVersionMatch`).
+//! * The answer is `200`, `Content-Type: application/json`, chunked: one `{"type","object"}` JSON
+//!   object per line. `pretty` does not apply to frames; YAML has no stream form.
+//! * Starting points: "" and "0" send the current state as ADDED first; "N" sends the retained events
+//!   after N, or one ERROR event (410 Expired, `too old resource version: N (compacted)`) when N is
+//!   older than the history; a future N waits for N. `sendInitialEvents=true` sends the state then, with
+//!   `allowWatchBookmarks`, the `k8s.io/initial-events-end` BOOKMARK.
+//! * Selectors: an object that stops matching arrives as DELETED (its previous state with the event's
+//!   resourceVersion), one that starts matching as ADDED.
+//! * Bookmarks, only with `allowWatchBookmarks`: every [`BOOKMARK_INTERVAL`] and 2 s before the
+//!   deadline, and only once Endpoints were written somewhere after the watch's starting point (the
+//!   watch cache drops bookmarks that are not newer than the watcher's resourceVersion, so an idle
+//!   cluster sends none).
+//! * `timeoutSeconds` ends the stream; unset, a random duration in [30 min, 60 min), as kube-apiserver
+//!   draws from its minimum request timeout.
+//!
+//! Invariant: a subscription is taken atomically with its starting state, and a watcher that falls
+//! behind the broadcast is ended rather than silently skipping events, so no event is lost or sent
+//! twice.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use kconform_spec::K8sVersion;
+use kconform_spec::options::{ListOptions, parse_list_options, validate_list_options};
+use kconform_spec::status::Status;
+use serde_json::{Map, Value};
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
+
+use crate::AppState;
+use crate::http::ApiError;
+use crate::router::WatchRequest;
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::store::{Event, EventType, StoreError, Subscription, WatchStart};
+
+/// How often an open watch gets a BOOKMARK (kube-apiserver's `defaultBookmarkFrequency`).
+pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The end-of-watch BOOKMARK comes this long before the deadline (`cache_watcher.go nextBookmarkTime`).
+const BOOKMARK_BEFORE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// kube-apiserver's default `--min-request-timeout`; a watch without `timeoutSeconds` lasts between
+/// one and two times this.
+const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// Frames buffered per watcher between the event loop and the connection.
+const FRAME_BUFFER: usize = 256;
+
+/// The annotation that marks the end of the initial events of a streaming list.
+const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
+
+/// Whether the WatchList feature (sendInitialEvents; legacy watches defaulted to it) is on by default
+/// in `v`: beta and on in 1.32, switched back off in 1.33, on again from 1.34.
+pub fn watch_list_enabled(v: K8sVersion) -> bool {
+    v.minor == 32 || v.at_least(34)
+}
+
+/// Serve one watch request.
+///
+/// # Errors
+/// The Status answers that precede a stream: 400 (bad parameter, selector, named-path conflict), 422
+/// (options), 406 (no JSON in `Accept`), 500 (unparseable resourceVersion), 504 (a streaming list at a
+/// resourceVersion the store does not reach in time).
+pub(crate) async fn handle(
+    state: Arc<AppState>,
+    request: WatchRequest,
+) -> Result<Response, ApiError> {
+    let version = state.config.version;
+    if request.format.yaml && !accepts_json(&request.headers) {
+        return Err(ApiError::status(Status::not_acceptable()));
+    }
+    let mut opts = parse_list_options(request.query.pairs()).map_err(ApiError::status)?;
+    let labels = match opts.label_selector.as_deref() {
+        Some(text) => LabelSelector::parse(text).map_err(ApiError::bad_request)?,
+        None => LabelSelector::parse("").map_err(ApiError::bad_request)?,
+    };
+    if watch_list_enabled(version) {
+        apply_watch_list_defaults(&mut opts);
+    }
+    validate_list_options(&opts, opts.watch, version).map_err(ApiError::status)?;
+    let mut fields = match opts.field_selector.as_deref() {
+        Some(text) => FieldSelector::parse(text).map_err(ApiError::bad_request)?,
+        None => FieldSelector::default(),
+    };
+    if let Some(name) = &request.name {
+        if fields.is_empty() {
+            fields = FieldSelector::parse(&format!("metadata.name={name}"))
+                .map_err(ApiError::bad_request)?;
+        } else if fields.required_name() != Some(name.as_str()) {
+            return Err(ApiError::bad_request(
+                "fieldSelector metadata.name doesn't match requested name",
+            ));
+        }
+    }
+    let filter = Filter {
+        namespace: request.namespace.clone(),
+        labels,
+        fields,
+    };
+
+    let timeout = match opts.timeout_seconds {
+        Some(seconds) if seconds != 0 => {
+            Duration::from_secs(u64::try_from(seconds.max(0)).unwrap_or(0))
+        }
+        _ => MIN_REQUEST_TIMEOUT.mul_f64(1.0 + rand::random::<f64>()),
+    };
+    let deadline = Instant::now() + timeout;
+    let plan = start_plan(&opts)?;
+    let opening = open(&state, &filter, plan, deadline).await?;
+
+    let (sender, receiver) = mpsc::channel::<Result<Bytes, Infallible>>(FRAME_BUFFER);
+    let watcher = Watcher {
+        state: state.clone(),
+        filter,
+        version,
+        bookmarks: opts.allow_watch_bookmarks,
+        deadline,
+        sender,
+    };
+    tokio::spawn(watcher.run(opening));
+
+    let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::OK;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}
+
+/// Whether `Accept` allows a JSON stream (YAML has no stream serializer in kube-apiserver).
+fn accepts_json(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.split(',').any(|entry| {
+        let mime = entry
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        matches!(
+            mime.as_str(),
+            "application/json" | "*/*" | "application/*" | ""
+        )
+    })
+}
+
+/// `SetListOptionsDefaults`: with WatchList on, a watch from "" or "0" that says nothing about initial
+/// events becomes a streaming list (`sendInitialEvents=true&resourceVersionMatch=NotOlderThan`).
+fn apply_watch_list_defaults(opts: &mut ListOptions) {
+    if opts.send_initial_events.is_some()
+        || opts
+            .resource_version_match
+            .as_deref()
+            .is_some_and(|m| !m.is_empty())
+    {
+        return;
+    }
+    let legacy = matches!(
+        opts.resource_version.as_deref(),
+        None | Some("") | Some("0")
+    );
+    if opts.watch && legacy {
+        opts.send_initial_events = Some(true);
+        opts.resource_version_match = Some("NotOlderThan".to_owned());
+    }
+}
+
+/// What a watch selects.
+#[derive(Debug)]
+struct Filter {
+    namespace: Option<String>,
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl Filter {
+    fn matches(
+        &self,
+        namespace: &str,
+        name: &str,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> bool {
+        self.namespace.as_deref().is_none_or(|ns| ns == namespace)
+            && self.fields.matches(namespace, name)
+            && self.labels.matches(labels)
+    }
+
+    fn matches_object(&self, object: &Value) -> bool {
+        let text = |pointer: &str| {
+            object
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        self.matches(
+            text("/metadata/namespace"),
+            text("/metadata/name"),
+            &crate::store::labels_of(object),
+        )
+    }
+
+    /// The event this watcher sees for a store event, if any (`convertToWatchEvent`).
+    fn convert(&self, event: &Event) -> Option<(EventType, Arc<Value>)> {
+        if self
+            .namespace
+            .as_deref()
+            .is_some_and(|ns| ns != event.namespace)
+        {
+            return None;
+        }
+        let current = event.kind != EventType::Deleted
+            && self.matches(&event.namespace, &event.name, &event.labels);
+        let previous = event.previous.is_some()
+            && self.matches(&event.namespace, &event.name, &event.previous_labels);
+        match (current, previous) {
+            (true, false) => Some((EventType::Added, event.object.clone())),
+            (true, true) => Some((EventType::Modified, event.object.clone())),
+            (false, true) if event.kind == EventType::Deleted => {
+                Some((EventType::Deleted, event.object.clone()))
+            }
+            (false, true) => {
+                // Left the selection: the previous state, carrying this event's resourceVersion.
+                let mut old = event.previous.as_deref().cloned().unwrap_or(Value::Null);
+                if let Some(meta) = old.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.insert(
+                        "resourceVersion".to_owned(),
+                        Value::String(event.rv.to_string()),
+                    );
+                }
+                Some((EventType::Deleted, Arc::new(old)))
+            }
+            (false, false) => None,
+        }
+    }
+}
+
+/// Where the stream starts, from `resourceVersion` and `sendInitialEvents`.
+#[derive(Debug, Clone, Copy)]
+enum StartPlan {
+    /// The current state as ADDED events, then changes; with the initial-events-end BOOKMARK when
+    /// `streaming` (sendInitialEvents=true). `at_least`: the state must be at or after this
+    /// resourceVersion (a streaming list "not older than" N).
+    State {
+        streaming: bool,
+        at_least: Option<u64>,
+    },
+    /// Changes after the current resourceVersion, nothing before.
+    Now,
+    /// Changes after resourceVersion N.
+    After(u64),
+}
+
+fn parse_rv(text: &str) -> Result<u64, ApiError> {
+    text.parse::<u64>().map_err(|_| {
+        ApiError::internal(format!(
+            "resourceVersion: Invalid value: \"{text}\": strconv.ParseUint: parsing \"{text}\": invalid syntax"
+        ))
+    })
+}
+
+fn start_plan(opts: &ListOptions) -> Result<StartPlan, ApiError> {
+    let rv = opts.resource_version.as_deref().unwrap_or("");
+    let number = match rv {
+        "" => None,
+        text => Some(parse_rv(text)?),
+    };
+    Ok(match (opts.send_initial_events, number) {
+        (Some(true), None | Some(0)) => StartPlan::State {
+            streaming: true,
+            at_least: None,
+        },
+        (Some(true), Some(n)) => StartPlan::State {
+            streaming: true,
+            at_least: Some(n),
+        },
+        (Some(false), None | Some(0)) => StartPlan::Now,
+        (Some(false), Some(n)) => StartPlan::After(n),
+        (None, None | Some(0)) => StartPlan::State {
+            streaming: false,
+            at_least: None,
+        },
+        (None, Some(n)) => StartPlan::After(n),
+    })
+}
+
+/// What the stream begins with.
+enum Opening {
+    /// A subscription: initial objects and/or backlog, then live events.
+    Subscribed {
+        subscription: Subscription,
+        /// Send the initial-events-end BOOKMARK after the initial objects.
+        streaming: bool,
+        /// The watcher's resourceVersion: events and bookmarks at or below it are not sent.
+        from: u64,
+    },
+    /// The single ERROR event of a watch from a compacted resourceVersion.
+    Expired(Status),
+}
+
+async fn open(
+    state: &AppState,
+    filter: &Filter,
+    plan: StartPlan,
+    deadline: Instant,
+) -> Result<Opening, ApiError> {
+    let namespace = filter.namespace.as_deref();
+    let store = &state.store;
+    match plan {
+        StartPlan::State {
+            streaming,
+            at_least,
+        } => {
+            if let Some(n) = at_least {
+                wait_for_rv(state, n, deadline).await?;
+            }
+            let subscription = subscribe(state, namespace, WatchStart::Now)?;
+            let from = subscription.rv;
+            Ok(Opening::Subscribed {
+                subscription,
+                streaming,
+                from,
+            })
+        }
+        StartPlan::Now => {
+            let mut subscription = subscribe(state, namespace, WatchStart::Now)?;
+            subscription.initial.clear();
+            let from = subscription.rv;
+            Ok(Opening::Subscribed {
+                subscription,
+                streaming: false,
+                from,
+            })
+        }
+        StartPlan::After(n) => match store.subscribe(namespace, WatchStart::After(n)) {
+            Ok(subscription) => Ok(Opening::Subscribed {
+                subscription,
+                streaming: false,
+                from: n,
+            }),
+            Err(StoreError::Compacted {
+                requested,
+                compacted,
+            }) => Ok(Opening::Expired(Status::watch_too_old(
+                requested, compacted,
+            ))),
+            Err(StoreError::Future { .. }) => {
+                // A watch from the future waits for it: events at or below N are not sent.
+                let mut subscription = subscribe(state, namespace, WatchStart::Now)?;
+                subscription.initial.clear();
+                Ok(Opening::Subscribed {
+                    subscription,
+                    streaming: false,
+                    from: n,
+                })
+            }
+        },
+    }
+}
+
+fn subscribe(
+    state: &AppState,
+    namespace: Option<&str>,
+    start: WatchStart,
+) -> Result<Subscription, ApiError> {
+    state
+        .store
+        .subscribe(namespace, start)
+        .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// A streaming list "not older than" N waits (like the watch cache, at most 3 s) for N to be reached.
+async fn wait_for_rv(state: &AppState, n: u64, deadline: Instant) -> Result<(), ApiError> {
+    let limit = (Instant::now() + Duration::from_secs(3)).min(deadline);
+    loop {
+        let current = state.store.current_rv();
+        if current >= n {
+            return Ok(());
+        }
+        if Instant::now() >= limit {
+            return Err(ApiError::status(Status::too_large_rv_timeout(
+                n, current, 1,
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One open watch: turns store events into frames until the deadline, shutdown or the client leaves.
+struct Watcher {
+    state: Arc<AppState>,
+    filter: Filter,
+    version: K8sVersion,
+    bookmarks: bool,
+    deadline: Instant,
+    sender: mpsc::Sender<Result<Bytes, Infallible>>,
+}
+
+impl Watcher {
+    async fn send(&self, frame: Bytes) -> bool {
+        self.sender.send(Ok(frame)).await.is_ok()
+    }
+
+    async fn run(self, opening: Opening) {
+        let (subscription, streaming, from) = match opening {
+            Opening::Expired(status) => {
+                let object = serde_json::to_value(&status).unwrap_or(Value::Null);
+                let _ = self.send(frame("ERROR", &object)).await;
+                return;
+            }
+            Opening::Subscribed {
+                subscription,
+                streaming,
+                from,
+            } => (subscription, streaming, from),
+        };
+        let Subscription {
+            initial,
+            backlog,
+            rv: subscribed_at,
+            mut receiver,
+        } = subscription;
+        for (_, object) in &initial {
+            if self.filter.matches_object(object) && !self.send(frame("ADDED", object)).await {
+                return;
+            }
+        }
+        if streaming && self.bookmarks {
+            let bookmark = self.bookmark(subscribed_at, true);
+            if !self.send(frame("BOOKMARK", &bookmark)).await {
+                return;
+            }
+        }
+        // The newest Endpoints write this watcher has heard of, anywhere in the cluster.
+        let mut newest = from;
+        for event in &backlog {
+            newest = newest.max(event.rv);
+            if !self.deliver(event, from).await {
+                return;
+            }
+        }
+        let mut shutdown = self.state.shutdown.clone();
+        let mut next_bookmark = self.next_bookmark(Instant::now());
+        loop {
+            let bookmark_at = next_bookmark.unwrap_or(self.deadline);
+            tokio::select! {
+                received = receiver.recv() => match received {
+                    Ok(event) => {
+                        newest = newest.max(event.rv);
+                        if !self.deliver(&event, from).await {
+                            return;
+                        }
+                    }
+                    // Falling behind the broadcast would mean skipping events: end the stream instead,
+                    // as the watch cache terminates a watcher it cannot keep up with.
+                    Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                () = tokio::time::sleep_until(bookmark_at), if next_bookmark.is_some() => {
+                    if newest > from {
+                        let bookmark = self.bookmark(newest, false);
+                        if !self.send(frame("BOOKMARK", &bookmark)).await {
+                            return;
+                        }
+                    }
+                    next_bookmark = self.next_bookmark(Instant::now());
+                },
+                () = tokio::time::sleep_until(self.deadline) => return,
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        return;
+                    }
+                },
+                () = self.sender.closed() => return,
+            }
+        }
+    }
+
+    async fn deliver(&self, event: &Event, from: u64) -> bool {
+        if event.rv <= from {
+            return true;
+        }
+        match self.filter.convert(event) {
+            Some((kind, object)) => self.send(frame(kind.as_str(), &object)).await,
+            None => true,
+        }
+    }
+
+    /// `nextBookmarkTime`: the earlier of one interval from now and 2 s before the deadline; none when
+    /// that is already past or bookmarks were not asked for.
+    fn next_bookmark(&self, now: Instant) -> Option<Instant> {
+        if !self.bookmarks {
+            return None;
+        }
+        let heartbeat = now + BOOKMARK_INTERVAL;
+        let pre_timeout = self.deadline.checked_sub(BOOKMARK_BEFORE_DEADLINE)?;
+        let at = heartbeat.min(pre_timeout);
+        (at > now).then_some(at)
+    }
+
+    /// A BOOKMARK object: an empty Endpoints with only the resourceVersion (and the initial-events-end
+    /// annotation); up to 1.33 the Go encoder also writes `creationTimestamp: null`.
+    fn bookmark(&self, rv: u64, initial_events_end: bool) -> Value {
+        let mut meta = Map::new();
+        meta.insert("resourceVersion".to_owned(), Value::String(rv.to_string()));
+        if !self.version.at_least(34) {
+            meta.insert("creationTimestamp".to_owned(), Value::Null);
+        }
+        if initial_events_end {
+            let mut annotations = Map::new();
+            annotations.insert(
+                INITIAL_EVENTS_END.to_owned(),
+                Value::String("true".to_owned()),
+            );
+            meta.insert("annotations".to_owned(), Value::Object(annotations));
+        }
+        let mut object = Map::new();
+        object.insert("kind".to_owned(), Value::String("Endpoints".to_owned()));
+        object.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
+        object.insert("metadata".to_owned(), Value::Object(meta));
+        Value::Object(object)
+    }
+}
+
+/// One watch frame: `{"type":"<T>","object":{...}}` and a newline, Go-escaped like every body.
+fn frame(kind: &str, object: &Value) -> Bytes {
+    #[derive(serde::Serialize)]
+    struct Frame<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        object: &'a Value,
+    }
+    // Serializing a JSON value cannot fail.
+    Bytes::from(kconform_spec::json::to_go_json(&Frame { kind, object }).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn event(
+        kind: EventType,
+        rv: u64,
+        now: &[(&str, &str)],
+        before: Option<&[(&str, &str)]>,
+    ) -> Event {
+        let object = json!({"metadata": {"name": "ep-1", "namespace": "ns", "resourceVersion": rv.to_string()}});
+        Event {
+            kind,
+            rv,
+            object: Arc::new(object),
+            previous: before.map(|_| Arc::new(json!({"metadata": {"name": "ep-1", "namespace": "ns", "resourceVersion": "5"}}))),
+            namespace: "ns".to_owned(),
+            name: "ep-1".to_owned(),
+            labels: labels(now),
+            previous_labels: labels(before.unwrap_or(&[])),
+        }
+    }
+
+    fn filter(selector: &str) -> Filter {
+        Filter {
+            namespace: Some("ns".to_owned()),
+            labels: LabelSelector::parse(selector).unwrap(),
+            fields: FieldSelector::default(),
+        }
+    }
+
+    #[test]
+    fn selector_transitions() {
+        let f = filter("app=a");
+        let entering = event(
+            EventType::Modified,
+            7,
+            &[("app", "a")],
+            Some(&[("app", "b")]),
+        );
+        assert_eq!(f.convert(&entering).unwrap().0, EventType::Added);
+        let leaving = event(
+            EventType::Modified,
+            8,
+            &[("app", "b")],
+            Some(&[("app", "a")]),
+        );
+        let (kind, object) = f.convert(&leaving).unwrap();
+        assert_eq!(kind, EventType::Deleted);
+        assert_eq!(object["metadata"]["resourceVersion"], "8");
+        let outside = event(
+            EventType::Modified,
+            9,
+            &[("app", "b")],
+            Some(&[("app", "c")]),
+        );
+        assert!(f.convert(&outside).is_none());
+        let inside = event(
+            EventType::Modified,
+            10,
+            &[("app", "a")],
+            Some(&[("app", "a")]),
+        );
+        assert_eq!(f.convert(&inside).unwrap().0, EventType::Modified);
+        let deleted = event(
+            EventType::Deleted,
+            11,
+            &[("app", "a")],
+            Some(&[("app", "a")]),
+        );
+        assert_eq!(f.convert(&deleted).unwrap().0, EventType::Deleted);
+        let other_namespace = Filter {
+            namespace: Some("other".to_owned()),
+            ..filter("")
+        };
+        assert!(other_namespace.convert(&inside).is_none());
+    }
+
+    #[test]
+    fn watch_list_defaulting_and_gates() {
+        assert!(!watch_list_enabled(K8sVersion::new(28)));
+        assert!(watch_list_enabled(K8sVersion::new(32)));
+        assert!(!watch_list_enabled(K8sVersion::new(33)));
+        assert!(watch_list_enabled(K8sVersion::new(36)));
+        let mut legacy = ListOptions {
+            watch: true,
+            ..ListOptions::default()
+        };
+        apply_watch_list_defaults(&mut legacy);
+        assert_eq!(legacy.send_initial_events, Some(true));
+        assert_eq!(
+            legacy.resource_version_match.as_deref(),
+            Some("NotOlderThan")
+        );
+        let mut from_n = ListOptions {
+            watch: true,
+            resource_version: Some("12".to_owned()),
+            ..ListOptions::default()
+        };
+        apply_watch_list_defaults(&mut from_n);
+        assert_eq!(from_n.send_initial_events, None);
+    }
+
+    #[test]
+    fn start_plans() {
+        let plan = |rv: Option<&str>, sie: Option<bool>| {
+            start_plan(&ListOptions {
+                resource_version: rv.map(str::to_owned),
+                send_initial_events: sie,
+                ..ListOptions::default()
+            })
+        };
+        assert!(matches!(
+            plan(None, None).unwrap(),
+            StartPlan::State {
+                streaming: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            plan(Some("0"), Some(true)).unwrap(),
+            StartPlan::State {
+                streaming: true,
+                at_least: None
+            }
+        ));
+        assert!(matches!(
+            plan(Some("9"), None).unwrap(),
+            StartPlan::After(9)
+        ));
+        assert!(matches!(plan(None, Some(false)).unwrap(), StartPlan::Now));
+        let err = plan(Some("abc"), None).unwrap_err();
+        assert_eq!(err.body().code, 500);
+        assert_eq!(
+            err.body().message,
+            "resourceVersion: Invalid value: \"abc\": strconv.ParseUint: parsing \"abc\": invalid syntax"
+        );
+    }
+
+    #[test]
+    fn frames_and_bookmarks() {
+        let f = frame("ADDED", &json!({"a": "<b>"}));
+        assert_eq!(
+            &f[..],
+            b"{\"type\":\"ADDED\",\"object\":{\"a\":\"\\u003cb\\u003e\"}}\n"
+        );
+        let (sender, _receiver) = mpsc::channel(1);
+        let watcher = |minor| Watcher {
+            state: crate::AppState::new(crate::Config::default()),
+            filter: filter(""),
+            version: K8sVersion::new(minor),
+            bookmarks: true,
+            deadline: Instant::now() + Duration::from_secs(5),
+            sender: sender.clone(),
+        };
+        assert_eq!(
+            watcher(28).bookmark(12, false),
+            json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"resourceVersion": "12", "creationTimestamp": null}})
+        );
+        assert_eq!(
+            watcher(36).bookmark(12, true),
+            json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"resourceVersion": "12", "annotations": {"k8s.io/initial-events-end": "true"}}})
+        );
+        let w = watcher(36);
+        let now = Instant::now();
+        let first = w.next_bookmark(now).unwrap();
+        assert!(first <= w.deadline - BOOKMARK_BEFORE_DEADLINE);
+        assert!(
+            w.next_bookmark(w.deadline - Duration::from_secs(1))
+                .is_none()
+        );
+    }
+}
