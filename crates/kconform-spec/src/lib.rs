@@ -23,6 +23,7 @@
 pub mod cause;
 pub mod decode;
 pub mod defaults;
+pub mod gojson;
 pub mod ip;
 pub mod json;
 pub mod names;
