@@ -1,4 +1,79 @@
 //! kconform-mock: the reference server, an in-memory Kubernetes core/v1 Endpoints API that behaves like
-//! kube-apiserver, with fault switches that each break exactly one behaviour.
+//! kube-apiserver (status codes, bodies, headers, per-version differences), with fault switches that each
+//! break exactly one behaviour.
+//!
+//! * [`app`] builds the axum [`Router`] for a [`Config`]; tests can drive it in-process.
+//! * [`spawn`] serves it on `127.0.0.1:0` in the current tokio runtime and returns a [`RunningServer`].
+//! * The binary `kconform-mock` and `cargo xtask mock` wrap [`serve`].
+//!
+//! Besides the Kubernetes API (the 11 Endpoints operations, a minimal namespaces API, discovery, OpenAPI,
+//! health), one administrative endpoint exists for tests: `POST /kconform/admin/compact` forgets all
+//! history up to the current resourceVersion, so continue tokens, `resourceVersionMatch=Exact` reads and
+//! watches from before it get their 410 answers deterministically (administrators only).
+//!
+//! Invariant: every failure leaves as a Kubernetes `Status` body ([`http::ApiError`]); nothing panics on
+//! client input.
 
+pub mod config;
+mod discovery;
+mod endpoints;
+pub mod http;
+mod managed;
+mod namespaces;
+mod objects;
+mod opts;
+mod patch;
+mod router;
+pub mod selector;
+mod server;
 pub mod store;
+mod watch;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use config::{Config, Fault, FaultSet, Tls, TokenEntry, Verb};
+pub use server::{RunningServer, ServeError, serve, spawn};
+
+/// Everything a request handler shares: the configuration, the store and the shutdown signal.
+#[derive(Debug)]
+pub struct AppState {
+    /// The configuration the server was built with.
+    pub config: Config,
+    /// The object store.
+    pub store: Arc<store::Store>,
+    /// Becomes `true` when the server shuts down; long-running responses (watches) end then.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown_sender: tokio::sync::watch::Sender<bool>,
+}
+
+impl AppState {
+    /// A fresh state (with the namespaces every cluster has) for `config`.
+    pub fn new(config: Config) -> Arc<AppState> {
+        let store = Arc::new(store::Store::new(config.history));
+        namespaces::create_initial(&store);
+        let (shutdown_sender, shutdown) = tokio::sync::watch::channel(false);
+        Arc::new(AppState {
+            config,
+            store,
+            shutdown,
+            shutdown_sender,
+        })
+    }
+
+    /// Signal every long-running response to end.
+    pub fn begin_shutdown(&self) {
+        self.shutdown_sender.send_replace(true);
+    }
+}
+
+/// The router serving the whole API for `config`.
+pub fn app(config: Config) -> Router {
+    app_with_state(AppState::new(config))
+}
+
+/// The router over an existing state (so the caller can keep a handle on the store).
+pub fn app_with_state(state: Arc<AppState>) -> Router {
+    router::router(state)
+}

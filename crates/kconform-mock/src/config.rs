@@ -1,0 +1,426 @@
+//! Server configuration: emulated version, credentials and rights, history window and fault switches.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use kconform_spec::K8sVersion;
+
+/// The group whose members may do everything, as in kube-apiserver's RBAC bootstrap policy.
+pub const MASTERS_GROUP: &str = "system:masters";
+
+/// Default number of retained events (the history window).
+pub const DEFAULT_HISTORY: usize = 10_000;
+
+/// How the reference server behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The kube-apiserver version whose behaviour is emulated.
+    pub version: K8sVersion,
+    /// Bearer tokens. Empty means authentication is off and every request acts as an administrator.
+    pub tokens: Vec<TokenEntry>,
+    /// Extra rights on `endpoints` for users outside [`MASTERS_GROUP`], by user name.
+    pub grants: BTreeMap<String, BTreeSet<Verb>>,
+    /// How many events the store retains before compacting (the window for continue tokens,
+    /// `resourceVersionMatch=Exact` and watches).
+    pub history: usize,
+    /// Behaviours to break on purpose.
+    pub faults: FaultSet,
+    /// TLS setting for [`crate::spawn`] and the binary.
+    pub tls: Tls,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            version: K8sVersion::NEWEST,
+            tokens: Vec::new(),
+            grants: BTreeMap::new(),
+            history: DEFAULT_HISTORY,
+            faults: FaultSet::default(),
+            tls: Tls::Off,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration with one administrator token (user `admin`, group `system:masters`).
+    pub fn with_admin_token(mut self, token: impl Into<String>) -> Self {
+        self.tokens.push(TokenEntry {
+            token: token.into(),
+            user: "admin".to_owned(),
+            uid: "admin".to_owned(),
+            groups: vec![MASTERS_GROUP.to_owned()],
+        });
+        self
+    }
+
+    /// The first token whose user is in [`MASTERS_GROUP`], if any.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|entry| entry.groups.iter().any(|group| group == MASTERS_GROUP))
+            .map(|entry| entry.token.as_str())
+    }
+}
+
+/// TLS for the listener.
+#[derive(Debug, Clone, Default)]
+pub enum Tls {
+    /// Plain HTTP.
+    #[default]
+    Off,
+    /// A self-signed certificate for 127.0.0.1/localhost generated at start; its PEM is written to the path,
+    /// when given, so clients can trust it.
+    SelfSigned {
+        /// Where to write the certificate (PEM).
+        cert_out: Option<PathBuf>,
+    },
+    /// A certificate and key from PEM files.
+    Files {
+        /// The certificate chain (PEM).
+        cert: PathBuf,
+        /// The private key (PEM).
+        key: PathBuf,
+    },
+}
+
+/// One line of a kube-apiserver static token file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenEntry {
+    /// The bearer token.
+    pub token: String,
+    /// The user name.
+    pub user: String,
+    /// The user uid.
+    pub uid: String,
+    /// The groups.
+    pub groups: Vec<String>,
+}
+
+/// Errors reading a token file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenFileError {
+    /// A line has fewer than three columns.
+    #[error("line {line}: expected token,user,uid[,\"group1,group2\"], got {columns} column(s)")]
+    TooFewColumns {
+        /// 1-based line number.
+        line: usize,
+        /// Columns found.
+        columns: usize,
+    },
+    /// A quoted column is not closed.
+    #[error("line {line}: unterminated quote")]
+    UnterminatedQuote {
+        /// 1-based line number.
+        line: usize,
+    },
+    /// The token column is empty.
+    #[error("line {line}: empty token")]
+    EmptyToken {
+        /// 1-based line number.
+        line: usize,
+    },
+}
+
+/// Parse a static token file (`--token-auth-file`): CSV lines `token,user,uid[,"group1,group2"]`.
+///
+/// # Errors
+/// [`TokenFileError`] naming the first bad line.
+pub fn parse_token_file(text: &str) -> Result<Vec<TokenEntry>, TokenFileError> {
+    let mut entries = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        if raw.trim().is_empty() || raw.trim_start().starts_with('#') {
+            continue;
+        }
+        let columns = split_csv(raw).ok_or(TokenFileError::UnterminatedQuote { line })?;
+        if columns.len() < 3 {
+            return Err(TokenFileError::TooFewColumns {
+                line,
+                columns: columns.len(),
+            });
+        }
+        if columns[0].is_empty() {
+            return Err(TokenFileError::EmptyToken { line });
+        }
+        let groups = columns
+            .get(3)
+            .map(|groups| {
+                groups
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        entries.push(TokenEntry {
+            token: columns[0].clone(),
+            user: columns[1].clone(),
+            uid: columns[2].clone(),
+            groups,
+        });
+    }
+    Ok(entries)
+}
+
+/// Splits one CSV line with `"` quoting (`""` is a literal quote). None when a quote is not closed.
+fn split_csv(line: &str) -> Option<Vec<String>> {
+    let mut columns = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                current.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => columns.push(std::mem::take(&mut current)),
+            (c, _) => current.push(c),
+        }
+    }
+    if quoted {
+        return None;
+    }
+    columns.push(current);
+    Some(columns.into_iter().map(|c| c.trim().to_owned()).collect())
+}
+
+/// An authorization verb on `endpoints`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verb {
+    /// GET one object.
+    Get,
+    /// LIST.
+    List,
+    /// WATCH.
+    Watch,
+    /// POST (and PUT or apply that creates).
+    Create,
+    /// PUT.
+    Update,
+    /// PATCH.
+    Patch,
+    /// DELETE one object.
+    Delete,
+    /// DELETE the collection.
+    DeleteCollection,
+}
+
+impl Verb {
+    /// Every verb.
+    pub const ALL: [Verb; 8] = [
+        Verb::Get,
+        Verb::List,
+        Verb::Watch,
+        Verb::Create,
+        Verb::Update,
+        Verb::Patch,
+        Verb::Delete,
+        Verb::DeleteCollection,
+    ];
+
+    /// The RBAC name (`get`, `deletecollection`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::List => "list",
+            Verb::Watch => "watch",
+            Verb::Create => "create",
+            Verb::Update => "update",
+            Verb::Patch => "patch",
+            Verb::Delete => "delete",
+            Verb::DeleteCollection => "deletecollection",
+        }
+    }
+}
+
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown verb, fault or grant.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ParseError {
+    /// Not an RBAC verb on endpoints.
+    #[error(
+        "unknown verb {0:?} (expected one of get, list, watch, create, update, patch, delete, deletecollection)"
+    )]
+    Verb(String),
+    /// Not a fault name.
+    #[error("unknown fault {0:?} (see `kconform-mock --list-faults`)")]
+    Fault(String),
+    /// A grant without `=`.
+    #[error("grant {0:?} is not USER=VERB[,VERB...]")]
+    Grant(String),
+}
+
+impl FromStr for Verb {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Verb::ALL
+            .into_iter()
+            .find(|verb| verb.as_str() == s)
+            .ok_or_else(|| ParseError::Verb(s.to_owned()))
+    }
+}
+
+/// Parse a grant `USER=VERB[,VERB...]` (`*` for all verbs).
+///
+/// # Errors
+/// [`ParseError::Grant`] or [`ParseError::Verb`].
+pub fn parse_grant(text: &str) -> Result<(String, BTreeSet<Verb>), ParseError> {
+    let (user, verbs) = text
+        .split_once('=')
+        .ok_or_else(|| ParseError::Grant(text.to_owned()))?;
+    let verbs = if verbs.trim() == "*" {
+        Verb::ALL.into_iter().collect()
+    } else {
+        verbs
+            .split(',')
+            .map(|verb| verb.trim().parse())
+            .collect::<Result<_, _>>()?
+    };
+    Ok((user.to_owned(), verbs))
+}
+
+macro_rules! faults {
+    ($($variant:ident => $name:literal : $doc:literal,)*) => {
+        /// A deliberate deviation from kube-apiserver's behaviour, for testing that the conformance suite
+        /// notices it. Each fault breaks exactly one behaviour; the name is its stable identifier.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Fault {
+            /// Every fault.
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
+
+            /// The stable name used by `--fault NAME`.
+            pub fn name(self) -> &'static str {
+                match self { $(Fault::$variant => $name,)* }
+            }
+
+            /// What the fault breaks.
+            pub fn description(self) -> &'static str {
+                match self { $(Fault::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+faults! {
+    CreateReturns200 => "create-returns-200": "POST answers 200 instead of 201 on success.",
+    NoConflictOnStaleRv => "no-conflict-on-stale-rv": "PUT and PATCH with a stale resourceVersion succeed instead of 409 Conflict.",
+    LimitIgnored => "limit-ignored": "LIST ignores `limit` and returns every item without a continue token.",
+    DryRunPersists => "dry-run-persists": "Writes with dryRun=All are stored (and emit watch events) as if dryRun were absent.",
+    DropDeprecationWarning => "drop-deprecation-warning": "The 1.33+ deprecation Warning header is never sent.",
+    NoDefaultProtocol => "no-default-protocol": "Ports without a protocol are stored without defaulting it to TCP.",
+    DeleteReturnsObject => "delete-returns-object": "DELETE answers with the deleted object instead of a Status.",
+    NotFoundWrongReason => "not-found-wrong-reason": "404 answers carry reason \"Gone\" instead of \"NotFound\".",
+    NoRemainingItemCount => "no-remaining-item-count": "Paged lists omit metadata.remainingItemCount.",
+    SkipValidation => "skip-validation": "Objects are stored without validation (no 422 for invalid Endpoints).",
+}
+
+impl FromStr for Fault {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|fault| fault.name() == s)
+            .ok_or_else(|| ParseError::Fault(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The set of enabled faults (empty: faithful behaviour).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultSet(BTreeSet<Fault>);
+
+impl FaultSet {
+    /// Whether `fault` is switched on.
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+
+    /// Switch `fault` on.
+    pub fn insert(&mut self, fault: Fault) {
+        self.0.insert(fault);
+    }
+
+    /// The enabled faults in name order.
+    pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl FromIterator<Fault> for FaultSet {
+    fn from_iter<I: IntoIterator<Item = Fault>>(iter: I) -> Self {
+        FaultSet(iter.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_files_parse_like_kube_apiserver() {
+        let entries =
+            parse_token_file("t1,alice,u1,\"g1,system:masters\"\n\n# comment\nt2,bob,u2\n")
+                .unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].groups, ["g1", "system:masters"]);
+        assert_eq!(entries[1].user, "bob");
+        assert!(entries[1].groups.is_empty());
+        assert_eq!(
+            parse_token_file("t1,alice"),
+            Err(TokenFileError::TooFewColumns {
+                line: 1,
+                columns: 2
+            })
+        );
+        assert_eq!(
+            parse_token_file("t1,alice,u,\"g"),
+            Err(TokenFileError::UnterminatedQuote { line: 1 })
+        );
+    }
+
+    #[test]
+    fn fault_names_round_trip_and_are_unique() {
+        let mut names = BTreeSet::new();
+        for fault in Fault::ALL {
+            assert_eq!(fault.name().parse::<Fault>(), Ok(*fault));
+            assert!(names.insert(fault.name()));
+        }
+        assert!("nope".parse::<Fault>().is_err());
+    }
+
+    #[test]
+    fn grants_parse() {
+        let (user, verbs) = parse_grant("bob=get,list").unwrap();
+        assert_eq!(user, "bob");
+        assert_eq!(
+            verbs.into_iter().collect::<Vec<_>>(),
+            [Verb::Get, Verb::List]
+        );
+        assert_eq!(parse_grant("bob=*").unwrap().1.len(), 8);
+        assert!(parse_grant("bob").is_err());
+        assert!(parse_grant("bob=fly").is_err());
+    }
+}

@@ -1,0 +1,355 @@
+//! HTTP plumbing shared by every handler: query parsing, content negotiation, response rendering and
+//! the one error type that turns every failure into a Kubernetes `Status` body.
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use kconform_spec::status::Status;
+use serde::Serialize;
+
+/// The parsed query string: decoded `(key, value)` pairs in request order.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    /// Parse a raw query string (`a=1&b=%20x`); `+` is a space, bad escapes are kept literally.
+    pub fn parse(raw: Option<&str>) -> Query {
+        let pairs = raw
+            .unwrap_or_default()
+            .split('&')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let (key, value) = part.split_once('=').unwrap_or((part, ""));
+                (percent_decode(key), percent_decode(value))
+            })
+            .collect();
+        Query { pairs }
+    }
+
+    /// The first value of `key` (Go's `url.Values.Get`).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `key`, in order.
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Whether `key` appears at all.
+    pub fn has(&self, key: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == key)
+    }
+
+    /// The decoded pairs.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// The response encoding chosen for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Format {
+    /// YAML instead of JSON.
+    pub yaml: bool,
+    /// Indented JSON (`?pretty=true` or a curl/Wget/browser User-Agent).
+    pub pretty: bool,
+}
+
+/// The media types a response can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    Json,
+    Yaml,
+}
+
+/// Choose the response encoding from `Accept`, or None for 406.
+///
+/// Like kube-apiserver's negotiation, the first acceptable entry wins; protobuf is skipped (this server
+/// does not speak it), so the client-go default `application/vnd.kubernetes.protobuf,application/json`
+/// gets JSON. `as=Table` variants are skipped too: clients then fall back to the plain type.
+pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
+    let accept = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim();
+    let media = if accept.is_empty() {
+        Media::Json
+    } else {
+        accept.split(',').find_map(|entry| {
+            let mut parts = entry.split(';').map(str::trim);
+            let mime = parts.next().unwrap_or("").to_ascii_lowercase();
+            let params: Vec<&str> = parts.collect();
+            if params.iter().any(|p| p.starts_with("as=")) {
+                return None;
+            }
+            match mime.as_str() {
+                "application/json" | "*/*" | "application/*" | "json" => Some(Media::Json),
+                "application/yaml" => Some(Media::Yaml),
+                _ => None,
+            }
+        })?
+    };
+    let pretty = match query.get("pretty") {
+        Some(value) => parse_bool(value).unwrap_or(false),
+        None => user_agent_wants_pretty(headers),
+    };
+    Some(Format {
+        yaml: media == Media::Yaml,
+        pretty,
+    })
+}
+
+fn user_agent_wants_pretty(headers: &HeaderMap) -> bool {
+    let agent = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    ["curl", "Wget", "Mozilla/5.0"]
+        .iter()
+        .any(|prefix| agent.starts_with(prefix))
+}
+
+/// Serialise `value` as kube-apiserver would: Go-escaped compact JSON with a trailing newline,
+/// indented JSON without one, or YAML.
+pub fn encode<T: Serialize + ?Sized>(
+    value: &T,
+    format: Format,
+) -> Result<(Vec<u8>, &'static str), ApiError> {
+    let failed = |err: &dyn std::fmt::Display| {
+        ApiError::internal(format!("encoding the response failed: {err}"))
+    };
+    if format.yaml {
+        let json = serde_json::to_value(value).map_err(|e| failed(&e))?;
+        let text = serde_saphyr::to_string(&json).map_err(|e| failed(&e))?;
+        return Ok((text.into_bytes(), "application/yaml"));
+    }
+    let bytes = if format.pretty {
+        kconform_spec::json::to_go_json_pretty(value)
+    } else {
+        kconform_spec::json::to_go_json(value)
+    }
+    .map_err(|e| failed(&e))?;
+    Ok((bytes, "application/json"))
+}
+
+/// Build a response from a serialisable body.
+pub fn respond<T: Serialize + ?Sized>(code: StatusCode, value: &T, format: Format) -> Response {
+    match encode(value, format) {
+        Ok((bytes, content_type)) => {
+            let mut response = Response::new(Body::from(bytes));
+            *response.status_mut() = code;
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Append `Warning: 299 - "<text>"` headers, deduplicated by text like kube-apiserver's recorder.
+pub fn add_warnings(response: &mut Response, warnings: &[String]) {
+    let mut seen: Vec<&str> = Vec::new();
+    for text in warnings {
+        if seen.contains(&text.as_str()) {
+            continue;
+        }
+        seen.push(text);
+        let value = kconform_spec::warnings::header_value(text);
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(http::header::WARNING, value);
+        }
+    }
+}
+
+/// Every failure of a request, rendered as a `Status` body.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A handler-level error: encoded like the success body would have been (pretty, YAML), with the
+    /// request's Warning headers.
+    #[error("{}", .0.message)]
+    Status(Box<Status>),
+    /// An error written by the router or a filter before the handler runs (401, 403, 406, PATCH 415):
+    /// `pretty` selects the indented form go-restful uses for 406.
+    #[error("{}", .status.message)]
+    Router {
+        /// The body.
+        status: Box<Status>,
+        /// Whether the router writes it indented.
+        pretty: bool,
+    },
+}
+
+impl ApiError {
+    /// A handler-level error from a spec Status builder.
+    pub fn status(status: Status) -> ApiError {
+        ApiError::Status(Box::new(status))
+    }
+
+    /// 400 BadRequest.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::status(Status::bad_request(message))
+    }
+
+    /// 500 without a reason, like a plain Go error.
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::status(Status::internal(message))
+    }
+
+    /// The Status body.
+    pub fn body(&self) -> &Status {
+        match self {
+            ApiError::Status(status) => status,
+            ApiError::Router { status, .. } => status,
+        }
+    }
+
+    /// Whether the request's Warning headers go out with this error (handler-level errors only).
+    pub fn carries_warnings(&self) -> bool {
+        matches!(self, ApiError::Status(_))
+    }
+
+    /// Render with the request's negotiated format.
+    pub fn render(&self, format: Format) -> Response {
+        let (status, format) = match self {
+            ApiError::Status(status) => (status, format),
+            ApiError::Router { status, pretty } => (
+                status,
+                Format {
+                    yaml: false,
+                    pretty: *pretty,
+                },
+            ),
+        };
+        let code =
+            StatusCode::from_u16(status.http_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = respond(code, status.as_ref(), format);
+        if let Some(seconds) = status.retry_after() {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<Status> for ApiError {
+    fn from(status: Status) -> Self {
+        ApiError::status(status)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = StatusCode::from_u16(self.body().http_code())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = self.body().to_json_bytes();
+        let mut response = Response::new(Body::from(bytes));
+        *response.status_mut() = code;
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_decode_like_go() {
+        let query = Query::parse(Some(
+            "a=1&labelSelector=app%20in%20(a%2Cb)&b=x+y&a=2&flag&bad=%zz&end=%4",
+        ));
+        assert_eq!(query.get("a"), Some("1"));
+        assert_eq!(query.all("a"), ["1", "2"]);
+        assert_eq!(query.get("labelSelector"), Some("app in (a,b)"));
+        assert_eq!(query.get("b"), Some("x y"));
+        assert_eq!(query.get("flag"), Some(""));
+        assert_eq!(query.get("bad"), Some("%zz"));
+        assert_eq!(query.get("end"), Some("%4"));
+    }
+
+    #[test]
+    fn negotiation_prefers_json_over_protobuf_and_refuses_text() {
+        let query = Query::default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/vnd.kubernetes.protobuf,application/json"),
+        );
+        assert_eq!(negotiate(&headers, &query), Some(Format::default()));
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/yaml"),
+        );
+        assert_eq!(negotiate(&headers, &query).map(|f| f.yaml), Some(true));
+        headers.insert(http::header::ACCEPT, HeaderValue::from_static("text/plain"));
+        assert_eq!(negotiate(&headers, &query), None);
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static(
+                "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+            ),
+        );
+        assert_eq!(negotiate(&headers, &query), Some(Format::default()));
+        headers.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static("curl/8.0"),
+        );
+        assert!(negotiate(&headers, &query).unwrap().pretty);
+        assert!(
+            !negotiate(&headers, &Query::parse(Some("pretty=false")))
+                .unwrap()
+                .pretty
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! A minimal namespaces API (create, get, list, delete) and the admin endpoints.
+//!
+//! There is no namespace controller: deleting a namespace deletes its Endpoints and the namespace at
+//! once, so clients that wait for it to disappear (`kubectl delete namespace`) finish.
+
+use axum::body::Body;
+use axum::response::Response;
+use http::StatusCode;
+use kconform_spec::status::{Status, StatusDetails};
+use serde_json::{Value, json};
+
+use crate::http::{ApiError, respond};
+use crate::objects::{meta_str, new_uid, now, read_body};
+use crate::router::Ctx;
+use crate::store::Store;
+
+/// The namespaces every cluster starts with.
+const INITIAL: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+fn namespace_object(name: &str) -> Value {
+    json!({
+        "kind": "Namespace",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": name,
+            "uid": new_uid(),
+            "creationTimestamp": now(),
+            "labels": {"kubernetes.io/metadata.name": name},
+        },
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    })
+}
+
+/// Create the initial namespaces in a fresh store.
+pub(crate) fn create_initial(store: &Store) {
+    for name in INITIAL {
+        store.create_namespace(name, namespace_object(name));
+    }
+}
+
+fn forbidden(ctx: &Ctx, verb: &str, name: Option<&str>) -> ApiError {
+    let subject = name.map_or_else(
+        || "namespaces".to_owned(),
+        |n| format!("namespaces \"{n}\""),
+    );
+    let mut status = Status::failure(
+        403,
+        "Forbidden",
+        format!(
+            "{subject} is forbidden: User \"{}\" cannot {verb} resource \"namespaces\" in API group \"\" at the cluster scope",
+            ctx.user.name
+        ),
+    );
+    status.details = Some(StatusDetails {
+        name: name.unwrap_or_default().to_owned(),
+        kind: "namespaces".to_owned(),
+        ..StatusDetails::default()
+    });
+    ApiError::Router {
+        status: Box::new(status),
+        pretty: false,
+    }
+}
+
+fn require_admin(ctx: &Ctx, verb: &str, name: Option<&str>) -> Result<(), ApiError> {
+    if ctx.user.admin {
+        Ok(())
+    } else {
+        Err(forbidden(ctx, verb, name))
+    }
+}
+
+/// POST /api/v1/namespaces.
+pub(crate) async fn create(ctx: &mut Ctx, body: Body) -> Result<Response, ApiError> {
+    require_admin(ctx, "create", None)?;
+    let bytes = read_body(body).await?;
+    let sent: Value = serde_json::from_slice(&bytes).map_err(|err| {
+        ApiError::bad_request(format!(
+            "the object provided is unrecognized (must be of type Namespace): {err}"
+        ))
+    })?;
+    let name = meta_str(&sent, "name").to_owned();
+    let causes = kconform_spec::names::dns1123_label(&name);
+    if name.is_empty() || !causes.is_empty() {
+        let message = if name.is_empty() {
+            "Required value: name or generateName is required".to_owned()
+        } else {
+            format!("Invalid value: {name:?}: {}", causes.join("; "))
+        };
+        let cause = kconform_spec::cause::Cause::new(
+            if name.is_empty() {
+                "FieldValueRequired"
+            } else {
+                "FieldValueInvalid"
+            },
+            message,
+            "metadata.name",
+        );
+        let status = Status::invalid(
+            kconform_spec::status::GroupKind {
+                group: "",
+                kind: "Namespace",
+            },
+            &name,
+            vec![cause],
+        );
+        return Err(ApiError::status(status));
+    }
+    let mut object = namespace_object(&name);
+    if let Some(labels) = sent.pointer("/metadata/labels").and_then(Value::as_object)
+        && let Some(target) = object
+            .pointer_mut("/metadata/labels")
+            .and_then(Value::as_object_mut)
+    {
+        for (k, v) in labels {
+            target.insert(k.clone(), v.clone());
+        }
+    }
+    match ctx.state.store.create_namespace(&name, object) {
+        Some(stored) => Ok(respond(StatusCode::CREATED, stored.as_ref(), ctx.format)),
+        None => {
+            let mut status = Status::failure(
+                409,
+                "AlreadyExists",
+                format!("namespaces \"{name}\" already exists"),
+            );
+            status.details = Some(StatusDetails {
+                name: name.clone(),
+                kind: "namespaces".to_owned(),
+                ..StatusDetails::default()
+            });
+            Err(ApiError::status(status))
+        }
+    }
+}
+
+/// GET /api/v1/namespaces/{name} (and PUT .../finalize, which has nothing to finalize here).
+pub(crate) fn get(ctx: &mut Ctx, name: &str) -> Result<Response, ApiError> {
+    match ctx.state.store.get_namespace(name) {
+        Some(object) => Ok(respond(StatusCode::OK, object.as_ref(), ctx.format)),
+        None => Err(ApiError::status(Status::not_found("namespaces", name))),
+    }
+}
+
+/// GET /api/v1/namespaces.
+pub(crate) fn list(ctx: &mut Ctx) -> Response {
+    let (items, rv) = ctx.state.store.list_namespaces();
+    let items: Vec<Value> = items
+        .iter()
+        .map(|ns| {
+            let mut item = (**ns).clone();
+            if let Some(map) = item.as_object_mut() {
+                map.remove("kind");
+                map.remove("apiVersion");
+            }
+            item
+        })
+        .collect();
+    let body = json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": rv.to_string()}, "items": items});
+    respond(StatusCode::OK, &body, ctx.format)
+}
+
+/// DELETE /api/v1/namespaces/{name}: answers with the namespace as Terminating, and removes it (and
+/// its Endpoints) at once.
+pub(crate) fn delete(ctx: &mut Ctx, name: &str) -> Result<Response, ApiError> {
+    require_admin(ctx, "delete", Some(name))?;
+    let Some(object) = ctx.state.store.delete_namespace(name) else {
+        return Err(ApiError::status(Status::not_found("namespaces", name)));
+    };
+    let mut object = (*object).clone();
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("deletionTimestamp".to_owned(), json!(now()));
+    }
+    object["status"] = json!({"phase": "Terminating"});
+    Ok(respond(StatusCode::OK, &object, ctx.format))
+}
+
+/// GET /api/v1/namespaces/{ns}/events: always empty (for `kubectl describe`).
+pub(crate) fn empty_events(ctx: &mut Ctx) -> Response {
+    let rv = ctx.state.store.current_rv().to_string();
+    let body = json!({"kind": "EventList", "apiVersion": "v1", "metadata": {"resourceVersion": rv}, "items": []});
+    respond(StatusCode::OK, &body, ctx.format)
+}
+
+/// POST /kconform/admin/compact: forget all history up to the current resourceVersion.
+pub(crate) fn compact(ctx: &mut Ctx) -> Result<Response, ApiError> {
+    if !ctx.user.admin {
+        return Err(ApiError::Router {
+            status: Box::new(Status::failure(
+                403,
+                "Forbidden",
+                "only administrators may compact the store",
+            )),
+            pretty: false,
+        });
+    }
+    let compacted = ctx.state.store.compact_now();
+    let body = json!({"compactedResourceVersion": compacted.to_string()});
+    Ok(respond(StatusCode::OK, &body, ctx.format))
+}

@@ -1,0 +1,324 @@
+//! Small helpers on Endpoints objects held as JSON: metadata access, system fields, canonical field
+//! order, generated names, request bodies.
+
+use axum::body::Body;
+use bytes::Bytes;
+use http::HeaderMap;
+use http_body_util::BodyExt;
+use kconform_spec::status::Status;
+use rand::Rng;
+use serde_json::{Map, Value};
+
+use crate::http::ApiError;
+
+/// kube-apiserver's request body limit (`MaxRequestBodyBytes`).
+pub(crate) const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// Read the whole body, refusing more than [`MAX_BODY_BYTES`] with 413.
+pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err)
+            if err
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(ApiError::status(Status::request_entity_too_large()))
+        }
+        Err(err) => Err(ApiError::internal(format!(
+            "reading the request body failed: {err}"
+        ))),
+    }
+}
+
+/// The media type of the request body, lower-cased and without parameters (`""` when absent).
+pub(crate) fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The current time as Kubernetes writes it (`2006-01-02T15:04:05Z`, seconds precision).
+pub(crate) fn now() -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    // Formatting a UTC timestamp with a fixed, valid description cannot fail; fall back to the epoch
+    // rather than panic if it ever did.
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// A fresh object uid.
+pub(crate) fn new_uid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The characters of generated name suffixes (no vowels, no confusable digits).
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// `generateName[:58]` plus five random characters, as `names.SimpleNameGenerator` does.
+pub(crate) fn generate_name(base: &str) -> String {
+    let mut cut = base.len().min(58);
+    while !base.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut rng = rand::rng();
+    let suffix: String = (0..5)
+        .map(|_| char::from(NAME_ALPHABET[rng.random_range(0..NAME_ALPHABET.len())]))
+        .collect();
+    format!("{}{suffix}", &base[..cut])
+}
+
+/// The default field manager: the User-Agent up to the first `/`, printable characters only, at most
+/// 128 bytes.
+pub(crate) fn manager_from_user_agent(headers: &HeaderMap) -> String {
+    let agent = headers
+        .get(http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let agent = agent.unwrap_or_default();
+    let head = agent.split('/').next().unwrap_or("");
+    let mut out = String::new();
+    for c in head.chars().filter(|c| !c.is_control()) {
+        if out.len() + c.len_utf8() > 128 {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `metadata.<key>` as a string ("" when absent or not a string).
+pub(crate) fn meta_str<'a>(object: &'a Value, key: &str) -> &'a str {
+    object
+        .get("metadata")
+        .and_then(|m| m.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// The `metadata` map, created if missing (or replaced if not an object).
+pub(crate) fn meta_mut(object: &mut Value) -> &mut Map<String, Value> {
+    if !object.is_object() {
+        *object = Value::Object(Map::new());
+    }
+    let map = object.as_object_mut().expect("made an object above");
+    let meta = map
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !meta.is_object() {
+        *meta = Value::Object(Map::new());
+    }
+    meta.as_object_mut().expect("made an object above")
+}
+
+/// Set `metadata.<key>`.
+pub(crate) fn set_meta(object: &mut Value, key: &str, value: Value) {
+    meta_mut(object).insert(key.to_owned(), value);
+}
+
+/// Remove `metadata.<key>`.
+pub(crate) fn remove_meta(object: &mut Value, key: &str) {
+    meta_mut(object).remove(key);
+}
+
+/// The finalizers of an object.
+pub(crate) fn finalizers(object: &Value) -> Vec<String> {
+    object
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `metadata.deletionTimestamp` is set.
+pub(crate) fn being_deleted(object: &Value) -> bool {
+    !meta_str(object, "deletionTimestamp").is_empty()
+}
+
+const METADATA_ORDER: [&str; 16] = [
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "clusterName",
+    "managedFields",
+];
+
+fn reorder(map: &Map<String, Value>, order: &[&str]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for key in order {
+        if let Some(value) = map.get(*key) {
+            out.insert((*key).to_owned(), value.clone());
+        }
+    }
+    for (key, value) in map {
+        if !out.contains_key(key) {
+            out.insert(key.clone(), value.clone());
+        }
+    }
+    out
+}
+
+fn reorder_list(
+    value: &Value,
+    order: &[&str],
+    inner: impl Fn(&Map<String, Value>) -> Map<String, Value>,
+) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| match item {
+                    Value::Object(map) => Value::Object(inner(&reorder(map, order))),
+                    other => other.clone(),
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The object with Go's struct field order (kind, apiVersion, metadata..., subsets...), as
+/// kube-apiserver encodes it.
+pub(crate) fn canonical(object: &Value) -> Value {
+    let Value::Object(map) = object else {
+        return object.clone();
+    };
+    let mut out = reorder(map, &["kind", "apiVersion", "metadata", "subsets"]);
+    if let Some(Value::Object(meta)) = out.get("metadata") {
+        let mut meta = reorder(meta, &METADATA_ORDER);
+        if let Some(refs) = meta.get("ownerReferences") {
+            let refs = reorder_list(
+                refs,
+                &[
+                    "apiVersion",
+                    "kind",
+                    "name",
+                    "uid",
+                    "controller",
+                    "blockOwnerDeletion",
+                ],
+                Clone::clone,
+            );
+            meta.insert("ownerReferences".to_owned(), refs);
+        }
+        out.insert("metadata".to_owned(), Value::Object(meta));
+    }
+    if let Some(subsets) = out.get("subsets") {
+        let address = |a: &Map<String, Value>| {
+            let mut a = a.clone();
+            if let Some(Value::Object(target)) = a.get("targetRef") {
+                let target = reorder(
+                    target,
+                    &[
+                        "kind",
+                        "namespace",
+                        "name",
+                        "uid",
+                        "apiVersion",
+                        "resourceVersion",
+                        "fieldPath",
+                    ],
+                );
+                a.insert("targetRef".to_owned(), Value::Object(target));
+            }
+            a
+        };
+        let subset = |s: &Map<String, Value>| {
+            let mut s = s.clone();
+            for key in ["addresses", "notReadyAddresses"] {
+                if let Some(list) = s.get(key) {
+                    let list =
+                        reorder_list(list, &["ip", "hostname", "nodeName", "targetRef"], address);
+                    s.insert(key.to_owned(), list);
+                }
+            }
+            if let Some(ports) = s.get("ports") {
+                let ports = reorder_list(
+                    ports,
+                    &["name", "port", "protocol", "appProtocol"],
+                    Clone::clone,
+                );
+                s.insert("ports".to_owned(), ports);
+            }
+            s
+        };
+        let subsets = reorder_list(
+            subsets,
+            &["addresses", "notReadyAddresses", "ports"],
+            subset,
+        );
+        out.insert("subsets".to_owned(), subsets);
+    }
+    Value::Object(out)
+}
+
+/// The object as a list item: without `kind` and `apiVersion`, as kube-apiserver lists them.
+pub(crate) fn list_item(object: &Value) -> Value {
+    let mut item = object.clone();
+    if let Some(map) = item.as_object_mut() {
+        map.remove("kind");
+        map.remove("apiVersion");
+    }
+    item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn generated_names_use_the_kubernetes_alphabet() {
+        let name = generate_name(&"x".repeat(70));
+        assert_eq!(name.len(), 63);
+        assert!(name[58..].bytes().all(|b| NAME_ALPHABET.contains(&b)));
+        assert!(generate_name("ep-").starts_with("ep-"));
+    }
+
+    #[test]
+    fn field_managers_come_from_the_user_agent() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::USER_AGENT,
+            "kubectl/v1.32.0 (linux/amd64)".parse().unwrap(),
+        );
+        assert_eq!(manager_from_user_agent(&headers), "kubectl");
+        assert_eq!(manager_from_user_agent(&HeaderMap::new()), "");
+    }
+
+    #[test]
+    fn canonical_order_matches_go_structs() {
+        let object = json!({"subsets": [{"ports": [{"protocol": "TCP", "port": 80}], "addresses": [{"ip": "1.2.3.4"}]}],
+            "metadata": {"uid": "u", "name": "a"}, "apiVersion": "v1", "kind": "Endpoints"});
+        let text = serde_json::to_string(&canonical(&object)).unwrap();
+        assert_eq!(
+            text,
+            r#"{"kind":"Endpoints","apiVersion":"v1","metadata":{"name":"a","uid":"u"},"subsets":[{"addresses":[{"ip":"1.2.3.4"}],"ports":[{"port":80,"protocol":"TCP"}]}]}"#
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! Request dispatch in kube-apiserver's filter order: authentication (401), authorization (403), route
+//! match, deprecation Warning, content negotiation (406), then the handler.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::response::Response;
+use http::{HeaderMap, Method, StatusCode};
+use kconform_spec::status::{Status, StatusDetails};
+
+use crate::AppState;
+use crate::config::{MASTERS_GROUP, Verb};
+use crate::http::{ApiError, Format, Query, add_warnings, negotiate};
+use crate::selector::FieldSelector;
+
+/// The router: one fallback handler that parses the path itself, so unknown paths and methods get
+/// kube-apiserver's Status bodies rather than axum's plain-text ones.
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) name: String,
+    /// Administrators may do everything (group `system:masters`, or authentication off).
+    pub(crate) admin: bool,
+}
+
+/// What a handler gets besides the body.
+pub(crate) struct Ctx {
+    pub(crate) state: Arc<AppState>,
+    pub(crate) user: User,
+    pub(crate) query: Query,
+    pub(crate) headers: HeaderMap,
+    pub(crate) format: Format,
+    /// Warning texts collected so far (the deprecation Warning first), sent with success and
+    /// handler-level errors alike.
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Ctx {
+    pub(crate) fn version(&self) -> kconform_spec::K8sVersion {
+        self.state.config.version
+    }
+
+    pub(crate) fn fault(&self, fault: crate::Fault) -> bool {
+        self.state.config.faults.has(fault)
+    }
+
+    /// Whether `user` holds `verb` on endpoints.
+    pub(crate) fn may(&self, verb: Verb) -> bool {
+        may(&self.state, &self.user, verb)
+    }
+}
+
+fn may(state: &AppState, user: &User, verb: Verb) -> bool {
+    user.admin
+        || state
+            .config
+            .grants
+            .get(&user.name)
+            .is_some_and(|verbs| verbs.contains(&verb))
+}
+
+/// A watch request, already authenticated, authorized and negotiated, for [`crate::watch::handle`].
+pub(crate) struct WatchRequest {
+    /// The namespace from the path, None for all namespaces.
+    pub(crate) namespace: Option<String>,
+    /// The name from the deprecated `/api/v1/watch/namespaces/{ns}/endpoints/{name}` path.
+    pub(crate) name: Option<String>,
+    /// The decoded query.
+    pub(crate) query: Query,
+    /// The request headers.
+    pub(crate) headers: HeaderMap,
+    /// The negotiated response format (watch frames ignore `pretty`).
+    pub(crate) format: Format,
+}
+
+/// Which operation a path and method name.
+enum Route {
+    Health,
+    Version,
+    Api,
+    ApiV1,
+    Apis,
+    OpenApiV2,
+    OpenApiV3,
+    OpenApiV3ApiV1,
+    Compact,
+    Namespaces,
+    Namespace(String),
+    NamespaceFinalize(String),
+    Events,
+    /// `/api/v1/endpoints` or `/api/v1/namespaces/{ns}/endpoints`.
+    Collection(Option<String>),
+    /// `/api/v1/namespaces/{ns}/endpoints/{name}`.
+    Item(String, String),
+    /// The deprecated `/api/v1/watch/...` paths.
+    DeprecatedWatch(Option<String>, Option<String>),
+    NotFound,
+}
+
+fn route(path: &str) -> Route {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let owned = |s: &str| s.to_owned();
+    match segments.as_slice() {
+        ["healthz" | "livez" | "readyz"] => Route::Health,
+        ["version"] => Route::Version,
+        ["api"] => Route::Api,
+        ["api", "v1"] => Route::ApiV1,
+        ["apis"] => Route::Apis,
+        ["openapi", "v2"] => Route::OpenApiV2,
+        ["openapi", "v3"] => Route::OpenApiV3,
+        ["openapi", "v3", "api", "v1"] => Route::OpenApiV3ApiV1,
+        ["kconform", "admin", "compact"] => Route::Compact,
+        ["api", "v1", "namespaces"] => Route::Namespaces,
+        ["api", "v1", "namespaces", ns] if !ns.is_empty() => Route::Namespace(owned(ns)),
+        ["api", "v1", "namespaces", ns, "finalize"] if !ns.is_empty() => {
+            Route::NamespaceFinalize(owned(ns))
+        }
+        ["api", "v1", "namespaces", ns, "events"] if !ns.is_empty() => Route::Events,
+        ["api", "v1", "endpoints"] => Route::Collection(None),
+        ["api", "v1", "namespaces", ns, "endpoints"] if !ns.is_empty() => {
+            Route::Collection(Some(owned(ns)))
+        }
+        ["api", "v1", "namespaces", ns, "endpoints", name]
+            if !ns.is_empty() && !name.is_empty() =>
+        {
+            Route::Item(owned(ns), owned(name))
+        }
+        ["api", "v1", "watch", "endpoints"] => Route::DeprecatedWatch(None, None),
+        ["api", "v1", "watch", "namespaces", ns, "endpoints"] if !ns.is_empty() => {
+            Route::DeprecatedWatch(Some(owned(ns)), None)
+        }
+        ["api", "v1", "watch", "namespaces", ns, "endpoints", name]
+            if !ns.is_empty() && !name.is_empty() =>
+        {
+            Route::DeprecatedWatch(Some(owned(ns)), Some(owned(name)))
+        }
+        _ => Route::NotFound,
+    }
+}
+
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<User> {
+    if state.config.tokens.is_empty() {
+        return Some(User {
+            name: "system:anonymous".to_owned(),
+            admin: true,
+        });
+    }
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    let entry = state
+        .config
+        .tokens
+        .iter()
+        .find(|entry| entry.token == token)?;
+    Some(User {
+        name: entry.user.clone(),
+        admin: entry.groups.iter().any(|g| g == MASTERS_GROUP),
+    })
+}
+
+fn router_error(status: Status, pretty: bool) -> Response {
+    ApiError::Router {
+        status: Box::new(status),
+        pretty,
+    }
+    .render(Format::default())
+}
+
+fn not_found_path() -> Status {
+    let mut status = Status::failure(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+    );
+    status.details = Some(StatusDetails::default());
+    status
+}
+
+fn method_not_allowed() -> Status {
+    let mut status = Status::failure(
+        405,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+    );
+    status.details = Some(StatusDetails::default());
+    status
+}
+
+fn is_watch(query: &Query) -> bool {
+    query.get("watch").is_some_and(crate::opts::lenient_bool)
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let query = Query::parse(parts.uri.query());
+    let Some(user) = authenticate(&state, &parts.headers) else {
+        return router_error(Status::unauthorized(), false);
+    };
+    let method = parts.method.clone();
+    let route = route(parts.uri.path());
+
+    // Endpoints routes: authorization, then the deprecation Warning, then negotiation.
+    let endpoints_verb = match (&route, &method) {
+        (Route::Collection(_), &Method::GET) => Some(if is_watch(&query) {
+            Verb::Watch
+        } else {
+            Verb::List
+        }),
+        (Route::Collection(Some(_)), &Method::POST) => Some(Verb::Create),
+        (Route::Collection(Some(_)), &Method::DELETE) => Some(Verb::DeleteCollection),
+        (Route::Item(..), &Method::GET) => Some(Verb::Get),
+        (Route::Item(..), &Method::PUT) => Some(Verb::Update),
+        (Route::Item(..), &Method::PATCH) => Some(Verb::Patch),
+        (Route::Item(..), &Method::DELETE) => Some(Verb::Delete),
+        (Route::DeprecatedWatch(..), &Method::GET) => Some(Verb::Watch),
+        _ => None,
+    };
+    if let Some(verb) = endpoints_verb
+        && !may(&state, &user, verb)
+    {
+        let (namespace, name) = match &route {
+            Route::Collection(ns) => (ns.clone(), None),
+            Route::Item(ns, name) => (Some(ns.clone()), Some(name.clone())),
+            Route::DeprecatedWatch(ns, name) => (ns.clone(), name.clone()),
+            _ => (None, None),
+        };
+        // A `metadata.name=X` field selector on a collection request names the object for RBAC.
+        let name = name.or_else(|| {
+            query
+                .get("fieldSelector")
+                .and_then(|text| FieldSelector::parse(text).ok())
+                .and_then(|selector| selector.required_name().map(str::to_owned))
+        });
+        let status = Status::forbidden(
+            &user.name,
+            verb.as_str(),
+            name.as_deref(),
+            namespace.as_deref(),
+        );
+        return router_error(status, false);
+    }
+
+    let mut warnings = Vec::new();
+    if endpoints_verb.is_some()
+        && !state
+            .config
+            .faults
+            .has(crate::Fault::DropDeprecationWarning)
+        && let Some(text) = kconform_spec::warnings::deprecation_warning(state.config.version)
+    {
+        warnings.push(text.to_owned());
+    }
+
+    let Some(format) = negotiate(&parts.headers, &query) else {
+        return router_error(Status::not_acceptable(), true);
+    };
+    let mut ctx = Ctx {
+        state: state.clone(),
+        user,
+        query,
+        headers: parts.headers,
+        format,
+        warnings,
+    };
+    let result = handle(&mut ctx, route, method, body).await;
+    let mut response = match result {
+        Ok(response) => response,
+        Err(err) => {
+            if !err.carries_warnings() {
+                ctx.warnings.clear();
+            }
+            err.render(ctx.format)
+        }
+    };
+    add_warnings(&mut response, &ctx.warnings);
+    response
+}
+
+async fn handle(
+    ctx: &mut Ctx,
+    route: Route,
+    method: Method,
+    body: Body,
+) -> Result<Response, ApiError> {
+    use crate::{discovery, endpoints, namespaces};
+    match (route, method) {
+        (Route::Health, Method::GET) => Ok(discovery::health()),
+        (Route::Version, Method::GET) => Ok(discovery::version(ctx)),
+        (Route::Api, Method::GET) => Ok(discovery::api(ctx)),
+        (Route::ApiV1, Method::GET) => Ok(discovery::api_v1(ctx)),
+        (Route::Apis, Method::GET) => Ok(discovery::apis(ctx)),
+        (Route::OpenApiV2, Method::GET) => Ok(discovery::openapi_v2()),
+        (Route::OpenApiV3, Method::GET) => Ok(discovery::openapi_v3()),
+        (Route::OpenApiV3ApiV1, Method::GET) => Ok(discovery::openapi_v3_api_v1()),
+        (Route::Compact, Method::POST) => namespaces::compact(ctx),
+        (Route::Namespaces, Method::GET) => Ok(namespaces::list(ctx)),
+        (Route::Namespaces, Method::POST) => namespaces::create(ctx, body).await,
+        (Route::Namespace(ns), Method::GET) => namespaces::get(ctx, &ns),
+        (Route::Namespace(ns), Method::DELETE) => namespaces::delete(ctx, &ns),
+        (Route::NamespaceFinalize(ns), Method::PUT) => namespaces::get(ctx, &ns),
+        (Route::Events, Method::GET) => Ok(namespaces::empty_events(ctx)),
+        (Route::Collection(ns), Method::GET) => {
+            if is_watch(&ctx.query) {
+                let request = WatchRequest {
+                    namespace: ns,
+                    name: None,
+                    query: ctx.query.clone(),
+                    headers: ctx.headers.clone(),
+                    format: ctx.format,
+                };
+                crate::watch::handle(ctx.state.clone(), request).await
+            } else {
+                endpoints::list(ctx, ns.as_deref()).await
+            }
+        }
+        (Route::DeprecatedWatch(namespace, name), Method::GET) => {
+            let request = WatchRequest {
+                namespace,
+                name,
+                query: ctx.query.clone(),
+                headers: ctx.headers.clone(),
+                format: ctx.format,
+            };
+            crate::watch::handle(ctx.state.clone(), request).await
+        }
+        (Route::Collection(Some(ns)), Method::POST) => endpoints::create(ctx, &ns, body).await,
+        (Route::Collection(Some(ns)), Method::DELETE) => {
+            endpoints::delete_collection(ctx, &ns, body).await
+        }
+        (Route::Item(ns, name), Method::GET) => endpoints::get(ctx, &ns, &name).await,
+        (Route::Item(ns, name), Method::PUT) => endpoints::replace(ctx, &ns, &name, body).await,
+        (Route::Item(ns, name), Method::PATCH) => endpoints::patch(ctx, &ns, &name, body).await,
+        (Route::Item(ns, name), Method::DELETE) => endpoints::delete(ctx, &ns, &name, body).await,
+        (Route::NotFound, _) => Err(ApiError::Router {
+            status: Box::new(not_found_path()),
+            pretty: false,
+        }),
+        _ => Err(ApiError::Router {
+            status: Box::new(method_not_allowed()),
+            pretty: false,
+        }),
+    }
+}
+
+/// A response with a plain text body (health checks).
+pub(crate) fn text(code: StatusCode, body: &'static str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = code;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
