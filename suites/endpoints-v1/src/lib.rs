@@ -10,6 +10,9 @@
 //! the reference server.
 
 mod crud;
+mod delete;
+mod list;
+mod patch;
 mod support;
 
 use kconform_harness::runner::Check;
@@ -18,6 +21,9 @@ use kconform_harness::runner::Check;
 pub fn checks() -> Vec<Check> {
     let mut all = Vec::new();
     all.extend(crud::checks());
+    all.extend(patch::checks());
+    all.extend(delete::checks());
+    all.extend(list::checks());
     all
 }
 
