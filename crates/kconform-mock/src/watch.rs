@@ -33,20 +33,20 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use kconform_spec::K8sVersion;
-use kconform_spec::options::{ListOptions, parse_list_options, validate_list_options};
+use kconform_spec::options::{ListOptions, validate_list_options};
 use kconform_spec::status::Status;
 use serde_json::{Map, Value};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::AppState;
-use crate::http::ApiError;
+use crate::http::{ApiError, Query};
 use crate::router::WatchRequest;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{Event, EventType, StoreError, Subscription, WatchStart};
 
 /// How often an open watch gets a BOOKMARK (kube-apiserver's `defaultBookmarkFrequency`).
-pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
+pub(crate) const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The end-of-watch BOOKMARK comes this long before the deadline (`cache_watcher.go nextBookmarkTime`).
 const BOOKMARK_BEFORE_DEADLINE: Duration = Duration::from_secs(2);
@@ -63,7 +63,7 @@ const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 
 /// Whether the WatchList feature (sendInitialEvents; legacy watches defaulted to it) is on by default
 /// in `v`: beta and on in 1.32, switched back off in 1.33, on again from 1.34.
-pub fn watch_list_enabled(v: K8sVersion) -> bool {
+pub(crate) fn watch_list_enabled(v: K8sVersion) -> bool {
     v.minor == 32 || v.at_least(34)
 }
 
@@ -81,11 +81,9 @@ pub(crate) async fn handle(
     if request.format.yaml && !accepts_json(&request.headers) {
         return Err(ApiError::status(Status::not_acceptable()));
     }
-    let mut opts = parse_list_options(request.query.pairs()).map_err(ApiError::status)?;
-    let labels = match opts.label_selector.as_deref() {
-        Some(text) => LabelSelector::parse(text).map_err(ApiError::bad_request)?,
-        None => LabelSelector::parse("").map_err(ApiError::bad_request)?,
-    };
+    let mut opts = decode_options(&request.query)?;
+    let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))
+        .map_err(ApiError::bad_request)?;
     if watch_list_enabled(version) {
         apply_watch_list_defaults(&mut opts);
     }
@@ -138,6 +136,45 @@ pub(crate) async fn handle(
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(response)
+}
+
+/// Decodes the query into `ListOptions` as the apiserver's parameter codec does: the first value of
+/// each key; booleans are false only for `0` and `false` (any case); integers use Go's `ParseInt`.
+fn decode_options(query: &Query) -> Result<ListOptions, ApiError> {
+    let int = |key: &str| -> Result<Option<i64>, ApiError> {
+        query
+            .get(key)
+            .map(|value| {
+                value.parse::<i64>().map_err(|err| {
+                    let why = match err.kind() {
+                        std::num::IntErrorKind::PosOverflow
+                        | std::num::IntErrorKind::NegOverflow => "value out of range",
+                        _ => "invalid syntax",
+                    };
+                    ApiError::bad_request(format!("strconv.ParseInt: parsing {value:?}: {why}"))
+                })
+            })
+            .transpose()
+    };
+    let flag = |key: &str| {
+        query
+            .get(key)
+            .map(|value| !(value == "0" || value.eq_ignore_ascii_case("false")))
+    };
+    let text = |key: &str| query.get(key).map(str::to_owned);
+    // Field by field, so options the spec crate adds later keep their defaults here.
+    let mut opts = ListOptions::default();
+    opts.label_selector = text("labelSelector");
+    opts.field_selector = text("fieldSelector");
+    opts.watch = flag("watch").unwrap_or(false);
+    opts.allow_watch_bookmarks = flag("allowWatchBookmarks").unwrap_or(false);
+    opts.resource_version = text("resourceVersion");
+    opts.resource_version_match = text("resourceVersionMatch");
+    opts.timeout_seconds = int("timeoutSeconds")?;
+    opts.limit = int("limit")?;
+    opts.continue_token = text("continue");
+    opts.send_initial_events = flag("sendInitialEvents");
+    Ok(opts)
 }
 
 /// Whether `Accept` allows a JSON stream (YAML has no stream serializer in kube-apiserver).

@@ -23,7 +23,7 @@ fn target() -> Target {
     .unwrap()
 }
 
-fn run(target: &Target) -> Run<'_> {
+fn scenario_run(target: &Target) -> Run<'_> {
     Run {
         target,
         namespace: "zz-kcr-abcde-001".to_owned(),
@@ -67,7 +67,7 @@ fn options_are_checked() {
 #[test]
 fn placeholders_bind_from_answers_and_fill_requests() {
     let target = target();
-    let mut run = run(&target);
+    let mut run = scenario_run(&target);
     let scenario = recorded("v1.36.2", "watch/create-update-patch-delete");
     // The POST at step 3 answered with uid u-1 and resourceVersion 1201; the list at step 1 with 1200.
     let list_expected = scenario.steps[0].response.as_ref().unwrap()["body"].clone();
@@ -119,7 +119,7 @@ fn placeholders_bind_from_answers_and_fill_requests() {
 #[test]
 fn crafted_continue_tokens_are_re_encoded() {
     let target = target();
-    let mut run = run(&target);
+    let mut run = scenario_run(&target);
     let scenario = recorded("v1.36.2", "list/continue-invalid");
     let step = scenario
         .steps
@@ -141,7 +141,7 @@ fn crafted_continue_tokens_are_re_encoded() {
 #[test]
 fn generated_names_and_abbreviated_strings() {
     let target = target();
-    let mut run = run(&target);
+    let mut run = scenario_run(&target);
     run.bind_text("ep-gen-<gen-1>", "ep-gen-x7k2p");
     assert_eq!(run.bindings["<gen-1>"], "x7k2p");
     let scenario = recorded("v1.36.2", "create/generate-name");
