@@ -42,6 +42,7 @@ table.summary td,table.summary th{border:1px solid #d1d9e0;padding:4px 10px;text
 table.grid{border-collapse:separate;border-spacing:3px}
 table.grid th{font-weight:500;font-size:12px;color:#59636e;white-space:nowrap}
 table.grid thead th{height:130px;vertical-align:bottom;padding:0}
+table.grid.short thead th{height:44px}
 table.grid thead th div{transform:rotate(-60deg);transform-origin:left bottom;width:22px;margin-left:12px;white-space:nowrap}
 table.grid tbody th{text-align:right;padding-right:8px;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 table.grid td{width:24px;height:24px;min-width:24px;border-radius:4px;padding:0;text-align:center;font-size:11px;color:#fff;cursor:pointer}
@@ -291,7 +292,13 @@ fn filters(h: &mut String, report: &Report) {
 fn grid(h: &mut String, report: &Report, name: &str, columns: &[String], cells: &[CoverageCell]) {
     let _ = write!(
         h,
-        "<table class=\"grid\" id=\"grid-{name}\"><thead><tr><th></th>"
+        "<table class=\"grid{}\" id=\"grid-{name}\"><thead><tr><th></th>",
+        // Status codes are three characters: their rotated labels need little room.
+        if columns.iter().all(|c| c.len() <= 4) {
+            " short"
+        } else {
+            ""
+        }
     );
     for column in columns {
         let _ = write!(h, "<th><div>{}</div></th>", esc(column));

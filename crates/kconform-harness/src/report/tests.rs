@@ -449,7 +449,7 @@ fn html_is_self_contained_and_escapes_text() {
         );
     }
     assert!(html.contains("<table class=\"grid\" id=\"grid-params\">"));
-    assert!(html.contains("<table class=\"grid\" id=\"grid-statuses\">"));
+    assert!(html.contains("<table class=\"grid short\" id=\"grid-statuses\">"));
     assert!(html.contains("data-checks=\"EP-CREATE-001 EP-CREATE-002\""));
     assert!(html.contains("class=\"fail\" data-state=\"fail\""));
     assert!(html.contains("class=\"uncovered\" data-state=\"uncovered\""));

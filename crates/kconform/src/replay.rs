@@ -1,0 +1,166 @@
+//! `kconform replay`: replays transcripts recorded from a real kube-apiserver against a server and
+//! prints how each scenario compared.
+//!
+//! Exit codes follow [`crate::exit`]: 0 every scenario answered as recorded, 1 some scenario
+//! differs, 2 the replay could not run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use kconform_harness::replay::{self, ReplayOptions, Verdict};
+
+use crate::exit;
+use crate::launch;
+
+/// Output format of `kconform replay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayFormat {
+    /// One line per scenario, then the differences.
+    Text,
+    /// The whole replay report as JSON.
+    Json,
+}
+
+/// Options of `kconform replay`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReplayArgs {
+    /// Directory of recorded transcripts (e.g. transcripts/kube-apiserver-v1.36.2).
+    #[arg(long, value_name = "DIR")]
+    pub transcripts: PathBuf,
+    /// Base URL of the server to replay against [default: a freshly launched reference server].
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Bearer token of an administrator of the target.
+    #[arg(long, value_name = "T", env = "KCONFORM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Bearer token of a user without rights on endpoints (scenarios that need it are skipped without it).
+    #[arg(
+        long,
+        value_name = "T",
+        env = "KCONFORM_USER_TOKEN",
+        hide_env_values = true
+    )]
+    pub user_token: Option<String>,
+    /// PEM file of the CA that signed the server's certificate.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server's certificate.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Only scenarios whose id (e.g. watch/bookmark-quiet) matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub only: Option<String>,
+    /// Scenarios replayed at once.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Also write the normalized actual transcripts into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Allow a target that is not on the loopback interface (replay creates and deletes namespaces).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReplayFormat,
+}
+
+/// Runs `kconform replay`.
+///
+/// # Errors
+/// Unreadable transcripts or CA file, unusable options, a server that cannot be launched.
+pub fn replay_blocking(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(replay_async(args))
+}
+
+async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let scenarios = replay::load_dir(&args.transcripts)
+        .with_context(|| format!("reading transcripts from {}", args.transcripts.display()))?;
+    let (mut options, launched) = match &args.target {
+        Some(url) => (ReplayOptions::new(url.clone(), args.token.clone()), None),
+        None => {
+            let launched = launch::mock(kconform_mock::Config::default()).await?;
+            eprintln!(
+                "kconform: launched the reference server at {}",
+                launched.target.url
+            );
+            let mut options =
+                ReplayOptions::new(launched.target.url.clone(), launched.target.token.clone());
+            options.user_token = launched.target.user_token.clone();
+            (options, Some(launched.server))
+        }
+    };
+    if args.target.is_some() {
+        options.user_token = args.user_token.clone();
+    }
+    options.insecure = args.insecure;
+    if let Some(ca) = &args.ca_file {
+        options.ca_pem =
+            Some(std::fs::read(ca).with_context(|| format!("reading --ca-file {}", ca.display()))?);
+    }
+    options.only = args.only.clone();
+    options.concurrency = usize::from(args.concurrency);
+    options.record_dir = args.record.clone();
+    options.allow_remote = args.allow_remote;
+
+    let total = replay::select(&scenarios, options.only.as_deref())
+        .map(|s| s.len())
+        .unwrap_or(0);
+    let mut done = 0usize;
+    let result = tokio::select! {
+        result = replay::run_with_progress(&options, &scenarios, |diff| {
+            done += 1;
+            eprintln!("[{done}/{total}] {:<9} {}", verdict_word(diff.verdict), diff.id);
+        }) => Some(result),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    if let Some(server) = launched {
+        server.shutdown().await;
+    }
+    let Some(result) = result else {
+        eprintln!("kconform: interrupted");
+        return Ok(exit::code(exit::INTERRUPTED));
+    };
+    let report = result.context("the replay could not run")?;
+    match args.format {
+        ReplayFormat::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).context("serialising the replay report")?
+            );
+        }
+        ReplayFormat::Text => {
+            for scenario in report
+                .scenarios
+                .iter()
+                .filter(|s| s.verdict == Verdict::Differs)
+            {
+                println!("{} differs:", scenario.id);
+                for difference in &scenario.differences {
+                    println!("  {difference}");
+                }
+            }
+            println!(
+                "replay against {}: {} identical, {} differ, {} skipped",
+                report.target, report.identical, report.differ, report.skipped
+            );
+        }
+    }
+    Ok(exit::code(if report.all_identical() {
+        exit::SUCCESS
+    } else {
+        exit::REGRESSION
+    }))
+}
+
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Identical => "identical",
+        Verdict::Differs => "DIFFERS",
+        Verdict::Skipped => "skipped",
+    }
+}
