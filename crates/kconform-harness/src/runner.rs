@@ -40,6 +40,11 @@ impl std::fmt::Debug for Check {
     }
 }
 
+/// A check with this feature may compact the target's history (the reference server's admin
+/// endpoint), which would expire the continue tokens and old resourceVersions of checks running at
+/// the same time; the runner therefore runs such checks alone.
+pub const EXCLUSIVE_FEATURE: &str = "compaction";
+
 /// Label put on namespaces the harness creates (value: the run id), so leftovers can be found.
 pub const RUN_LABEL: &str = "kconform.io/run";
 
@@ -128,6 +133,7 @@ pub struct RunEnv {
     options: RunOptions,
     run_id: String,
     counter: Arc<AtomicUsize>,
+    exclusive: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl RunEnv {
@@ -157,6 +163,7 @@ impl RunEnv {
             options: options.clone(),
             run_id,
             counter: Arc::new(AtomicUsize::new(0)),
+            exclusive: Arc::new(tokio::sync::RwLock::new(())),
         })
     }
 
@@ -197,6 +204,15 @@ impl RunEnv {
                 cleanup: CleanupOutcome::NotNeeded,
             };
         }
+        // Shared for ordinary checks, exclusive for those that may compact the target's history.
+        let _shared;
+        let _alone;
+        if meta.features.contains(&EXCLUSIVE_FEATURE) {
+            _alone = self.exclusive.write().await;
+        } else {
+            _shared = self.exclusive.read().await;
+        }
+        let started = Instant::now();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let client = self.client.fork();
         let state = Arc::new(CtxState::default());
@@ -301,7 +317,10 @@ pub async fn run(
     let jobs = options.jobs.max(1);
     let mut done = 0;
     let mut results: Vec<Option<CheckResult>> = vec![None; total];
-    let mut stream = futures::stream::iter(selected.iter().enumerate().map(|(i, c)| {
+    // Exclusive checks go last so that they do not hold up the others while they wait.
+    let mut order: Vec<(usize, &Check)> = selected.iter().copied().enumerate().collect();
+    order.sort_by_key(|(_, c)| c.meta.features.contains(&EXCLUSIVE_FEATURE));
+    let mut stream = futures::stream::iter(order.into_iter().map(|(i, c)| {
         let env = &env;
         async move {
             progress(Progress::Started { id: c.meta.id });

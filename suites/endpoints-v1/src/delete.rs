@@ -518,7 +518,12 @@ async fn delete_body_malformed(ctx: Ctx) -> Verdict {
             &bad_request("couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')"),
         )?;
     } else {
-        expect_status(&ctx, &resp, 500)?;
+        expect_body(
+            &ctx,
+            &resp,
+            500,
+            &status_failure(500, "", "couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')", None),
+        )?;
     }
     let resp = delete(
         &ctx,

@@ -14,6 +14,7 @@ mod delete;
 mod list;
 mod patch;
 mod support;
+mod watch;
 
 use kconform_harness::runner::Check;
 
@@ -24,6 +25,7 @@ pub fn checks() -> Vec<Check> {
     all.extend(patch::checks());
     all.extend(delete::checks());
     all.extend(list::checks());
+    all.extend(watch::checks());
     all
 }
 

@@ -950,7 +950,12 @@ async fn list_invalid_parameters(ctx: Ctx) -> Verdict {
             &bad_request("invalid resource version: resourceVersion: Invalid value: \"abc\": strconv.ParseUint: parsing \"abc\": invalid syntax"),
         )
     } else {
-        expect_status(&ctx, &resp, 500)
+        expect_body(
+            &ctx,
+            &resp,
+            500,
+            &status_failure(500, "", "resourceVersion: Invalid value: \"abc\": strconv.ParseUint: parsing \"abc\": invalid syntax", None),
+        )
     }
 }
 
