@@ -857,6 +857,12 @@ pub fn validate_update_findings(new: &Value, old: &Value, v: K8sVersion) -> Vec<
                 None => meta.remove(key),
             };
         }
+        // The handler sets the namespace from the URL, which is the stored object's namespace.
+        if str_at(new_meta_raw, "namespace").is_empty()
+            && let Some(namespace) = old_meta.get("namespace")
+        {
+            meta.insert("namespace".to_owned(), namespace.clone());
+        }
         if str_at(new_meta_raw, "uid").is_empty()
             && let Some(uid) = old_meta.get("uid")
         {
@@ -919,13 +925,11 @@ fn validate_object_meta_update(new_meta: &Value, old_meta: &Value, errs: &mut Er
             );
         }
     }
-    let empty = Value::Object(Map::new());
     let mut labels_only = Errs::new(errs.v);
     validate_labels(new_meta, &mut labels_only);
     validate_annotations(new_meta, &mut labels_only);
     validate_owner_references(new_meta, &mut labels_only);
     validate_managed_fields(new_meta, &mut labels_only);
-    let _ = &empty;
     errs.out.extend(labels_only.out);
 }
 

@@ -3,5 +3,7 @@
 
 mod api_doc;
 mod names_prop;
+mod options_replay;
 mod recordings;
 mod status_snapshots;
+mod update_replay;
