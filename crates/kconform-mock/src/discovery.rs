@@ -59,7 +59,12 @@ pub(crate) fn version(ctx: &Ctx) -> Response {
     );
     body.insert("compiler".to_owned(), json!("gc"));
     body.insert("platform".to_owned(), json!("linux/amd64"));
-    respond(StatusCode::OK, &Value::Object(body), ctx.format)
+    // The version handler always writes indented JSON.
+    let format = crate::http::Format {
+        pretty: true,
+        ..ctx.format
+    };
+    respond(StatusCode::OK, &Value::Object(body), format)
 }
 
 /// `/api`.

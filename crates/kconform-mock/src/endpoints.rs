@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 use kconform_spec::cause::Cause;
-use kconform_spec::decode::{BodyFormat, decode_endpoints};
+use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
 use kconform_spec::status::{GroupKind, Status};
 use serde_json::{Map, Value, json};
 
@@ -16,12 +16,13 @@ use crate::config::Verb;
 use crate::http::{ApiError, respond};
 use crate::managed;
 use crate::objects::{
-    being_deleted, canonical, content_type, finalizers, generate_name, list_item,
-    manager_from_user_agent, meta_str, new_uid, now, read_body, remove_meta, set_meta,
+    being_deleted, canonical, content_type, finalizers, generate_name, list_item, meta_str,
+    new_uid, now, read_body, remove_meta, set_meta,
 };
 use crate::opts::{self, DeleteOpts, FieldValidation, ListOpts, ReadAt, WriteOpts};
 use crate::router::Ctx;
 use crate::store::{Mutation, StoreError, key};
+use kconform_spec::options::Propagation;
 
 /// How long a read waits for a future resourceVersion before 504, like the watch cache.
 const FUTURE_RV_WAIT: Duration = Duration::from_secs(3);
@@ -116,7 +117,12 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
         Err(StoreError::Compacted { .. }) => {
             return Err(match &opts.read_at {
                 ReadAt::Continue { start, .. } => {
-                    let token = opts::encode_continue(-1, start);
+                    // The etcd path re-encodes the token's own start key, without the 1.36 slash.
+                    let token = opts::encode_continue(
+                        -1,
+                        start.trim_end_matches('\u{0}'),
+                        kconform_spec::K8sVersion::OLDEST,
+                    );
                     ApiError::status(Status::expired_continue(Some(&token)))
                 }
                 _ => ApiError::status(Status::expired_list()),
@@ -169,13 +175,8 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
     let more = consumed < candidates.len();
     let (continue_token, remaining) = match (more, last_key) {
         (true, Some(last)) => {
-            let start = if ctx.version().at_least(36) {
-                format!("/{last}\u{0}")
-            } else {
-                format!("{last}\u{0}")
-            };
-            let token =
-                opts::encode_continue(i64::try_from(snapshot.rv).unwrap_or(i64::MAX), &start);
+            let rv = i64::try_from(snapshot.rv).unwrap_or(i64::MAX);
+            let token = opts::encode_continue(rv, &last, ctx.version());
             let remaining = (opts.labels.is_empty()
                 && opts.fields.is_empty()
                 && !ctx.fault(Fault::NoRemainingItemCount))
@@ -234,35 +235,23 @@ fn decode_body(
     format: BodyFormat,
     validation: FieldValidation,
 ) -> Result<Value, ApiError> {
-    let decoded =
-        decode_endpoints(body, format).map_err(|err| ApiError::bad_request(err.to_string()))?;
-    let problems = field_problems(&decoded.unknown_fields, &decoded.duplicate_fields);
+    let decoded = decode_endpoints_for(body, format, ctx.version())
+        .map_err(|err| ApiError::status(err.to_status()))?;
     match validation {
-        FieldValidation::Strict if !problems.is_empty() => Err(ApiError::bad_request(format!(
-            "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: {}",
-            problems.join(", ")
-        ))),
+        FieldValidation::Strict => match decoded.strict_error() {
+            Some(err) => Err(ApiError::status(err.to_status())),
+            None => Ok(decoded.object),
+        },
         FieldValidation::Warn => {
-            ctx.warnings.extend(problems);
+            ctx.warnings.extend(decoded.warnings());
             Ok(decoded.object)
         }
-        _ => Ok(decoded.object),
+        FieldValidation::Ignore => Ok(decoded.object),
     }
 }
 
-fn field_problems(unknown: &[String], duplicate: &[String]) -> Vec<String> {
-    duplicate
-        .iter()
-        .map(|field| format!("duplicate field \"{field}\""))
-        .chain(
-            unknown
-                .iter()
-                .map(|field| format!("unknown field \"{field}\"")),
-        )
-        .collect()
-}
-
 fn default_object(ctx: &Ctx, object: &mut Value) {
+    crate::objects::omit_empty(object);
     if !ctx.fault(Fault::NoDefaultProtocol) {
         kconform_spec::defaults::default_endpoints(object);
     }
@@ -273,9 +262,14 @@ fn invalid(name: &str, causes: Vec<Cause>) -> ApiError {
 }
 
 fn manager(ctx: &Ctx, opts: &WriteOpts) -> String {
-    opts.field_manager
-        .clone()
-        .unwrap_or_else(|| manager_from_user_agent(&ctx.headers))
+    if !opts.field_manager.is_empty() {
+        return opts.field_manager.clone();
+    }
+    let agent = ctx
+        .headers
+        .get(http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    kconform_spec::options::default_field_manager(&agent.unwrap_or_default())
 }
 
 fn check_namespace(object: &mut Value, namespace: &str) -> Result<(), ApiError> {
@@ -639,18 +633,21 @@ pub(crate) async fn patch(
     if patch_type == PatchType::Apply {
         return apply_patch(ctx, namespace, name, &bytes, current.as_deref(), &opts);
     }
+    // From here on the patch type is json, merge or strategic.
     let Some(old) = current else {
         return Err(not_found(ctx, name));
     };
     let original = canonical(&old);
+    let parse_patch = |prefix: &str| {
+        kconform_spec::gojson::parse(&bytes)
+            .map(|node| node.to_value())
+            .map_err(|err| ApiError::bad_request(format!("{prefix}{err}")))
+    };
     let patched = match patch_type {
         PatchType::Json => {
-            let operations: json_patch::Patch = serde_json::from_slice(&bytes).map_err(|err| {
-                ApiError::bad_request(format!(
-                    "error decoding patch: {}",
-                    opts::go_json_error(&bytes, &err)
-                ))
-            })?;
+            let value = parse_patch("error decoding patch: ")?;
+            let operations: json_patch::Patch = serde_json::from_value(value)
+                .map_err(|err| ApiError::bad_request(format!("error decoding patch: {err}")))?;
             if operations.0.len() > 10_000 {
                 return Err(ApiError::status(Status::json_patch_too_many_operations(
                     operations.0.len(),
@@ -659,35 +656,24 @@ pub(crate) async fn patch(
             let mut doc = original.clone();
             json_patch::patch(&mut doc, &operations)
                 .map_err(|_| ApiError::status(Status::json_patch_failed()))?;
-            doc
+            let text = opts::sorted_json_text(&doc);
+            check_patched(ctx, &doc, &opts, || text)?
         }
         PatchType::Merge => {
-            let patch: Value = serde_json::from_slice(&bytes).map_err(|err| {
-                ApiError::bad_request(format!(
-                    "error decoding patch: {}",
-                    opts::go_json_error(&bytes, &err)
-                ))
-            })?;
+            let patch = parse_patch("error decoding patch: ")?;
             let mut doc = original.clone();
             json_patch::merge(&mut doc, &patch);
-            doc
+            let text = opts::sorted_json_text(&doc);
+            check_patched(ctx, &doc, &opts, || text)?
         }
-        PatchType::Strategic => {
-            let patch: Value = serde_json::from_slice(&bytes)
-                .map_err(|err| ApiError::bad_request(opts::go_json_error(&bytes, &err)))?;
+        PatchType::Strategic | PatchType::Apply => {
+            let patch = parse_patch("")?;
             let merged = crate::patch::strategic_merge(&original, &patch)
                 .map_err(|err| ApiError::bad_request(err.to_string()))?;
-            // Strict and Warn look at the patch itself for strategic patches.
+            // Strict and Warn quote the patch itself (Go's %v of the map) for strategic patches.
             let text = opts::go_map_text(&patch);
             check_patched(ctx, &merged, &opts, || text)?
         }
-        PatchType::Apply => unreachable_apply(),
-    };
-    let patched = if patch_type == PatchType::Strategic {
-        patched
-    } else {
-        let text = opts::sorted_json_text(&patched);
-        check_patched(ctx, &patched, &opts, || text)?
     };
     let mut object = patched;
     check_namespace(&mut object, namespace)?;
@@ -701,11 +687,6 @@ pub(crate) async fn patch(
     Ok(ok(ctx, outcome.code, &outcome.object))
 }
 
-/// Apply is handled before the other patch types; this arm cannot be reached.
-fn unreachable_apply() -> Value {
-    Value::Null
-}
-
 /// Decode a patched object again (strict field checks and types), as kube-apiserver re-decodes it.
 fn check_patched(
     ctx: &mut Ctx,
@@ -714,7 +695,7 @@ fn check_patched(
     value_text: impl FnOnce() -> String,
 ) -> Result<Value, ApiError> {
     let bytes = serde_json::to_vec(patched).map_err(|err| ApiError::internal(err.to_string()))?;
-    let decoded = match decode_endpoints(&bytes, BodyFormat::Json) {
+    let decoded = match decode_endpoints_for(&bytes, BodyFormat::Json, ctx.version()) {
         Ok(decoded) => decoded,
         Err(err) => {
             let inner = match &err {
@@ -727,19 +708,19 @@ fn check_patched(
             )));
         }
     };
-    let problems = field_problems(&decoded.unknown_fields, &decoded.duplicate_fields);
     match opts.field_validation {
-        FieldValidation::Strict if !problems.is_empty() => {
-            Err(ApiError::status(Status::invalid_patch(
-                &value_text(),
-                &format!("strict decoding error: {}", problems.join(", ")),
-            )))
-        }
+        FieldValidation::Strict => match decoded.strict_error() {
+            Some(kconform_spec::decode::DecodeError::CannotHandle { error, .. }) => Err(
+                ApiError::status(Status::invalid_patch(&value_text(), &error)),
+            ),
+            Some(other) => Err(ApiError::status(other.to_status())),
+            None => Ok(decoded.object),
+        },
         FieldValidation::Warn => {
-            ctx.warnings.extend(problems);
+            ctx.warnings.extend(decoded.warnings());
             Ok(decoded.object)
         }
-        _ => Ok(decoded.object),
+        FieldValidation::Ignore => Ok(decoded.object),
     }
 }
 
@@ -751,28 +732,23 @@ fn apply_patch(
     current: Option<&Value>,
     opts: &WriteOpts,
 ) -> Result<Response, ApiError> {
-    let manager = opts.field_manager.clone().unwrap_or_default();
-    let decoded = decode_endpoints(bytes, BodyFormat::Yaml)
-        .map_err(|err| ApiError::bad_request(err.to_string()))?;
-    let mut applied = decoded.object;
-    let api_version = applied
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    let kind = applied
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    if api_version != "v1" || kind != "Endpoints" {
-        let (group, version) = api_version
-            .rsplit_once('/')
-            .unwrap_or(("", api_version.as_str()));
-        return Err(ApiError::bad_request(format!(
+    let manager = opts.field_manager.clone();
+    let invalid_type = |api_version: &str, kind: &str| {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        ApiError::bad_request(format!(
             "invalid object type: {group}/{version}, Kind={kind}"
-        )));
-    }
+        ))
+    };
+    let decoded = match decode_endpoints_for(bytes, BodyFormat::Yaml, ctx.version()) {
+        Ok(decoded) => decoded,
+        Err(kconform_spec::decode::DecodeError::CannotHandle { kind, version, .. })
+            if version != "v1" || kind != "Endpoints" =>
+        {
+            return Err(invalid_type(&version, &kind));
+        }
+        Err(err) => return Err(ApiError::status(err.to_status())),
+    };
+    let mut applied = decoded.object;
     if applied
         .pointer("/metadata/managedFields")
         .is_some_and(|v| !v.is_null())
@@ -839,7 +815,7 @@ fn delete_one(
                 meta_str(current, "uid"),
             )));
         }
-        if let Some(rv) = &opts.precondition_rv
+        if let Some(rv) = &opts.precondition_resource_version
             && rv != meta_str(current, "resourceVersion")
         {
             return Err(ApiError::status(Status::conflict_delete_rv_precondition(
@@ -850,9 +826,9 @@ fn delete_one(
         }
         let mut object = (**current).clone();
         let mut pending = finalizers(&object);
-        let gc_finalizer = match opts.propagation.as_deref() {
-            Some("Foreground") => Some("foregroundDeletion"),
-            Some("Orphan") => Some("orphan"),
+        let gc_finalizer = match opts.propagation_policy {
+            Some(Propagation::Foreground) => Some("foregroundDeletion"),
+            Some(Propagation::Orphan) => Some("orphan"),
             _ if opts.orphan_dependents == Some(true) => Some("orphan"),
             _ => None,
         };

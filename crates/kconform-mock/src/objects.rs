@@ -77,24 +77,6 @@ pub(crate) fn generate_name(base: &str) -> String {
     format!("{}{suffix}", &base[..cut])
 }
 
-/// The default field manager: the User-Agent up to the first `/`, printable characters only, at most
-/// 128 bytes.
-pub(crate) fn manager_from_user_agent(headers: &HeaderMap) -> String {
-    let agent = headers
-        .get(http::header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let agent = agent.unwrap_or_default();
-    let head = agent.split('/').next().unwrap_or("");
-    let mut out = String::new();
-    for c in head.chars().filter(|c| !c.is_control()) {
-        if out.len() + c.len_utf8() > 128 {
-            break;
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `metadata.<key>` as a string ("" when absent or not a string).
 pub(crate) fn meta_str<'a>(object: &'a Value, key: &str) -> &'a str {
     object
@@ -277,6 +259,41 @@ pub(crate) fn canonical(object: &Value) -> Value {
     Value::Object(out)
 }
 
+/// Drop empty lists and maps that Go omits when encoding (`omitempty`): an empty `subsets`, empty
+/// address and port lists, empty labels, annotations, finalizers and ownerReferences.
+pub(crate) fn omit_empty(object: &mut Value) {
+    fn empty(value: &Value) -> bool {
+        match value {
+            Value::Array(items) => items.is_empty(),
+            Value::Object(map) => map.is_empty(),
+            Value::Null => true,
+            _ => false,
+        }
+    }
+    let Some(map) = object.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Array(subsets)) = map.get_mut("subsets") {
+        for subset in subsets.iter_mut().filter_map(Value::as_object_mut) {
+            subset.retain(|key, value| {
+                !(matches!(key.as_str(), "addresses" | "notReadyAddresses" | "ports")
+                    && empty(value))
+            });
+        }
+    }
+    if map.get("subsets").is_some_and(empty) {
+        map.remove("subsets");
+    }
+    if let Some(Value::Object(meta)) = map.get_mut("metadata") {
+        meta.retain(|key, value| {
+            !(matches!(
+                key.as_str(),
+                "labels" | "annotations" | "finalizers" | "ownerReferences" | "managedFields"
+            ) && empty(value))
+        });
+    }
+}
+
 /// The object as a list item: without `kind` and `apiVersion`, as kube-apiserver lists them.
 pub(crate) fn list_item(object: &Value) -> Value {
     let mut item = object.clone();
@@ -298,17 +315,6 @@ mod tests {
         assert_eq!(name.len(), 63);
         assert!(name[58..].bytes().all(|b| NAME_ALPHABET.contains(&b)));
         assert!(generate_name("ep-").starts_with("ep-"));
-    }
-
-    #[test]
-    fn field_managers_come_from_the_user_agent() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            http::header::USER_AGENT,
-            "kubectl/v1.32.0 (linux/amd64)".parse().unwrap(),
-        );
-        assert_eq!(manager_from_user_agent(&headers), "kubectl");
-        assert_eq!(manager_from_user_agent(&HeaderMap::new()), "");
     }
 
     #[test]
