@@ -33,14 +33,16 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use kconform_spec::K8sVersion;
-use kconform_spec::options::{ListOptions, validate_list_options};
+use kconform_spec::options::{
+    ListOptions, ReadKind, parse_list_options, parse_resource_version, validate_list_options,
+};
 use kconform_spec::status::Status;
 use serde_json::{Map, Value};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::AppState;
-use crate::http::{ApiError, Query};
+use crate::http::ApiError;
 use crate::router::WatchRequest;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{Event, EventType, StoreError, Subscription, WatchStart};
@@ -61,12 +63,6 @@ const FRAME_BUFFER: usize = 256;
 /// The annotation that marks the end of the initial events of a streaming list.
 const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 
-/// Whether the WatchList feature (sendInitialEvents; legacy watches defaulted to it) is on by default
-/// in `v`: beta and on in 1.32, switched back off in 1.33, on again from 1.34.
-pub(crate) fn watch_list_enabled(v: K8sVersion) -> bool {
-    v.minor == 32 || v.at_least(34)
-}
-
 /// Serve one watch request.
 ///
 /// # Errors
@@ -81,13 +77,13 @@ pub(crate) async fn handle(
     if request.format.yaml && !accepts_json(&request.headers) {
         return Err(ApiError::status(Status::not_acceptable()));
     }
-    let mut opts = decode_options(&request.query)?;
+    let mut opts = parse_list_options(request.query.pairs()).map_err(ApiError::status)?;
     let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))
         .map_err(ApiError::bad_request)?;
-    if watch_list_enabled(version) {
-        apply_watch_list_defaults(&mut opts);
-    }
-    validate_list_options(&opts, opts.watch, version).map_err(ApiError::status)?;
+    // The deprecated `/watch/` paths are watches whatever the query says.
+    opts.watch = true;
+    // Defaults (WatchList turns a legacy watch into a streaming one) then validates.
+    validate_list_options(&mut opts, version).map_err(ApiError::status)?;
     let mut fields = match opts.field_selector.as_deref() {
         Some(text) => FieldSelector::parse(text).map_err(ApiError::bad_request)?,
         None => FieldSelector::default(),
@@ -115,7 +111,7 @@ pub(crate) async fn handle(
         _ => MIN_REQUEST_TIMEOUT.mul_f64(1.0 + rand::random::<f64>()),
     };
     let deadline = Instant::now() + timeout;
-    let plan = start_plan(&opts)?;
+    let plan = start_plan(&opts, version)?;
     let opening = open(&state, &filter, plan, deadline).await?;
 
     let (sender, receiver) = mpsc::channel::<Result<Bytes, Infallible>>(FRAME_BUFFER);
@@ -138,45 +134,6 @@ pub(crate) async fn handle(
     Ok(response)
 }
 
-/// Decodes the query into `ListOptions` as the apiserver's parameter codec does: the first value of
-/// each key; booleans are false only for `0` and `false` (any case); integers use Go's `ParseInt`.
-fn decode_options(query: &Query) -> Result<ListOptions, ApiError> {
-    let int = |key: &str| -> Result<Option<i64>, ApiError> {
-        query
-            .get(key)
-            .map(|value| {
-                value.parse::<i64>().map_err(|err| {
-                    let why = match err.kind() {
-                        std::num::IntErrorKind::PosOverflow
-                        | std::num::IntErrorKind::NegOverflow => "value out of range",
-                        _ => "invalid syntax",
-                    };
-                    ApiError::bad_request(format!("strconv.ParseInt: parsing {value:?}: {why}"))
-                })
-            })
-            .transpose()
-    };
-    let flag = |key: &str| {
-        query
-            .get(key)
-            .map(|value| !(value == "0" || value.eq_ignore_ascii_case("false")))
-    };
-    let text = |key: &str| query.get(key).map(str::to_owned);
-    // Field by field, so options the spec crate adds later keep their defaults here.
-    let mut opts = ListOptions::default();
-    opts.label_selector = text("labelSelector");
-    opts.field_selector = text("fieldSelector");
-    opts.watch = flag("watch").unwrap_or(false);
-    opts.allow_watch_bookmarks = flag("allowWatchBookmarks").unwrap_or(false);
-    opts.resource_version = text("resourceVersion");
-    opts.resource_version_match = text("resourceVersionMatch");
-    opts.timeout_seconds = int("timeoutSeconds")?;
-    opts.limit = int("limit")?;
-    opts.continue_token = text("continue");
-    opts.send_initial_events = flag("sendInitialEvents");
-    Ok(opts)
-}
-
 /// Whether `Accept` allows a JSON stream (YAML has no stream serializer in kube-apiserver).
 fn accepts_json(headers: &HeaderMap) -> bool {
     let accept = headers
@@ -195,27 +152,6 @@ fn accepts_json(headers: &HeaderMap) -> bool {
             "application/json" | "*/*" | "application/*" | ""
         )
     })
-}
-
-/// `SetListOptionsDefaults`: with WatchList on, a watch from "" or "0" that says nothing about initial
-/// events becomes a streaming list (`sendInitialEvents=true&resourceVersionMatch=NotOlderThan`).
-fn apply_watch_list_defaults(opts: &mut ListOptions) {
-    if opts.send_initial_events.is_some()
-        || opts
-            .resource_version_match
-            .as_deref()
-            .is_some_and(|m| !m.is_empty())
-    {
-        return;
-    }
-    let legacy = matches!(
-        opts.resource_version.as_deref(),
-        None | Some("") | Some("0")
-    );
-    if opts.watch && legacy {
-        opts.send_initial_events = Some(true);
-        opts.resource_version_match = Some("NotOlderThan".to_owned());
-    }
 }
 
 /// What a watch selects.
@@ -303,20 +239,9 @@ enum StartPlan {
     After(u64),
 }
 
-fn parse_rv(text: &str) -> Result<u64, ApiError> {
-    text.parse::<u64>().map_err(|_| {
-        ApiError::internal(format!(
-            "resourceVersion: Invalid value: \"{text}\": strconv.ParseUint: parsing \"{text}\": invalid syntax"
-        ))
-    })
-}
-
-fn start_plan(opts: &ListOptions) -> Result<StartPlan, ApiError> {
-    let rv = opts.resource_version.as_deref().unwrap_or("");
-    let number = match rv {
-        "" => None,
-        text => Some(parse_rv(text)?),
-    };
+fn start_plan(opts: &ListOptions, version: K8sVersion) -> Result<StartPlan, ApiError> {
+    let number = parse_resource_version(&opts.resource_version, ReadKind::Watch, version)
+        .map_err(ApiError::status)?;
     Ok(match (opts.send_initial_events, number) {
         (Some(true), None | Some(0)) => StartPlan::State {
             streaming: true,
@@ -674,38 +599,12 @@ mod tests {
     }
 
     #[test]
-    fn watch_list_defaulting_and_gates() {
-        assert!(!watch_list_enabled(K8sVersion::new(28)));
-        assert!(watch_list_enabled(K8sVersion::new(32)));
-        assert!(!watch_list_enabled(K8sVersion::new(33)));
-        assert!(watch_list_enabled(K8sVersion::new(36)));
-        let mut legacy = ListOptions {
-            watch: true,
-            ..ListOptions::default()
-        };
-        apply_watch_list_defaults(&mut legacy);
-        assert_eq!(legacy.send_initial_events, Some(true));
-        assert_eq!(
-            legacy.resource_version_match.as_deref(),
-            Some("NotOlderThan")
-        );
-        let mut from_n = ListOptions {
-            watch: true,
-            resource_version: Some("12".to_owned()),
-            ..ListOptions::default()
-        };
-        apply_watch_list_defaults(&mut from_n);
-        assert_eq!(from_n.send_initial_events, None);
-    }
-
-    #[test]
     fn start_plans() {
         let plan = |rv: Option<&str>, sie: Option<bool>| {
-            start_plan(&ListOptions {
-                resource_version: rv.map(str::to_owned),
-                send_initial_events: sie,
-                ..ListOptions::default()
-            })
+            let mut opts = ListOptions::default();
+            opts.resource_version = rv.unwrap_or_default().to_owned();
+            opts.send_initial_events = sie;
+            start_plan(&opts, K8sVersion::new(36))
         };
         assert!(matches!(
             plan(None, None).unwrap(),
