@@ -683,7 +683,7 @@ mod tests {
         let a = Cause::new("FieldValueInvalid", "Invalid value: 1: x", "f");
         let b = Cause::new("FieldValueInvalid", "Invalid value: 2: y", "g");
         assert_eq!(
-            invalid_message("Endpoints", "e", &[a.clone()]),
+            invalid_message("Endpoints", "e", std::slice::from_ref(&a)),
             "Endpoints \"e\" is invalid: f: Invalid value: 1: x"
         );
         assert_eq!(
