@@ -9,11 +9,14 @@
 //! **Invariant:** the suite knows the target only through HTTP (via `kconform-harness`); it never links
 //! the reference server.
 
+mod auth;
 mod crud;
 mod delete;
 mod list;
+mod options;
 mod patch;
 mod support;
+mod validation;
 mod watch;
 
 use kconform_harness::runner::Check;
@@ -22,10 +25,13 @@ use kconform_harness::runner::Check;
 pub fn checks() -> Vec<Check> {
     let mut all = Vec::new();
     all.extend(crud::checks());
+    all.extend(validation::checks());
+    all.extend(options::checks());
     all.extend(patch::checks());
     all.extend(delete::checks());
     all.extend(list::checks());
     all.extend(watch::checks());
+    all.extend(auth::checks());
     all
 }
 
