@@ -5,5 +5,6 @@ mod api_doc;
 mod names_prop;
 mod options_replay;
 mod recordings;
+mod rules_coverage;
 mod status_snapshots;
 mod update_replay;
