@@ -256,11 +256,14 @@ fn validate_object_meta(meta: &Value, errs: &mut Errs) {
     let v = errs.v;
     let generate_name = str_at(meta, "generateName");
     if !generate_name.is_empty() {
-        // NameIsDNSSubdomain with prefix=true masks one trailing '-' before checking.
-        let masked = generate_name
-            .strip_suffix('-')
-            .map(|s| format!("{s}a"))
-            .unwrap_or_else(|| generate_name.to_owned());
+        // NameIsDNSSubdomain with prefix=true runs `maskTrailingDash`, which (as written in Go) replaces the
+        // last two bytes of a name ending in '-' with "a".
+        let bytes = generate_name.as_bytes();
+        let masked = if bytes.len() > 1 && generate_name.ends_with('-') {
+            format!("{}a", String::from_utf8_lossy(&bytes[..bytes.len() - 2]))
+        } else {
+            generate_name.to_owned()
+        };
         for msg in names::dns1123_subdomain(&masked) {
             errs.invalid(
                 "M3",
@@ -1042,6 +1045,18 @@ mod tests {
         let causes = validate_update(&new, &old, V36);
         assert_eq!(causes.len(), 4);
         assert!(causes.iter().all(|c| c.field == "metadata.labels"));
+    }
+
+    #[test]
+    fn generate_name_allows_a_trailing_dash() {
+        let named = |g: &str| json!({"metadata": {"generateName": g}});
+        assert!(validate(&named("ep-"), V36).is_empty());
+        assert!(validate(&named("e-"), V36).is_empty());
+        assert_eq!(validate(&named("-"), V36).len(), 1);
+        assert_eq!(
+            validate(&named("Bad_"), V36)[0].field,
+            "metadata.generateName"
+        );
     }
 
     #[test]
