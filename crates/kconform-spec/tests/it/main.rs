@@ -6,5 +6,6 @@ mod names_prop;
 mod options_replay;
 mod recordings;
 mod rules_coverage;
+mod status_replay;
 mod status_snapshots;
 mod update_replay;
