@@ -17,6 +17,7 @@
 //! - [`decode`]: body decoding with Go's error texts, unknown and duplicate fields.
 //! - [`status`]: `Status` bodies and builders; [`cause`]: `StatusCause`.
 //! - [`warnings`]: deprecation and IP warnings, `Warning` header formatting.
+//! - [`selectors`]: label and field selectors with exact parse errors and matching.
 //! - [`options`]: query-option parsing and validation, continue tokens, default field manager.
 //! - [`json`]: Go-compatible JSON encoding.
 
@@ -30,6 +31,7 @@ pub mod names;
 pub mod ops;
 pub mod options;
 pub mod rules;
+pub mod selectors;
 pub mod status;
 pub mod validate;
 pub mod version;

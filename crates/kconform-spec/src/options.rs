@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::cause::{Cause, reason};
 use crate::gojson::{self, Node};
+use crate::selectors::{FieldSelector, LabelSelector, parse_field_selector, parse_label_selector};
 use crate::status::Status;
 use crate::validate::{go_quote, go_rune_u, is_go_printable, too_long_detail};
 use crate::version::K8sVersion;
@@ -113,12 +114,21 @@ pub struct ListOptions {
     pub send_initial_events: Option<bool>,
 }
 
-/// Parses list/watch query parameters (first value of each wins, as Go's conversions do).
+/// Parses list/watch query parameters with the newest version's texts; see [`parse_list_options_for`].
 ///
 /// # Errors
-/// A 400 Status with Go's strconv text for an unparseable `limit` or `timeoutSeconds`.
+/// A 400 Status (see [`parse_list_options_for`]).
 pub fn parse_list_options(query: &QueryPairs) -> Result<ListOptions, Status> {
-    Ok(ListOptions {
+    parse_list_options_for(query, K8sVersion::NEWEST)
+}
+
+/// Parses list/watch query parameters as the parameter codec does (first value of each wins): integers
+/// in struct order (`timeoutSeconds`, then `limit`), then the label selector, then the field selector.
+///
+/// # Errors
+/// A 400 Status with Go's strconv text, or the selector parser's text.
+pub fn parse_list_options_for(query: &QueryPairs, v: K8sVersion) -> Result<ListOptions, Status> {
+    let opts = ListOptions {
         label_selector: first(query, "labelSelector").map(str::to_owned),
         field_selector: first(query, "fieldSelector").map(str::to_owned),
         watch: first(query, "watch").is_some_and(query_bool),
@@ -131,7 +141,55 @@ pub fn parse_list_options(query: &QueryPairs) -> Result<ListOptions, Status> {
         limit: int_param(query, "limit")?.unwrap_or(0),
         continue_token: first(query, "continue").unwrap_or("").to_owned(),
         send_initial_events: first(query, "sendInitialEvents").map(query_bool),
-    })
+    };
+    opts.labels(v)?;
+    opts.fields()?;
+    Ok(opts)
+}
+
+impl ListOptions {
+    /// The parsed label selector (everything when absent).
+    ///
+    /// # Errors
+    /// The 400 Status with the parser's text.
+    pub fn labels(&self, v: K8sVersion) -> Result<LabelSelector, Status> {
+        parse_label_selector(self.label_selector.as_deref().unwrap_or(""), v)
+            .map_err(Status::bad_request)
+    }
+
+    /// The parsed field selector (everything when absent).
+    ///
+    /// # Errors
+    /// The 400 Status with the parser's text.
+    pub fn fields(&self) -> Result<FieldSelector, Status> {
+        parse_field_selector(self.field_selector.as_deref().unwrap_or(""))
+            .map_err(Status::bad_request)
+    }
+}
+
+/// The field-label conversion that runs after options validation: Endpoints only knows `metadata.name`
+/// and `metadata.namespace`.
+///
+/// # Errors
+/// 400 `"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"`.
+pub fn check_field_selector_fields(opts: &ListOptions) -> Result<(), Status> {
+    opts.fields()?
+        .check_endpoints_fields()
+        .map_err(Status::bad_request)
+}
+
+/// The check on the deprecated named watch path (`/watch/namespaces/{ns}/endpoints/{name}`): a
+/// `metadata.name` term must name the same object.
+///
+/// # Errors
+/// 400 `fieldSelector metadata.name doesn't match requested name`.
+pub fn check_named_watch(opts: &ListOptions, name: &str) -> Result<(), Status> {
+    match opts.fields()?.requires_exact_match("metadata.name") {
+        Some(selected) if selected != name => Err(Status::bad_request(
+            "fieldSelector metadata.name doesn't match requested name",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the WatchList feature gate is on by default in kube-apiserver 1.`v`: off through 1.31, on in

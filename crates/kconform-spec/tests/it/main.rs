@@ -6,6 +6,7 @@ mod names_prop;
 mod options_replay;
 mod recordings;
 mod rules_coverage;
+mod selector_replay;
 mod status_replay;
 mod status_snapshots;
 mod update_replay;
