@@ -110,9 +110,9 @@ pub enum BaselineError {
     Yaml {
         /// The file (or `<text>`).
         path: PathBuf,
-        /// The parser's error.
+        /// The parser's error (boxed: it is large, and errors travel by value).
         #[source]
-        source: serde_saphyr::Error,
+        source: Box<serde_saphyr::Error>,
     },
     /// The JSON text is not a baseline.
     #[error("baseline {path} is not valid JSON for a baseline")]
@@ -213,7 +213,7 @@ impl Baseline {
             BaselineFormat::Yaml => {
                 serde_saphyr::from_str(text).map_err(|source| BaselineError::Yaml {
                     path: origin.to_owned(),
-                    source,
+                    source: Box::new(source),
                 })?
             }
             BaselineFormat::Json => {

@@ -43,9 +43,9 @@ table.grid{border-collapse:separate;border-spacing:3px}
 table.grid th{font-weight:500;font-size:12px;color:#59636e;white-space:nowrap}
 table.grid thead th{height:130px;vertical-align:bottom;padding:0}
 table.grid.short thead th{height:44px}
-table.grid thead th div{transform:rotate(-60deg);transform-origin:left bottom;width:22px;margin-left:12px;white-space:nowrap}
+table.grid thead th div{transform:rotate(-60deg);transform-origin:left bottom;width:24px;position:relative;left:12px;white-space:nowrap}
 table.grid tbody th{text-align:right;padding-right:8px;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
-table.grid td{width:24px;height:24px;min-width:24px;border-radius:4px;padding:0;text-align:center;font-size:11px;color:#fff;cursor:pointer}
+table.grid td{width:24px;height:24px;min-width:24px;max-width:24px;border-radius:4px;padding:0;text-align:center;font-size:11px;color:#fff;cursor:pointer}
 table.grid td.none{background:repeating-linear-gradient(45deg,#fff,#fff 3px,#f6f8fa 3px,#f6f8fa 6px);cursor:default}
 td.pass,.sw.pass{background:#2da44e}
 td.fail,.sw.fail{background:#cf222e}
@@ -353,7 +353,7 @@ fn check_html(h: &mut String, check: &CheckReport) {
     let state = CellState::of(check.gate);
     let _ = write!(
         h,
-        "<details class=\"check\" id=\"{id}\" data-state=\"{st}\" data-level=\"{lvl}\" data-area=\"{area}\">\
+        "<details class=\"check\" id=\"{id}\" data-state=\"{st}\" data-level=\"{lvl}\" data-area=\"{area}\"{open}>\
          <summary><span class=\"id\">{id}</span><span class=\"lvl\">{lvl}</span>\
          <span class=\"badge {st}\">{label}</span><span class=\"req\">{req}</span></summary><div class=\"body\"><dl>",
         id = esc(&check.id),
@@ -362,6 +362,12 @@ fn check_html(h: &mut String, check: &CheckReport) {
         area = esc(area(&check.id)),
         label = esc(check.gate.label()),
         req = esc(&check.requirement),
+        // What needs attention is shown unfolded.
+        open = if matches!(state, CellState::Fail | CellState::Error) {
+            " open"
+        } else {
+            ""
+        },
     );
     let mut row = |k: &str, v: String| {
         let _ = write!(h, "<dt>{k}</dt><dd>{v}</dd>");

@@ -453,7 +453,12 @@ fn html_is_self_contained_and_escapes_text() {
     assert!(html.contains("data-checks=\"EP-CREATE-001 EP-CREATE-002\""));
     assert!(html.contains("class=\"fail\" data-state=\"fail\""));
     assert!(html.contains("class=\"uncovered\" data-state=\"uncovered\""));
-    assert!(html.contains("<details class=\"check\" id=\"EP-CREATE-001\" data-state=\"fail\""));
+    assert!(html.contains(
+        "<details class=\"check\" id=\"EP-CREATE-001\" data-state=\"fail\" data-level=\"MUST\" data-area=\"CREATE\" open>"
+    ));
+    assert!(html.contains(
+        "<details class=\"check\" id=\"EP-CREATE-002\" data-state=\"pass\" data-level=\"MUST\" data-area=\"CREATE\">"
+    ));
     // Requirement text with markup characters is escaped.
     assert!(html.contains("unknown &lt;query&gt; parameter SHOULD be ignored &amp; answered"));
     assert!(!html.contains("<query>"));

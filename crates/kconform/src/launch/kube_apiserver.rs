@@ -542,7 +542,7 @@ mod tests {
         }
         // No flag may name a non-loopback address.
         for arg in &args {
-            assert!(!arg.contains("0.0.0.0"), "{arg}");
+            assert!(!arg.contains("=0.0.0.0"), "{arg}");
         }
     }
 

@@ -11,8 +11,8 @@ use kconform_harness::target::Target;
 pub enum Launched {
     /// The reference server, in this process.
     Mock(kconform_mock::RunningServer),
-    /// etcd and kube-apiserver child processes.
-    KubeApiserver(kube_apiserver::RunningKubeApiserver),
+    /// etcd and kube-apiserver child processes (boxed: much larger than the other variant).
+    KubeApiserver(Box<kube_apiserver::RunningKubeApiserver>),
 }
 
 /// A launched server and how to reach it.
@@ -67,7 +67,7 @@ pub async fn kube_apiserver(binaries: &kube_apiserver::Binaries) -> anyhow::Resu
         .with_ca_file(&running.ca_file)
         .context("reading the generated CA")?;
     Ok(LaunchedTarget {
-        server: Launched::KubeApiserver(running),
+        server: Launched::KubeApiserver(Box::new(running)),
         target,
         name: "kube-apiserver",
     })

@@ -81,3 +81,55 @@ async fn launching_kube_apiserver_from_missing_binaries_is_a_clear_error() {
         ran.dump()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_the_run_and_exits_130() {
+    use tokio::io::AsyncBufReadExt as _;
+
+    let out = crate::support::scratch_dir("interrupt");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"))
+        .args(["run", "--out", out.to_str().expect("utf-8"), "--jobs", "1"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kconform starts");
+    let pid = child.id().expect("running child has a pid");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+    let mut seen = Vec::new();
+    // Wait (bounded) until checks are running, so the signal handler is installed.
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let running = line.starts_with("[");
+            seen.push(line);
+            if running {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the run started within 60 s");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            seen.push(line);
+        }
+        child.wait().await
+    })
+    .await
+    .expect("kconform stops within 30 s of Ctrl-C")
+    .expect("wait");
+    let stderr = seen.join("\n");
+    assert_eq!(rest.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; launched servers were stopped"),
+        "{stderr}"
+    );
+    assert!(!out.join("report.json").exists());
+}
