@@ -195,6 +195,10 @@ fn main() -> anyhow::Result<()> {
     };
     let run_env = Arc::new(runtime.block_on(RunEnv::prepare(&target, &options))?);
     let version = run_env.version();
+    // Checks that may compact the target's history run alone (see the runner); queue them last so
+    // that they do not hold the others up while they wait for their turn.
+    let mut checks = checks;
+    checks.sort_by_key(|c| c.meta.features.contains(&kconform_harness::runner::EXCLUSIVE_FEATURE));
     let trials = checks
         .into_iter()
         .map(|check| {
