@@ -86,7 +86,14 @@ pub(crate) fn api_v1(ctx: &Ctx) -> Response {
     } else {
         API_V1_128
     };
-    let body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let mut body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    if ctx.fault(crate::Fault::DiscoveryMissingDeleteCollection) {
+        for resource in body["resources"].as_array_mut().into_iter().flatten() {
+            if let Some(verbs) = resource["verbs"].as_array_mut() {
+                verbs.retain(|verb| verb != "deletecollection");
+            }
+        }
+    }
     respond(StatusCode::OK, &body, ctx.format)
 }
 
@@ -108,8 +115,37 @@ fn raw_json(body: &'static str) -> Response {
     response
 }
 
-/// `/openapi/v2` (reduced).
-pub(crate) fn openapi_v2() -> Response {
+/// The media types clients ask for the protobuf OpenAPI v2 document with (old and current spelling).
+const OPENAPI_V2_PROTOBUF_ACCEPT: [&str; 2] = [
+    "application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+    "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+];
+/// The Content-Type of the answer (the `@` form is not a valid Go media type).
+const OPENAPI_V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// `/openapi/v2` (reduced): JSON, or gnostic protobuf when the client asks for it first.
+pub(crate) fn openapi_v2(headers: &http::HeaderMap) -> Response {
+    let accept = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let first = accept
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim();
+    if OPENAPI_V2_PROTOBUF_ACCEPT.contains(&first) {
+        let doc: Value = serde_json::from_str(OPENAPI_V2).unwrap_or(Value::Null);
+        let mut response = Response::new(axum::body::Body::from(crate::openapi_pb::encode(&doc)));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(OPENAPI_V2_PROTOBUF),
+        );
+        return response;
+    }
     raw_json(OPENAPI_V2)
 }
 

@@ -55,6 +55,16 @@ pub(crate) async fn get(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<Re
         }
     }
     match ctx.state.store.get(namespace, name) {
+        Some(object) if ctx.format.table.is_some() => {
+            let version = ctx.format.table.unwrap_or_default();
+            let mut meta = Map::new();
+            meta.insert(
+                "resourceVersion".to_owned(),
+                Value::String(meta_str(&object, "resourceVersion").to_owned()),
+            );
+            let table = crate::table::table(version, meta, &[canonical(&object)]);
+            Ok(respond(StatusCode::OK, &table, ctx.format))
+        }
         Some(object) => Ok(ok(ctx, StatusCode::OK, &object)),
         None => Err(not_found(ctx, name)),
     }
@@ -70,6 +80,9 @@ fn not_found(ctx: &Ctx, name: &str) -> ApiError {
 
 /// Wait (bounded) until the store reaches `rv`; 504 Too large resource version otherwise.
 async fn wait_for_rv(ctx: &Ctx, rv: u64) -> Result<(), ApiError> {
+    if ctx.fault(Fault::FutureResourceVersionServed) {
+        return Ok(());
+    }
     let deadline = tokio::time::Instant::now() + FUTURE_RV_WAIT;
     loop {
         let current = ctx.state.store.current_rv();
@@ -102,6 +115,7 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
             wait_for_rv(ctx, *rv).await?;
             (None, None)
         }
+        ReadAt::Exact(_) if ctx.fault(Fault::ExactResourceVersionIgnored) => (None, None),
         ReadAt::Exact(rv) => (Some(*rv), None),
         ReadAt::Continue { rv, start } => (
             if *rv < 0 {
@@ -144,7 +158,14 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
         }
     };
     let start = start.map(|s| s.trim_start_matches('/').to_owned());
-    let candidates: Vec<(String, &Value)> = snapshot
+    // The token's start key is the last key plus NUL; without the NUL the last item comes again.
+    let start = match start {
+        Some(s) if ctx.fault(Fault::ContinueRepeatsItem) => {
+            Some(s.trim_end_matches('\u{0}').to_owned())
+        }
+        other => other,
+    };
+    let mut candidates: Vec<(String, &Value)> = snapshot
         .items
         .iter()
         .map(|(k, object)| (relative(k), object.as_ref()))
@@ -154,6 +175,9 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
                 .is_none_or(|start| k.as_str() >= start.as_str())
         })
         .collect();
+    if ctx.fault(Fault::ContinueSkipsItem) && start.is_some() && !candidates.is_empty() {
+        candidates.remove(0);
+    }
     let limit = opts.limit.filter(|_| !ctx.fault(Fault::LimitIgnored));
     let mut items = Vec::new();
     let mut last_key = None;
@@ -212,7 +236,20 @@ fn list_body(page: Page) -> Value {
 pub(crate) async fn list(ctx: &mut Ctx, namespace: Option<&str>) -> Result<Response, ApiError> {
     let opts = opts::list_options(&ctx.query, ctx.version())?;
     let page = select(ctx, namespace, &opts).await?;
-    Ok(respond(StatusCode::OK, &list_body(page), ctx.format))
+    let mut body = list_body(page);
+    if ctx.fault(Fault::EmptyListItemsNull) && body["items"].as_array().is_some_and(Vec::is_empty) {
+        body["items"] = Value::Null;
+    }
+    if let Some(version) = ctx.format.table {
+        let meta = body["metadata"].as_object().cloned().unwrap_or_default();
+        let items = body["items"].as_array().cloned().unwrap_or_default();
+        return Ok(respond(
+            StatusCode::OK,
+            &crate::table::table(version, meta, &items),
+            ctx.format,
+        ));
+    }
+    Ok(respond(StatusCode::OK, &body, ctx.format))
 }
 
 // ---- decoding ------------------------------------------------------------------------------------
@@ -222,6 +259,7 @@ fn body_format(ctx: &Ctx) -> Result<BodyFormat, ApiError> {
     match content_type(&ctx.headers).as_str() {
         "" | "application/json" => Ok(BodyFormat::Json),
         "application/yaml" => Ok(BodyFormat::Yaml),
+        _ if ctx.fault(Fault::UnsupportedMediaTypeAccepted) => Ok(BodyFormat::Json),
         _ => Err(ApiError::status(Status::unsupported_media_type(
             &kconform_spec::status::SERIALIZER_MEDIA_TYPES,
         ))),
@@ -239,11 +277,15 @@ fn decode_body(
         .map_err(|err| ApiError::status(err.to_status()))?;
     match validation {
         FieldValidation::Strict => match decoded.strict_error() {
-            Some(err) => Err(ApiError::status(err.to_status())),
-            None => Ok(decoded.object),
+            Some(err) if !ctx.fault(Fault::StrictFieldValidationIgnored) => {
+                Err(ApiError::status(err.to_status()))
+            }
+            _ => Ok(decoded.object),
         },
         FieldValidation::Warn => {
-            ctx.warnings.extend(decoded.warnings());
+            if !ctx.fault(Fault::UnknownFieldWarningDropped) {
+                ctx.warnings.extend(decoded.warnings());
+            }
             Ok(decoded.object)
         }
         FieldValidation::Ignore => Ok(decoded.object),
@@ -285,7 +327,9 @@ fn check_namespace(object: &mut Value, namespace: &str) -> Result<(), ApiError> 
 
 /// NamespaceLifecycle admission for creates.
 fn check_namespace_exists(ctx: &Ctx, namespace: &str) -> Result<(), ApiError> {
-    if ctx.state.store.get_namespace(namespace).is_none() {
+    if ctx.state.store.get_namespace(namespace).is_none()
+        && !ctx.fault(Fault::CreateInMissingNamespace)
+    {
         return Err(ApiError::status(Status::not_found("namespaces", namespace)));
     }
     Ok(())
@@ -315,7 +359,11 @@ fn prepare_create(
     let mut name = meta_str(object, "name").to_owned();
     let generate = meta_str(object, "generateName").to_owned();
     if name.is_empty() && !generate.is_empty() {
-        name = generate_name(&generate);
+        name = if ctx.fault(Fault::GenerateNameWithoutSuffix) {
+            generate.clone()
+        } else {
+            generate_name(&generate)
+        };
         set_meta(object, "name", Value::String(name.clone()));
     }
     set_meta(object, "uid", Value::String(new_uid()));
@@ -323,7 +371,15 @@ fn prepare_create(
     default_object(ctx, object);
     check_namespace_exists(ctx, namespace)?;
     if !ctx.fault(Fault::SkipValidation) {
-        let causes = kconform_spec::validate::validate(object, ctx.version());
+        let mut causes = kconform_spec::validate::validate(object, ctx.version());
+        if ctx.fault(Fault::LoopbackIpAccepted) {
+            causes.retain(|cause| !cause.message.contains("loopback"));
+        }
+        if ctx.fault(Fault::WrongCauseFieldPath) {
+            for cause in &mut causes {
+                cause.field = cause.field.replace('[', ".").replace(']', "");
+            }
+        }
         if !causes.is_empty() {
             return Err(invalid(&name, causes));
         }
@@ -344,9 +400,18 @@ pub(crate) async fn create(
     body: Body,
 ) -> Result<Response, ApiError> {
     let format = body_format(ctx)?;
-    let bytes = read_body(body).await?;
+    let bytes = if ctx.fault(Fault::NoBodySizeLimit) {
+        axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|err| ApiError::internal(err.to_string()))?
+    } else {
+        read_body(body).await?
+    };
     let opts = opts::create_options(&ctx.query, ctx.version())?;
     let mut object = decode_body(ctx, &bytes, format, opts.field_validation)?;
+    if ctx.fault(Fault::NamespaceMismatchAccepted) {
+        remove_meta(&mut object, "namespace");
+    }
     check_namespace(&mut object, namespace)?;
     let sent_rv = meta_str(&object, "resourceVersion").to_owned();
     let name = prepare_create(ctx, &mut object, namespace, &opts)?;
@@ -373,6 +438,9 @@ pub(crate) async fn create(
             Some(existing) if being_deleted(existing) => Err(ApiError::status(
                 Status::already_exists_being_deleted(&name),
             )),
+            Some(_) if ctx.fault(Fault::AlreadyExistsOverwrites) && !dry => {
+                Ok((Mutation::Put(object.clone()), ()))
+            }
             Some(_)
                 if meta_str(&object, "generateName").is_empty()
                     || !meta_str(&object, "name").is_empty() && !dry =>
@@ -436,7 +504,7 @@ fn update_existing(
         Value::String(old_rv.clone()),
     );
     default_object(ctx, &mut object);
-    if !ctx.fault(Fault::SkipValidation) {
+    if !ctx.fault(Fault::SkipValidation) && !ctx.fault(Fault::UpdateSkipsValidation) {
         let causes = kconform_spec::validate::validate_update(&object, old, ctx.version());
         if !causes.is_empty() {
             return Err(invalid(name, causes));
@@ -448,7 +516,7 @@ fn update_existing(
         managed::update(Some(old), &mut object, &manager(ctx, opts), &now());
     }
     // Unchanged except for managedFields timestamps: keep the stored managedFields so nothing is written.
-    if same_ignoring_managed_times(&object, old) {
+    if same_ignoring_managed_times(&object, old) && !ctx.fault(Fault::NoopUpdateWrites) {
         object = old.clone();
     }
     let finalize = being_deleted(old) && finalizers(&object).is_empty();
@@ -580,11 +648,15 @@ pub(crate) async fn replace(
         )));
     }
     let outcome = match ctx.state.store.get(namespace, name) {
+        None if ctx.fault(Fault::PutDoesNotCreate) => return Err(not_found(ctx, name)),
         None => create_through_update(ctx, namespace, name, object, &opts, None)?,
         Some(old) => {
             let sent_uid = meta_str(&object, "uid").to_owned();
             let stored_uid = meta_str(&old, "uid").to_owned();
-            if !sent_uid.is_empty() && sent_uid != stored_uid {
+            if !sent_uid.is_empty()
+                && sent_uid != stored_uid
+                && !ctx.fault(Fault::UidPreconditionIgnored)
+            {
                 return Err(ApiError::status(Status::conflict_uid_mismatch(
                     namespace,
                     name,
@@ -654,8 +726,15 @@ pub(crate) async fn patch(
                 )));
             }
             let mut doc = original.clone();
-            json_patch::patch(&mut doc, &operations)
-                .map_err(|_| ApiError::status(Status::json_patch_failed()))?;
+            json_patch::patch(&mut doc, &operations).map_err(|_| {
+                if ctx.fault(Fault::JsonPatchFailure400) {
+                    ApiError::bad_request(
+                        "the server rejected our request due to an error in our request",
+                    )
+                } else {
+                    ApiError::status(Status::json_patch_failed())
+                }
+            })?;
             let text = opts::sorted_json_text(&doc);
             check_patched(ctx, &doc, &opts, || text)?
         }
@@ -668,8 +747,14 @@ pub(crate) async fn patch(
         }
         PatchType::Strategic | PatchType::Apply => {
             let patch = parse_patch("")?;
-            let merged = crate::patch::strategic_merge(&original, &patch)
+            let mut merged = crate::patch::strategic_merge(&original, &patch)
                 .map_err(|err| ApiError::bad_request(err.to_string()))?;
+            if ctx.fault(Fault::SmpMergesSubsets)
+                && let (Some(old), Some(new)) =
+                    (original["subsets"].as_array(), patch["subsets"].as_array())
+            {
+                merged["subsets"] = Value::Array(old.iter().chain(new).cloned().collect());
+            }
             // Strict and Warn quote the patch itself (Go's %v of the map) for strategic patches.
             let text = opts::go_map_text(&patch);
             check_patched(ctx, &merged, &opts, || text)?
@@ -771,7 +856,7 @@ fn apply_patch(
         let outcome = create_through_update(ctx, namespace, name, applied, opts, Some(&manager))?;
         return Ok(ok(ctx, outcome.code, &outcome.object));
     };
-    let force = opts.force.unwrap_or(false);
+    let force = opts.force.unwrap_or(false) || ctx.fault(Fault::ApplyIgnoresConflicts);
     let merged =
         managed::apply(Some(old), &applied, &manager, force, &now()).map_err(|conflicts| {
             let conflicts: Vec<(String, bool, String)> = conflicts
@@ -808,6 +893,7 @@ fn delete_one(
         };
         if let Some(uid) = &opts.precondition_uid
             && uid != meta_str(current, "uid")
+            && !ctx.fault(Fault::DeletePreconditionsIgnored)
         {
             return Err(ApiError::status(Status::conflict_delete_uid_precondition(
                 name,
@@ -817,6 +903,7 @@ fn delete_one(
         }
         if let Some(rv) = &opts.precondition_resource_version
             && rv != meta_str(current, "resourceVersion")
+            && !ctx.fault(Fault::DeletePreconditionsIgnored)
         {
             return Err(ApiError::status(Status::conflict_delete_rv_precondition(
                 name,
@@ -826,7 +913,11 @@ fn delete_one(
         }
         let mut object = (**current).clone();
         let mut pending = finalizers(&object);
+        if ctx.fault(Fault::FinalizersIgnored) {
+            pending.clear();
+        }
         let gc_finalizer = match opts.propagation_policy {
+            _ if ctx.fault(Fault::PropagationPolicyIgnored) => None,
             Some(Propagation::Foreground) => Some("foregroundDeletion"),
             Some(Propagation::Orphan) => Some("orphan"),
             _ if opts.orphan_dependents == Some(true) => Some("orphan"),
@@ -945,7 +1036,11 @@ pub(crate) async fn delete_collection(
     body: Body,
 ) -> Result<Response, ApiError> {
     let bytes = read_body(body).await?;
-    let list_opts = opts::list_options(&ctx.query, ctx.version())?;
+    let mut list_opts = opts::list_options(&ctx.query, ctx.version())?;
+    if ctx.fault(Fault::DeleteCollectionIgnoresSelector) {
+        list_opts.labels = Default::default();
+        list_opts.fields = Default::default();
+    }
     let delete_opts = opts::delete_options(&ctx.query, &bytes, ctx.version())?;
     let page = select(ctx, Some(namespace), &list_opts).await?;
     for item in &page.items {

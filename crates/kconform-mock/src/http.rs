@@ -99,6 +99,8 @@ pub struct Format {
     pub yaml: bool,
     /// Indented JSON (`?pretty=true` or a curl/Wget/browser User-Agent).
     pub pretty: bool,
+    /// `as=Table` was asked for: the Table apiVersion (`meta.k8s.io/v1` or `meta.k8s.io/v1beta1`).
+    pub table: Option<&'static str>,
 }
 
 /// The media types a response can be written in.
@@ -106,13 +108,15 @@ pub struct Format {
 enum Media {
     Json,
     Yaml,
+    Table(&'static str),
 }
 
 /// Choose the response encoding from `Accept`, or None for 406.
 ///
 /// Like kube-apiserver's negotiation, the first acceptable entry wins; protobuf is skipped (this server
 /// does not speak it), so the client-go default `application/vnd.kubernetes.protobuf,application/json`
-/// gets JSON. `as=Table` variants are skipped too: clients then fall back to the plain type.
+/// gets JSON. `as=Table` (meta.k8s.io v1 or v1beta1) is honoured for Endpoints reads; other `as=`
+/// conversions are skipped, so clients fall back to the plain type.
 pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
     let accept = headers
         .get(http::header::ACCEPT)
@@ -127,7 +131,18 @@ pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
             let mime = parts.next().unwrap_or("").to_ascii_lowercase();
             let params: Vec<&str> = parts.collect();
             if params.iter().any(|p| p.starts_with("as=")) {
-                return None;
+                // Tables (kubectl get) are served for JSON; other conversions are not.
+                let has = |wanted: &str| params.iter().any(|p| *p == wanted);
+                if mime != "application/json" || !has("as=Table") || !has("g=meta.k8s.io") {
+                    return None;
+                }
+                return if has("v=v1") {
+                    Some(Media::Table("meta.k8s.io/v1"))
+                } else if has("v=v1beta1") {
+                    Some(Media::Table("meta.k8s.io/v1beta1"))
+                } else {
+                    None
+                };
             }
             match mime.as_str() {
                 "application/json" | "*/*" | "application/*" | "json" => Some(Media::Json),
@@ -140,10 +155,11 @@ pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
         Some(value) => parse_bool(value).unwrap_or(false),
         None => user_agent_wants_pretty(headers),
     };
-    Some(Format {
-        yaml: media == Media::Yaml,
-        pretty,
-    })
+    let table = match media {
+        Media::Table(version) => Some(version),
+        _ => None,
+    };
+    Some(Format { yaml: media == Media::Yaml, pretty, table })
 }
 
 fn user_agent_wants_pretty(headers: &HeaderMap) -> bool {
@@ -262,10 +278,7 @@ impl ApiError {
             ApiError::Status(status) => (status, format),
             ApiError::Router { status, pretty } => (
                 status,
-                Format {
-                    yaml: false,
-                    pretty: *pretty,
-                },
+                Format { yaml: false, pretty: *pretty, table: None },
             ),
         };
         let code =
@@ -339,6 +352,11 @@ mod tests {
             HeaderValue::from_static(
                 "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
             ),
+        );
+        assert_eq!(negotiate(&headers, &query).and_then(|f| f.table), Some("meta.k8s.io/v1"));
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json"),
         );
         assert_eq!(negotiate(&headers, &query), Some(Format::default()));
         headers.insert(

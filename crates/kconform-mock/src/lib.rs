@@ -21,12 +21,14 @@ pub mod http;
 mod managed;
 mod namespaces;
 mod objects;
+mod openapi_pb;
 mod opts;
 mod patch;
 mod router;
 pub mod selector;
 mod server;
 pub mod store;
+mod table;
 mod watch;
 
 use std::sync::Arc;

@@ -3,3 +3,13 @@
 mod kube_rs;
 mod kubectl;
 mod transcripts;
+mod auth;
+mod crud;
+mod delete;
+mod faults;
+mod formats;
+mod fuzz;
+mod http_support;
+mod list;
+mod patch;
+mod tls;

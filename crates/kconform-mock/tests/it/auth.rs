@@ -1,0 +1,99 @@
+//! Authentication (401 everywhere without a valid token) and authorization (403 texts).
+
+use reqwest::Method;
+
+use crate::http_support::*;
+
+#[tokio::test]
+async fn every_route_needs_a_valid_token() {
+    let s = TestServer::start().await;
+    for (method, path) in [
+        (Method::GET, "/version"),
+        (Method::GET, "/healthz"),
+        (Method::GET, "/api/v1/endpoints"),
+        (Method::POST, "/api/v1/namespaces/default/endpoints"),
+        (Method::DELETE, "/api/v1/namespaces/default/endpoints/x"),
+        (Method::GET, "/api/v1/watch/endpoints"),
+        (Method::GET, "/no/such/path"),
+    ] {
+        for token in [None, Some("wrong")] {
+            let mut request = s.client.request(method.clone(), s.url(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            assert!(
+                warnings(&response).is_empty(),
+                "no Warning on 401 ({method} {path})"
+            );
+            let (status, body) = json_of(response).await;
+            assert_eq!(status, 401, "{method} {path}");
+            assert_eq!(
+                body,
+                serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                    "message": "Unauthorized", "reason": "Unauthorized", "code": 401})
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn users_without_rights_get_403_with_kube_apiserver_texts() {
+    let s = TestServer::start().await;
+    let as_user = |method: Method, path: &str| {
+        s.client
+            .request(method, s.url(path))
+            .bearer_auth(USER_TOKEN)
+    };
+    let response = as_user(Method::GET, "/api/v1/namespaces/default/endpoints/ep-1")
+        .send()
+        .await
+        .unwrap();
+    assert!(warnings(&response).is_empty());
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        body["message"],
+        "endpoints \"ep-1\" is forbidden: User \"bob\" cannot get resource \"endpoints\" in API group \"\" in the namespace \"default\""
+    );
+    let (_, body) = json_of(
+        as_user(Method::GET, "/api/v1/endpoints")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        body["message"],
+        "endpoints is forbidden: User \"bob\" cannot list resource \"endpoints\" in API group \"\" at the cluster scope"
+    );
+    let (status, _) = json_of(as_user(Method::GET, "/version").send().await.unwrap()).await;
+    assert_eq!(status, 200, "discovery is open to every authenticated user");
+}
+
+#[tokio::test]
+async fn grants_give_verbs_to_other_users() {
+    let mut config = config(36);
+    config.grants.insert(
+        "bob".to_owned(),
+        [kconform_mock::Verb::List].into_iter().collect(),
+    );
+    let s = TestServer::with(config).await;
+    let list = s
+        .client
+        .get(s.url("/api/v1/endpoints"))
+        .bearer_auth(USER_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    let create = s
+        .client
+        .post(s.url("/api/v1/namespaces/default/endpoints"))
+        .bearer_auth(USER_TOKEN)
+        .json(&endpoints("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(create.status(), 403);
+}
