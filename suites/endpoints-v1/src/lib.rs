@@ -12,6 +12,7 @@
 mod auth;
 mod crud;
 mod delete;
+mod fixtures;
 mod list;
 mod options;
 mod patch;
@@ -26,6 +27,7 @@ pub fn checks() -> Vec<Check> {
     let mut all = Vec::new();
     all.extend(crud::checks());
     all.extend(validation::checks());
+    all.extend(fixtures::checks());
     all.extend(options::checks());
     all.extend(patch::checks());
     all.extend(delete::checks());

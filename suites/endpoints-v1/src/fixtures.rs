@@ -1,0 +1,196 @@
+//! The generated fixture corpus (`kconform-fixtures`) replayed as creates: every invalid fixture is
+//! rejected with its declared status and causes, every valid one is accepted and reads back as sent
+//! after defaulting.
+
+use kconform_fixtures::corpus::{CorpusOptions, FixtureKind, IndexEntry, generate};
+use kconform_fixtures::expect::outcome_at;
+use kconform_harness::client::Request;
+use kconform_harness::model::Level::Must;
+use kconform_harness::model::Outcome;
+use kconform_harness::runner::{Check, Ctx};
+use serde_json::Value;
+
+use crate::support::*;
+
+pub(crate) fn checks() -> Vec<Check> {
+    vec![
+        check!(
+            CheckMeta {
+                operations: &[op::CREATE],
+                params: &["body"],
+                statuses: &[422, 400],
+                ..meta(
+                    "EP-VALID-100",
+                    Must,
+                    "Every invalid fixture of the generated corpus MUST be rejected with its declared status (422 or 400), with the declared causes (reason, field and, where declared, message) in order.",
+                    "kube-apiserver behaviour §2.2, §2.3 (rules); kconform-fixtures corpus",
+                )
+            },
+            invalid_fixtures_rejected
+        ),
+        check!(
+            CheckMeta {
+                operations: &[op::CREATE, op::READ, op::DELETE],
+                params: &["body"],
+                statuses: &[201, 200],
+                ..meta(
+                    "EP-VALID-101",
+                    Must,
+                    "Every valid fixture of the generated corpus MUST be created (201) and MUST read back equal to what was sent after defaulting (protocol TCP), subsets neither repacked nor sorted.",
+                    "kube-apiserver behaviour §1.3 (no Canonicalize), §1.4 Defaulting; kconform-fixtures corpus",
+                )
+            },
+            valid_fixtures_accepted
+        ),
+    ]
+}
+
+/// The corpus for the target's version, from the fixed seed (the same as the committed corpus).
+fn corpus_for(ctx: &Ctx, kind: FixtureKind) -> Result<Vec<(IndexEntry, Vec<u8>)>, Outcome> {
+    let corpus = generate(&CorpusOptions {
+        k8s_version: Some(ctx.version),
+        ..CorpusOptions::default()
+    })
+    .map_err(|e| Outcome::error(format!("cannot generate the fixture corpus: {e}")))?;
+    Ok(corpus
+        .index
+        .fixtures
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| (e.clone(), corpus.files.get(&e.file).cloned().unwrap_or_default()))
+        .collect())
+}
+
+async fn post_fixture(ctx: &Ctx, body: Vec<u8>) -> Result<kconform_harness::client::Response, Outcome> {
+    send(ctx, Request::post(ctx.collection_path()).body_with_type("application/json", body)).await
+}
+
+async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
+    let fixtures = corpus_for(&ctx, FixtureKind::Invalid)?;
+    if fixtures.is_empty() {
+        return Err(Outcome::error("the corpus has no invalid fixtures"));
+    }
+    for (entry, body) in fixtures {
+        let Some(want) = outcome_at(&entry.expected, ctx.version) else {
+            continue;
+        };
+        let resp = post_fixture(&ctx, body).await?;
+        let label = format!("{} (rules {:?})", entry.file, entry.rules);
+        if resp.status != want.status {
+            return Err(fail(
+                &ctx,
+                format!("{label}: HTTP {}", want.status),
+                format!("HTTP {}: {}", resp.status, short(&resp.text(), 600)),
+            ));
+        }
+        let got = json_of(&ctx, &resp)?;
+        if let Some(m) = &want.message {
+            expect_eq(&ctx, &format!("{label}: message"), Some(m.as_str()), got["message"].as_str())?;
+        }
+        if want.status == 422 {
+            let causes = got.pointer("/details/causes").and_then(Value::as_array).cloned().unwrap_or_default();
+            let got_causes: Vec<(String, String, String)> = causes
+                .iter()
+                .map(|c| {
+                    (
+                        c["reason"].as_str().unwrap_or_default().to_owned(),
+                        c["field"].as_str().unwrap_or_default().to_owned(),
+                        c["message"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            let ok = got_causes.len() == want.causes.len()
+                && want.causes.iter().zip(&got_causes).all(|(w, (reason, field, message))| {
+                    w.reason == *reason && w.field == *field && w.message.as_ref().is_none_or(|m| m == message)
+                });
+            if !ok {
+                let want_causes: Vec<(String, String, String)> = want
+                    .causes
+                    .iter()
+                    .map(|c| (c.reason.clone(), c.field.clone(), c.message.clone().unwrap_or_else(|| "*".to_owned())))
+                    .collect();
+                return Err(fail(&ctx, format!("{label}: causes {want_causes:?}"), format!("causes {got_causes:?}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn valid_fixtures_accepted(ctx: Ctx) -> Verdict {
+    let fixtures = corpus_for(&ctx, FixtureKind::Valid)?;
+    if fixtures.is_empty() {
+        return Err(Outcome::error("the corpus has no valid fixtures"));
+    }
+    for (entry, body) in fixtures {
+        let sent: Value = serde_json::from_slice(&body)
+            .map_err(|e| Outcome::error(format!("{}: fixture is not JSON: {e}", entry.file)))?;
+        let resp = post_fixture(&ctx, body).await?;
+        if resp.status != 201 {
+            return Err(fail(
+                &ctx,
+                format!("{}: HTTP 201", entry.file),
+                format!("HTTP {}: {}", resp.status, short(&resp.text(), 600)),
+            ));
+        }
+        let created = json_of(&ctx, &resp)?;
+        let mut want = sent.clone();
+        kconform_spec::defaults::default_endpoints(&mut want);
+        let want = go_encoded(&without_server_fields(&want), "");
+        let name = created.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let read = get(&ctx, &name).await?;
+        expect_status(&ctx, &read, 200)?;
+        let stored = json_of(&ctx, &read)?;
+        let mut got = without_server_fields(&stored);
+        // The server fills in kind and apiVersion from the URL when the fixture leaves them out.
+        if let (Some(g), Some(w)) = (got.as_object_mut(), want.as_object()) {
+            for k in ["kind", "apiVersion"] {
+                if !w.contains_key(k) {
+                    g.remove(k);
+                }
+            }
+            // A generated name is generateName plus 5 characters; the fixture sent no name.
+            let sent_meta = w.get("metadata").and_then(Value::as_object);
+            let prefix = sent_meta.and_then(|m| m.get("generateName")).and_then(Value::as_str);
+            let sent_name = sent_meta.is_some_and(|m| m.contains_key("name"));
+            if let Some(m) = g.get_mut("metadata").and_then(Value::as_object_mut)
+                && let Some(prefix) = prefix
+                && !sent_name
+                && m.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(prefix) && n.len() == prefix.len() + 5)
+            {
+                m.remove("name");
+            }
+        }
+        if got != want {
+            return Err(fail(&ctx, format!("{}: {}", entry.file, compact(&want)), compact(&got)));
+        }
+        // Remove it again: fixture names may repeat across the corpus.
+        let resp = send(&ctx, Request::delete(ctx.object_path(&name))).await?;
+        expect_status(&ctx, &resp, 200)?;
+    }
+    Ok(())
+}
+
+/// The object as kube-apiserver's Go encoder writes it: `omitempty` drops empty lists everywhere,
+/// empty label and annotation maps, and empty strings of the optional string fields.
+fn go_encoded(v: &Value, key: &str) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                let empty_list = x.as_array().is_some_and(Vec::is_empty);
+                let empty_map = matches!(k.as_str(), "labels" | "annotations") && x.as_object().is_some_and(|o| o.is_empty());
+                let empty_optional_string = x.as_str() == Some("")
+                    && (matches!(k.as_str(), "hostname" | "generateName")
+                        || (k == "name" && key == "ports")
+                        || key == "targetRef");
+                if empty_list || empty_map || empty_optional_string {
+                    continue;
+                }
+                out.insert(k.clone(), go_encoded(x, k));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| go_encoded(x, key)).collect()),
+        other => other.clone(),
+    }
+}
