@@ -19,6 +19,7 @@
 //! - [`warnings`]: deprecation and IP warnings, `Warning` header formatting.
 //! - [`selectors`]: label and field selectors with exact parse errors and matching.
 //! - [`options`]: query-option parsing and validation, continue tokens, default field manager.
+//! - [`patch`]: the 422 texts of non-apply PATCH decode failures (patched-document rendering).
 //! - [`json`]: Go-compatible JSON encoding.
 
 pub mod cause;
@@ -30,6 +31,7 @@ pub mod json;
 pub mod names;
 pub mod ops;
 pub mod options;
+pub mod patch;
 pub mod rules;
 pub mod selectors;
 pub mod status;

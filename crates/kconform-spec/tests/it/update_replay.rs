@@ -115,3 +115,68 @@ fn update_validation_matches_every_recorded_answer() {
     );
     eprintln!("checked {checked} recorded updates");
 }
+
+#[test]
+fn strict_patch_rejections_match_the_recorded_422() {
+    use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
+    use kconform_spec::patch::{PatchFormat, merge_patch, patch_invalid};
+    use kconform_spec::status::Status;
+
+    let mut checked = 0;
+    let mut stored: Option<Value> = None;
+    let mut last_file = String::new();
+    for step in steps(&["patch"]) {
+        if step.file != last_file {
+            stored = None;
+            last_file = step.file.clone();
+        }
+        let request = &step.value["request"];
+        let response = &step.value["response"];
+        let content_type = request["headers"]["Content-Type"].as_str().unwrap_or("");
+        let strict = request["query"].as_array().is_some_and(|q| {
+            q.iter()
+                .any(|p| p[0] == "fieldValidation" && p[1] == "Strict")
+        });
+        if let (Some(format), Some(original), true) = (
+            PatchFormat::from_content_type(content_type),
+            &stored,
+            strict,
+        ) {
+            let patch = &request["body"];
+            let patched = merge_patch(original, patch);
+            // The recorder replaced timestamps with "<time>"; decoding needs a real one (only the unknown
+            // fields matter for the strict error).
+            let for_decoding = serde_json::to_string(&patched)
+                .unwrap()
+                .replace("<time>", "2026-01-01T00:00:00Z");
+            let decoded =
+                decode_endpoints_for(for_decoding.as_bytes(), BodyFormat::Json, step.version)
+                    .unwrap();
+            let error = decoded
+                .strict_error()
+                .expect("a strict patch in the recordings has unknown fields");
+            let inner = error.to_string();
+            let inner = inner
+                .split_once("cannot be handled as a Endpoints: ")
+                .map(|(_, e)| e)
+                .unwrap_or(&inner);
+            let mut built = patch_invalid(format, original, patch, &patched, inner);
+            // Go escapes '<' and '>' in the document; the recorder's "<time>"-style placeholders were written
+            // into the message afterwards, so they appear unescaped in the recording.
+            let unescape = |s: &str| s.replace("\\\\u003c", "<").replace("\\\\u003e", ">");
+            built.message = unescape(&built.message);
+            for cause in &mut built.details.as_mut().unwrap().causes {
+                cause.message = unescape(&cause.message);
+            }
+            let recorded: Status = serde_json::from_value(response["body"].clone()).unwrap();
+            assert_eq!(built, recorded, "{}", step.file);
+            checked += 1;
+        }
+        if matches!(response["status"].as_u64(), Some(200 | 201))
+            && response["body"]["kind"] == "Endpoints"
+        {
+            stored = Some(response["body"].clone());
+        }
+    }
+    assert!(checked >= 4, "only {checked} strict patches checked");
+}
