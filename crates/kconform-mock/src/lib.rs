@@ -14,6 +14,7 @@
 //! Invariant: every failure leaves as a Kubernetes `Status` body ([`http::ApiError`]); nothing panics on
 //! client input.
 
+pub mod cli;
 pub mod config;
 mod discovery;
 mod endpoints;

@@ -1,0 +1,162 @@
+//! The command-line options of the server, shared by the `kconform-mock` binary and `cargo xtask mock`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use kconform_spec::K8sVersion;
+
+use crate::config::{self, Config, Fault, ParseError, Tls, TokenFileError};
+
+/// How to run the reference server.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Kubernetes version whose behaviour to emulate (1.28 ... 1.36).
+    #[arg(long, default_value = "1.36")]
+    pub emulate: K8sVersion,
+    /// A bearer token for an administrator (user "admin", group system:masters).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// A kube-apiserver static token file: token,user,uid,"group1,group2" per line.
+    #[arg(long)]
+    pub token_auth_file: Option<PathBuf>,
+    /// Rights for a user outside system:masters: USER=VERB[,VERB...] (verbs on endpoints, or *).
+    #[arg(long = "grant")]
+    pub grants: Vec<String>,
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the self-signed certificate (PEM) for clients to trust.
+    #[arg(long, requires = "tls")]
+    pub tls_cert_out: Option<PathBuf>,
+    /// Serve HTTPS with this certificate (PEM).
+    #[arg(long, requires = "tls_private_key_file", conflicts_with = "tls")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert-file.
+    #[arg(long, requires = "tls_cert_file")]
+    pub tls_private_key_file: Option<PathBuf>,
+    /// Number of events kept for continue tokens, Exact reads and watches before compaction.
+    #[arg(long, default_value_t = config::DEFAULT_HISTORY)]
+    pub history: usize,
+    /// Break one behaviour on purpose (repeatable); see --list-faults.
+    #[arg(long = "fault")]
+    pub faults: Vec<Fault>,
+}
+
+/// Why the options do not make a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    /// The token file cannot be read.
+    #[error("cannot read {path}")]
+    ReadTokenFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The token file is malformed.
+    #[error("invalid token file {path}")]
+    TokenFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: TokenFileError,
+    },
+    /// A `--grant` is malformed.
+    #[error("invalid --grant")]
+    Grant(#[source] ParseError),
+}
+
+impl ServeArgs {
+    /// The server configuration these options describe.
+    ///
+    /// # Errors
+    /// [`ArgsError`] for an unreadable or malformed token file or grant.
+    pub fn to_config(&self) -> Result<Config, ArgsError> {
+        let mut config = Config {
+            version: self.emulate,
+            history: self.history,
+            ..Config::default()
+        };
+        if let Some(token) = &self.token {
+            config = config.with_admin_token(token.clone());
+        }
+        if let Some(path) = &self.token_auth_file {
+            let text =
+                std::fs::read_to_string(path).map_err(|source| ArgsError::ReadTokenFile {
+                    path: path.clone(),
+                    source,
+                })?;
+            let entries =
+                config::parse_token_file(&text).map_err(|source| ArgsError::TokenFile {
+                    path: path.clone(),
+                    source,
+                })?;
+            config.tokens.extend(entries);
+        }
+        for grant in &self.grants {
+            let (user, verbs) = config::parse_grant(grant).map_err(ArgsError::Grant)?;
+            config.grants.entry(user).or_default().extend(verbs);
+        }
+        config.faults = self.faults.iter().copied().collect();
+        config.tls = match (&self.tls_cert_file, &self.tls_private_key_file) {
+            (Some(cert), Some(key)) => Tls::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            _ if self.tls => Tls::SelfSigned {
+                cert_out: self.tls_cert_out.clone(),
+            },
+            _ => Tls::Off,
+        };
+        Ok(config)
+    }
+}
+
+/// One line per fault: name and what it breaks (for `--list-faults`).
+pub fn fault_list() -> String {
+    Fault::ALL
+        .iter()
+        .map(|fault| format!("{:40} {}\n", fault.name(), fault.description()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn options_become_a_config() {
+        let args = Wrapper::parse_from([
+            "x",
+            "--emulate",
+            "1.28",
+            "--token",
+            "t",
+            "--grant",
+            "bob=get,list",
+            "--fault",
+            "limit-ignored",
+            "--history",
+            "7",
+        ]);
+        let config = args.serve.to_config().unwrap();
+        assert_eq!(config.version, K8sVersion::new(28));
+        assert_eq!(config.admin_token(), Some("t"));
+        assert_eq!(config.grants["bob"].len(), 2);
+        assert!(config.faults.has(Fault::LimitIgnored));
+        assert_eq!(config.history, 7);
+        assert!(fault_list().contains("limit-ignored"));
+    }
+}
