@@ -214,13 +214,16 @@ impl RunEnv {
         }
         let started = Instant::now();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        // The check's client logs only the check's own exchanges (its evidence); namespace set-up
+        // and cleanup go through a separate one.
         let client = self.client.fork();
+        let housekeeping = self.client.fork();
         let state = Arc::new(CtxState::default());
         let (namespace, owned) = match &self.options.namespace {
             Some(ns) => (ns.clone(), false),
             None => {
                 let ns = format!("{}-{}-{}", self.options.namespace_prefix, self.run_id, n);
-                if let Err(message) = create_namespace(&client, &ns, &self.run_id).await {
+                if let Err(message) = create_namespace(&housekeeping, &ns, &self.run_id).await {
                     return CheckResult {
                         id: meta.id.to_owned(),
                         level: meta.level,
@@ -271,7 +274,7 @@ impl RunEnv {
                 reason: "--keep was given".to_owned(),
             }
         } else {
-            cleanup(&client, &namespace, owned, &state).await
+            cleanup(&housekeeping, &client, &namespace, owned, &state).await
         };
         CheckResult {
             id: meta.id.to_owned(),
@@ -476,7 +479,13 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-async fn cleanup(client: &Client, namespace: &str, owned: bool, state: &CtxState) -> CleanupOutcome {
+async fn cleanup(
+    client: &Client,
+    check_client: &Client,
+    namespace: &str,
+    owned: bool,
+    state: &CtxState,
+) -> CleanupOutcome {
     let mut problems = Vec::new();
     let extra = state
         .extra_namespaces
@@ -487,7 +496,7 @@ async fn cleanup(client: &Client, namespace: &str, owned: bool, state: &CtxState
         delete_namespace(client, namespace, &mut problems).await;
     } else {
         // In a shared namespace only the objects this check created may go.
-        for name in created_names(client, namespace) {
+        for name in created_names(check_client, namespace) {
             let path = format!("/api/v1/namespaces/{namespace}/endpoints/{name}");
             release_and_delete(client, &path, &mut problems).await;
         }

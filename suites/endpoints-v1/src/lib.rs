@@ -44,6 +44,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_cell_of_the_api_is_covered() {
+        let metas: Vec<_> = checks().iter().map(|c| c.meta).collect();
+        let matrix = kconform_harness::coverage::Matrix::compute(&metas);
+        let uncovered: Vec<String> = matrix
+            .uncovered()
+            .iter()
+            .map(|c| format!("{} × {}", c.operation, c.column))
+            .collect();
+        assert!(uncovered.is_empty(), "{} of {} cells uncovered: {uncovered:#?}", uncovered.len(), matrix.total());
+    }
+
+    #[test]
+    fn checks_name_only_real_operations() {
+        let known: BTreeSet<&str> = kconform_spec::ops::operations().iter().map(|o| o.id).collect();
+        for c in checks() {
+            for op in c.meta.operations {
+                assert!(known.contains(op), "{} names unknown operation {op}", c.meta.id);
+            }
+        }
+    }
+
+    #[test]
     fn ids_are_unique_and_well_formed() {
         let re = regex::Regex::new(r"^EP-[A-Z]+-[0-9]{3}$").expect("regex");
         let mut seen = BTreeSet::new();
