@@ -20,7 +20,13 @@
 //! - [`selectors`]: label and field selectors with exact parse errors and matching.
 //! - [`options`]: query-option parsing and validation, continue tokens, default field manager.
 //! - [`patch`]: the 422 texts of non-apply PATCH decode failures (patched-document rendering).
+//! - [`negotiation`]: Accept/Content-Type handling (406, 415) and pretty printing.
+//! - [`watch`]: watch event frames, bookmarks and ERROR events.
 //! - [`json`]: Go-compatible JSON encoding.
+
+// Many functions return the `Status` body the server sends as their error. It is built once per rejected
+// request, so boxing it would only make every caller's code noisier.
+#![allow(clippy::result_large_err)]
 
 pub mod cause;
 pub mod decode;
@@ -29,6 +35,7 @@ pub mod gojson;
 pub mod ip;
 pub mod json;
 pub mod names;
+pub mod negotiation;
 pub mod ops;
 pub mod options;
 pub mod patch;
@@ -38,6 +45,7 @@ pub mod status;
 pub mod validate;
 pub mod version;
 pub mod warnings;
+pub mod watch;
 
 pub use cause::Cause;
 pub use version::K8sVersion;

@@ -203,6 +203,19 @@ pub fn path_segment_name(name: &str, prefix: bool) -> Vec<String> {
     errs
 }
 
+/// The characters of a generated name's random suffix (`apiserver pkg/storage/names/generate.go`).
+pub const GENERATE_NAME_ALPHABET: &str = "bcdfghjklmnpqrstvwxz2456789";
+
+/// The generated name for `generateName`: the prefix cut to 58 bytes, then the 5-character `suffix`
+/// (drawn from [`GENERATE_NAME_ALPHABET`] by the caller, which owns the randomness).
+pub fn generated_name(generate_name: &str, suffix: &str) -> String {
+    let mut cut = generate_name.len().min(58);
+    while !generate_name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", &generate_name[..cut])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +273,13 @@ mod tests {
             qualified_name("Bad_/x", V30)[0]
                 .starts_with("prefix part a lowercase RFC 1123 subdomain")
         );
+    }
+
+    #[test]
+    fn generated_names() {
+        assert_eq!(generated_name("ep-", "x2b4z"), "ep-x2b4z");
+        assert_eq!(generated_name(&"a".repeat(70), "bcdfg").len(), 63);
+        assert_eq!(GENERATE_NAME_ALPHABET.len(), 27);
     }
 
     #[test]

@@ -10,10 +10,6 @@
 //!   including the 1.36 leading-slash `start`.
 //! - [`default_field_manager`] derives the manager from a User-Agent.
 
-// The error of every function here is the `Status` body the server sends as it is; it is built once per
-// rejected request, so boxing it would only make callers' code noisier.
-#![allow(clippy::result_large_err)]
-
 use serde_json::Value;
 
 use crate::cause::{Cause, reason};
