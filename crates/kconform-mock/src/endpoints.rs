@@ -23,6 +23,7 @@ use crate::opts::{self, DeleteOpts, FieldValidation, ListOpts, ReadAt, WriteOpts
 use crate::router::Ctx;
 use crate::store::{Mutation, StoreError, key};
 use kconform_spec::options::Propagation;
+use kconform_spec::patch::{PatchFormat, rendered_patch_value};
 
 /// How long a read waits for a future resourceVersion before 504, like the watch cache.
 const FUTURE_RV_WAIT: Duration = Duration::from_secs(3);
@@ -516,7 +517,7 @@ fn update_existing(
         managed::update(Some(old), &mut object, &manager(ctx, opts), &now());
     }
     // Unchanged except for managedFields timestamps: keep the stored managedFields so nothing is written.
-    if same_ignoring_managed_times(&object, old) && !ctx.fault(Fault::NoopUpdateWrites) {
+    if same_ignoring_managed_times(&object, old) {
         object = old.clone();
     }
     let finalize = being_deleted(old) && finalizers(&object).is_empty();
@@ -718,7 +719,7 @@ pub(crate) async fn patch(
     let patched = match patch_type {
         PatchType::Json => {
             let value = parse_patch("error decoding patch: ")?;
-            let operations: json_patch::Patch = serde_json::from_value(value)
+            let operations: json_patch::Patch = serde_json::from_value(value.clone())
                 .map_err(|err| ApiError::bad_request(format!("error decoding patch: {err}")))?;
             if operations.0.len() > 10_000 {
                 return Err(ApiError::status(Status::json_patch_too_many_operations(
@@ -735,15 +736,15 @@ pub(crate) async fn patch(
                     ApiError::status(Status::json_patch_failed())
                 }
             })?;
-            let text = opts::sorted_json_text(&doc);
-            check_patched(ctx, &doc, &opts, || text)?
+            let text = || rendered_patch_value(PatchFormat::Json, &original, &value, &doc);
+            check_patched(ctx, &doc, &opts, text)?
         }
         PatchType::Merge => {
             let patch = parse_patch("error decoding patch: ")?;
             let mut doc = original.clone();
             json_patch::merge(&mut doc, &patch);
-            let text = opts::sorted_json_text(&doc);
-            check_patched(ctx, &doc, &opts, || text)?
+            let text = || rendered_patch_value(PatchFormat::Merge, &original, &patch, &doc);
+            check_patched(ctx, &doc, &opts, text)?
         }
         PatchType::Strategic | PatchType::Apply => {
             let patch = parse_patch("")?;
@@ -755,9 +756,9 @@ pub(crate) async fn patch(
             {
                 merged["subsets"] = Value::Array(old.iter().chain(new).cloned().collect());
             }
-            // Strict and Warn quote the patch itself (Go's %v of the map) for strategic patches.
-            let text = opts::go_map_text(&patch);
-            check_patched(ctx, &merged, &opts, || text)?
+            // Strict and Warn quote the patch itself (Go's %+v of the map) for strategic patches.
+            let text = || rendered_patch_value(PatchFormat::Strategic, &original, &patch, &merged);
+            check_patched(ctx, &merged, &opts, text)?
         }
     };
     let mut object = patched;

@@ -5,7 +5,6 @@
 
 use kconform_spec::K8sVersion;
 use kconform_spec::options::{self as spec, ReadKind, WriteKind};
-use serde_json::Value;
 
 pub(crate) use kconform_spec::options::{
     DeleteOptions as DeleteOpts, FieldValidation, WriteOptions as WriteOpts,
@@ -123,75 +122,9 @@ pub(crate) fn delete_options(
     spec::parse_delete_options(body, query.pairs(), v).map_err(ApiError::status)
 }
 
-/// Go's `%v` of a decoded JSON value (`map[foo:bar]`), as kube-apiserver prints a strategic patch.
-pub(crate) fn go_map_text(value: &Value) -> String {
-    match value {
-        Value::Null => "<nil>".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(go_map_text).collect::<Vec<_>>().join(" ")
-        ),
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let parts: Vec<String> = keys
-                .iter()
-                .map(|k| format!("{k}:{}", go_map_text(&map[*k])))
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-    }
-}
-
-/// JSON with object keys sorted (Go's encoding of a decoded map), for patched objects quoted in 422s.
-pub(crate) fn sorted_json_text(value: &Value) -> String {
-    fn sort(value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                Value::Object(
-                    keys.into_iter()
-                        .map(|k| (k.clone(), sort(&map[k])))
-                        .collect(),
-                )
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sort).collect()),
-            other => other.clone(),
-        }
-    }
-    // Go keeps struct order inside managedFields entries (they pass through as raw JSON).
-    let mut sorted = sort(value);
-    if let (Some(entries), Some(original)) = (
-        sorted.pointer_mut("/metadata/managedFields"),
-        value.pointer("/metadata/managedFields"),
-    ) {
-        *entries = original.clone();
-    }
-    String::from_utf8(kconform_spec::json::to_go_json(&sorted).unwrap_or_default())
-        .unwrap_or_default()
-        .trim_end()
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_texts() {
-        assert_eq!(
-            go_map_text(&serde_json::json!({"foo": "bar", "a": [1, "x"]})),
-            "map[a:[1 x] foo:bar]"
-        );
-        assert_eq!(
-            sorted_json_text(&serde_json::json!({"b": 1, "a": {"d": 2, "c": 3}})),
-            r#"{"a":{"c":3,"d":2},"b":1}"#
-        );
-    }
 
     #[test]
     fn list_options_choose_where_to_read() {
