@@ -133,3 +133,169 @@ async fn ctrl_c_stops_the_run_and_exits_130() {
     );
     assert!(!out.join("report.json").exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixtures_are_written_checked_and_found_stale() {
+    let dir = crate::support::scratch_dir("fixtures");
+    let out = dir.join("vendored");
+    let out_str = out.to_str().expect("utf-8");
+    let ran = kconform(&["fixtures", "--out", out_str, "--k8s-version", "1.33"]).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert!(ran.stderr.contains("valid and "), "{}", ran.dump());
+    let index: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("index.json")).expect("index.json written"),
+    )
+    .expect("index.json is JSON");
+    let fixtures = index["fixtures"].as_array().expect("fixtures array");
+    assert!(!fixtures.is_empty());
+    for fixture in fixtures {
+        let file = fixture["file"].as_str().expect("file");
+        assert!(out.join(file).is_file(), "{file} listed but not written");
+    }
+
+    let ran = kconform(&[
+        "fixtures",
+        "--out",
+        out_str,
+        "--k8s-version",
+        "1.33",
+        "--check",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert!(ran.stderr.contains("is up to date"), "{}", ran.dump());
+
+    let first = fixtures[0]["file"].as_str().expect("file");
+    std::fs::write(out.join(first), "{}").expect("tamper");
+    let ran = kconform(&[
+        "fixtures",
+        "--out",
+        out_str,
+        "--k8s-version",
+        "1.33",
+        "--check",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.dump());
+    assert!(
+        ran.stderr.contains(&format!(
+            "run `kconform fixtures --out {out_str} --k8s-version 1.33`"
+        )),
+        "{}",
+        ran.dump()
+    );
+    assert!(
+        ran.stderr.contains(&format!("changed: {first}")),
+        "{}",
+        ran.dump()
+    );
+}
+
+fn transcripts() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../transcripts/kube-apiserver-v1.36.2"
+    )
+    .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_against_the_reference_server_matches_the_recordings() {
+    let ran = kconform(&["replay", "--transcripts", &transcripts(), "--only", "^get/"]).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert!(ran.stdout.contains(" 0 differ"), "{}", ran.dump());
+    assert!(
+        ran.stderr.contains("identical get/not-found"),
+        "{}",
+        ran.dump()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_against_a_faulty_server_exits_1_and_shows_the_difference() {
+    let server = crate::support::server(&[kconform_mock::Fault::NotFoundWrongReason]).await;
+    let ran = kconform(&[
+        "replay",
+        "--transcripts",
+        &transcripts(),
+        "--only",
+        "^get/not-found$",
+        "--target",
+        &server.url,
+        "--token",
+        &server.token,
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.dump());
+    assert!(
+        ran.stdout.contains("get/not-found differs:"),
+        "{}",
+        ran.dump()
+    );
+    assert!(ran.stdout.contains("reason"), "{}", ran.dump());
+    server.server.shutdown().await;
+
+    let ran = kconform(&["replay", "--transcripts", "/nonexistent/transcripts"]).await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+    assert!(
+        ran.stderr
+            .contains("reading transcripts from /nonexistent/transcripts"),
+        "{}",
+        ran.dump()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_serves_until_ctrl_c_and_prints_its_url() {
+    use tokio::io::AsyncBufReadExt as _;
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"))
+        .args(["mock", "--token", "secret", "--emulate", "1.33"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("kconform mock starts");
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let url = tokio::time::timeout(std::time::Duration::from_secs(30), stdout.next_line())
+        .await
+        .expect("the URL is printed within 30 s")
+        .expect("stdout readable")
+        .expect("one line");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    kconform_harness::client::install_crypto_provider();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let version: serde_json::Value = client
+        .get(format!("{url}/version"))
+        .bearer_auth("secret")
+        .send()
+        .await
+        .expect("the mock answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(version["minor"], "33", "{version}");
+    let denied = client
+        .get(format!("{url}/api/v1/endpoints"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .expect("the mock answers");
+    assert_eq!(denied.status().as_u16(), 401);
+
+    let pid = child.id().expect("pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+        .await
+        .expect("the mock stops within 30 s of Ctrl-C")
+        .expect("wait");
+    assert_eq!(status.code(), Some(0));
+}
