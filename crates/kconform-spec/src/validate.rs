@@ -584,7 +584,9 @@ fn validate_address(address: &Value, path: &str, errs: &mut Errs) {
             "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
         ),
         Some(parsed) if v.at_least(36) => {
-            if !strict_parse_accepts(ip) {
+            // netip.ParseAddr failing leaves a zero address, whose Is4In6 is false: one cause at most.
+            let strict_ok = strict_parse_accepts(ip);
+            if !strict_ok {
                 errs.invalid(
                     "A2",
                     &ip_path,
@@ -592,7 +594,7 @@ fn validate_address(address: &Value, path: &str, errs: &mut Errs) {
                     "must not have leading 0s",
                 );
             }
-            if parsed.is_4in6() {
+            if strict_ok && parsed.is_4in6() {
                 errs.invalid(
                     "A3",
                     &ip_path,
@@ -1016,6 +1018,16 @@ mod tests {
                 K8sVersion::new(35)
             )
             .is_empty()
+        );
+        let mapped_leading_zero = validate(
+            &ep(json!([{"addresses": [{"ip": "::ffff:010.1.1.1"}]}])),
+            V36,
+        );
+        assert_eq!(mapped_leading_zero.len(), 1);
+        assert!(
+            mapped_leading_zero[0]
+                .message
+                .ends_with("must not have leading 0s")
         );
     }
 
