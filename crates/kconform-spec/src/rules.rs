@@ -365,6 +365,16 @@ static RULES: &[Rule] = &[
         None
     ),
     rule!(
+        "M2-namespace",
+        S23,
+        "metadata.namespace",
+        INV,
+        "A body namespace must be a DNS-1123 label; unreachable over REST, because a differing body namespace is a 400 and an invalid URL namespace does not exist (404).",
+        "Invalid value: \"Bad_NS\": a lowercase RFC 1123 label must consist of …",
+        None,
+        None
+    ),
+    rule!(
         "M3",
         S23,
         "metadata.generateName",

@@ -293,7 +293,12 @@ fn validate_object_meta(meta: &Value, errs: &mut Errs) {
     // The namespace comes from the URL; the handler rejects a differing body namespace with a 400 first.
     if let Some(namespace) = opt_str(meta, "namespace").filter(|ns| !ns.is_empty()) {
         for msg in names::dns1123_label(namespace) {
-            errs.invalid("M2", "metadata.namespace", &GoValue::Str(namespace), &msg);
+            errs.invalid(
+                "M2-namespace",
+                "metadata.namespace",
+                &GoValue::Str(namespace),
+                &msg,
+            );
         }
     }
     let generation = int_at(meta, "generation");

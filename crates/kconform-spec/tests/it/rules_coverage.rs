@@ -122,6 +122,11 @@ fn create_cases() -> Vec<(&'static str, u32, Value)> {
             json!({"metadata": {"name": "n".repeat(254)}}),
         ),
         (
+            "M2-namespace",
+            30,
+            json!({"metadata": {"name": "a", "namespace": "Bad_NS"}}),
+        ),
+        (
             "M3",
             30,
             json!({"metadata": {"name": "x", "generateName": "Bad_"}}),
