@@ -363,7 +363,7 @@ pub async fn start(binaries: &Binaries) -> anyhow::Result<RunningKubeApiserver> 
         .timeout(Duration::from_secs(2))
         .build()
         .context("building an HTTP client")?;
-    wait_ready(
+    if let Err(err) = wait_ready(
         &plain,
         &etcd_health,
         None,
@@ -371,7 +371,11 @@ pub async fn start(binaries: &Binaries) -> anyhow::Result<RunningKubeApiserver> 
         &layout.file(files::ETCD_LOG),
         "etcd",
     )
-    .await?;
+    .await
+    {
+        stop_child(&mut etcd).await;
+        return Err(err);
+    }
 
     let mut apiserver = spawn(
         &binaries.kube_apiserver,
@@ -397,7 +401,8 @@ pub async fn start(binaries: &Binaries) -> anyhow::Result<RunningKubeApiserver> 
     )
     .await
     {
-        let _ = etcd.start_kill();
+        stop_child(&mut apiserver).await;
+        stop_child(&mut etcd).await;
         return Err(err);
     }
     Ok(RunningKubeApiserver {
@@ -452,12 +457,18 @@ async fn wait_ready(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let _ = child.start_kill();
     bail!(
         "{name} was not ready within {}s ({last}); its log ends with:\n{}",
         READY_TIMEOUT.as_secs(),
         log_tail(log)
     )
+}
+
+/// Kills a child and waits (bounded) until it is gone, so no process and no zombie is left behind.
+async fn stop_child(child: &mut Child) {
+    // An error means the process has already exited; the wait below reaps it either way.
+    let _ = child.start_kill();
+    let _ = tokio::time::timeout(STOP_TIMEOUT, child.wait()).await;
 }
 
 fn log_tail(path: &Path) -> String {
@@ -474,10 +485,8 @@ impl RunningKubeApiserver {
 
     /// Stops kube-apiserver, then etcd, waiting a bounded time for each; removes the working directory.
     pub async fn shutdown(mut self) {
-        for child in [&mut self.apiserver, &mut self.etcd] {
-            let _ = child.start_kill();
-            let _ = tokio::time::timeout(STOP_TIMEOUT, child.wait()).await;
-        }
+        stop_child(&mut self.apiserver).await;
+        stop_child(&mut self.etcd).await;
     }
 }
 

@@ -4,4 +4,6 @@
 mod browser;
 mod commands;
 mod gate;
+mod launch;
 mod support;
+mod terminal;
