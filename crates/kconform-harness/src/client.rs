@@ -213,7 +213,9 @@ impl Request {
     }
 
     fn has_header(&self, name: &str) -> bool {
-        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 }
 
@@ -334,13 +336,14 @@ impl StreamResponse {
             }
             Ok(buf)
         };
-        let buf = tokio::time::timeout(timeout, read)
-            .await
-            .map_err(|_| ClientError::Timeout {
-                method: method.clone(),
-                url: url.clone(),
-                timeout,
-            })??;
+        let buf =
+            tokio::time::timeout(timeout, read)
+                .await
+                .map_err(|_| ClientError::Timeout {
+                    method: method.clone(),
+                    url: url.clone(),
+                    timeout,
+                })??;
         if let Some(r) = exchange.response.as_mut() {
             r.body = snippet(&buf, EVIDENCE_BODY_LIMIT);
         }
@@ -525,7 +528,10 @@ impl Client {
             if b.len() <= EVIDENCE_BODY_LIMIT && std::str::from_utf8(b).is_ok() {
                 parts.push(shell_quote("--data-binary", &String::from_utf8_lossy(b)));
             } else {
-                parts.push(format!("--data-binary @body.bin  # {} bytes, not shown", b.len()));
+                parts.push(format!(
+                    "--data-binary @body.bin  # {} bytes, not shown",
+                    b.len()
+                ));
             }
         }
         parts.push(shell_quote("", url.as_str()).trim_start().to_owned());
@@ -548,11 +554,14 @@ impl Client {
         let method = recorded.method.clone();
         let url = recorded.url.clone();
         let work = async {
-            let resp = builder.send().await.map_err(|source| ClientError::Transport {
-                method: method.clone(),
-                url: url.clone(),
-                source,
-            })?;
+            let resp = builder
+                .send()
+                .await
+                .map_err(|source| ClientError::Transport {
+                    method: method.clone(),
+                    url: url.clone(),
+                    source,
+                })?;
             let status = resp.status().as_u16();
             let headers = header_pairs(resp.headers());
             let mut stream = resp.bytes_stream();

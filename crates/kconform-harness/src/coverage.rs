@@ -193,7 +193,8 @@ mod tests {
         let m = Matrix::from_operations(ops, &checks);
         assert_eq!(m.total(), 4);
         assert_eq!(
-            m.cell("op", Column::Param("limit")).map(|c| c.checks.clone()),
+            m.cell("op", Column::Param("limit"))
+                .map(|c| c.checks.clone()),
             Some(vec!["EP-A-001"])
         );
         let uncovered: Vec<String> = m

@@ -412,7 +412,10 @@ impl Ctx {
 
     /// A name for a namespace that does not exist (and is never created).
     pub fn missing_namespace(&self) -> String {
-        format!("{}-{}-missing-{}", self.namespace_prefix, self.run_id, self.seq)
+        format!(
+            "{}-{}-missing-{}",
+            self.namespace_prefix, self.run_id, self.seq
+        )
     }
 
     /// Creates one more namespace for this check (deleted at cleanup).
@@ -463,7 +466,10 @@ async fn create_namespace(client: &Client, name: &str, run_id: &str) -> Result<(
             r.status,
             crate::client::snippet(&r.body, 300)
         )),
-        Err(e) => Err(format!("cannot create namespace {name}: {}", error_chain(&e))),
+        Err(e) => Err(format!(
+            "cannot create namespace {name}: {}",
+            error_chain(&e)
+        )),
     }
 }
 
@@ -531,11 +537,13 @@ fn created_names(client: &Client, namespace: &str) -> Vec<String> {
         let name = match rest.strip_prefix('/') {
             Some(n) if !n.is_empty() => Some(n.to_owned()),
             // A POST to the collection: the name is in the answer (also for generateName).
-            _ => serde_json::from_str::<Value>(&resp.body).ok().and_then(|v| {
-                v.pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            }),
+            _ => serde_json::from_str::<Value>(&resp.body)
+                .ok()
+                .and_then(|v| {
+                    v.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                }),
         };
         if let Some(n) = name
             && !names.contains(&n)

@@ -69,7 +69,10 @@ impl std::fmt::Debug for Target {
             .field("url", &self.url)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("client_cert", &self.client_cert)
-            .field("user_token", &self.user_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "user_token",
+                &self.user_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
             .field("insecure", &self.insecure)
             .field("http", &self.http)
@@ -101,9 +104,9 @@ pub enum TargetError {
     Kubeconfig {
         /// The file.
         path: PathBuf,
-        /// The cause.
+        /// The cause (boxed: the parser's error is large).
         #[source]
-        source: serde_saphyr::Error,
+        source: Box<serde_saphyr::Error>,
     },
     /// The context (or the current context) does not exist.
     #[error("kubeconfig has no context {0:?}")]
@@ -241,7 +244,7 @@ impl Target {
         let config: Kubeconfig =
             serde_saphyr::from_str(text).map_err(|source| TargetError::Kubeconfig {
                 path: PathBuf::from("<kubeconfig>"),
-                source,
+                source: Box::new(source),
             })?;
         let context_name = match context {
             Some(c) => c.to_owned(),

@@ -57,7 +57,9 @@ impl WatchEvent {
 
     /// `object.metadata.name`, if present.
     pub fn name(&self) -> Option<&str> {
-        self.object.pointer("/metadata/name").and_then(Value::as_str)
+        self.object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
     }
 }
 
@@ -292,7 +294,10 @@ impl WatchReader {
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
     let end = b
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
@@ -353,7 +358,9 @@ mod tests {
     #[tokio::test]
     async fn malformed_lines_are_reported_not_fatal() {
         let mut r = WatchReader::new(
-            body(vec![b"nope\n[1]\n{\"object\":{}}\n{\"type\":\"ADDED\",\"object\":{}}\n"]),
+            body(vec![
+                b"nope\n[1]\n{\"object\":{}}\n{\"type\":\"ADDED\",\"object\":{}}\n",
+            ]),
             WatchLimits::default(),
         );
         let d = r.drain().await;

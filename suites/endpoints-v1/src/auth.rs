@@ -92,35 +92,68 @@ pub(crate) fn checks() -> Vec<Check> {
 }
 
 /// One request per operation, as the recordings make them.
-fn per_operation(ctx: &Ctx, name: &str) -> Vec<(&'static str, &'static str, Option<&'static str>, Request)> {
+fn per_operation(
+    ctx: &Ctx,
+    name: &str,
+) -> Vec<(&'static str, &'static str, Option<&'static str>, Request)> {
     let ns = &ctx.namespace;
     let body = endpoints(name);
     vec![
         ("list", "", None, Request::get("/api/v1/endpoints")),
-        ("watch", "", None, Request::get("/api/v1/watch/endpoints").query("timeoutSeconds", "1")),
+        (
+            "watch",
+            "",
+            None,
+            Request::get("/api/v1/watch/endpoints").query("timeoutSeconds", "1"),
+        ),
         ("list", "ns", None, Request::get(ctx.collection_path())),
-        ("create", "ns", None, Request::post(ctx.collection_path()).json(&endpoints(&format!("{name}-new")))),
-        ("deletecollection", "ns", None, Request::delete(ctx.collection_path())),
+        (
+            "create",
+            "ns",
+            None,
+            Request::post(ctx.collection_path()).json(&endpoints(&format!("{name}-new"))),
+        ),
+        (
+            "deletecollection",
+            "ns",
+            None,
+            Request::delete(ctx.collection_path()),
+        ),
         ("get", "ns", Some("n"), Request::get(ctx.object_path(name))),
-        ("update", "ns", Some("n"), Request::put(ctx.object_path(name)).json(&body)),
+        (
+            "update",
+            "ns",
+            Some("n"),
+            Request::put(ctx.object_path(name)).json(&body),
+        ),
         (
             "patch",
             "ns",
             Some("n"),
-            Request::patch(ctx.object_path(name)).body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"a":"1"}}}"#),
+            Request::patch(ctx.object_path(name)).body_with_type(
+                "application/merge-patch+json",
+                r#"{"metadata":{"labels":{"a":"1"}}}"#,
+            ),
         ),
-        ("delete", "ns", Some("n"), Request::delete(ctx.object_path(name))),
+        (
+            "delete",
+            "ns",
+            Some("n"),
+            Request::delete(ctx.object_path(name)),
+        ),
         (
             "watch",
             "ns",
             None,
-            Request::get(format!("/api/v1/watch/namespaces/{ns}/endpoints")).query("timeoutSeconds", "1"),
+            Request::get(format!("/api/v1/watch/namespaces/{ns}/endpoints"))
+                .query("timeoutSeconds", "1"),
         ),
         (
             "watch",
             "ns",
             Some("n"),
-            Request::get(format!("/api/v1/watch/namespaces/{ns}/endpoints/{name}")).query("timeoutSeconds", "1"),
+            Request::get(format!("/api/v1/watch/namespaces/{ns}/endpoints/{name}"))
+                .query("timeoutSeconds", "1"),
         ),
     ]
 }
@@ -135,7 +168,12 @@ async fn expect_all_401(ctx: &Ctx, auth: Auth) -> Verdict {
     for (_, _, _, req) in per_operation(ctx, &name) {
         let resp = send(ctx, req.auth(auth.clone())).await?;
         expect_body(ctx, &resp, 401, &unauthorized())?;
-        expect_eq(ctx, "Warning headers on a 401", Vec::<String>::new(), resp.warnings())?;
+        expect_eq(
+            ctx,
+            "Warning headers on a 401",
+            Vec::<String>::new(),
+            resp.warnings(),
+        )?;
     }
     // Nothing may have changed: the object is still there, unmodified.
     let resp = get(ctx, &name).await?;
@@ -159,9 +197,15 @@ async fn no_token_401(ctx: Ctx) -> Verdict {
             "the target is used without credentials, so it evidently accepts unauthenticated requests",
         ));
     }
-    let probe = send(&ctx, Request::get(ctx.collection_path()).auth(Auth::Anonymous)).await?;
+    let probe = send(
+        &ctx,
+        Request::get(ctx.collection_path()).auth(Auth::Anonymous),
+    )
+    .await?;
     if probe.status == 403 && probe.text().contains("system:anonymous") {
-        return Err(Outcome::skip("the target allows anonymous requests (403 for system:anonymous), so 401 is not expected without a token"));
+        return Err(Outcome::skip(
+            "the target allows anonymous requests (403 for system:anonymous), so 401 is not expected without a token",
+        ));
     }
     expect_all_401(&ctx, Auth::Anonymous).await
 }
@@ -190,17 +234,27 @@ async fn unprivileged_403(ctx: Ctx) -> Verdict {
                 .unwrap_or("")
                 .to_owned()
         });
-        let subject = if named.is_some() { format!("endpoints \"{name}\"") } else { "endpoints".to_owned() };
+        let subject = if named.is_some() {
+            format!("endpoints \"{name}\"")
+        } else {
+            "endpoints".to_owned()
+        };
         let place = if scope.is_empty() {
             "at the cluster scope".to_owned()
         } else {
             format!("in the namespace \"{}\"", ctx.namespace)
         };
-        let details = if named.is_some() { json!({"name": name, "kind": "endpoints"}) } else { json!({"kind": "endpoints"}) };
+        let details = if named.is_some() {
+            json!({"name": name, "kind": "endpoints"})
+        } else {
+            json!({"kind": "endpoints"})
+        };
         let want = status_failure(
             403,
             "Forbidden",
-            &format!("{subject} is forbidden: User \"{who}\" cannot {verb} resource \"endpoints\" in API group \"\" {place}"),
+            &format!(
+                "{subject} is forbidden: User \"{who}\" cannot {verb} resource \"endpoints\" in API group \"\" {place}"
+            ),
             Some(details),
         );
         expect_json_eq(&ctx, "response body", &want, &got)?;
@@ -235,7 +289,12 @@ async fn discovery_api_v1(ctx: Ctx) -> Verdict {
         .filter_map(|r| r["name"].as_str())
         .filter(|n| n.starts_with("endpoints/"))
         .collect();
-    expect_eq(&ctx, "endpoints subresources", Vec::<&str>::new(), subresources)
+    expect_eq(
+        &ctx,
+        "endpoints subresources",
+        Vec::<&str>::new(),
+        subresources,
+    )
 }
 
 async fn discovery_api_and_version(ctx: Ctx) -> Verdict {

@@ -334,7 +334,6 @@ pub(crate) fn checks() -> Vec<Check> {
     ]
 }
 
-
 async fn create_then_get(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let body = json!({
@@ -344,23 +343,45 @@ async fn create_then_get(ctx: Ctx) -> Verdict {
     });
     let created = create(&ctx, &body).await?;
     for field in ["uid", "resourceVersion", "creationTimestamp"] {
-        let v = created.pointer(&format!("/metadata/{field}")).and_then(Value::as_str);
-        ensure(&ctx, v.is_some_and(|s| !s.is_empty()), format!("metadata.{field} set"), || {
-            format!("metadata.{field} = {v:?}")
-        })?;
+        let v = created
+            .pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_str);
+        ensure(
+            &ctx,
+            v.is_some_and(|s| !s.is_empty()),
+            format!("metadata.{field} set"),
+            || format!("metadata.{field} = {v:?}"),
+        )?;
     }
     rv_number(&ctx, &rv_of(&created))?;
     expect_eq(&ctx, "kind", Some("Endpoints"), created["kind"].as_str())?;
-    expect_eq(&ctx, "apiVersion", Some("v1"), created["apiVersion"].as_str())?;
+    expect_eq(
+        &ctx,
+        "apiVersion",
+        Some("v1"),
+        created["apiVersion"].as_str(),
+    )?;
     expect_eq(
         &ctx,
         "metadata.namespace",
         Some(ctx.namespace.as_str()),
-        created.pointer("/metadata/namespace").and_then(Value::as_str),
+        created
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str),
     )?;
     let want_subsets = json!([{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}]);
-    expect_json_eq(&ctx, "subsets (protocol defaulted to TCP)", &want_subsets, &created["subsets"])?;
-    expect_json_eq(&ctx, "metadata.labels", &json!({"app": "demo"}), &created["metadata"]["labels"])?;
+    expect_json_eq(
+        &ctx,
+        "subsets (protocol defaulted to TCP)",
+        &want_subsets,
+        &created["subsets"],
+    )?;
+    expect_json_eq(
+        &ctx,
+        "metadata.labels",
+        &json!({"app": "demo"}),
+        &created["metadata"]["labels"],
+    )?;
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 200)?;
     let read = json_of(&ctx, &resp)?;
@@ -377,14 +398,22 @@ async fn create_is_always_201(ctx: Ctx) -> Verdict {
     )
     .await?;
     expect_status(&ctx, &resp, 201)?;
-    let resp = send(&ctx, Request::post(ctx.collection_path()).json(&endpoints(&name))).await?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path()).json(&endpoints(&name)),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)
 }
 
 async fn create_existing_conflicts(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
-    let resp = send(&ctx, Request::post(ctx.collection_path()).json(&endpoints(&name))).await?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path()).json(&endpoints(&name)),
+    )
+    .await?;
     let want = status_failure(
         409,
         "AlreadyExists",
@@ -420,7 +449,9 @@ async fn create_namespace_mismatch(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         400,
-        &bad_request("the namespace of the provided object does not match the namespace sent on the request"),
+        &bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ),
     )
 }
 
@@ -447,7 +478,9 @@ async fn create_generate_name(ctx: Ctx) -> Verdict {
         &ctx,
         "metadata.generateName",
         Some(prefix.as_str()),
-        created.pointer("/metadata/generateName").and_then(Value::as_str),
+        created
+            .pointer("/metadata/generateName")
+            .and_then(Value::as_str),
     )?;
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 200)
@@ -458,12 +491,19 @@ async fn create_body_not_json(ctx: Ctx) -> Verdict {
     let cases: [(&str, String); 3] = [
         (
             "this is not json",
-            format!("{prefix}invalid character 'h' in literal true (expecting 'r') (74686973206973206e6f74206a736f6e)"),
+            format!(
+                "{prefix}invalid character 'h' in literal true (expecting 'r') (74686973206973206e6f74206a736f6e)"
+            ),
         ),
-        ("", format!("{prefix}unexpected end of JSON input (<empty>)")),
+        (
+            "",
+            format!("{prefix}unexpected end of JSON input (<empty>)"),
+        ),
         (
             r#"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"#,
-            format!("{prefix}unexpected end of JSON input ({{\"apiVersion\":\"v1\",\"kind\":\"End ...)"),
+            format!(
+                "{prefix}unexpected end of JSON input ({{\"apiVersion\":\"v1\",\"kind\":\"End ...)"
+            ),
         ),
     ];
     for (body, message) in cases {
@@ -485,7 +525,9 @@ async fn create_wrong_kind(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         400,
-        &bad_request("Service in version \"v1\" cannot be handled as a Endpoints: converting (v1.Service) to (core.Endpoints): unknown conversion"),
+        &bad_request(
+            "Service in version \"v1\" cannot be handled as a Endpoints: converting (v1.Service) to (core.Endpoints): unknown conversion",
+        ),
     )?;
     let mut v2 = endpoints(&ctx.name("ep"));
     v2["apiVersion"] = Value::from("v2");
@@ -493,12 +535,17 @@ async fn create_wrong_kind(ctx: Ctx) -> Verdict {
     // The scheme named at the end differs: 1.28 names pkg/runtime/scheme.go:100, 1.36
     // pkg/api/legacyscheme/scheme.go:30; versions in between were not recorded, so both are accepted.
     let message = |scheme: &str| {
-        format!("Endpoints in version \"v2\" cannot be handled as a Endpoints: no kind \"Endpoints\" is registered for version \"v2\" in scheme \"{scheme}\"")
+        format!(
+            "Endpoints in version \"v2\" cannot be handled as a Endpoints: no kind \"Endpoints\" is registered for version \"v2\" in scheme \"{scheme}\""
+        )
     };
     let schemes: &[&str] = match ctx.version.minor {
         ..=28 => &["pkg/runtime/scheme.go:100"],
         36.. => &["pkg/api/legacyscheme/scheme.go:30"],
-        _ => &["pkg/runtime/scheme.go:100", "pkg/api/legacyscheme/scheme.go:30"],
+        _ => &[
+            "pkg/runtime/scheme.go:100",
+            "pkg/api/legacyscheme/scheme.go:30",
+        ],
     };
     expect_status(&ctx, &resp, 400)?;
     let got = json_of(&ctx, &resp)?;
@@ -554,7 +601,12 @@ async fn create_with_resource_version(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         500,
-        &status_failure(500, "", "resourceVersion should not be set on objects to be created", None),
+        &status_failure(
+            500,
+            "",
+            "resourceVersion should not be set on objects to be created",
+            None,
+        ),
     )?;
     let mut text = endpoints(&ctx.name("ep"));
     text["metadata"]["resourceVersion"] = Value::from("abc");
@@ -566,12 +618,19 @@ async fn create_with_resource_version(ctx: Ctx) -> Verdict {
     dry["metadata"]["resourceVersion"] = Value::from("1");
     let resp = send(
         &ctx,
-        Request::post(ctx.collection_path()).query("dryRun", "All").json(&dry),
+        Request::post(ctx.collection_path())
+            .query("dryRun", "All")
+            .json(&dry),
     )
     .await?;
     expect_status(&ctx, &resp, 201)?;
     let echoed = json_of(&ctx, &resp)?;
-    expect_eq(&ctx, "dry-run resourceVersion (echoed)", "1".to_owned(), rv_of(&echoed))
+    expect_eq(
+        &ctx,
+        "dry-run resourceVersion (echoed)",
+        "1".to_owned(),
+        rv_of(&echoed),
+    )
 }
 
 async fn create_wrong_content_type(ctx: Ctx) -> Verdict {
@@ -607,7 +666,12 @@ async fn create_too_large(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         413,
-        &status_failure(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728", None),
+        &status_failure(
+            413,
+            "RequestEntityTooLarge",
+            "Request entity too large: limit is 3145728",
+            None,
+        ),
     )
 }
 
@@ -630,7 +694,11 @@ async fn read_missing(ctx: Ctx) -> Verdict {
 async fn read_resource_version_0(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
-    let resp = send(&ctx, Request::get(ctx.object_path(&name)).query("resourceVersion", "0")).await?;
+    let resp = send(
+        &ctx,
+        Request::get(ctx.object_path(&name)).query("resourceVersion", "0"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let read = json_of(&ctx, &resp)?;
     expect_json_eq(&ctx, "object", &created, &read)
@@ -650,25 +718,46 @@ async fn replace_current(ctx: Ctx) -> Verdict {
     let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&next)).await?;
     expect_status(&ctx, &resp, 200)?;
     let updated = json_of(&ctx, &resp)?;
-    expect_json_eq(&ctx, "metadata.labels", &json!({"v": "2"}), &updated["metadata"]["labels"])?;
+    expect_json_eq(
+        &ctx,
+        "metadata.labels",
+        &json!({"v": "2"}),
+        &updated["metadata"]["labels"],
+    )?;
     expect_json_eq(&ctx, "subsets", &next["subsets"], &updated["subsets"])?;
-    let (old, new) = (rv_number(&ctx, &rv_of(&created))?, rv_number(&ctx, &rv_of(&updated))?);
-    ensure(&ctx, new > old, format!("a resourceVersion greater than {old}"), || {
-        format!("resourceVersion {new}")
-    })?;
+    let (old, new) = (
+        rv_number(&ctx, &rv_of(&created))?,
+        rv_number(&ctx, &rv_of(&updated))?,
+    );
+    ensure(
+        &ctx,
+        new > old,
+        format!("a resourceVersion greater than {old}"),
+        || format!("resourceVersion {new}"),
+    )?;
     expect_eq(&ctx, "uid", uid_of(&created), uid_of(&updated))
 }
 
 async fn replace_stale(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&relabelled(&created, "v", "2"))).await?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name)).json(&relabelled(&created, "v", "2")),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&relabelled(&created, "v", "3"))).await?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name)).json(&relabelled(&created, "v", "3")),
+    )
+    .await?;
     let want = status_failure(
         409,
         "Conflict",
-        &format!("Operation cannot be fulfilled on endpoints \"{name}\": the object has been modified; please apply your changes to the latest version and try again"),
+        &format!(
+            "Operation cannot be fulfilled on endpoints \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+        ),
         Some(json!({"name": name, "kind": "endpoints"})),
     );
     expect_body(&ctx, &resp, 409, &want)
@@ -686,18 +775,28 @@ async fn replace_unconditional(ctx: Ctx) -> Verdict {
         &ctx,
         "subsets[0].addresses[0].ip",
         Some("10.9.9.9"),
-        obj.pointer("/subsets/0/addresses/0/ip").and_then(Value::as_str),
+        obj.pointer("/subsets/0/addresses/0/ip")
+            .and_then(Value::as_str),
     )
 }
 
 async fn replace_creates(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&endpoints(&name))).await?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name)).json(&endpoints(&name)),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)?;
     let created = json_of(&ctx, &resp)?;
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 200)?;
-    expect_json_eq(&ctx, "GET after PUT-create", &created, &json_of(&ctx, &resp)?)
+    expect_json_eq(
+        &ctx,
+        "GET after PUT-create",
+        &created,
+        &json_of(&ctx, &resp)?,
+    )
 }
 
 async fn replace_uid_mismatch(ctx: Ctx) -> Verdict {
@@ -710,7 +809,12 @@ async fn replace_uid_mismatch(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 409)?;
     let got = json_of(&ctx, &resp)?;
     expect_eq(&ctx, "reason", Some("Conflict"), got["reason"].as_str())?;
-    expect_json_eq(&ctx, "details", &json!({"name": name, "kind": "endpoints"}), &got["details"])?;
+    expect_json_eq(
+        &ctx,
+        "details",
+        &json!({"name": name, "kind": "endpoints"}),
+        &got["details"],
+    )?;
     let message = got["message"].as_str().unwrap_or_default();
     let prefix = format!("Operation cannot be fulfilled on endpoints \"{name}\": ");
     let tail = format!(
@@ -729,12 +833,18 @@ async fn replace_name_mismatch(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
     let other = ctx.name("ep");
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&endpoints(&other))).await?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name)).json(&endpoints(&other)),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
         400,
-        &bad_request(&format!("the name of the object ({other}) does not match the name on the URL ({name})")),
+        &bad_request(&format!(
+            "the name of the object ({other}) does not match the name on the URL ({name})"
+        )),
     )?;
     let mut nameless = endpoints(&name);
     nameless["metadata"] = json!({});
@@ -743,7 +853,9 @@ async fn replace_name_mismatch(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         400,
-        &bad_request(&format!("the name of the object ({name} based on URL) was undeterminable: name must be provided")),
+        &bad_request(&format!(
+            "the name of the object ({name} based on URL) was undeterminable: name must be provided"
+        )),
     )
 }
 
@@ -757,7 +869,9 @@ async fn replace_namespace_mismatch(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         400,
-        &bad_request("the namespace of the provided object does not match the namespace sent on the request"),
+        &bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ),
     )
 }
 
@@ -767,7 +881,12 @@ async fn replace_no_op(ctx: Ctx) -> Verdict {
     let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&created)).await?;
     expect_status(&ctx, &resp, 200)?;
     let same = json_of(&ctx, &resp)?;
-    expect_eq(&ctx, "resourceVersion after a no-op PUT", rv_of(&created), rv_of(&same))
+    expect_eq(
+        &ctx,
+        "resourceVersion after a no-op PUT",
+        rv_of(&created),
+        rv_of(&same),
+    )
 }
 
 async fn replace_invalid(ctx: Ctx) -> Verdict {
@@ -788,7 +907,12 @@ async fn replace_invalid(ctx: Ctx) -> Verdict {
     expect_body(&ctx, &resp, 422, &want)?;
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 200)?;
-    expect_json_eq(&ctx, "object after a rejected PUT", &created, &json_of(&ctx, &resp)?)
+    expect_json_eq(
+        &ctx,
+        "object after a rejected PUT",
+        &created,
+        &json_of(&ctx, &resp)?,
+    )
 }
 
 async fn replace_invalid_metadata(ctx: Ctx) -> Verdict {
@@ -797,7 +921,11 @@ async fn replace_invalid_metadata(ctx: Ctx) -> Verdict {
     let label_msg = "Invalid value: \"bad value!\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
     let fin_msg = "Invalid value: \"foo\": name is neither a standard finalizer name nor is it fully qualified";
     let cases = [
-        (relabelled(&created, "k", "bad value!"), "metadata.labels", label_msg),
+        (
+            relabelled(&created, "k", "bad value!"),
+            "metadata.labels",
+            label_msg,
+        ),
         (
             {
                 let mut b = created.clone();
@@ -818,7 +946,11 @@ async fn replace_invalid_metadata(ctx: Ctx) -> Verdict {
             format!("Endpoints \"{name}\" is invalid: {field}: {msg}"),
             got["message"].as_str().unwrap_or_default().to_owned(),
         )?;
-        let causes = got.pointer("/details/causes").and_then(Value::as_array).cloned().unwrap_or_default();
+        let causes = got
+            .pointer("/details/causes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let want = json!({"reason": "FieldValueInvalid", "message": msg, "field": field});
         ensure(
             &ctx,

@@ -301,7 +301,9 @@ async fn delete_preconditions(ctx: Ctx) -> Verdict {
     let bogus = "00000000-0000-4000-8000-000000000001";
     let resp = delete(
         &ctx,
-        Request::delete(ctx.object_path(&name)).json(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": bogus}})),
+        Request::delete(ctx.object_path(&name)).json(
+            &json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": bogus}}),
+        ),
     )
     .await?;
     let details = json!({"name": name, "kind": "Endpoints"});
@@ -312,7 +314,9 @@ async fn delete_preconditions(ctx: Ctx) -> Verdict {
         &status_failure(
             409,
             "Conflict",
-            &format!("Operation cannot be fulfilled on Endpoints \"{name}\": the UID in the precondition ({bogus}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"),
+            &format!(
+                "Operation cannot be fulfilled on Endpoints \"{name}\": the UID in the precondition ({bogus}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"
+            ),
             Some(details.clone()),
         ),
     )?;
@@ -328,7 +332,9 @@ async fn delete_preconditions(ctx: Ctx) -> Verdict {
         &status_failure(
             409,
             "Conflict",
-            &format!("Operation cannot be fulfilled on Endpoints \"{name}\": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record ({rv}). The object might have been modified"),
+            &format!(
+                "Operation cannot be fulfilled on Endpoints \"{name}\": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record ({rv}). The object might have been modified"
+            ),
             Some(details),
         ),
     )?;
@@ -345,7 +351,11 @@ async fn delete_preconditions(ctx: Ctx) -> Verdict {
 async fn delete_dry_run(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
-    let resp = delete(&ctx, Request::delete(ctx.object_path(&name)).query("dryRun", "All")).await?;
+    let resp = delete(
+        &ctx,
+        Request::delete(ctx.object_path(&name)).query("dryRun", "All"),
+    )
+    .await?;
     expect_body(&ctx, &resp, 200, &success_status(&name, &uid_of(&created)))?;
     let still = expect_present(&ctx, &name).await?;
     expect_json_eq(&ctx, "object after dry-run delete", &created, &still)
@@ -357,7 +367,9 @@ async fn delete_options_invalid(ctx: Ctx) -> Verdict {
     let path = ctx.object_path(&name);
     let resp = delete(
         &ctx,
-        Request::delete(&path).query("orphanDependents", "true").query("propagationPolicy", "Background"),
+        Request::delete(&path)
+            .query("orphanDependents", "true")
+            .query("propagationPolicy", "Background"),
     )
     .await?;
     expect_body(
@@ -371,7 +383,11 @@ async fn delete_options_invalid(ctx: Ctx) -> Verdict {
             "Invalid value: \"Background\": orphanDependents and deletionPropagation cannot be both set",
         ),
     )?;
-    let resp = delete(&ctx, Request::delete(&path).query("propagationPolicy", "Bogus")).await?;
+    let resp = delete(
+        &ctx,
+        Request::delete(&path).query("propagationPolicy", "Bogus"),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
@@ -388,7 +404,12 @@ async fn delete_options_invalid(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         422,
-        &invalid_options("DeleteOptions", "dryRun", "FieldValueNotSupported", &dry_run_unsupported(&ctx, "bogus")),
+        &invalid_options(
+            "DeleteOptions",
+            "dryRun",
+            "FieldValueNotSupported",
+            &dry_run_unsupported(&ctx, "bogus"),
+        ),
     )?;
     expect_present(&ctx, &name).await.map(|_| ())
 }
@@ -405,7 +426,9 @@ async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
     expect_eq(&ctx, "kind", Some("Endpoints"), first["kind"].as_str())?;
     ensure(
         &ctx,
-        first.pointer("/metadata/deletionTimestamp").is_some_and(Value::is_string),
+        first
+            .pointer("/metadata/deletionTimestamp")
+            .is_some_and(Value::is_string),
         "metadata.deletionTimestamp set",
         || compact(&first["metadata"]),
     )?;
@@ -413,10 +436,21 @@ async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
         &ctx,
         "metadata.deletionGracePeriodSeconds",
         Some(0),
-        first.pointer("/metadata/deletionGracePeriodSeconds").and_then(Value::as_i64),
+        first
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64),
     )?;
-    expect_json_eq(&ctx, "metadata.finalizers", &json!(["example.com/hold"]), &first["metadata"]["finalizers"])?;
-    let resp = delete(&ctx, Request::delete(&path).query("orphanDependents", "false")).await?;
+    expect_json_eq(
+        &ctx,
+        "metadata.finalizers",
+        &json!(["example.com/hold"]),
+        &first["metadata"]["finalizers"],
+    )?;
+    let resp = delete(
+        &ctx,
+        Request::delete(&path).query("orphanDependents", "false"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 202)?;
     let second = json_of(&ctx, &resp)?;
     expect_eq(
@@ -425,7 +459,11 @@ async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
         first.pointer("/metadata/deletionTimestamp").cloned(),
         second.pointer("/metadata/deletionTimestamp").cloned(),
     )?;
-    let resp = send(&ctx, Request::post(ctx.collection_path()).json(&endpoints(&name))).await?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path()).json(&endpoints(&name)),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
@@ -437,7 +475,12 @@ async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
             Some(json!({"name": name, "kind": "endpoints"})),
         ),
     )?;
-    let resp = merge_patch(&ctx, &name, &json!({"metadata": {"finalizers": ["example.com/hold", "example.com/more"]}})).await?;
+    let resp = merge_patch(
+        &ctx,
+        &name,
+        &json!({"metadata": {"finalizers": ["example.com/hold", "example.com/more"]}}),
+    )
+    .await?;
     expect_status(&ctx, &resp, 422)?;
     let got = json_of(&ctx, &resp)?;
     // A Forbidden detail is formatted by Go's %v, so the slice keeps Go syntax in every version.
@@ -459,7 +502,11 @@ async fn delete_grace_period_ignored(ctx: Ctx) -> Verdict {
     for grace in ["30", "-1"] {
         let name = ctx.name("ep");
         let created = create_named(&ctx, &name).await?;
-        let resp = delete(&ctx, Request::delete(ctx.object_path(&name)).query("gracePeriodSeconds", grace)).await?;
+        let resp = delete(
+            &ctx,
+            Request::delete(ctx.object_path(&name)).query("gracePeriodSeconds", grace),
+        )
+        .await?;
         expect_body(&ctx, &resp, 200, &success_status(&name, &uid_of(&created)))?;
         expect_gone(&ctx, &name).await?;
     }
@@ -471,7 +518,8 @@ async fn delete_body_wins_over_query(ctx: Ctx) -> Verdict {
     let created = create_named(&ctx, &name).await?;
     let resp = delete(
         &ctx,
-        Request::delete(ctx.object_path(&name)).json(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"]})),
+        Request::delete(ctx.object_path(&name))
+            .json(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": ["All"]})),
     )
     .await?;
     expect_body(&ctx, &resp, 200, &success_status(&name, &uid_of(&created)))?;
@@ -491,14 +539,24 @@ async fn delete_propagation_policies(ctx: Ctx) -> Verdict {
     for (policy, finalizer) in [("Foreground", "foregroundDeletion"), ("Orphan", "orphan")] {
         let name = ctx.name("ep");
         create_named(&ctx, &name).await?;
-        let resp = delete(&ctx, Request::delete(ctx.object_path(&name)).query("propagationPolicy", policy)).await?;
+        let resp = delete(
+            &ctx,
+            Request::delete(ctx.object_path(&name)).query("propagationPolicy", policy),
+        )
+        .await?;
         expect_status(&ctx, &resp, 200)?;
         let obj = json_of(&ctx, &resp)?;
         expect_eq(&ctx, "kind", Some("Endpoints"), obj["kind"].as_str())?;
-        expect_json_eq(&ctx, "metadata.finalizers", &json!([finalizer]), &obj["metadata"]["finalizers"])?;
+        expect_json_eq(
+            &ctx,
+            "metadata.finalizers",
+            &json!([finalizer]),
+            &obj["metadata"]["finalizers"],
+        )?;
         ensure(
             &ctx,
-            obj.pointer("/metadata/deletionTimestamp").is_some_and(Value::is_string),
+            obj.pointer("/metadata/deletionTimestamp")
+                .is_some_and(Value::is_string),
             "metadata.deletionTimestamp set",
             || compact(&obj["metadata"]),
         )?;
@@ -509,25 +567,9 @@ async fn delete_propagation_policies(ctx: Ctx) -> Verdict {
 async fn delete_body_malformed(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
-    let resp = delete(&ctx, Request::delete(ctx.object_path(&name)).body_with_type("application/json", "not json")).await?;
-    if ctx.version.at_least(35) {
-        expect_body(
-            &ctx,
-            &resp,
-            400,
-            &bad_request("couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')"),
-        )?;
-    } else {
-        expect_body(
-            &ctx,
-            &resp,
-            500,
-            &status_failure(500, "", "couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')", None),
-        )?;
-    }
     let resp = delete(
         &ctx,
-        Request::delete(ctx.object_path(&name)).json(&json!({"kind": "Endpoints", "apiVersion": "v1"})),
+        Request::delete(ctx.object_path(&name)).body_with_type("application/json", "not json"),
     )
     .await?;
     if ctx.version.at_least(35) {
@@ -535,7 +577,37 @@ async fn delete_body_malformed(ctx: Ctx) -> Verdict {
             &ctx,
             &resp,
             400,
-            &bad_request("no kind \"Endpoints\" is registered for version \"v1\" in scheme \"pkg/apis/meta/internalversion/scheme/register.go:27\""),
+            &bad_request(
+                "couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')",
+            ),
+        )?;
+    } else {
+        expect_body(
+            &ctx,
+            &resp,
+            500,
+            &status_failure(
+                500,
+                "",
+                "couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')",
+                None,
+            ),
+        )?;
+    }
+    let resp = delete(
+        &ctx,
+        Request::delete(ctx.object_path(&name))
+            .json(&json!({"kind": "Endpoints", "apiVersion": "v1"})),
+    )
+    .await?;
+    if ctx.version.at_least(35) {
+        expect_body(
+            &ctx,
+            &resp,
+            400,
+            &bad_request(
+                "no kind \"Endpoints\" is registered for version \"v1\" in scheme \"pkg/apis/meta/internalversion/scheme/register.go:27\"",
+            ),
         )?;
     } else {
         expect_status(&ctx, &resp, 500)?;
@@ -548,7 +620,8 @@ async fn delete_ignore_store_read_error_false(ctx: Ctx) -> Verdict {
     let created = create_named(&ctx, &name).await?;
     let resp = delete(
         &ctx,
-        Request::delete(ctx.object_path(&name)).query("ignoreStoreReadErrorWithClusterBreakingPotential", "false"),
+        Request::delete(ctx.object_path(&name))
+            .query("ignoreStoreReadErrorWithClusterBreakingPotential", "false"),
     )
     .await?;
     expect_body(&ctx, &resp, 200, &success_status(&name, &uid_of(&created)))?;
@@ -568,7 +641,11 @@ async fn seed(ctx: &Ctx, items: &[(&str, &str)]) -> Result<Vec<String>, Outcome>
 }
 
 async fn list_names(ctx: &Ctx, selector: &str) -> Result<Vec<String>, Outcome> {
-    let resp = send(ctx, Request::get(ctx.collection_path()).query("labelSelector", selector)).await?;
+    let resp = send(
+        ctx,
+        Request::get(ctx.collection_path()).query("labelSelector", selector),
+    )
+    .await?;
     expect_status(ctx, &resp, 200)?;
     let mut names = item_names(&json_of(ctx, &resp)?);
     names.sort();
@@ -592,8 +669,18 @@ async fn delete_collection_label_selector(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 200)?;
     let list = json_of(&ctx, &resp)?;
     expect_eq(&ctx, "kind", Some("EndpointsList"), list["kind"].as_str())?;
-    expect_eq(&ctx, "deleted items", sorted(vec![a1.clone(), a2.clone()]), sorted(item_names(&list)))?;
-    expect_eq(&ctx, "objects left", vec![b], list_names(&ctx, &scope).await?)
+    expect_eq(
+        &ctx,
+        "deleted items",
+        sorted(vec![a1.clone(), a2.clone()]),
+        sorted(item_names(&list)),
+    )?;
+    expect_eq(
+        &ctx,
+        "objects left",
+        vec![b],
+        list_names(&ctx, &scope).await?,
+    )
 }
 
 async fn delete_collection_dry_run(ctx: Ctx) -> Verdict {
@@ -602,13 +689,25 @@ async fn delete_collection_dry_run(ctx: Ctx) -> Verdict {
     let scope = ctx.scope_selector();
     let resp = delete(
         &ctx,
-        Request::delete(ctx.collection_path()).query("labelSelector", &scope).query("dryRun", "All"),
+        Request::delete(ctx.collection_path())
+            .query("labelSelector", &scope)
+            .query("dryRun", "All"),
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
     let list = json_of(&ctx, &resp)?;
-    expect_eq(&ctx, "items", sorted(vec![a1.clone(), a2.clone()]), sorted(item_names(&list)))?;
-    expect_eq(&ctx, "objects left", sorted(vec![a1, a2]), list_names(&ctx, &scope).await?)
+    expect_eq(
+        &ctx,
+        "items",
+        sorted(vec![a1.clone(), a2.clone()]),
+        sorted(item_names(&list)),
+    )?;
+    expect_eq(
+        &ctx,
+        "objects left",
+        sorted(vec![a1, a2]),
+        list_names(&ctx, &scope).await?,
+    )
 }
 
 async fn delete_collection_field_selector(ctx: Ctx) -> Verdict {
@@ -623,24 +722,54 @@ async fn delete_collection_field_selector(ctx: Ctx) -> Verdict {
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
-    expect_eq(&ctx, "deleted items", vec![a2.clone()], item_names(&json_of(&ctx, &resp)?))?;
-    expect_eq(&ctx, "objects left", vec![a1.clone()], list_names(&ctx, &scope).await?)?;
+    expect_eq(
+        &ctx,
+        "deleted items",
+        vec![a2.clone()],
+        item_names(&json_of(&ctx, &resp)?),
+    )?;
+    expect_eq(
+        &ctx,
+        "objects left",
+        vec![a1.clone()],
+        list_names(&ctx, &scope).await?,
+    )?;
     // Without any selector the whole namespace goes; only safe in a namespace of our own.
-    let resp = delete(&ctx, Request::delete(ctx.collection_path()).query("labelSelector", &scope)).await?;
+    let resp = delete(
+        &ctx,
+        Request::delete(ctx.collection_path()).query("labelSelector", &scope),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
-    expect_eq(&ctx, "deleted items", vec![a1], item_names(&json_of(&ctx, &resp)?))?;
-    expect_eq(&ctx, "objects left", Vec::<String>::new(), list_names(&ctx, &scope).await?)
+    expect_eq(
+        &ctx,
+        "deleted items",
+        vec![a1],
+        item_names(&json_of(&ctx, &resp)?),
+    )?;
+    expect_eq(
+        &ctx,
+        "objects left",
+        Vec::<String>::new(),
+        list_names(&ctx, &scope).await?,
+    )
 }
 
 async fn delete_collection_errors(ctx: Ctx) -> Verdict {
     let a1 = ctx.name("ep");
     seed(&ctx, &[(&a1, "a")]).await?;
-    let resp = delete(&ctx, Request::delete(ctx.collection_path()).query("labelSelector", "a b")).await?;
+    let resp = delete(
+        &ctx,
+        Request::delete(ctx.collection_path()).query("labelSelector", "a b"),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
         400,
-        &bad_request("unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"),
+        &bad_request(
+            "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt",
+        ),
     )?;
     let resp = delete(
         &ctx,
@@ -660,24 +789,54 @@ async fn delete_collection_errors(ctx: Ctx) -> Verdict {
             "Invalid value: \"Orphan\": orphanDependents and deletionPropagation cannot be both set",
         ),
     )?;
-    expect_eq(&ctx, "objects left", vec![a1], list_names(&ctx, &ctx.scope_selector()).await?)
+    expect_eq(
+        &ctx,
+        "objects left",
+        vec![a1],
+        list_names(&ctx, &ctx.scope_selector()).await?,
+    )
 }
 
 async fn delete_collection_limit(ctx: Ctx) -> Verdict {
     let names = [ctx.name("ep"), ctx.name("ep"), ctx.name("ep")];
-    seed(&ctx, &[(&names[0], "a"), (&names[1], "a"), (&names[2], "a")]).await?;
+    seed(
+        &ctx,
+        &[(&names[0], "a"), (&names[1], "a"), (&names[2], "a")],
+    )
+    .await?;
     let scope = ctx.scope_selector();
     let resp = delete(
         &ctx,
-        Request::delete(ctx.collection_path()).query("labelSelector", &scope).query("limit", "2"),
+        Request::delete(ctx.collection_path())
+            .query("labelSelector", &scope)
+            .query("limit", "2"),
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
     let page = json_of(&ctx, &resp)?;
-    expect_eq(&ctx, "items deleted by one page", 2, item_names(&page).len())?;
-    let token = page.pointer("/metadata/continue").and_then(Value::as_str).unwrap_or_default().to_owned();
-    ensure(&ctx, !token.is_empty(), "metadata.continue set after a partial page", || compact(&page["metadata"]))?;
-    expect_eq(&ctx, "objects left after one page", 1, list_names(&ctx, &scope).await?.len())?;
+    expect_eq(
+        &ctx,
+        "items deleted by one page",
+        2,
+        item_names(&page).len(),
+    )?;
+    let token = page
+        .pointer("/metadata/continue")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    ensure(
+        &ctx,
+        !token.is_empty(),
+        "metadata.continue set after a partial page",
+        || compact(&page["metadata"]),
+    )?;
+    expect_eq(
+        &ctx,
+        "objects left after one page",
+        1,
+        list_names(&ctx, &scope).await?.len(),
+    )?;
     let resp = delete(
         &ctx,
         Request::delete(ctx.collection_path())
@@ -687,7 +846,12 @@ async fn delete_collection_limit(ctx: Ctx) -> Verdict {
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
-    expect_eq(&ctx, "objects left at the end", Vec::<String>::new(), list_names(&ctx, &scope).await?)
+    expect_eq(
+        &ctx,
+        "objects left at the end",
+        Vec::<String>::new(),
+        list_names(&ctx, &scope).await?,
+    )
 }
 
 async fn delete_collection_options(ctx: Ctx) -> Verdict {
@@ -705,7 +869,12 @@ async fn delete_collection_options(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         422,
-        &invalid_options("ListOptions", "sendInitialEvents", "FieldValueForbidden", "Forbidden: sendInitialEvents is forbidden for list"),
+        &invalid_options(
+            "ListOptions",
+            "sendInitialEvents",
+            "FieldValueForbidden",
+            "Forbidden: sendInitialEvents is forbidden for list",
+        ),
     )?;
     let resp = delete(
         &ctx,
@@ -721,6 +890,16 @@ async fn delete_collection_options(ctx: Ctx) -> Verdict {
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
-    expect_eq(&ctx, "deleted items", vec![a1], item_names(&json_of(&ctx, &resp)?))?;
-    expect_eq(&ctx, "objects left", Vec::<String>::new(), list_names(&ctx, &scope).await?)
+    expect_eq(
+        &ctx,
+        "deleted items",
+        vec![a1],
+        item_names(&json_of(&ctx, &resp)?),
+    )?;
+    expect_eq(
+        &ctx,
+        "objects left",
+        Vec::<String>::new(),
+        list_names(&ctx, &scope).await?,
+    )
 }

@@ -57,12 +57,24 @@ fn corpus_for(ctx: &Ctx, kind: FixtureKind) -> Result<Vec<(IndexEntry, Vec<u8>)>
         .fixtures
         .iter()
         .filter(|e| e.kind == kind)
-        .map(|e| (e.clone(), corpus.files.get(&e.file).cloned().unwrap_or_default()))
+        .map(|e| {
+            (
+                e.clone(),
+                corpus.files.get(&e.file).cloned().unwrap_or_default(),
+            )
+        })
         .collect())
 }
 
-async fn post_fixture(ctx: &Ctx, body: Vec<u8>) -> Result<kconform_harness::client::Response, Outcome> {
-    send(ctx, Request::post(ctx.collection_path()).body_with_type("application/json", body)).await
+async fn post_fixture(
+    ctx: &Ctx,
+    body: Vec<u8>,
+) -> Result<kconform_harness::client::Response, Outcome> {
+    send(
+        ctx,
+        Request::post(ctx.collection_path()).body_with_type("application/json", body),
+    )
+    .await
 }
 
 async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
@@ -85,10 +97,19 @@ async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
         }
         let got = json_of(&ctx, &resp)?;
         if let Some(m) = &want.message {
-            expect_eq(&ctx, &format!("{label}: message"), Some(m.as_str()), got["message"].as_str())?;
+            expect_eq(
+                &ctx,
+                &format!("{label}: message"),
+                Some(m.as_str()),
+                got["message"].as_str(),
+            )?;
         }
         if want.status == 422 {
-            let causes = got.pointer("/details/causes").and_then(Value::as_array).cloned().unwrap_or_default();
+            let causes = got
+                .pointer("/details/causes")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let got_causes: Vec<(String, String, String)> = causes
                 .iter()
                 .map(|c| {
@@ -100,16 +121,32 @@ async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
                 })
                 .collect();
             let ok = got_causes.len() == want.causes.len()
-                && want.causes.iter().zip(&got_causes).all(|(w, (reason, field, message))| {
-                    w.reason == *reason && w.field == *field && w.message.as_ref().is_none_or(|m| m == message)
-                });
+                && want
+                    .causes
+                    .iter()
+                    .zip(&got_causes)
+                    .all(|(w, (reason, field, message))| {
+                        w.reason == *reason
+                            && w.field == *field
+                            && w.message.as_ref().is_none_or(|m| m == message)
+                    });
             if !ok {
                 let want_causes: Vec<(String, String, String)> = want
                     .causes
                     .iter()
-                    .map(|c| (c.reason.clone(), c.field.clone(), c.message.clone().unwrap_or_else(|| "*".to_owned())))
+                    .map(|c| {
+                        (
+                            c.reason.clone(),
+                            c.field.clone(),
+                            c.message.clone().unwrap_or_else(|| "*".to_owned()),
+                        )
+                    })
                     .collect();
-                return Err(fail(&ctx, format!("{label}: causes {want_causes:?}"), format!("causes {got_causes:?}")));
+                return Err(fail(
+                    &ctx,
+                    format!("{label}: causes {want_causes:?}"),
+                    format!("causes {got_causes:?}"),
+                ));
             }
         }
     }
@@ -136,7 +173,11 @@ async fn valid_fixtures_accepted(ctx: Ctx) -> Verdict {
         let mut want = sent.clone();
         kconform_spec::defaults::default_endpoints(&mut want);
         let want = go_encoded(&without_server_fields(&want), "");
-        let name = created.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let name = created
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let read = get(&ctx, &name).await?;
         expect_status(&ctx, &read, 200)?;
         let stored = json_of(&ctx, &read)?;
@@ -150,18 +191,26 @@ async fn valid_fixtures_accepted(ctx: Ctx) -> Verdict {
             }
             // A generated name is generateName plus 5 characters; the fixture sent no name.
             let sent_meta = w.get("metadata").and_then(Value::as_object);
-            let prefix = sent_meta.and_then(|m| m.get("generateName")).and_then(Value::as_str);
+            let prefix = sent_meta
+                .and_then(|m| m.get("generateName"))
+                .and_then(Value::as_str);
             let sent_name = sent_meta.is_some_and(|m| m.contains_key("name"));
             if let Some(m) = g.get_mut("metadata").and_then(Value::as_object_mut)
                 && let Some(prefix) = prefix
                 && !sent_name
-                && m.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with(prefix) && n.len() == prefix.len() + 5)
+                && m.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.starts_with(prefix) && n.len() == prefix.len() + 5)
             {
                 m.remove("name");
             }
         }
         if got != want {
-            return Err(fail(&ctx, format!("{}: {}", entry.file, compact(&want)), compact(&got)));
+            return Err(fail(
+                &ctx,
+                format!("{}: {}", entry.file, compact(&want)),
+                compact(&got),
+            ));
         }
         // Remove it again: fixture names may repeat across the corpus.
         let resp = send(&ctx, Request::delete(ctx.object_path(&name))).await?;
@@ -178,7 +227,8 @@ fn go_encoded(v: &Value, key: &str) -> Value {
             let mut out = serde_json::Map::new();
             for (k, x) in m {
                 let empty_list = x.as_array().is_some_and(Vec::is_empty);
-                let empty_map = matches!(k.as_str(), "labels" | "annotations") && x.as_object().is_some_and(|o| o.is_empty());
+                let empty_map = matches!(k.as_str(), "labels" | "annotations")
+                    && x.as_object().is_some_and(|o| o.is_empty());
                 let empty_optional_string = x.as_str() == Some("")
                     && (matches!(k.as_str(), "hostname" | "generateName")
                         || (k == "name" && key == "ports")

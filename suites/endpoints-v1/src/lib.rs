@@ -52,15 +52,27 @@ mod tests {
             .iter()
             .map(|c| format!("{} × {}", c.operation, c.column))
             .collect();
-        assert!(uncovered.is_empty(), "{} of {} cells uncovered: {uncovered:#?}", uncovered.len(), matrix.total());
+        assert!(
+            uncovered.is_empty(),
+            "{} of {} cells uncovered: {uncovered:#?}",
+            uncovered.len(),
+            matrix.total()
+        );
     }
 
     #[test]
     fn checks_name_only_real_operations() {
-        let known: BTreeSet<&str> = kconform_spec::ops::operations().iter().map(|o| o.id).collect();
+        let known: BTreeSet<&str> = kconform_spec::ops::operations()
+            .iter()
+            .map(|o| o.id)
+            .collect();
         for c in checks() {
             for op in c.meta.operations {
-                assert!(known.contains(op), "{} names unknown operation {op}", c.meta.id);
+                assert!(
+                    known.contains(op),
+                    "{} names unknown operation {op}",
+                    c.meta.id
+                );
             }
         }
     }
@@ -72,8 +84,16 @@ mod tests {
         for c in checks() {
             assert!(re.is_match(c.meta.id), "malformed id {}", c.meta.id);
             assert!(seen.insert(c.meta.id), "duplicate id {}", c.meta.id);
-            assert!(!c.meta.requirement.is_empty() && !c.meta.spec_ref.is_empty(), "{}", c.meta.id);
-            assert!(!c.meta.operations.is_empty(), "{} names no operation", c.meta.id);
+            assert!(
+                !c.meta.requirement.is_empty() && !c.meta.spec_ref.is_empty(),
+                "{}",
+                c.meta.id
+            );
+            assert!(
+                !c.meta.operations.is_empty(),
+                "{} names no operation",
+                c.meta.id
+            );
         }
     }
 }

@@ -294,7 +294,12 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             CheckMeta {
                 operations: &[op::LIST],
-                params: &["timeoutSeconds", "allowWatchBookmarks", "watch", "shardSelector"],
+                params: &[
+                    "timeoutSeconds",
+                    "allowWatchBookmarks",
+                    "watch",
+                    "shardSelector"
+                ],
                 statuses: &[200],
                 ..meta(
                     "EP-LIST-021",
@@ -386,14 +391,33 @@ fn names_of(objs: &[Value]) -> Vec<String> {
 
 async fn list_namespace(ctx: Ctx) -> Verdict {
     let objs = seed_scoped(&ctx, 3).await?;
-    let l = list(&ctx, Request::get(ctx.collection_path()).query("labelSelector", ctx.scope_selector())).await?;
+    let l = list(
+        &ctx,
+        Request::get(ctx.collection_path()).query("labelSelector", ctx.scope_selector()),
+    )
+    .await?;
     expect_eq(&ctx, "kind", Some("EndpointsList"), l["kind"].as_str())?;
     expect_eq(&ctx, "apiVersion", Some("v1"), l["apiVersion"].as_str())?;
-    rv_number(&ctx, l.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or(""))?;
+    rv_number(
+        &ctx,
+        l.pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    )?;
     let mut items = l["items"].as_array().cloned().unwrap_or_default();
-    items.sort_by_key(|i| i.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_owned());
+    items.sort_by_key(|i| {
+        i.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    });
     let mut want: Vec<Value> = objs.iter().map(as_item).collect();
-    want.sort_by_key(|i| i.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_owned());
+    want.sort_by_key(|i| {
+        i.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    });
     expect_json_eq(&ctx, "items", &Value::Array(want), &Value::Array(items))
 }
 
@@ -402,7 +426,11 @@ async fn list_empty(ctx: Ctx) -> Verdict {
         ctx.collection_path(),
         format!("/api/v1/namespaces/{}/endpoints", ctx.missing_namespace()),
     ] {
-        let resp = send(&ctx, Request::get(&path).query("labelSelector", ctx.scope_selector())).await?;
+        let resp = send(
+            &ctx,
+            Request::get(&path).query("labelSelector", ctx.scope_selector()),
+        )
+        .await?;
         expect_status(&ctx, &resp, 200)?;
         let l = json_of(&ctx, &resp)?;
         expect_json_eq(&ctx, "items", &json!([]), &l["items"])?;
@@ -418,11 +446,16 @@ async fn list_all_namespaces(ctx: Ctx) -> Verdict {
     create(&ctx, &endpoints_labelled(&a, &[(k, &v)])).await?;
     let resp = send(
         &ctx,
-        Request::post(format!("/api/v1/namespaces/{other}/endpoints")).json(&endpoints_labelled(&b, &[(k, &v)])),
+        Request::post(format!("/api/v1/namespaces/{other}/endpoints"))
+            .json(&endpoints_labelled(&b, &[(k, &v)])),
     )
     .await?;
     expect_status(&ctx, &resp, 201)?;
-    let l = list(&ctx, Request::get("/api/v1/endpoints").query("labelSelector", ctx.scope_selector())).await?;
+    let l = list(
+        &ctx,
+        Request::get("/api/v1/endpoints").query("labelSelector", ctx.scope_selector()),
+    )
+    .await?;
     let mut got: Vec<String> = l["items"]
         .as_array()
         .into_iter()
@@ -430,18 +463,30 @@ async fn list_all_namespaces(ctx: Ctx) -> Verdict {
         .map(|i| {
             format!(
                 "{}/{}",
-                i.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or(""),
-                i.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+                i.pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+                i.pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
             )
         })
         .collect();
     got.sort();
-    let want = sorted(vec![format!("{}/{a}", ctx.namespace), format!("{other}/{b}")]);
+    let want = sorted(vec![
+        format!("{}/{a}", ctx.namespace),
+        format!("{other}/{b}"),
+    ]);
     expect_eq(&ctx, "namespace/name of the items", want, got)
 }
 
 /// Follows continue tokens; returns the pages.
-async fn walk(ctx: &Ctx, path: &str, extra: &[(&str, String)], limit: usize) -> Result<Vec<Value>, Outcome> {
+async fn walk(
+    ctx: &Ctx,
+    path: &str,
+    extra: &[(&str, String)],
+    limit: usize,
+) -> Result<Vec<Value>, Outcome> {
     let mut pages = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..100 {
@@ -463,7 +508,11 @@ async fn walk(ctx: &Ctx, path: &str, extra: &[(&str, String)], limit: usize) -> 
             return Ok(pages);
         }
     }
-    Err(fail(ctx, "the list to end within 100 pages", "continue tokens kept coming"))
+    Err(fail(
+        ctx,
+        "the list to end within 100 pages",
+        "continue tokens kept coming",
+    ))
 }
 
 async fn list_pages_to_the_end(ctx: Ctx) -> Verdict {
@@ -475,22 +524,44 @@ async fn list_pages_to_the_end(ctx: Ctx) -> Verdict {
     for (i, page) in pages.iter().enumerate() {
         let names = item_names(page);
         let last = i + 1 == pages.len();
-        ensure(&ctx, names.len() <= 1, "at most `limit` items per page", || format!("{} items", names.len()))?;
-        let remaining = page.pointer("/metadata/remainingItemCount").and_then(Value::as_i64);
+        ensure(
+            &ctx,
+            names.len() <= 1,
+            "at most `limit` items per page",
+            || format!("{} items", names.len()),
+        )?;
+        let remaining = page
+            .pointer("/metadata/remainingItemCount")
+            .and_then(Value::as_i64);
         let left = pages.len() - i - 1;
         if last {
             expect_eq(&ctx, "remainingItemCount on the last page", None, remaining)?;
         } else {
-            expect_eq(&ctx, format!("remainingItemCount on page {}", i + 1).as_str(), Some(left as i64), remaining)?;
+            expect_eq(
+                &ctx,
+                format!("remainingItemCount on page {}", i + 1).as_str(),
+                Some(left as i64),
+                remaining,
+            )?;
         }
         seen.extend(names);
     }
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
-    expect_eq(&ctx, "number of distinct items (no repeats)", seen.len(), unique.len())?;
+    expect_eq(
+        &ctx,
+        "number of distinct items (no repeats)",
+        seen.len(),
+        unique.len(),
+    )?;
     let want = names_of(&objs);
-    ensure(&ctx, want.iter().all(|n| seen.contains(n)), format!("every object seen: {want:?}"), || format!("seen {seen:?}"))
+    ensure(
+        &ctx,
+        want.iter().all(|n| seen.contains(n)),
+        format!("every object seen: {want:?}"),
+        || format!("seen {seen:?}"),
+    )
 }
 
 async fn list_pages_are_a_snapshot(ctx: Ctx) -> Verdict {
@@ -498,19 +569,38 @@ async fn list_pages_are_a_snapshot(ctx: Ctx) -> Verdict {
     let selector = ctx.scope_selector();
     let first = list(
         &ctx,
-        Request::get(ctx.collection_path()).query("labelSelector", &selector).query("limit", "1"),
+        Request::get(ctx.collection_path())
+            .query("labelSelector", &selector)
+            .query("limit", "1"),
     )
     .await?;
-    let token = first.pointer("/metadata/continue").and_then(Value::as_str).unwrap_or_default().to_owned();
-    ensure(&ctx, !token.is_empty(), "metadata.continue on the first page of 3 objects with limit=1", || compact(&first["metadata"]))?;
+    let token = first
+        .pointer("/metadata/continue")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    ensure(
+        &ctx,
+        !token.is_empty(),
+        "metadata.continue on the first page of 3 objects with limit=1",
+        || compact(&first["metadata"]),
+    )?;
     let first_names = item_names(&first);
     // Change the world between pages: a new object and a label change on one not yet returned.
     let (k, v) = ctx.scope_label();
     let late = ctx.name("zz");
     create(&ctx, &endpoints_labelled(&late, &[(k, &v)])).await?;
-    let untouched: Vec<String> = names_of(&objs).into_iter().filter(|n| !first_names.contains(n)).collect();
+    let untouched: Vec<String> = names_of(&objs)
+        .into_iter()
+        .filter(|n| !first_names.contains(n))
+        .collect();
     if let Some(victim) = untouched.first() {
-        let resp = merge_patch(&ctx, victim, &json!({"metadata": {"annotations": {"changed": "yes"}}})).await?;
+        let resp = merge_patch(
+            &ctx,
+            victim,
+            &json!({"metadata": {"annotations": {"changed": "yes"}}}),
+        )
+        .await?;
         expect_status(&ctx, &resp, 200)?;
     }
     let rv = first.pointer("/metadata/resourceVersion").cloned();
@@ -525,22 +615,41 @@ async fn list_pages_are_a_snapshot(ctx: Ctx) -> Verdict {
                 .query("continue", t),
         )
         .await?;
-        expect_eq(&ctx, "metadata.resourceVersion of a later page", rv.clone(), page.pointer("/metadata/resourceVersion").cloned())?;
+        expect_eq(
+            &ctx,
+            "metadata.resourceVersion of a later page",
+            rv.clone(),
+            page.pointer("/metadata/resourceVersion").cloned(),
+        )?;
         for item in page["items"].as_array().into_iter().flatten() {
             ensure(
                 &ctx,
                 item.pointer("/metadata/annotations/changed").is_none(),
                 "objects as they were when the first page was served",
-                || format!("a later page shows a change made afterwards: {}", compact(&item["metadata"])),
+                || {
+                    format!(
+                        "a later page shows a change made afterwards: {}",
+                        compact(&item["metadata"])
+                    )
+                },
             )?;
         }
         seen.extend(item_names(&page));
-        token = page.pointer("/metadata/continue").and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_owned);
+        token = page
+            .pointer("/metadata/continue")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
         if seen.len() > 10 {
             break;
         }
     }
-    expect_eq(&ctx, "objects across the pages", sorted(names_of(&objs)), sorted(seen))
+    expect_eq(
+        &ctx,
+        "objects across the pages",
+        sorted(names_of(&objs)),
+        sorted(seen),
+    )
 }
 
 async fn list_all_namespaces_pages(ctx: Ctx) -> Verdict {
@@ -551,21 +660,37 @@ async fn list_all_namespaces_pages(ctx: Ctx) -> Verdict {
         let name = ctx.name("ep");
         let resp = send(
             &ctx,
-            Request::post(format!("/api/v1/namespaces/{ns}/endpoints")).json(&endpoints_labelled(&name, &[(k, &v)])),
+            Request::post(format!("/api/v1/namespaces/{ns}/endpoints"))
+                .json(&endpoints_labelled(&name, &[(k, &v)])),
         )
         .await?;
         expect_status(&ctx, &resp, 201)?;
         want.push(format!("{ns}/{name}"));
     }
-    let pages = walk(&ctx, "/api/v1/endpoints", &[("labelSelector", ctx.scope_selector())], 1).await?;
+    let pages = walk(
+        &ctx,
+        "/api/v1/endpoints",
+        &[("labelSelector", ctx.scope_selector())],
+        1,
+    )
+    .await?;
     let mut seen = Vec::new();
     for page in &pages {
-        expect_eq(&ctx, "remainingItemCount with a selector", None, page.pointer("/metadata/remainingItemCount").cloned())?;
+        expect_eq(
+            &ctx,
+            "remainingItemCount with a selector",
+            None,
+            page.pointer("/metadata/remainingItemCount").cloned(),
+        )?;
         for i in page["items"].as_array().into_iter().flatten() {
             seen.push(format!(
                 "{}/{}",
-                i.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or(""),
-                i.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+                i.pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+                i.pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
             ));
         }
     }
@@ -575,7 +700,10 @@ async fn list_all_namespaces_pages(ctx: Ctx) -> Verdict {
 async fn selector_names(ctx: &Ctx, selector: &str) -> Result<Vec<String>, Outcome> {
     let l = list(
         ctx,
-        Request::get(ctx.collection_path()).query("labelSelector", format!("{selector},{}", ctx.scope_selector())),
+        Request::get(ctx.collection_path()).query(
+            "labelSelector",
+            format!("{selector},{}", ctx.scope_selector()),
+        ),
     )
     .await?;
     Ok(sorted(item_names(&l)))
@@ -584,7 +712,11 @@ async fn selector_names(ctx: &Ctx, selector: &str) -> Result<Vec<String>, Outcom
 async fn list_label_selectors(ctx: Ctx) -> Verdict {
     let (k, v) = ctx.scope_label();
     let (e1, e2, e3) = (ctx.name("ep"), ctx.name("ep"), ctx.name("ep"));
-    create(&ctx, &endpoints_labelled(&e1, &[("app", "a"), ("tier", "1"), (k, &v)])).await?;
+    create(
+        &ctx,
+        &endpoints_labelled(&e1, &[("app", "a"), ("tier", "1"), (k, &v)]),
+    )
+    .await?;
     create(&ctx, &endpoints_labelled(&e2, &[("app", "b"), (k, &v)])).await?;
     create(&ctx, &endpoints_labelled(&e3, &[(k, &v)])).await?;
     let cases: [(&str, Vec<&String>); 9] = [
@@ -600,24 +732,45 @@ async fn list_label_selectors(ctx: Ctx) -> Verdict {
     ];
     for (sel, want) in cases {
         let want: Vec<String> = sorted(want.into_iter().cloned().collect());
-        expect_eq(&ctx, &format!("items for labelSelector {sel:?}"), want, selector_names(&ctx, sel).await?)?;
+        expect_eq(
+            &ctx,
+            &format!("items for labelSelector {sel:?}"),
+            want,
+            selector_names(&ctx, sel).await?,
+        )?;
     }
     Ok(())
 }
 
 async fn list_label_selector_invalid(ctx: Ctx) -> Verdict {
     let cases = [
-        ("a b", "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"),
-        ("app in (a", "unable to parse requirement: found '', expected: ',' or ')'"),
-        ("bad key!=x", "unable to parse requirement: found 'key', expected: in, notin, =, ==, !=, gt, lt"),
-        ("app=bad value!", "found 'value', expected: ',' or 'end of string'"),
+        (
+            "a b",
+            "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt",
+        ),
+        (
+            "app in (a",
+            "unable to parse requirement: found '', expected: ',' or ')'",
+        ),
+        (
+            "bad key!=x",
+            "unable to parse requirement: found 'key', expected: in, notin, =, ==, !=, gt, lt",
+        ),
+        (
+            "app=bad value!",
+            "found 'value', expected: ',' or 'end of string'",
+        ),
         (
             "tier>x",
             "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer",
         ),
     ];
     for (sel, msg) in cases {
-        let resp = send(&ctx, Request::get(ctx.collection_path()).query("labelSelector", sel)).await?;
+        let resp = send(
+            &ctx,
+            Request::get(ctx.collection_path()).query("labelSelector", sel),
+        )
+        .await?;
         expect_body(&ctx, &resp, 400, &bad_request(msg))?;
     }
     Ok(())
@@ -641,26 +794,50 @@ async fn list_field_selectors(ctx: Ctx) -> Verdict {
     let ns = ctx.namespace.clone();
     let cases = [
         (format!("metadata.name={e1}"), vec![e1.clone()]),
-        (format!("metadata.namespace={ns}"), vec![e1.clone(), e2.clone()]),
+        (
+            format!("metadata.namespace={ns}"),
+            vec![e1.clone(), e2.clone()],
+        ),
         (format!("metadata.name!={e1}"), vec![e2.clone()]),
         (format!("metadata.name=={e2}"), vec![e2.clone()]),
-        (format!("metadata.name={e1},metadata.namespace={ns}"), vec![e1.clone()]),
+        (
+            format!("metadata.name={e1},metadata.namespace={ns}"),
+            vec![e1.clone()],
+        ),
     ];
     for (sel, want) in cases {
-        expect_eq(&ctx, &format!("items for fieldSelector {sel:?}"), sorted(want), field_names(&ctx, &sel).await?)?;
+        expect_eq(
+            &ctx,
+            &format!("items for fieldSelector {sel:?}"),
+            sorted(want),
+            field_names(&ctx, &sel).await?,
+        )?;
     }
     Ok(())
 }
 
 async fn list_field_selector_invalid(ctx: Ctx) -> Verdict {
     let cases = [
-        ("spec.foo=x", "\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""),
-        ("subsets=x", "\"subsets\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""),
+        (
+            "spec.foo=x",
+            "\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+        ),
+        (
+            "subsets=x",
+            "\"subsets\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+        ),
         ("foo", "invalid selector: 'foo'; can't understand 'foo'"),
-        ("metadata.name", "invalid selector: 'metadata.name'; can't understand 'metadata.name'"),
+        (
+            "metadata.name",
+            "invalid selector: 'metadata.name'; can't understand 'metadata.name'",
+        ),
     ];
     for (sel, msg) in cases {
-        let resp = send(&ctx, Request::get(ctx.collection_path()).query("fieldSelector", sel)).await?;
+        let resp = send(
+            &ctx,
+            Request::get(ctx.collection_path()).query("fieldSelector", sel),
+        )
+        .await?;
         expect_body(&ctx, &resp, 400, &bad_request(msg))?;
     }
     Ok(())
@@ -676,8 +853,18 @@ async fn list_rv0_ignores_limit(ctx: Ctx) -> Verdict {
             .query("limit", "1"),
     )
     .await?;
-    expect_eq(&ctx, "items", sorted(names_of(&objs)), sorted(item_names(&l)))?;
-    expect_eq(&ctx, "metadata.continue", None, l.pointer("/metadata/continue").cloned())
+    expect_eq(
+        &ctx,
+        "items",
+        sorted(names_of(&objs)),
+        sorted(item_names(&l)),
+    )?;
+    expect_eq(
+        &ctx,
+        "metadata.continue",
+        None,
+        l.pointer("/metadata/continue").cloned(),
+    )
 }
 
 async fn list_rv_match_invalid(ctx: Ctx) -> Verdict {
@@ -689,9 +876,24 @@ async fn list_rv_match_invalid(ctx: Ctx) -> Verdict {
         "FieldValueForbidden",
         "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
     );
-    let resp = send(&ctx, Request::get(&path).query("resourceVersionMatch", "NotOlderThan")).await?;
-    expect_body(&ctx, &resp, 422, &invalid_options_many("ListOptions", &[unless]))?;
-    let resp = send(&ctx, Request::get(&path).query("resourceVersion", &rv).query("resourceVersionMatch", "bogus")).await?;
+    let resp = send(
+        &ctx,
+        Request::get(&path).query("resourceVersionMatch", "NotOlderThan"),
+    )
+    .await?;
+    expect_body(
+        &ctx,
+        &resp,
+        422,
+        &invalid_options_many("ListOptions", &[unless]),
+    )?;
+    let resp = send(
+        &ctx,
+        Request::get(&path)
+            .query("resourceVersion", &rv)
+            .query("resourceVersionMatch", "bogus"),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
@@ -705,7 +907,13 @@ async fn list_rv_match_invalid(ctx: Ctx) -> Verdict {
             )],
         ),
     )?;
-    let resp = send(&ctx, Request::get(&path).query("resourceVersion", "0").query("resourceVersionMatch", "Exact")).await?;
+    let resp = send(
+        &ctx,
+        Request::get(&path)
+            .query("resourceVersion", "0")
+            .query("resourceVersionMatch", "Exact"),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
@@ -720,7 +928,13 @@ async fn list_rv_match_invalid(ctx: Ctx) -> Verdict {
         ),
     )?;
     let token = continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 1, "start": "ep-1\u{0}"}));
-    let resp = send(&ctx, Request::get(&path).query("resourceVersionMatch", "NotOlderThan").query("continue", token)).await?;
+    let resp = send(
+        &ctx,
+        Request::get(&path)
+            .query("resourceVersionMatch", "NotOlderThan")
+            .query("continue", token),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
@@ -747,7 +961,9 @@ async fn list_rv_match_semantics(ctx: Ctx) -> Verdict {
     let only_first = names_of(&first);
     let sel = ctx.scope_selector();
     let q = |rv: &str, m: Option<&str>, limit: Option<&str>| {
-        let mut r = Request::get(ctx.collection_path()).query("labelSelector", &sel).query("resourceVersion", rv);
+        let mut r = Request::get(ctx.collection_path())
+            .query("labelSelector", &sel)
+            .query("resourceVersion", rv);
         if let Some(m) = m {
             r = r.query("resourceVersionMatch", m);
         }
@@ -757,11 +973,31 @@ async fn list_rv_match_semantics(ctx: Ctx) -> Verdict {
         r
     };
     let cases = [
-        ("NotOlderThan at the newest write", q(&rv2, Some("NotOlderThan"), None), both.clone()),
-        ("Exact at the newest write", q(&rv2, Some("Exact"), None), both.clone()),
-        ("Exact at the first write", q(&rv1, Some("Exact"), None), only_first.clone()),
-        ("legacy resourceVersion (not older than)", q(&rv1, None, None), both.clone()),
-        ("legacy resourceVersion with limit (exact)", q(&rv1, None, Some("5")), only_first.clone()),
+        (
+            "NotOlderThan at the newest write",
+            q(&rv2, Some("NotOlderThan"), None),
+            both.clone(),
+        ),
+        (
+            "Exact at the newest write",
+            q(&rv2, Some("Exact"), None),
+            both.clone(),
+        ),
+        (
+            "Exact at the first write",
+            q(&rv1, Some("Exact"), None),
+            only_first.clone(),
+        ),
+        (
+            "legacy resourceVersion (not older than)",
+            q(&rv1, None, None),
+            both.clone(),
+        ),
+        (
+            "legacy resourceVersion with limit (exact)",
+            q(&rv1, None, Some("5")),
+            only_first.clone(),
+        ),
     ];
     for (what, req, want) in cases {
         let l = list(&ctx, req).await?;
@@ -786,15 +1022,26 @@ pub(crate) fn compaction_unsupported() -> Outcome {
 
 async fn list_expired_resource_version(ctx: Ctx) -> Verdict {
     seed_scoped(&ctx, 1).await?;
-    let want = status_failure(410, "Expired", "The resourceVersion for the provided list is too old.", None);
-    let exact = |path: &str| Request::get(path).query("resourceVersion", "1").query("resourceVersionMatch", "Exact");
+    let want = status_failure(
+        410,
+        "Expired",
+        "The resourceVersion for the provided list is too old.",
+        None,
+    );
+    let exact = |path: &str| {
+        Request::get(path)
+            .query("resourceVersion", "1")
+            .query("resourceVersionMatch", "Exact")
+    };
     let resp = send(&ctx, exact(&ctx.collection_path())).await?;
     if resp.status == 200 && !trigger_compaction(&ctx).await? {
         return Err(compaction_unsupported());
     }
     for req in [
         exact(&ctx.collection_path()),
-        Request::get(ctx.collection_path()).query("resourceVersion", "1").query("limit", "1"),
+        Request::get(ctx.collection_path())
+            .query("resourceVersion", "1")
+            .query("limit", "1"),
         exact("/api/v1/endpoints"),
     ] {
         let resp = send(&ctx, req).await?;
@@ -822,7 +1069,11 @@ async fn list_expired_continue(ctx: Ctx) -> Verdict {
     names.sort();
     let start = format!("{}\u{0}", names[0]);
     let crafted = continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 1, "start": start}));
-    let req = || Request::get(ctx.collection_path()).query("limit", "1").query("continue", crafted.clone());
+    let req = || {
+        Request::get(ctx.collection_path())
+            .query("limit", "1")
+            .query("continue", crafted.clone())
+    };
     let mut resp = send(&ctx, req()).await?;
     if resp.status == 200 {
         if !trigger_compaction(&ctx).await? {
@@ -832,7 +1083,11 @@ async fn list_expired_continue(ctx: Ctx) -> Verdict {
     }
     expect_status(&ctx, &resp, 410)?;
     let got = json_of(&ctx, &resp)?;
-    let fresh = got.pointer("/metadata/continue").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let fresh = got
+        .pointer("/metadata/continue")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut want = status_failure(
         410,
         "Expired",
@@ -848,7 +1103,13 @@ async fn list_expired_continue(ctx: Ctx) -> Verdict {
         Some(json!({"v": "meta.k8s.io/v1", "rv": -1, "start": start})),
         decoded,
     )?;
-    let page = list(&ctx, Request::get(ctx.collection_path()).query("limit", "1").query("continue", fresh)).await?;
+    let page = list(
+        &ctx,
+        Request::get(ctx.collection_path())
+            .query("limit", "1")
+            .query("continue", fresh),
+    )
+    .await?;
     let after: Vec<String> = item_names(&page);
     ensure(
         &ctx,
@@ -861,7 +1122,10 @@ async fn list_expired_continue(ctx: Ctx) -> Verdict {
 async fn list_continue_invalid(ctx: Ctx) -> Verdict {
     let prefix = "invalid continue token: continue key is not valid: ";
     let cases = [
-        ("not-a-token".to_owned(), format!("{prefix}invalid character '\\u009e' looking for beginning of value")),
+        (
+            "not-a-token".to_owned(),
+            format!("{prefix}invalid character '\\u009e' looking for beginning of value"),
+        ),
         (
             continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 0, "start": "ep-1\u{0}"})),
             format!("{prefix}incorrect encoded start resourceVersion (version meta.k8s.io/v1)"),
@@ -876,7 +1140,13 @@ async fn list_continue_invalid(ctx: Ctx) -> Verdict {
         ),
     ];
     for (token, msg) in cases {
-        let resp = send(&ctx, Request::get(ctx.collection_path()).query("limit", "1").query("continue", token)).await?;
+        let resp = send(
+            &ctx,
+            Request::get(ctx.collection_path())
+                .query("limit", "1")
+                .query("continue", token),
+        )
+        .await?;
         expect_body(&ctx, &resp, 400, &bad_request(&msg))?;
     }
     Ok(())
@@ -885,9 +1155,24 @@ async fn list_continue_invalid(ctx: Ctx) -> Verdict {
 async fn list_continue_with_rv(ctx: Ctx) -> Verdict {
     let objs = seed_scoped(&ctx, 2).await?;
     let sel = ctx.scope_selector();
-    let first = list(&ctx, Request::get(ctx.collection_path()).query("labelSelector", &sel).query("limit", "1")).await?;
-    let token = first.pointer("/metadata/continue").and_then(Value::as_str).unwrap_or_default().to_owned();
-    ensure(&ctx, !token.is_empty(), "metadata.continue on the first page", || compact(&first["metadata"]))?;
+    let first = list(
+        &ctx,
+        Request::get(ctx.collection_path())
+            .query("labelSelector", &sel)
+            .query("limit", "1"),
+    )
+    .await?;
+    let token = first
+        .pointer("/metadata/continue")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    ensure(
+        &ctx,
+        !token.is_empty(),
+        "metadata.continue on the first page",
+        || compact(&first["metadata"]),
+    )?;
     let resp = send(
         &ctx,
         Request::get(ctx.collection_path())
@@ -897,7 +1182,12 @@ async fn list_continue_with_rv(ctx: Ctx) -> Verdict {
             .query("resourceVersion", rv_of(&objs[1])),
     )
     .await?;
-    expect_body(&ctx, &resp, 400, &bad_request("specifying resource version is not allowed when using continue"))?;
+    expect_body(
+        &ctx,
+        &resp,
+        400,
+        &bad_request("specifying resource version is not allowed when using continue"),
+    )?;
     let page = list(
         &ctx,
         Request::get(ctx.collection_path())
@@ -909,12 +1199,26 @@ async fn list_continue_with_rv(ctx: Ctx) -> Verdict {
     .await?;
     let mut seen = item_names(&first);
     seen.extend(item_names(&page));
-    expect_eq(&ctx, "items of the two pages", sorted(names_of(&objs)), sorted(seen))
+    expect_eq(
+        &ctx,
+        "items of the two pages",
+        sorted(names_of(&objs)),
+        sorted(seen),
+    )
 }
 
 async fn list_send_initial_events(ctx: Ctx) -> Verdict {
-    let want = invalid_options("ListOptions", "sendInitialEvents", "FieldValueForbidden", "Forbidden: sendInitialEvents is forbidden for list");
-    let resp = send(&ctx, Request::get(ctx.collection_path()).query("sendInitialEvents", "true")).await?;
+    let want = invalid_options(
+        "ListOptions",
+        "sendInitialEvents",
+        "FieldValueForbidden",
+        "Forbidden: sendInitialEvents is forbidden for list",
+    );
+    let resp = send(
+        &ctx,
+        Request::get(ctx.collection_path()).query("sendInitialEvents", "true"),
+    )
+    .await?;
     expect_body(&ctx, &resp, 422, &want)?;
     let resp = send(
         &ctx,
@@ -929,32 +1233,63 @@ async fn list_send_initial_events(ctx: Ctx) -> Verdict {
 
 async fn list_invalid_parameters(ctx: Ctx) -> Verdict {
     let parse = bad_request("strconv.ParseInt: parsing \"abc\": invalid syntax");
-    let resp = send(&ctx, Request::get(ctx.collection_path()).query("limit", "abc")).await?;
+    let resp = send(
+        &ctx,
+        Request::get(ctx.collection_path()).query("limit", "abc"),
+    )
+    .await?;
     expect_body(&ctx, &resp, 400, &parse)?;
-    let resp = send(&ctx, Request::get(ctx.collection_path()).query("timeoutSeconds", "abc")).await?;
+    let resp = send(
+        &ctx,
+        Request::get(ctx.collection_path()).query("timeoutSeconds", "abc"),
+    )
+    .await?;
     expect_body(&ctx, &resp, 400, &parse)?;
     let objs = seed_scoped(&ctx, 2).await?;
     let l = list(
         &ctx,
-        Request::get(ctx.collection_path()).query("labelSelector", ctx.scope_selector()).query("limit", "-1"),
+        Request::get(ctx.collection_path())
+            .query("labelSelector", ctx.scope_selector())
+            .query("limit", "-1"),
     )
     .await?;
-    expect_eq(&ctx, "items with limit=-1", sorted(names_of(&objs)), sorted(item_names(&l)))?;
-    expect_eq(&ctx, "metadata.continue with limit=-1", None, l.pointer("/metadata/continue").cloned())?;
-    let resp = send(&ctx, Request::get(ctx.collection_path()).query("resourceVersion", "abc")).await?;
+    expect_eq(
+        &ctx,
+        "items with limit=-1",
+        sorted(names_of(&objs)),
+        sorted(item_names(&l)),
+    )?;
+    expect_eq(
+        &ctx,
+        "metadata.continue with limit=-1",
+        None,
+        l.pointer("/metadata/continue").cloned(),
+    )?;
+    let resp = send(
+        &ctx,
+        Request::get(ctx.collection_path()).query("resourceVersion", "abc"),
+    )
+    .await?;
     if ctx.version.at_least(33) {
         expect_body(
             &ctx,
             &resp,
             400,
-            &bad_request("invalid resource version: resourceVersion: Invalid value: \"abc\": strconv.ParseUint: parsing \"abc\": invalid syntax"),
+            &bad_request(
+                "invalid resource version: resourceVersion: Invalid value: \"abc\": strconv.ParseUint: parsing \"abc\": invalid syntax",
+            ),
         )
     } else {
         expect_body(
             &ctx,
             &resp,
             500,
-            &status_failure(500, "", "resourceVersion: Invalid value: \"abc\": strconv.ParseUint: parsing \"abc\": invalid syntax", None),
+            &status_failure(
+                500,
+                "",
+                "resourceVersion: Invalid value: \"abc\": strconv.ParseUint: parsing \"abc\": invalid syntax",
+                None,
+            ),
         )
     }
 }
@@ -966,11 +1301,15 @@ async fn list_future_resource_version(ctx: Ctx) -> Verdict {
     // kube-apiserver waits up to 3 s for its cache before answering 504: ask all three at once.
     let requests = [
         Request::get(ctx.collection_path()).query("resourceVersion", future),
-        Request::get(ctx.collection_path()).query("resourceVersion", future).query("resourceVersionMatch", "Exact"),
+        Request::get(ctx.collection_path())
+            .query("resourceVersion", future)
+            .query("resourceVersionMatch", "Exact"),
         Request::get(ctx.object_path(&name)).query("resourceVersion", future),
     ];
     let answers = futures::future::join_all(
-        requests.into_iter().map(|req| send(&ctx, req.timeout(std::time::Duration::from_secs(10)))),
+        requests
+            .into_iter()
+            .map(|req| send(&ctx, req.timeout(std::time::Duration::from_secs(10)))),
     )
     .await;
     for (i, resp) in answers.into_iter().enumerate() {
@@ -981,7 +1320,12 @@ async fn list_future_resource_version(ctx: Ctx) -> Verdict {
                 &ctx,
                 &resp,
                 500,
-                &status_failure(500, "", "etcdserver: mvcc: required revision is a future revision", None),
+                &status_failure(
+                    500,
+                    "",
+                    "etcdserver: mvcc: required revision is a future revision",
+                    None,
+                ),
             )?;
             continue;
         }
@@ -991,7 +1335,8 @@ async fn list_future_resource_version(ctx: Ctx) -> Verdict {
         let prefix = format!("Timeout: Too large resource version: {future}, current: ");
         ensure(
             &ctx,
-            msg.strip_prefix(&prefix).is_some_and(|c| c.parse::<u64>().is_ok()),
+            msg.strip_prefix(&prefix)
+                .is_some_and(|c| c.parse::<u64>().is_ok()),
             format!("message {prefix}<current>"),
             || format!("message {msg}"),
         )?;
@@ -1010,14 +1355,31 @@ async fn list_future_resource_version(ctx: Ctx) -> Verdict {
 async fn list_ignored_options(ctx: Ctx) -> Verdict {
     let objs = seed_scoped(&ctx, 2).await?;
     let want = sorted(names_of(&objs));
-    for (k, v) in [("timeoutSeconds", "5"), ("allowWatchBookmarks", "true"), ("watch", "false"), ("shardSelector", "")] {
+    for (k, v) in [
+        ("timeoutSeconds", "5"),
+        ("allowWatchBookmarks", "true"),
+        ("watch", "false"),
+        ("shardSelector", ""),
+    ] {
         let l = list(
             &ctx,
-            Request::get(ctx.collection_path()).query("labelSelector", ctx.scope_selector()).query(k, v),
+            Request::get(ctx.collection_path())
+                .query("labelSelector", ctx.scope_selector())
+                .query(k, v),
         )
         .await?;
-        expect_eq(&ctx, &format!("kind with {k}={v}"), Some("EndpointsList"), l["kind"].as_str())?;
-        expect_eq(&ctx, &format!("items with {k}={v}"), want.clone(), sorted(item_names(&l)))?;
+        expect_eq(
+            &ctx,
+            &format!("kind with {k}={v}"),
+            Some("EndpointsList"),
+            l["kind"].as_str(),
+        )?;
+        expect_eq(
+            &ctx,
+            &format!("items with {k}={v}"),
+            want.clone(),
+            sorted(item_names(&l)),
+        )?;
     }
     Ok(())
 }
@@ -1029,9 +1391,14 @@ async fn list_all_namespaces_options(ctx: Ctx) -> Verdict {
     let base = || Request::get("/api/v1/endpoints").query("labelSelector", &sel);
     let rv = rv_of(&objs[1]);
     let cases = [
-        base().query("fieldSelector", format!("metadata.namespace={}", ctx.namespace)),
+        base().query(
+            "fieldSelector",
+            format!("metadata.namespace={}", ctx.namespace),
+        ),
         base().query("resourceVersion", "0"),
-        base().query("resourceVersion", &rv).query("resourceVersionMatch", "NotOlderThan"),
+        base()
+            .query("resourceVersion", &rv)
+            .query("resourceVersionMatch", "NotOlderThan"),
         base().query("timeoutSeconds", "5"),
         base().query("allowWatchBookmarks", "true"),
         base().query("watch", "false"),
@@ -1043,13 +1410,23 @@ async fn list_all_namespaces_options(ctx: Ctx) -> Verdict {
     }
     let resp = send(&ctx, base().query("pretty", "true")).await?;
     expect_status(&ctx, &resp, 200)?;
-    ensure(&ctx, resp.text().starts_with("{\n  \"kind\": \"EndpointsList\""), "indented JSON with pretty=true", || short(&resp.text(), 80))?;
+    ensure(
+        &ctx,
+        resp.text().starts_with("{\n  \"kind\": \"EndpointsList\""),
+        "indented JSON with pretty=true",
+        || short(&resp.text(), 80),
+    )?;
     let resp = send(&ctx, base().query("sendInitialEvents", "true")).await?;
     expect_body(
         &ctx,
         &resp,
         422,
-        &invalid_options("ListOptions", "sendInitialEvents", "FieldValueForbidden", "Forbidden: sendInitialEvents is forbidden for list"),
+        &invalid_options(
+            "ListOptions",
+            "sendInitialEvents",
+            "FieldValueForbidden",
+            "Forbidden: sendInitialEvents is forbidden for list",
+        ),
     )
 }
 
@@ -1057,7 +1434,9 @@ async fn list_empty_shard_selector(ctx: Ctx) -> Verdict {
     let objs = seed_scoped(&ctx, 1).await?;
     let l = list(
         &ctx,
-        Request::get("/api/v1/endpoints").query("labelSelector", ctx.scope_selector()).query("shardSelector", ""),
+        Request::get("/api/v1/endpoints")
+            .query("labelSelector", ctx.scope_selector())
+            .query("shardSelector", ""),
     )
     .await?;
     expect_eq(&ctx, "items", names_of(&objs), item_names(&l))

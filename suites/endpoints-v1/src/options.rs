@@ -97,7 +97,15 @@ pub(crate) fn checks() -> Vec<Check> {
         ),
         check!(
             CheckMeta {
-                operations: &[op::READ, op::LIST, op::CREATE, op::REPLACE, op::PATCH, op::DELETE, op::DELETE_COLLECTION],
+                operations: &[
+                    op::READ,
+                    op::LIST,
+                    op::CREATE,
+                    op::REPLACE,
+                    op::PATCH,
+                    op::DELETE,
+                    op::DELETE_COLLECTION
+                ],
                 params: &["pretty"],
                 statuses: &[200, 201],
                 ..meta(
@@ -183,16 +191,30 @@ async fn dry_run_bogus(ctx: Ctx) -> Verdict {
     let created = create_named(&ctx, &name).await?;
     let cause = dry_run_unsupported(&ctx, "bogus");
     let cases = [
-        ("CreateOptions", Request::post(ctx.collection_path()).json(&endpoints(&ctx.name("ep")))),
-        ("UpdateOptions", Request::put(ctx.object_path(&name)).json(&created)),
+        (
+            "CreateOptions",
+            Request::post(ctx.collection_path()).json(&endpoints(&ctx.name("ep"))),
+        ),
+        (
+            "UpdateOptions",
+            Request::put(ctx.object_path(&name)).json(&created),
+        ),
         (
             "PatchOptions",
-            Request::patch(ctx.object_path(&name)).body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"a":"1"}}}"#),
+            Request::patch(ctx.object_path(&name)).body_with_type(
+                "application/merge-patch+json",
+                r#"{"metadata":{"labels":{"a":"1"}}}"#,
+            ),
         ),
     ];
     for (kind, req) in cases {
         let resp = send(&ctx, req.query("dryRun", "bogus")).await?;
-        expect_body(&ctx, &resp, 422, &invalid_options(kind, "dryRun", "FieldValueNotSupported", &cause))?;
+        expect_body(
+            &ctx,
+            &resp,
+            422,
+            &invalid_options(kind, "dryRun", "FieldValueNotSupported", &cause),
+        )?;
     }
     Ok(())
 }
@@ -206,34 +228,95 @@ fn too_long(ctx: &Ctx) -> &'static str {
 }
 
 fn manager_of(obj: &Value) -> Option<String> {
-    obj.pointer("/metadata/managedFields/0/manager").and_then(Value::as_str).map(str::to_owned)
+    obj.pointer("/metadata/managedFields/0/manager")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 async fn field_manager_length(ctx: Ctx) -> Verdict {
     let ok = "m".repeat(128);
     let long = "m".repeat(129);
     let name = ctx.name("ep");
-    let resp = send(&ctx, Request::post(ctx.collection_path()).query("fieldManager", &ok).json(&endpoints(&name))).await?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path())
+            .query("fieldManager", &ok)
+            .json(&endpoints(&name)),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)?;
     let created = json_of(&ctx, &resp)?;
-    expect_eq(&ctx, "managedFields[0].manager", Some(ok.clone()), manager_of(&created))?;
-    let resp = send(&ctx, Request::post(ctx.collection_path()).query("fieldManager", &long).json(&endpoints(&ctx.name("ep")))).await?;
-    expect_body(&ctx, &resp, 422, &invalid_options("CreateOptions", "fieldManager", "FieldValueTooLong", too_long(&ctx)))?;
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).query("fieldManager", &long).json(&created)).await?;
-    expect_body(&ctx, &resp, 422, &invalid_options("UpdateOptions", "fieldManager", "FieldValueTooLong", too_long(&ctx)))?;
+    expect_eq(
+        &ctx,
+        "managedFields[0].manager",
+        Some(ok.clone()),
+        manager_of(&created),
+    )?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path())
+            .query("fieldManager", &long)
+            .json(&endpoints(&ctx.name("ep"))),
+    )
+    .await?;
+    expect_body(
+        &ctx,
+        &resp,
+        422,
+        &invalid_options(
+            "CreateOptions",
+            "fieldManager",
+            "FieldValueTooLong",
+            too_long(&ctx),
+        ),
+    )?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name))
+            .query("fieldManager", &long)
+            .json(&created),
+    )
+    .await?;
+    expect_body(
+        &ctx,
+        &resp,
+        422,
+        &invalid_options(
+            "UpdateOptions",
+            "fieldManager",
+            "FieldValueTooLong",
+            too_long(&ctx),
+        ),
+    )?;
     let resp = send(
         &ctx,
         Request::patch(ctx.object_path(&name))
             .query("fieldManager", &long)
-            .body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"a":"1"}}}"#),
+            .body_with_type(
+                "application/merge-patch+json",
+                r#"{"metadata":{"labels":{"a":"1"}}}"#,
+            ),
     )
     .await?;
-    expect_body(&ctx, &resp, 422, &invalid_options("PatchOptions", "fieldManager", "FieldValueTooLong", too_long(&ctx)))?;
+    expect_body(
+        &ctx,
+        &resp,
+        422,
+        &invalid_options(
+            "PatchOptions",
+            "fieldManager",
+            "FieldValueTooLong",
+            too_long(&ctx),
+        ),
+    )?;
     let resp = send(
         &ctx,
         Request::patch(ctx.object_path(&name))
             .query("fieldManager", "labeller")
-            .body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"a":"1"}}}"#),
+            .body_with_type(
+                "application/merge-patch+json",
+                r#"{"metadata":{"labels":{"a":"1"}}}"#,
+            ),
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
@@ -245,24 +328,44 @@ async fn field_manager_length(ctx: Ctx) -> Verdict {
         .flatten()
         .filter_map(|m| m["manager"].as_str())
         .collect();
-    ensure(&ctx, managers.contains(&"labeller"), "a managedFields entry for manager labeller", || format!("managers {managers:?}"))
+    ensure(
+        &ctx,
+        managers.contains(&"labeller"),
+        "a managedFields entry for manager labeller",
+        || format!("managers {managers:?}"),
+    )
 }
 
 async fn field_validation_bogus(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
-    let cause = "Unsupported value: \"bogus\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"";
+    let cause =
+        "Unsupported value: \"bogus\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"";
     let cases = [
-        ("CreateOptions", Request::post(ctx.collection_path()).json(&endpoints(&ctx.name("ep")))),
-        ("UpdateOptions", Request::put(ctx.object_path(&name)).json(&created)),
+        (
+            "CreateOptions",
+            Request::post(ctx.collection_path()).json(&endpoints(&ctx.name("ep"))),
+        ),
+        (
+            "UpdateOptions",
+            Request::put(ctx.object_path(&name)).json(&created),
+        ),
         (
             "PatchOptions",
-            Request::patch(ctx.object_path(&name)).body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"a":"1"}}}"#),
+            Request::patch(ctx.object_path(&name)).body_with_type(
+                "application/merge-patch+json",
+                r#"{"metadata":{"labels":{"a":"1"}}}"#,
+            ),
         ),
     ];
     for (kind, req) in cases {
         let resp = send(&ctx, req.query("fieldValidation", "bogus")).await?;
-        expect_body(&ctx, &resp, 422, &invalid_options(kind, "fieldValidation", "FieldValueNotSupported", cause))?;
+        expect_body(
+            &ctx,
+            &resp,
+            422,
+            &invalid_options(kind, "fieldValidation", "FieldValueNotSupported", cause),
+        )?;
     }
     Ok(())
 }
@@ -288,20 +391,35 @@ async fn post_raw(ctx: &Ctx, mode: Option<&str>, body: String) -> Result<Respons
 }
 
 async fn create_field_validation(ctx: Ctx) -> Verdict {
-    let prefix = "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: ";
+    let prefix =
+        "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: ";
     let resp = post_raw(&ctx, Some("Strict"), with_unknown_fields(&ctx.name("ep"))).await?;
     expect_body(
         &ctx,
         &resp,
         400,
-        &bad_request(&format!("{prefix}unknown field \"subsets[0].addresses[0].bar\", unknown field \"foo\"")),
+        &bad_request(&format!(
+            "{prefix}unknown field \"subsets[0].addresses[0].bar\", unknown field \"foo\""
+        )),
     )?;
     let resp = post_raw(&ctx, Some("Strict"), with_duplicate_name(&ctx.name("ep"))).await?;
-    expect_body(&ctx, &resp, 400, &bad_request(&format!("{prefix}duplicate field \"metadata.name\"")))?;
+    expect_body(
+        &ctx,
+        &resp,
+        400,
+        &bad_request(&format!("{prefix}duplicate field \"metadata.name\"")),
+    )?;
     for mode in [Some("Warn"), None] {
         let resp = post_raw(&ctx, mode, with_unknown_fields(&ctx.name("ep"))).await?;
         expect_status(&ctx, &resp, 201)?;
-        expect_warnings(&ctx, &resp, &["unknown field \"subsets[0].addresses[0].bar\"", "unknown field \"foo\""])?;
+        expect_warnings(
+            &ctx,
+            &resp,
+            &[
+                "unknown field \"subsets[0].addresses[0].bar\"",
+                "unknown field \"foo\"",
+            ],
+        )?;
         let obj = json_of(&ctx, &resp)?;
         ensure(
             &ctx,
@@ -313,7 +431,10 @@ async fn create_field_validation(ctx: Ctx) -> Verdict {
     let resp = post_raw(&ctx, Some("Warn"), with_duplicate_name(&ctx.name("ep"))).await?;
     expect_status(&ctx, &resp, 201)?;
     expect_warnings(&ctx, &resp, &["duplicate field \"metadata.name\""])?;
-    for body in [with_unknown_fields(&ctx.name("ep")), with_duplicate_name(&ctx.name("ep"))] {
+    for body in [
+        with_unknown_fields(&ctx.name("ep")),
+        with_duplicate_name(&ctx.name("ep")),
+    ] {
         let resp = post_raw(&ctx, Some("Ignore"), body).await?;
         expect_status(&ctx, &resp, 201)?;
         expect_warnings(&ctx, &resp, &[])?;
@@ -326,14 +447,28 @@ async fn replace_field_validation(ctx: Ctx) -> Verdict {
     let created = create_named(&ctx, &name).await?;
     let mut body = created.clone();
     body["foo"] = Value::from("bar");
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).query("fieldValidation", "Strict").json(&body)).await?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name))
+            .query("fieldValidation", "Strict")
+            .json(&body),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
         400,
-        &bad_request("Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: unknown field \"foo\""),
+        &bad_request(
+            "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: unknown field \"foo\"",
+        ),
     )?;
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).query("fieldValidation", "Warn").json(&body)).await?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name))
+            .query("fieldValidation", "Warn")
+            .json(&body),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     expect_warnings(&ctx, &resp, &["unknown field \"foo\""])
 }
@@ -344,12 +479,33 @@ async fn replace_dry_run(ctx: Ctx) -> Verdict {
     let mut next = created.clone();
     next["metadata"]["labels"] = json!({"v": "2"});
     next["subsets"][0]["addresses"][0]["ip"] = Value::from("10.9.9.9");
-    let resp = send(&ctx, Request::put(ctx.object_path(&name)).query("dryRun", "All").json(&next)).await?;
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name))
+            .query("dryRun", "All")
+            .json(&next),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let dry = json_of(&ctx, &resp)?;
-    expect_json_eq(&ctx, "metadata.labels (would-be)", &json!({"v": "2"}), &dry["metadata"]["labels"])?;
-    expect_json_eq(&ctx, "subsets (would-be)", &next["subsets"], &dry["subsets"])?;
-    expect_eq(&ctx, "resourceVersion (current)", rv_of(&created), rv_of(&dry))?;
+    expect_json_eq(
+        &ctx,
+        "metadata.labels (would-be)",
+        &json!({"v": "2"}),
+        &dry["metadata"]["labels"],
+    )?;
+    expect_json_eq(
+        &ctx,
+        "subsets (would-be)",
+        &next["subsets"],
+        &dry["subsets"],
+    )?;
+    expect_eq(
+        &ctx,
+        "resourceVersion (current)",
+        rv_of(&created),
+        rv_of(&dry),
+    )?;
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 200)?;
     expect_json_eq(&ctx, "stored object", &created, &json_of(&ctx, &resp)?)
@@ -367,7 +523,9 @@ fn expect_pretty(ctx: &Ctx, resp: &Response, pretty: bool) -> Verdict {
     } else {
         ensure(
             ctx,
-            text.starts_with("{\"kind\":") && text.ends_with("}\n") && text.matches('\n').count() == 1,
+            text.starts_with("{\"kind\":")
+                && text.ends_with("}\n")
+                && text.matches('\n').count() == 1,
             "compact JSON on one line ending with a newline",
             || short(&text, 120),
         )
@@ -376,7 +534,13 @@ fn expect_pretty(ctx: &Ctx, resp: &Response, pretty: bool) -> Verdict {
 
 async fn pretty_output(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let resp = send(&ctx, Request::post(ctx.collection_path()).query("pretty", "true").json(&endpoints(&name))).await?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path())
+            .query("pretty", "true")
+            .json(&endpoints(&name)),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)?;
     expect_pretty(&ctx, &resp, true)?;
     let created = json_of(&ctx, &resp)?;
@@ -385,7 +549,10 @@ async fn pretty_output(ctx: Ctx) -> Verdict {
         (Request::get(ctx.collection_path()), 200),
         (Request::put(ctx.object_path(&name)).json(&created), 200),
         (
-            Request::patch(ctx.object_path(&name)).body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"a":"1"}}}"#),
+            Request::patch(ctx.object_path(&name)).body_with_type(
+                "application/merge-patch+json",
+                r#"{"metadata":{"labels":{"a":"1"}}}"#,
+            ),
             200,
         ),
     ];
@@ -406,7 +573,11 @@ async fn pretty_output(ctx: Ctx) -> Verdict {
     .await?;
     expect_status(&ctx, &resp, 200)?;
     expect_pretty(&ctx, &resp, true)?;
-    let resp = send(&ctx, Request::delete(ctx.object_path(&name)).query("pretty", "true")).await?;
+    let resp = send(
+        &ctx,
+        Request::delete(ctx.object_path(&name)).query("pretty", "true"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     expect_pretty(&ctx, &resp, true)
 }
@@ -433,8 +604,18 @@ async fn not_acceptable(ctx: Ctx) -> Verdict {
 async fn protobuf_first_accept(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
-    for req in [Request::get(ctx.object_path(&name)), Request::get(ctx.collection_path())] {
-        let resp = send(&ctx, req.header("Accept", "application/vnd.kubernetes.protobuf,application/json")).await?;
+    for req in [
+        Request::get(ctx.object_path(&name)),
+        Request::get(ctx.collection_path()),
+    ] {
+        let resp = send(
+            &ctx,
+            req.header(
+                "Accept",
+                "application/vnd.kubernetes.protobuf,application/json",
+            ),
+        )
+        .await?;
         expect_status(&ctx, &resp, 200)?;
         let ct = resp.header("content-type").unwrap_or_default().to_owned();
         ensure(
@@ -455,14 +636,21 @@ async fn deprecation_warning_everywhere(ctx: Ctx) -> Verdict {
     let missing = ctx.name("gone");
     let created = create_named(&ctx, &name).await?;
     let ns = ctx.namespace.clone();
-    let watch = |p: String| Request::get(p).query("watch", "true").query("timeoutSeconds", "1");
+    let watch = |p: String| {
+        Request::get(p)
+            .query("watch", "true")
+            .query("timeoutSeconds", "1")
+    };
     let requests = vec![
         Request::get(ctx.object_path(&name)),
         Request::get(ctx.object_path(&missing)),
         Request::get(ctx.collection_path()),
         Request::get("/api/v1/endpoints").query("labelSelector", ctx.scope_selector()),
         Request::put(ctx.object_path(&name)).json(&created),
-        Request::patch(ctx.object_path(&name)).body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"a":"1"}}}"#),
+        Request::patch(ctx.object_path(&name)).body_with_type(
+            "application/merge-patch+json",
+            r#"{"metadata":{"labels":{"a":"1"}}}"#,
+        ),
         Request::post(ctx.collection_path()).json(&endpoints(&ctx.name("ep"))),
         Request::delete(ctx.object_path(&name)),
         Request::delete(ctx.collection_path()).query("labelSelector", ctx.scope_selector()),
@@ -506,10 +694,17 @@ async fn deprecation_warning_everywhere(ctx: Ctx) -> Verdict {
 
 async fn no_deprecation_warning_before_133(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let resp = send(&ctx, Request::post(ctx.collection_path()).json(&endpoints(&name))).await?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path()).json(&endpoints(&name)),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)?;
     expect_warnings(&ctx, &resp, &[])?;
-    for req in [Request::get(ctx.object_path(&name)), Request::get(ctx.collection_path())] {
+    for req in [
+        Request::get(ctx.object_path(&name)),
+        Request::get(ctx.collection_path()),
+    ] {
         let resp = send(&ctx, req).await?;
         expect_status(&ctx, &resp, 200)?;
         expect_warnings(&ctx, &resp, &[])?;

@@ -237,7 +237,12 @@ pub(crate) fn checks() -> Vec<Check> {
     ]
 }
 
-async fn patch(ctx: &Ctx, name: &str, content_type: &str, body: &str) -> Result<kconform_harness::client::Response, kconform_harness::model::Outcome> {
+async fn patch(
+    ctx: &Ctx,
+    name: &str,
+    content_type: &str,
+    body: &str,
+) -> Result<kconform_harness::client::Response, kconform_harness::model::Outcome> {
     send(
         ctx,
         Request::patch(ctx.object_path(name)).body_with_type(content_type, body.to_owned()),
@@ -259,15 +264,28 @@ async fn merge_patch_merges_maps_replaces_lists(ctx: Ctx) -> Verdict {
     .await?;
     expect_status(&ctx, &resp, 200)?;
     let obj = json_of(&ctx, &resp)?;
-    expect_json_eq(&ctx, "metadata.labels", &json!({"a": "1", "b": "2"}), &obj["metadata"]["labels"])?;
+    expect_json_eq(
+        &ctx,
+        "metadata.labels",
+        &json!({"a": "1", "b": "2"}),
+        &obj["metadata"]["labels"],
+    )?;
     expect_json_eq(
         &ctx,
         "subsets",
         &json!([{"addresses": [{"ip": "10.9.9.9"}], "ports": [{"name": "https", "port": 443, "protocol": "TCP"}]}]),
         &obj["subsets"],
     )?;
-    let (a, b) = (rv_number(&ctx, &rv_of(&created))?, rv_number(&ctx, &rv_of(&obj))?);
-    ensure(&ctx, b > a, format!("resourceVersion greater than {a}"), || format!("{b}"))
+    let (a, b) = (
+        rv_number(&ctx, &rv_of(&created))?,
+        rv_number(&ctx, &rv_of(&obj))?,
+    );
+    ensure(
+        &ctx,
+        b > a,
+        format!("resourceVersion greater than {a}"),
+        || format!("{b}"),
+    )
 }
 
 async fn json_patch_applies_ops(ctx: Ctx) -> Verdict {
@@ -284,7 +302,12 @@ async fn json_patch_applies_ops(ctx: Ctx) -> Verdict {
     .await?;
     expect_status(&ctx, &resp, 200)?;
     let obj = json_of(&ctx, &resp)?;
-    expect_json_eq(&ctx, "metadata.labels", &json!({"a": "1", "b": "2"}), &obj["metadata"]["labels"])?;
+    expect_json_eq(
+        &ctx,
+        "metadata.labels",
+        &json!({"a": "1", "b": "2"}),
+        &obj["metadata"]["labels"],
+    )?;
     expect_json_eq(
         &ctx,
         "subsets[0].addresses",
@@ -318,7 +341,12 @@ async fn json_patch_errors(ctx: Ctx) -> Verdict {
     )?;
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 200)?;
-    expect_json_eq(&ctx, "object after rejected patches", &created, &json_of(&ctx, &resp)?)
+    expect_json_eq(
+        &ctx,
+        "object after rejected patches",
+        &created,
+        &json_of(&ctx, &resp)?,
+    )
 }
 
 async fn strategic_merge_patch(ctx: Ctx) -> Verdict {
@@ -350,20 +378,37 @@ async fn strategic_merge_patch(ctx: Ctx) -> Verdict {
         &json!([{"addresses": [{"ip": "10.0.0.25"}], "ports": [{"name": "http-test", "port": 8080, "protocol": "TCP"}]}]),
         &obj["subsets"],
     )?;
-    let resp = patch(&ctx, &name, STRATEGIC, r#"{"metadata":{"labels":{"a":null}},"subsets":null}"#).await?;
+    let resp = patch(
+        &ctx,
+        &name,
+        STRATEGIC,
+        r#"{"metadata":{"labels":{"a":null}},"subsets":null}"#,
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let obj = json_of(&ctx, &resp)?;
-    expect_json_eq(&ctx, "metadata.labels", &json!({"test-service": "patched"}), &obj["metadata"]["labels"])?;
-    ensure(&ctx, obj.get("subsets").is_none(), "no subsets field", || {
-        format!("subsets {}", compact(&obj["subsets"]))
-    })
+    expect_json_eq(
+        &ctx,
+        "metadata.labels",
+        &json!({"test-service": "patched"}),
+        &obj["metadata"]["labels"],
+    )?;
+    ensure(
+        &ctx,
+        obj.get("subsets").is_none(),
+        "no subsets field",
+        || format!("subsets {}", compact(&obj["subsets"])),
+    )
 }
 
 async fn patch_missing(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     for (ct, body) in [
         (MERGE, r#"{"metadata":{"labels":{"a":"1"}}}"#),
-        (JSON_PATCH, r#"[{"op":"add","path":"/metadata/labels","value":{"a":"1"}}]"#),
+        (
+            JSON_PATCH,
+            r#"[{"op":"add","path":"/metadata/labels","value":{"a":"1"}}]"#,
+        ),
         (STRATEGIC, r#"{"metadata":{"labels":{"a":"1"}}}"#),
     ] {
         let resp = patch(&ctx, &name, ct, body).await?;
@@ -375,12 +420,23 @@ async fn patch_missing(ctx: Ctx) -> Verdict {
 async fn patch_unsupported_media_type(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
-    let resp = patch(&ctx, &name, "application/json", r#"{"metadata":{"labels":{"a":"1"}}}"#).await?;
+    let resp = patch(
+        &ctx,
+        &name,
+        "application/json",
+        r#"{"metadata":{"labels":{"a":"1"}}}"#,
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
         415,
-        &status_failure(415, "UnsupportedMediaType", "415: Unsupported Media Type", Some(json!({}))),
+        &status_failure(
+            415,
+            "UnsupportedMediaType",
+            "415: Unsupported Media Type",
+            Some(json!({})),
+        ),
     )
 }
 
@@ -410,12 +466,20 @@ async fn patch_identity_fields(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
     let other = ctx.name("ep");
-    let resp = patch(&ctx, &name, MERGE, &json!({"metadata": {"name": other}}).to_string()).await?;
+    let resp = patch(
+        &ctx,
+        &name,
+        MERGE,
+        &json!({"metadata": {"name": other}}).to_string(),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
         400,
-        &bad_request(&format!("the name of the object ({other}) does not match the name on the URL ({name})")),
+        &bad_request(&format!(
+            "the name of the object ({other}) does not match the name on the URL ({name})"
+        )),
     )?;
     let resp = patch(
         &ctx,
@@ -428,10 +492,18 @@ async fn patch_identity_fields(ctx: Ctx) -> Verdict {
         &ctx,
         &resp,
         400,
-        &bad_request("the namespace of the provided object does not match the namespace sent on the request"),
+        &bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ),
     )?;
     let bogus = "00000000-0000-4000-8000-000000000001";
-    let resp = patch(&ctx, &name, MERGE, &json!({"metadata": {"uid": bogus}}).to_string()).await?;
+    let resp = patch(
+        &ctx,
+        &name,
+        MERGE,
+        &json!({"metadata": {"uid": bogus}}).to_string(),
+    )
+    .await?;
     expect_status(&ctx, &resp, 422)?;
     let got = json_of(&ctx, &resp)?;
     let cause = format!("Invalid value: \"{bogus}\": field is immutable");
@@ -441,8 +513,13 @@ async fn patch_identity_fields(ctx: Ctx) -> Verdict {
         format!("Endpoints \"{name}\" is invalid: metadata.uid: {cause}"),
         got["message"].as_str().unwrap_or_default().to_owned(),
     )?;
-    let want_cause = json!({"reason": "FieldValueInvalid", "message": cause, "field": "metadata.uid"});
-    let causes = got.pointer("/details/causes").and_then(Value::as_array).cloned().unwrap_or_default();
+    let want_cause =
+        json!({"reason": "FieldValueInvalid", "message": cause, "field": "metadata.uid"});
+    let causes = got
+        .pointer("/details/causes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     ensure(
         &ctx,
         !causes.is_empty() && causes.iter().all(|c| *c == want_cause),
@@ -450,7 +527,12 @@ async fn patch_identity_fields(ctx: Ctx) -> Verdict {
         || compact(&Value::Array(causes.clone())),
     )?;
     let resp = get(&ctx, &name).await?;
-    expect_eq(&ctx, "uid after rejected patch", uid_of(&created), uid_of(&json_of(&ctx, &resp)?))
+    expect_eq(
+        &ctx,
+        "uid after rejected patch",
+        uid_of(&created),
+        uid_of(&json_of(&ctx, &resp)?),
+    )
 }
 
 async fn patch_dry_run(ctx: Ctx) -> Verdict {
@@ -465,8 +547,18 @@ async fn patch_dry_run(ctx: Ctx) -> Verdict {
     .await?;
     expect_status(&ctx, &resp, 200)?;
     let dry = json_of(&ctx, &resp)?;
-    expect_json_eq(&ctx, "metadata.labels (would-be)", &json!({"a": "1"}), &dry["metadata"]["labels"])?;
-    expect_eq(&ctx, "resourceVersion (unchanged)", rv_of(&created), rv_of(&dry))?;
+    expect_json_eq(
+        &ctx,
+        "metadata.labels (would-be)",
+        &json!({"a": "1"}),
+        &dry["metadata"]["labels"],
+    )?;
+    expect_eq(
+        &ctx,
+        "resourceVersion (unchanged)",
+        rv_of(&created),
+        rv_of(&dry),
+    )?;
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 200)?;
     expect_json_eq(&ctx, "stored object", &created, &json_of(&ctx, &resp)?)
@@ -479,7 +571,10 @@ async fn patch_field_validation(ctx: Ctx) -> Verdict {
         &ctx,
         Request::patch(ctx.object_path(&name))
             .query("fieldValidation", "Strict")
-            .body_with_type(MERGE, r#"{"foo":"bar","metadata":{"labels":{"mode":"strict"}}}"#),
+            .body_with_type(
+                MERGE,
+                r#"{"foo":"bar","metadata":{"labels":{"mode":"strict"}}}"#,
+            ),
     )
     .await?;
     expect_status(&ctx, &strict, 422)?;
@@ -497,15 +592,24 @@ async fn patch_field_validation(ctx: Ctx) -> Verdict {
         &ctx,
         "details.causes[0].field",
         Some("patch"),
-        got.pointer("/details/causes/0/field").and_then(Value::as_str),
+        got.pointer("/details/causes/0/field")
+            .and_then(Value::as_str),
     )?;
-    ensure(&ctx, got["details"].get("kind").is_none() && got["details"].get("name").is_none(), "details without kind or name", || compact(&got["details"]))?;
+    ensure(
+        &ctx,
+        got["details"].get("kind").is_none() && got["details"].get("name").is_none(),
+        "details without kind or name",
+        || compact(&got["details"]),
+    )?;
 
     let warn = send(
         &ctx,
         Request::patch(ctx.object_path(&name))
             .query("fieldValidation", "Warn")
-            .body_with_type(MERGE, r#"{"foo":"bar","metadata":{"labels":{"mode":"warn"}}}"#),
+            .body_with_type(
+                MERGE,
+                r#"{"foo":"bar","metadata":{"labels":{"mode":"warn"}}}"#,
+            ),
     )
     .await?;
     expect_status(&ctx, &warn, 200)?;
@@ -515,13 +619,21 @@ async fn patch_field_validation(ctx: Ctx) -> Verdict {
         &ctx,
         Request::patch(ctx.object_path(&name))
             .query("fieldValidation", "Ignore")
-            .body_with_type(MERGE, r#"{"foo":"bar","metadata":{"labels":{"mode":"ignore"}}}"#),
+            .body_with_type(
+                MERGE,
+                r#"{"foo":"bar","metadata":{"labels":{"mode":"ignore"}}}"#,
+            ),
     )
     .await?;
     expect_status(&ctx, &ignore, 200)?;
     expect_warnings(&ctx, &ignore, &[])?;
     let obj = json_of(&ctx, &ignore)?;
-    ensure(&ctx, obj.get("foo").is_none(), "unknown field dropped", || compact(&obj))?;
+    ensure(
+        &ctx,
+        obj.get("foo").is_none(),
+        "unknown field dropped",
+        || compact(&obj),
+    )?;
 
     let smp = send(
         &ctx,
@@ -539,7 +651,9 @@ async fn patch_field_validation(ctx: Ctx) -> Verdict {
             422,
             "Invalid",
             &format!(" \"\" is invalid: patch: {cause}"),
-            Some(json!({"causes": [{"reason": "FieldValueInvalid", "message": cause, "field": "patch"}]})),
+            Some(
+                json!({"causes": [{"reason": "FieldValueInvalid", "message": cause, "field": "patch"}]}),
+            ),
         ),
     )
 }
@@ -554,7 +668,9 @@ async fn patch_stale_resource_version(ctx: Ctx) -> Verdict {
     let want = status_failure(
         409,
         "Conflict",
-        &format!("Operation cannot be fulfilled on endpoints \"{name}\": the object has been modified; please apply your changes to the latest version and try again"),
+        &format!(
+            "Operation cannot be fulfilled on endpoints \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+        ),
         Some(json!({"name": name, "kind": "endpoints"})),
     );
     expect_body(&ctx, &resp, 409, &want)
@@ -590,7 +706,13 @@ fn apply_body(name: &str, ip: &str) -> String {
     .to_string()
 }
 
-async fn apply(ctx: &Ctx, name: &str, manager: Option<&str>, force: bool, body: String) -> Result<kconform_harness::client::Response, kconform_harness::model::Outcome> {
+async fn apply(
+    ctx: &Ctx,
+    name: &str,
+    manager: Option<&str>,
+    force: bool,
+    body: String,
+) -> Result<kconform_harness::client::Response, kconform_harness::model::Outcome> {
     let mut req = Request::patch(ctx.object_path(name));
     if let Some(m) = manager {
         req = req.query("fieldManager", m);
@@ -619,44 +741,93 @@ async fn apply_requires_field_manager(ctx: Ctx) -> Verdict {
 
 async fn apply_creates_then_noop(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let resp = apply(&ctx, &name, Some("manager-a"), false, apply_body(&name, "10.1.2.3")).await?;
+    let resp = apply(
+        &ctx,
+        &name,
+        Some("manager-a"),
+        false,
+        apply_body(&name, "10.1.2.3"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)?;
     let created = json_of(&ctx, &resp)?;
-    let entries = created.pointer("/metadata/managedFields").and_then(Value::as_array).cloned().unwrap_or_default();
+    let entries = created
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     ensure(
         &ctx,
-        entries.iter().any(|e| e["manager"] == "manager-a" && e["operation"] == "Apply"),
+        entries
+            .iter()
+            .any(|e| e["manager"] == "manager-a" && e["operation"] == "Apply"),
         "a managedFields entry {manager: manager-a, operation: Apply}",
         || compact(&Value::Array(entries.clone())),
     )?;
-    let resp = apply(&ctx, &name, Some("manager-a"), false, apply_body(&name, "10.1.2.3")).await?;
+    let resp = apply(
+        &ctx,
+        &name,
+        Some("manager-a"),
+        false,
+        apply_body(&name, "10.1.2.3"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let again = json_of(&ctx, &resp)?;
-    expect_eq(&ctx, "resourceVersion after re-applying the same configuration", rv_of(&created), rv_of(&again))
+    expect_eq(
+        &ctx,
+        "resourceVersion after re-applying the same configuration",
+        rv_of(&created),
+        rv_of(&again),
+    )
 }
 
 async fn apply_conflicts_and_force(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let resp = apply(&ctx, &name, Some("manager-a"), false, apply_body(&name, "10.1.2.3")).await?;
+    let resp = apply(
+        &ctx,
+        &name,
+        Some("manager-a"),
+        false,
+        apply_body(&name, "10.1.2.3"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)?;
-    let resp = apply(&ctx, &name, Some("manager-b"), false, apply_body(&name, "10.9.9.9")).await?;
+    let resp = apply(
+        &ctx,
+        &name,
+        Some("manager-b"),
+        false,
+        apply_body(&name, "10.9.9.9"),
+    )
+    .await?;
     let conflict = |mgr: &str| {
         status_failure(
             409,
             "Conflict",
             &format!("Apply failed with 1 conflict: conflict with {mgr}: .subsets"),
-            Some(json!({"causes": [{"reason": "FieldManagerConflict", "message": format!("conflict with {mgr}"), "field": ".subsets"}]})),
+            Some(
+                json!({"causes": [{"reason": "FieldManagerConflict", "message": format!("conflict with {mgr}"), "field": ".subsets"}]}),
+            ),
         )
     };
     expect_body(&ctx, &resp, 409, &conflict("\"manager-a\""))?;
-    let resp = apply(&ctx, &name, Some("manager-b"), true, apply_body(&name, "10.9.9.9")).await?;
+    let resp = apply(
+        &ctx,
+        &name,
+        Some("manager-b"),
+        true,
+        apply_body(&name, "10.9.9.9"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let obj = json_of(&ctx, &resp)?;
     expect_eq(
         &ctx,
         "subsets[0].addresses[0].ip after force",
         Some("10.9.9.9"),
-        obj.pointer("/subsets/0/addresses/0/ip").and_then(Value::as_str),
+        obj.pointer("/subsets/0/addresses/0/ip")
+            .and_then(Value::as_str),
     )?;
     let resp = send(
         &ctx,
@@ -669,21 +840,40 @@ async fn apply_conflicts_and_force(ctx: Ctx) -> Verdict {
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
-    let resp = apply(&ctx, &name, Some("manager-b"), false, apply_body(&name, "10.9.9.9")).await?;
+    let resp = apply(
+        &ctx,
+        &name,
+        Some("manager-b"),
+        false,
+        apply_body(&name, "10.9.9.9"),
+    )
+    .await?;
     expect_body(&ctx, &resp, 409, &conflict("\"updater\" using v1"))
 }
 
 async fn apply_errors(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let mut with_mf: Value = serde_json::from_str(&apply_body(&name, "10.1.2.3")).unwrap_or_default();
+    let mut with_mf: Value =
+        serde_json::from_str(&apply_body(&name, "10.1.2.3")).unwrap_or_default();
     with_mf["metadata"]["managedFields"] = json!([{"manager": "x", "operation": "Apply"}]);
     let resp = apply(&ctx, &name, Some("m"), false, with_mf.to_string()).await?;
-    expect_body(&ctx, &resp, 400, &bad_request("metadata.managedFields must be nil"))?;
+    expect_body(
+        &ctx,
+        &resp,
+        400,
+        &bad_request("metadata.managedFields must be nil"),
+    )?;
     let mut v2: Value = serde_json::from_str(&apply_body(&name, "10.1.2.3")).unwrap_or_default();
     v2["apiVersion"] = Value::from("v2");
     let resp = apply(&ctx, &name, Some("m"), false, v2.to_string()).await?;
-    expect_body(&ctx, &resp, 400, &bad_request("invalid object type: /v2, Kind=Endpoints"))?;
-    let mut unknown: Value = serde_json::from_str(&apply_body(&name, "10.1.2.3")).unwrap_or_default();
+    expect_body(
+        &ctx,
+        &resp,
+        400,
+        &bad_request("invalid object type: /v2, Kind=Endpoints"),
+    )?;
+    let mut unknown: Value =
+        serde_json::from_str(&apply_body(&name, "10.1.2.3")).unwrap_or_default();
     unknown["foo"] = Value::from("bar");
     let resp = apply(&ctx, &name, Some("m"), false, unknown.to_string()).await?;
     expect_body(
@@ -693,7 +883,9 @@ async fn apply_errors(ctx: Ctx) -> Verdict {
         &status_failure(
             500,
             "",
-            &format!("failed to create typed patch object (/{name}; /v1, Kind=Endpoints): .foo: field not declared in schema"),
+            &format!(
+                "failed to create typed patch object (/{name}; /v1, Kind=Endpoints): .foo: field not declared in schema"
+            ),
             None,
         ),
     )

@@ -153,7 +153,11 @@ pub(crate) fn ensure(
     expected: impl Into<String>,
     actual: impl FnOnce() -> String,
 ) -> Verdict {
-    if cond { Ok(()) } else { Err(fail(ctx, expected, actual())) }
+    if cond {
+        Ok(())
+    } else {
+        Err(fail(ctx, expected, actual()))
+    }
 }
 
 /// Fails unless `expected == actual`.
@@ -163,9 +167,12 @@ pub(crate) fn expect_eq<T: PartialEq + std::fmt::Debug>(
     expected: T,
     actual: T,
 ) -> Verdict {
-    ensure(ctx, expected == actual, format!("{what}: {expected:?}"), || {
-        format!("{what}: {actual:?}")
-    })
+    ensure(
+        ctx,
+        expected == actual,
+        format!("{what}: {expected:?}"),
+        || format!("{what}: {actual:?}"),
+    )
 }
 
 /// The warnings a response must carry: the deprecation warning first on 1.33+, then `extra`.
@@ -180,7 +187,12 @@ pub(crate) fn warnings_for(ctx: &Ctx, extra: &[&str]) -> Vec<String> {
 
 /// Fails unless the response's warnings are exactly the deprecation warning (1.33+) and `extra`.
 pub(crate) fn expect_warnings(ctx: &Ctx, resp: &Response, extra: &[&str]) -> Verdict {
-    expect_eq(ctx, "Warning headers", warnings_for(ctx, extra), resp.warnings())
+    expect_eq(
+        ctx,
+        "Warning headers",
+        warnings_for(ctx, extra),
+        resp.warnings(),
+    )
 }
 
 /// JSON on one line, shortened.
@@ -308,7 +320,12 @@ pub(crate) fn without_server_fields(obj: &Value) -> Value {
 }
 
 /// The kube-apiserver `Status` body for a failure.
-pub(crate) fn status_failure(code: u16, reason: &str, message: &str, details: Option<Value>) -> Value {
+pub(crate) fn status_failure(
+    code: u16,
+    reason: &str,
+    message: &str,
+    details: Option<Value>,
+) -> Value {
     let mut s = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message});
     if !reason.is_empty() {
         s["reason"] = Value::from(reason);
@@ -336,7 +353,12 @@ pub(crate) fn bad_request(message: &str) -> Value {
 }
 
 /// 422 for invalid options (`kind` is e.g. `CreateOptions`), with one cause.
-pub(crate) fn invalid_options(kind: &str, field: &str, cause_reason: &str, cause_message: &str) -> Value {
+pub(crate) fn invalid_options(
+    kind: &str,
+    field: &str,
+    cause_reason: &str,
+    cause_message: &str,
+) -> Value {
     status_failure(
         422,
         "Invalid",
@@ -351,10 +373,7 @@ pub(crate) fn invalid_options(kind: &str, field: &str, cause_reason: &str, cause
 
 /// 422 for invalid options with several causes `(field, reason, message)`.
 pub(crate) fn invalid_options_many(kind: &str, causes: &[(&str, &str, &str)]) -> Value {
-    let joined: Vec<String> = causes
-        .iter()
-        .map(|(f, _, m)| format!("{f}: {m}"))
-        .collect();
+    let joined: Vec<String> = causes.iter().map(|(f, _, m)| format!("{f}: {m}")).collect();
     let message = if joined.len() == 1 {
         joined[0].clone()
     } else {

@@ -24,8 +24,16 @@ struct Recording {
 macro_rules! recording {
     ($path:literal) => {
         Recording {
-            v136: include_str!(concat!("../../../transcripts/kube-apiserver-v1.36.2/", $path, ".json")),
-            v128: include_str!(concat!("../../../transcripts/kube-apiserver-v1.28.7/", $path, ".json")),
+            v136: include_str!(concat!(
+                "../../../transcripts/kube-apiserver-v1.36.2/",
+                $path,
+                ".json"
+            )),
+            v128: include_str!(concat!(
+                "../../../transcripts/kube-apiserver-v1.28.7/",
+                $path,
+                ".json"
+            )),
         }
     };
 }
@@ -185,7 +193,9 @@ impl Renamer {
     fn text(&self, s: &str) -> String {
         let s = s.replace("<ns>", &self.namespace);
         self.names
-            .replace_all(&s, |c: &regex::Captures<'_>| format!("{}{}-{}{}", &c[1], self.base, &c[2], &c[3]))
+            .replace_all(&s, |c: &regex::Captures<'_>| {
+                format!("{}{}-{}{}", &c[1], self.base, &c[2], &c[3])
+            })
             .into_owned()
     }
 
@@ -206,7 +216,9 @@ fn matches_recorded(expected: &Value, actual: &Value) -> bool {
             e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches_recorded(x, y))
         }
         (Value::Object(e), Value::Object(a)) => {
-            e.len() == a.len() && e.iter().all(|(k, x)| a.get(k).is_some_and(|y| matches_recorded(x, y)))
+            e.len() == a.len()
+                && e.iter()
+                    .all(|(k, x)| a.get(k).is_some_and(|y| matches_recorded(x, y)))
         }
         _ => expected == actual,
     }
@@ -253,8 +265,7 @@ async fn replay_recording(ctx: Ctx, rec: Recording, changes: &[Option<u32>]) -> 
         let response = &recorded["response"];
         let code = response["status"].as_u64().unwrap_or(0) as u16;
         let note = step["note"].as_str().unwrap_or("");
-        expect_status(&ctx, &resp, code)
-            .map_err(|o| annotate(o, note))?;
+        expect_status(&ctx, &resp, code).map_err(|o| annotate(o, note))?;
         let actual = json_of(&ctx, &resp)?;
         if code == 201 {
             // Accepted: what was stored is what was sent, defaulted; a GET reads it back.
@@ -263,7 +274,10 @@ async fn replay_recording(ctx: Ctx, rec: Recording, changes: &[Option<u32>]) -> 
             if want != got {
                 return Err(annotate(fail(&ctx, compact(&want), compact(&got)), note));
             }
-            let name = actual.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let name = actual
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let read = get(&ctx, name).await?;
             expect_status(&ctx, &read, 200)?;
             expect_json_eq(&ctx, "GET after create", &actual, &json_of(&ctx, &read)?)?;

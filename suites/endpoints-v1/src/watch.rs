@@ -65,7 +65,12 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             CheckMeta {
                 operations: &[op::LIST_ALL],
-                params: &["watch", "labelSelector", "resourceVersion", "timeoutSeconds"],
+                params: &[
+                    "watch",
+                    "labelSelector",
+                    "resourceVersion",
+                    "timeoutSeconds"
+                ],
                 statuses: &[200],
                 ..meta(
                     "EP-WATCH-004",
@@ -243,14 +248,14 @@ pub(crate) fn checks() -> Vec<Check> {
         ),
         check!(
             CheckMeta {
-                operations: &[op::LIST, op::WATCH_LIST],
+                operations: &[op::LIST, op::WATCH_LIST, op::WATCH_ALL, op::WATCH],
                 params: &["watch", "resourceVersion"],
                 statuses: &[200, 410],
                 features: &["compaction"],
                 ..meta(
                     "EP-WATCH-014",
                     Must,
-                    "A watch from a compacted resourceVersion MUST answer 200 and then send exactly one ERROR event whose object is a Status 410 Expired `too old resource version: <requested> (<oldest>)`, and end the stream.",
+                    "A watch from a compacted resourceVersion, on every watch path, MUST answer 200 and then send exactly one ERROR event whose object is a Status 410 Expired `too old resource version: <requested> (<oldest>)`, and end the stream.",
                     "kube-apiserver behaviour §3.1 410 Expired (watch); §6.3",
                 )
             },
@@ -287,7 +292,12 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             CheckMeta {
                 operations: &[op::LIST],
-                params: &["watch", "sendInitialEvents", "resourceVersionMatch", "allowWatchBookmarks"],
+                params: &[
+                    "watch",
+                    "sendInitialEvents",
+                    "resourceVersionMatch",
+                    "allowWatchBookmarks"
+                ],
                 statuses: &[200, 422],
                 ..meta(
                     "EP-WATCH-017",
@@ -397,7 +407,11 @@ fn limits(overall: u64) -> WatchLimits {
     }
 }
 
-async fn next_events(ctx: &Ctx, reader: &mut WatchReader, n: usize) -> Result<Vec<WatchEvent>, Outcome> {
+async fn next_events(
+    ctx: &Ctx,
+    reader: &mut WatchReader,
+    n: usize,
+) -> Result<Vec<WatchEvent>, Outcome> {
     let (events, malformed, end) = reader.read_until(|e| e.len() >= n).await;
     if !malformed.is_empty() {
         return Err(watch_fail(
@@ -412,7 +426,12 @@ async fn next_events(ctx: &Ctx, reader: &mut WatchReader, n: usize) -> Result<Ve
             ctx,
             reader,
             format!("{n} events"),
-            format!("{} events {} before {}", events.len(), describe_events(&events), end.map(|e| e.to_string()).unwrap_or_default()),
+            format!(
+                "{} events {} before {}",
+                events.len(),
+                describe_events(&events),
+                end.map(|e| e.to_string()).unwrap_or_default()
+            ),
         ));
     }
     Ok(events)
@@ -444,10 +463,16 @@ fn check_increasing(ctx: &Ctx, reader: &WatchReader, events: &[WatchEvent]) -> V
 async fn watch_lifecycle(ctx: Ctx) -> Verdict {
     let start = send(&ctx, Request::get(ctx.collection_path())).await?;
     expect_status(&ctx, &start, 200)?;
-    let rv0 = json_of(&ctx, &start)?.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let rv0 = json_of(&ctx, &start)?
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path()).query("resourceVersion", rv0).query("timeoutSeconds", "10"),
+        watch_req(&ctx.collection_path())
+            .query("resourceVersion", rv0)
+            .query("timeoutSeconds", "10"),
         limits(10),
     )
     .await?;
@@ -466,22 +491,41 @@ async fn watch_lifecycle(ctx: Ctx) -> Verdict {
     let events = next_events(&ctx, &mut reader, 4).await?;
     let want = vec!["ADDED", "MODIFIED", "MODIFIED", "DELETED"];
     if kinds(&events) != want {
-        return Err(watch_fail(&ctx, &reader, format!("{want:?}"), describe_events(&events)));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            format!("{want:?}"),
+            describe_events(&events),
+        ));
     }
     for (e, obj) in events.iter().zip([&created, &replaced, &patched]) {
         if &e.object != obj {
             return Err(watch_fail(
                 &ctx,
                 &reader,
-                format!("{} object equal to the write's answer {}", e.kind, compact(obj)),
+                format!(
+                    "{} object equal to the write's answer {}",
+                    e.kind,
+                    compact(obj)
+                ),
                 compact(&e.object),
             ));
         }
     }
     check_increasing(&ctx, &reader, &events)?;
     let deleted = &events[3].object;
-    expect_eq(&ctx, "DELETED object kind", Some("Endpoints"), deleted["kind"].as_str())?;
-    expect_json_eq(&ctx, "DELETED object labels (last state)", &json!({"v": "3"}), &deleted["metadata"]["labels"])
+    expect_eq(
+        &ctx,
+        "DELETED object kind",
+        Some("Endpoints"),
+        deleted["kind"].as_str(),
+    )?;
+    expect_json_eq(
+        &ctx,
+        "DELETED object labels (last state)",
+        &json!({"v": "3"}),
+        &deleted["metadata"]["labels"],
+    )
 }
 
 async fn watch_wire_format(ctx: Ctx) -> Verdict {
@@ -498,7 +542,12 @@ async fn watch_wire_format(ctx: Ctx) -> Verdict {
         .map_err(|e| Outcome::error(kconform_harness::runner::error_chain(&e)))?;
     expect_eq(&ctx, "status", 200, resp.status)?;
     let ct = resp.header("content-type").map(str::to_owned);
-    expect_eq(&ctx, "Content-Type", Some("application/json".to_owned()), ct)?;
+    expect_eq(
+        &ctx,
+        "Content-Type",
+        Some("application/json".to_owned()),
+        ct,
+    )?;
     let mut reader = WatchReader::from_response(resp, limits(6));
     let events = next_events(&ctx, &mut reader, 1).await?;
     expect_eq(&ctx, "first event type", "ADDED", events[0].kind.as_str())?;
@@ -509,10 +558,16 @@ async fn watch_concurrent_writers(ctx: Ctx) -> Verdict {
     const WRITERS: usize = 4;
     const WRITES: usize = 8;
     let start = send(&ctx, Request::get(ctx.collection_path())).await?;
-    let rv0 = json_of(&ctx, &start)?.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let rv0 = json_of(&ctx, &start)?
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path()).query("resourceVersion", rv0).query("timeoutSeconds", "15"),
+        watch_req(&ctx.collection_path())
+            .query("resourceVersion", rv0)
+            .query("timeoutSeconds", "15"),
         limits(15),
     )
     .await?;
@@ -523,7 +578,12 @@ async fn watch_concurrent_writers(ctx: Ctx) -> Verdict {
             let name = ctx.name(&format!("w{w}"));
             create_named(&ctx, &name).await?;
             for i in 0..WRITES {
-                let resp = merge_patch(&ctx, &name, &json!({"metadata": {"labels": {"i": i.to_string()}}})).await?;
+                let resp = merge_patch(
+                    &ctx,
+                    &name,
+                    &json!({"metadata": {"labels": {"i": i.to_string()}}}),
+                )
+                .await?;
                 expect_status(&ctx, &resp, 200)?;
             }
             Ok::<String, Outcome>(name)
@@ -541,10 +601,17 @@ async fn watch_concurrent_writers(ctx: Ctx) -> Verdict {
     let events = next_events(&ctx, &mut reader, total).await?;
     check_increasing(&ctx, &reader, &events)?;
     for name in &names {
-        let mine: Vec<&WatchEvent> = events.iter().filter(|e| e.name() == Some(name.as_str())).collect();
+        let mine: Vec<&WatchEvent> = events
+            .iter()
+            .filter(|e| e.name() == Some(name.as_str()))
+            .collect();
         let labels: Vec<Option<&str>> = mine
             .iter()
-            .map(|e| e.object.pointer("/metadata/labels/i").and_then(Value::as_str))
+            .map(|e| {
+                e.object
+                    .pointer("/metadata/labels/i")
+                    .and_then(Value::as_str)
+            })
             .collect();
         let mut want = vec![None];
         let idx: Vec<String> = (0..WRITES).map(|i| i.to_string()).collect();
@@ -553,7 +620,10 @@ async fn watch_concurrent_writers(ctx: Ctx) -> Verdict {
             return Err(watch_fail(
                 &ctx,
                 &reader,
-                format!("{name}: ADDED then {WRITES} MODIFIED with labels i=0..{}", WRITES - 1),
+                format!(
+                    "{name}: ADDED then {WRITES} MODIFIED with labels i=0..{}",
+                    WRITES - 1
+                ),
                 format!("labels seen {labels:?}"),
             ));
         }
@@ -578,11 +648,16 @@ async fn watch_all_namespaces(ctx: Ctx) -> Verdict {
     let second = ctx.name("ep");
     let resp = send(
         &ctx,
-        Request::post(format!("/api/v1/namespaces/{other}/endpoints")).json(&endpoints_labelled(&second, &[(k, &v)])),
+        Request::post(format!("/api/v1/namespaces/{other}/endpoints"))
+            .json(&endpoints_labelled(&second, &[(k, &v)])),
     )
     .await?;
     expect_status(&ctx, &resp, 201)?;
-    let resp = send(&ctx, Request::delete(format!("/api/v1/namespaces/{other}/endpoints/{second}"))).await?;
+    let resp = send(
+        &ctx,
+        Request::delete(format!("/api/v1/namespaces/{other}/endpoints/{second}")),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let events = next_events(&ctx, &mut reader, 2).await?;
     let got: Vec<(String, String)> = events
@@ -590,14 +665,21 @@ async fn watch_all_namespaces(ctx: Ctx) -> Verdict {
         .map(|e| {
             (
                 e.kind.clone(),
-                e.object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("").to_owned(),
+                e.object
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
             )
         })
         .collect();
     expect_eq(
         &ctx,
         "events (type, namespace)",
-        vec![("ADDED".to_owned(), other.clone()), ("DELETED".to_owned(), other)],
+        vec![
+            ("ADDED".to_owned(), other.clone()),
+            ("DELETED".to_owned(), other),
+        ],
         got,
     )
 }
@@ -623,18 +705,43 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, named: Option<&str>) -> Verd
         limits(6),
     )
     .await?;
-    let resp = merge_patch(ctx, &name, &json!({"metadata": {"annotations": {"touched": "1"}}})).await?;
+    let resp = merge_patch(
+        ctx,
+        &name,
+        &json!({"metadata": {"annotations": {"touched": "1"}}}),
+    )
+    .await?;
     expect_status(ctx, &resp, 200)?;
     let d = reader.drain().await;
     if !d.malformed.is_empty() {
-        return Err(watch_fail(ctx, &reader, "one JSON event per line (pretty does not apply to streams)", format!("{:?}", d.malformed)));
+        return Err(watch_fail(
+            ctx,
+            &reader,
+            "one JSON event per line (pretty does not apply to streams)",
+            format!("{:?}", d.malformed),
+        ));
     }
-    let changes: Vec<WatchEvent> = d.events.iter().filter(|e| e.kind != "BOOKMARK").cloned().collect();
+    let changes: Vec<WatchEvent> = d
+        .events
+        .iter()
+        .filter(|e| e.kind != "BOOKMARK")
+        .cloned()
+        .collect();
     if kinds(&changes) != ["MODIFIED"] || changes[0].name() != Some(name.as_str()) {
-        return Err(watch_fail(ctx, &reader, format!("one MODIFIED for {name}"), describe_events(&d.events)));
+        return Err(watch_fail(
+            ctx,
+            &reader,
+            format!("one MODIFIED for {name}"),
+            describe_events(&d.events),
+        ));
     }
     if d.end != StreamEnd::Server {
-        return Err(watch_fail(ctx, &reader, "the server ends the stream at timeoutSeconds=2", d.end.to_string()));
+        return Err(watch_fail(
+            ctx,
+            &reader,
+            "the server ends the stream at timeoutSeconds=2",
+            d.end.to_string(),
+        ));
     }
     let initial = Request::get(path)
         .query("labelSelector", ctx.scope_selector())
@@ -645,15 +752,25 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, named: Option<&str>) -> Verd
     if watch_list_on(ctx) {
         let mut reader = open_watch(ctx, initial, limits(6)).await?;
         let events = next_events(ctx, &mut reader, 2).await?;
-        if events[0].kind != "ADDED" || events[0].name() != Some(name.as_str()) || !is_initial_events_end(&events[1]) {
-            return Err(watch_fail(ctx, &reader, "ADDED then the initial-events-end BOOKMARK", describe_events(&events)));
+        if events[0].kind != "ADDED"
+            || events[0].name() != Some(name.as_str())
+            || !is_initial_events_end(&events[1])
+        {
+            return Err(watch_fail(
+                ctx,
+                &reader,
+                "ADDED then the initial-events-end BOOKMARK",
+                describe_events(&events),
+            ));
         }
     } else {
         let resp = send(ctx, initial).await?;
         expect_status(ctx, &resp, 422)?;
     }
     let token = continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 1, "start": "a\u{0}"}));
-    let with_continue = Request::get(path).query("continue", token).query("timeoutSeconds", "1");
+    let with_continue = Request::get(path)
+        .query("continue", token)
+        .query("timeoutSeconds", "1");
     if watch_list_on(ctx) {
         let resp = send(ctx, with_continue).await?;
         expect_body(
@@ -676,11 +793,19 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, named: Option<&str>) -> Verd
 
 fn is_initial_events_end(e: &WatchEvent) -> bool {
     e.kind == "BOOKMARK"
-        && e.object.pointer("/metadata/annotations/k8s.io~1initial-events-end").and_then(Value::as_str) == Some("true")
+        && e.object
+            .pointer("/metadata/annotations/k8s.io~1initial-events-end")
+            .and_then(Value::as_str)
+            == Some("true")
 }
 
 async fn watch_deprecated_namespaced(ctx: Ctx) -> Verdict {
-    exercise_watch_path(&ctx, &format!("/api/v1/watch/namespaces/{}/endpoints", ctx.namespace), None).await
+    exercise_watch_path(
+        &ctx,
+        &format!("/api/v1/watch/namespaces/{}/endpoints", ctx.namespace),
+        None,
+    )
+    .await
 }
 
 async fn watch_deprecated_all(ctx: Ctx) -> Verdict {
@@ -691,7 +816,10 @@ async fn watch_deprecated_named(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let other = ctx.name("ep");
     create_named(&ctx, &other).await?;
-    let path = format!("/api/v1/watch/namespaces/{}/endpoints/{name}", ctx.namespace);
+    let path = format!(
+        "/api/v1/watch/namespaces/{}/endpoints/{name}",
+        ctx.namespace
+    );
     // An unrelated object changing must not show up on the named path.
     let resp = merge_patch(&ctx, &other, &json!({"metadata": {"labels": {"x": "1"}}})).await?;
     expect_status(&ctx, &resp, 200)?;
@@ -702,22 +830,39 @@ async fn watch_named_conflict(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let other = ctx.name("ep");
     create_named(&ctx, &name).await?;
-    let path = format!("/api/v1/watch/namespaces/{}/endpoints/{name}", ctx.namespace);
+    let path = format!(
+        "/api/v1/watch/namespaces/{}/endpoints/{name}",
+        ctx.namespace
+    );
     let resp = send(
         &ctx,
-        Request::get(&path).query("fieldSelector", format!("metadata.name={other}")).query("timeoutSeconds", "2"),
+        Request::get(&path)
+            .query("fieldSelector", format!("metadata.name={other}"))
+            .query("timeoutSeconds", "2"),
     )
     .await?;
-    expect_body(&ctx, &resp, 400, &bad_request("fieldSelector metadata.name doesn't match requested name"))?;
+    expect_body(
+        &ctx,
+        &resp,
+        400,
+        &bad_request("fieldSelector metadata.name doesn't match requested name"),
+    )?;
     let mut reader = open_watch(
         &ctx,
-        Request::get(&path).query("fieldSelector", format!("metadata.name={name}")).query("timeoutSeconds", "2"),
+        Request::get(&path)
+            .query("fieldSelector", format!("metadata.name={name}"))
+            .query("timeoutSeconds", "2"),
         limits(5),
     )
     .await?;
     let events = next_events(&ctx, &mut reader, 1).await?;
     if events[0].kind != "ADDED" || events[0].name() != Some(name.as_str()) {
-        return Err(watch_fail(&ctx, &reader, format!("ADDED {name}"), describe_events(&events)));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            format!("ADDED {name}"),
+            describe_events(&events),
+        ));
     }
     Ok(())
 }
@@ -742,9 +887,20 @@ async fn watch_field_selector_name(ctx: Ctx) -> Verdict {
     let resp = send(&ctx, Request::delete(ctx.object_path(&a))).await?;
     expect_status(&ctx, &resp, 200)?;
     let events = next_events(&ctx, &mut reader, 2).await?;
-    let got: Vec<(&str, Option<&str>)> = events.iter().map(|e| (e.kind.as_str(), e.name())).collect();
-    if got != [("MODIFIED", Some(a.as_str())), ("DELETED", Some(a.as_str()))] {
-        return Err(watch_fail(&ctx, &reader, format!("MODIFIED {a}, DELETED {a}"), describe_events(&events)));
+    let got: Vec<(&str, Option<&str>)> =
+        events.iter().map(|e| (e.kind.as_str(), e.name())).collect();
+    if got
+        != [
+            ("MODIFIED", Some(a.as_str())),
+            ("DELETED", Some(a.as_str())),
+        ]
+    {
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            format!("MODIFIED {a}, DELETED {a}"),
+            describe_events(&events),
+        ));
     }
     Ok(())
 }
@@ -768,13 +924,28 @@ async fn watch_initial_added(ctx: Ctx) -> Verdict {
         let mut want = vec![a.as_str(), b.as_str()];
         want.sort();
         if kinds(&events) != ["ADDED", "ADDED"] || names != want {
-            return Err(watch_fail(&ctx, &reader, format!("ADDED for {want:?} (any order)"), describe_events(&events)));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                format!("ADDED for {want:?} (any order)"),
+                describe_events(&events),
+            ));
         }
-        let resp = merge_patch(&ctx, &a, &json!({"metadata": {"annotations": {"rv": rv.unwrap_or("unset")}}})).await?;
+        let resp = merge_patch(
+            &ctx,
+            &a,
+            &json!({"metadata": {"annotations": {"rv": rv.unwrap_or("unset")}}}),
+        )
+        .await?;
         expect_status(&ctx, &resp, 200)?;
         let more = next_events(&ctx, &mut reader, 1).await?;
         if more[0].kind != "MODIFIED" || more[0].name() != Some(a.as_str()) {
-            return Err(watch_fail(&ctx, &reader, format!("MODIFIED {a} after the initial events"), describe_events(&more)));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                format!("MODIFIED {a} after the initial events"),
+                describe_events(&more),
+            ));
         }
     }
     Ok(())
@@ -785,7 +956,11 @@ async fn watch_selector_transitions(ctx: Ctx) -> Verdict {
     let app = format!("a-{v}");
     let (e1, e2) = (ctx.name("ep"), ctx.name("ep"));
     let start = send(&ctx, Request::get(ctx.collection_path())).await?;
-    let rv0 = json_of(&ctx, &start)?.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let rv0 = json_of(&ctx, &start)?
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut reader = open_watch(
         &ctx,
         watch_req(&ctx.collection_path())
@@ -798,13 +973,20 @@ async fn watch_selector_transitions(ctx: Ctx) -> Verdict {
     create(&ctx, &endpoints_labelled(&e1, &[("app", &app), (k, &v)])).await?;
     create(&ctx, &endpoints_labelled(&e2, &[("app", "other"), (k, &v)])).await?;
     for (name, label) in [(&e1, "other"), (&e2, app.as_str())] {
-        let resp = merge_patch(&ctx, name, &json!({"metadata": {"labels": {"app": label}}})).await?;
+        let resp =
+            merge_patch(&ctx, name, &json!({"metadata": {"labels": {"app": label}}})).await?;
         expect_status(&ctx, &resp, 200)?;
     }
-    let resp = merge_patch(&ctx, &e2, &json!({"subsets": [{"addresses": [{"ip": "10.9.9.9"}]}]})).await?;
+    let resp = merge_patch(
+        &ctx,
+        &e2,
+        &json!({"subsets": [{"addresses": [{"ip": "10.9.9.9"}]}]}),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let events = next_events(&ctx, &mut reader, 4).await?;
-    let got: Vec<(&str, Option<&str>)> = events.iter().map(|e| (e.kind.as_str(), e.name())).collect();
+    let got: Vec<(&str, Option<&str>)> =
+        events.iter().map(|e| (e.kind.as_str(), e.name())).collect();
     let want = [
         ("ADDED", Some(e1.as_str())),
         ("DELETED", Some(e1.as_str())),
@@ -812,20 +994,46 @@ async fn watch_selector_transitions(ctx: Ctx) -> Verdict {
         ("MODIFIED", Some(e2.as_str())),
     ];
     if got != want {
-        return Err(watch_fail(&ctx, &reader, format!("{want:?}"), describe_events(&events)));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            format!("{want:?}"),
+            describe_events(&events),
+        ));
     }
     check_increasing(&ctx, &reader, &events)
 }
 
 async fn watch_invalid_selector(ctx: Ctx) -> Verdict {
-    let resp = send(&ctx, watch_req(&ctx.collection_path()).query("labelSelector", "a b").query("timeoutSeconds", "2")).await?;
-    expect_body(&ctx, &resp, 400, &bad_request("unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"))?;
-    let resp = send(&ctx, watch_req(&ctx.collection_path()).query("fieldSelector", "spec.foo=x").query("timeoutSeconds", "2")).await?;
+    let resp = send(
+        &ctx,
+        watch_req(&ctx.collection_path())
+            .query("labelSelector", "a b")
+            .query("timeoutSeconds", "2"),
+    )
+    .await?;
     expect_body(
         &ctx,
         &resp,
         400,
-        &bad_request("\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""),
+        &bad_request(
+            "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt",
+        ),
+    )?;
+    let resp = send(
+        &ctx,
+        watch_req(&ctx.collection_path())
+            .query("fieldSelector", "spec.foo=x")
+            .query("timeoutSeconds", "2"),
+    )
+    .await?;
+    expect_body(
+        &ctx,
+        &resp,
+        400,
+        &bad_request(
+            "\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+        ),
     )
 }
 
@@ -833,13 +1041,18 @@ async fn watch_timeout_seconds(ctx: Ctx) -> Verdict {
     let created = create_named(&ctx, &ctx.name("ep")).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path()).query("resourceVersion", rv_of(&created)).query("timeoutSeconds", "1"),
+        watch_req(&ctx.collection_path())
+            .query("resourceVersion", rv_of(&created))
+            .query("timeoutSeconds", "1"),
         limits(6),
     )
     .await?;
     let d = reader.drain().await;
     let took = reader.elapsed();
-    if d.end != StreamEnd::Server || took < Duration::from_millis(500) || took > Duration::from_secs(4) {
+    if d.end != StreamEnd::Server
+        || took < Duration::from_millis(500)
+        || took > Duration::from_secs(4)
+    {
         return Err(watch_fail(
             &ctx,
             &reader,
@@ -851,8 +1064,17 @@ async fn watch_timeout_seconds(ctx: Ctx) -> Verdict {
 }
 
 async fn watch_too_old(ctx: Ctx) -> Verdict {
-    create_named(&ctx, &ctx.name("ep")).await?;
-    let paths = [ctx.collection_path(), format!("/api/v1/watch/namespaces/{}/endpoints", ctx.namespace)];
+    let name = ctx.name("ep");
+    create_named(&ctx, &name).await?;
+    let paths = [
+        ctx.collection_path(),
+        format!("/api/v1/watch/namespaces/{}/endpoints", ctx.namespace),
+        "/api/v1/watch/endpoints".to_owned(),
+        format!(
+            "/api/v1/watch/namespaces/{}/endpoints/{name}",
+            ctx.namespace
+        ),
+    ];
     for (i, path) in paths.iter().enumerate() {
         let req = || {
             Request::get(path.as_str())
@@ -873,14 +1095,26 @@ async fn watch_too_old(ctx: Ctx) -> Verdict {
             first = reader.next_within(Duration::from_secs(3)).await;
         }
         let WatchItem::Event(event) = first else {
-            return Err(watch_fail(&ctx, &reader, "an ERROR event", format!("{first:?}")));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                "an ERROR event",
+                format!("{first:?}"),
+            ));
         };
         if event.kind != "ERROR" {
-            return Err(watch_fail(&ctx, &reader, "an ERROR event first", describe_events(&[event])));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                "an ERROR event first",
+                describe_events(&[event]),
+            ));
         }
         let o = &event.object;
         let msg = o["message"].as_str().unwrap_or_default();
-        let oldest = msg.strip_prefix("too old resource version: 1 (").and_then(|r| r.strip_suffix(')'));
+        let oldest = msg
+            .strip_prefix("too old resource version: 1 (")
+            .and_then(|r| r.strip_suffix(')'));
         let mut want = status_failure(410, "Expired", msg, None);
         if oldest.is_none_or(|n| n.parse::<u64>().is_err()) {
             want["message"] = Value::from("too old resource version: 1 (<oldest>)");
@@ -904,20 +1138,28 @@ async fn watch_too_old(ctx: Ctx) -> Verdict {
 async fn watch_future_resource_version(ctx: Ctx) -> Verdict {
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path()).query("resourceVersion", "999999999").query("timeoutSeconds", "1"),
+        watch_req(&ctx.collection_path())
+            .query("resourceVersion", "999999999")
+            .query("timeoutSeconds", "1"),
         limits(6),
     )
     .await?;
     let d = reader.drain().await;
     if !d.events.is_empty() || d.end != StreamEnd::Server {
-        return Err(watch_fail(&ctx, &reader, "no events, then the server ends the stream", format!("{} then {}", describe_events(&d.events), d.end)));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            "no events, then the server ends the stream",
+            format!("{} then {}", describe_events(&d.events), d.end),
+        ));
     }
     Ok(())
 }
 
 fn bookmark_shape_ok(ctx: &Ctx, e: &WatchEvent) -> bool {
     let rv = e.resource_version().unwrap_or_default();
-    let mut want = json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"resourceVersion": rv}});
+    let mut want =
+        json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"resourceVersion": rv}});
     if !ctx.version.at_least(34) {
         want["metadata"]["creationTimestamp"] = Value::Null;
     }
@@ -946,7 +1188,12 @@ async fn watch_bookmark_before_timeout(ctx: Ctx) -> Verdict {
     let d = reader.drain().await;
     let kinds_seen = kinds(&d.events);
     if kinds_seen.first() != Some(&"ADDED") || d.end != StreamEnd::Server {
-        return Err(watch_fail(&ctx, &reader, "ADDED, then the server ends the stream at timeoutSeconds", format!("{} then {}", describe_events(&d.events), d.end)));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            "ADDED, then the server ends the stream at timeoutSeconds",
+            format!("{} then {}", describe_events(&d.events), d.end),
+        ));
     }
     let bookmarks: Vec<&WatchEvent> = d.events.iter().filter(|e| e.kind == "BOOKMARK").collect();
     if bookmarks.is_empty() {
@@ -959,12 +1206,17 @@ async fn watch_bookmark_before_timeout(ctx: Ctx) -> Verdict {
     }
     let added = rv_number(&ctx, &rv_of(&created))?;
     for b in bookmarks {
-        let rv = b.resource_version().and_then(|r| r.parse::<u64>().ok()).unwrap_or(0);
+        let rv = b
+            .resource_version()
+            .and_then(|r| r.parse::<u64>().ok())
+            .unwrap_or(0);
         if !bookmark_shape_ok(&ctx, b) || rv < added {
             return Err(watch_fail(
                 &ctx,
                 &reader,
-                format!("BOOKMARK {{kind: Endpoints, apiVersion: v1, metadata: {{resourceVersion >= {added}}}}}"),
+                format!(
+                    "BOOKMARK {{kind: Endpoints, apiVersion: v1, metadata: {{resourceVersion >= {added}}}}}"
+                ),
                 compact(&b.object),
             ));
         }
@@ -1014,17 +1266,31 @@ async fn watch_send_initial_events(ctx: Ctx) -> Verdict {
         let mut want = vec![a.as_str(), b.as_str()];
         want.sort();
         let bm = &events[2];
-        let bm_rv = bm.resource_version().and_then(|r| r.parse::<u64>().ok()).unwrap_or(0);
-        if kinds(&events[..2]) != ["ADDED", "ADDED"] || names != want || !is_initial_events_end(bm) || bm_rv < last_rv {
+        let bm_rv = bm
+            .resource_version()
+            .and_then(|r| r.parse::<u64>().ok())
+            .unwrap_or(0);
+        if kinds(&events[..2]) != ["ADDED", "ADDED"]
+            || names != want
+            || !is_initial_events_end(bm)
+            || bm_rv < last_rv
+        {
             return Err(watch_fail(
                 &ctx,
                 &reader,
-                format!("ADDED for {want:?}, then a BOOKMARK annotated k8s.io/initial-events-end=true at resourceVersion >= {last_rv}"),
+                format!(
+                    "ADDED for {want:?}, then a BOOKMARK annotated k8s.io/initial-events-end=true at resourceVersion >= {last_rv}"
+                ),
                 describe_events(&events),
             ));
         }
         if !bookmark_shape_ok(&ctx, bm) {
-            return Err(watch_fail(&ctx, &reader, "bookmark object with only kind, apiVersion and metadata", compact(&bm.object)));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                "bookmark object with only kind, apiVersion and metadata",
+                compact(&bm.object),
+            ));
         }
     }
     Ok(())
@@ -1032,7 +1298,10 @@ async fn watch_send_initial_events(ctx: Ctx) -> Verdict {
 
 async fn watch_initial_events_end_by_default(ctx: Ctx) -> Verdict {
     if !watch_list_on(&ctx) {
-        return Err(Outcome::skip(format!("the WatchList gate is off by default in Kubernetes {}", ctx.version)));
+        return Err(Outcome::skip(format!(
+            "the WatchList gate is off by default in Kubernetes {}",
+            ctx.version
+        )));
     }
     let (k, v) = ctx.scope_label();
     let a = ctx.name("ep");
@@ -1048,7 +1317,12 @@ async fn watch_initial_events_end_by_default(ctx: Ctx) -> Verdict {
         let mut reader = open_watch(&ctx, req, limits(10)).await?;
         let events = next_events(&ctx, &mut reader, 2).await?;
         if events[0].kind != "ADDED" || !is_initial_events_end(&events[1]) {
-            return Err(watch_fail(&ctx, &reader, "ADDED then the initial-events-end BOOKMARK", describe_events(&events)));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                "ADDED then the initial-events-end BOOKMARK",
+                describe_events(&events),
+            ));
         }
     }
     Ok(())
@@ -1067,12 +1341,30 @@ async fn watch_options_invalid(ctx: Ctx) -> Verdict {
         "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
     );
     let on = watch_list_on(&ctx);
-    let resp = send(&ctx, watch_req(&path).query("sendInitialEvents", "true").query("timeoutSeconds", "2")).await?;
-    let causes: Vec<(&str, &str, &str)> = if on { vec![requires] } else { vec![requires, gate] };
-    expect_body(&ctx, &resp, 422, &invalid_options_many("ListOptions", &causes))?;
     let resp = send(
         &ctx,
-        watch_req(&path).query("resourceVersionMatch", "NotOlderThan").query("resourceVersion", "0").query("timeoutSeconds", "2"),
+        watch_req(&path)
+            .query("sendInitialEvents", "true")
+            .query("timeoutSeconds", "2"),
+    )
+    .await?;
+    let causes: Vec<(&str, &str, &str)> = if on {
+        vec![requires]
+    } else {
+        vec![requires, gate]
+    };
+    expect_body(
+        &ctx,
+        &resp,
+        422,
+        &invalid_options_many("ListOptions", &causes),
+    )?;
+    let resp = send(
+        &ctx,
+        watch_req(&path)
+            .query("resourceVersionMatch", "NotOlderThan")
+            .query("resourceVersion", "0")
+            .query("timeoutSeconds", "2"),
     )
     .await?;
     expect_body(
@@ -1097,9 +1389,22 @@ async fn watch_options_invalid(ctx: Ctx) -> Verdict {
             .query("timeoutSeconds", "2"),
     )
     .await?;
-    let exact = ("resourceVersionMatch", "FieldValueNotSupported", "Unsupported value: \"Exact\": supported values: \"NotOlderThan\"");
-    let causes: Vec<(&str, &str, &str)> = if on { vec![requires, exact] } else { vec![requires, gate, exact] };
-    expect_body(&ctx, &resp, 422, &invalid_options_many("ListOptions", &causes))?;
+    let exact = (
+        "resourceVersionMatch",
+        "FieldValueNotSupported",
+        "Unsupported value: \"Exact\": supported values: \"NotOlderThan\"",
+    );
+    let causes: Vec<(&str, &str, &str)> = if on {
+        vec![requires, exact]
+    } else {
+        vec![requires, gate, exact]
+    };
+    expect_body(
+        &ctx,
+        &resp,
+        422,
+        &invalid_options_many("ListOptions", &causes),
+    )?;
     let quiet = watch_req(&path)
         .query("sendInitialEvents", "false")
         .query("resourceVersionMatch", "NotOlderThan")
@@ -1109,11 +1414,21 @@ async fn watch_options_invalid(ctx: Ctx) -> Verdict {
         let mut reader = open_watch(&ctx, quiet, limits(5)).await?;
         let d = reader.drain().await;
         if !d.events.is_empty() {
-            return Err(watch_fail(&ctx, &reader, "no initial events with sendInitialEvents=false", describe_events(&d.events)));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                "no initial events with sendInitialEvents=false",
+                describe_events(&d.events),
+            ));
         }
     } else {
         let resp = send(&ctx, quiet).await?;
-        expect_body(&ctx, &resp, 422, &invalid_options_many("ListOptions", &[gate]))?;
+        expect_body(
+            &ctx,
+            &resp,
+            422,
+            &invalid_options_many("ListOptions", &[gate]),
+        )?;
     }
     Ok(())
 }
@@ -1123,29 +1438,55 @@ async fn watch_no_events_for_dry_run(ctx: Ctx) -> Verdict {
     let created = create_named(&ctx, &name).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path()).query("resourceVersion", rv_of(&created)).query("timeoutSeconds", "10"),
+        watch_req(&ctx.collection_path())
+            .query("resourceVersion", rv_of(&created))
+            .query("timeoutSeconds", "10"),
         limits(10),
     )
     .await?;
-    let resp = send(&ctx, Request::post(ctx.collection_path()).query("dryRun", "All").json(&endpoints(&ctx.name("ep")))).await?;
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path())
+            .query("dryRun", "All")
+            .json(&endpoints(&ctx.name("ep"))),
+    )
+    .await?;
     expect_status(&ctx, &resp, 201)?;
     let resp = send(
         &ctx,
         Request::patch(ctx.object_path(&name))
             .query("dryRun", "All")
-            .body_with_type("application/merge-patch+json", r#"{"metadata":{"labels":{"x":"1"}}}"#),
+            .body_with_type(
+                "application/merge-patch+json",
+                r#"{"metadata":{"labels":{"x":"1"}}}"#,
+            ),
     )
     .await?;
     expect_status(&ctx, &resp, 200)?;
-    let resp = send(&ctx, Request::delete(ctx.object_path(&name)).query("dryRun", "All")).await?;
+    let resp = send(
+        &ctx,
+        Request::delete(ctx.object_path(&name)).query("dryRun", "All"),
+    )
+    .await?;
     expect_status(&ctx, &resp, 200)?;
     let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&created)).await?;
     expect_status(&ctx, &resp, 200)?;
     let resp = merge_patch(&ctx, &name, &json!({"metadata": {"labels": {"x": "2"}}})).await?;
     expect_status(&ctx, &resp, 200)?;
     let events = next_events(&ctx, &mut reader, 1).await?;
-    if events[0].kind != "MODIFIED" || events[0].object.pointer("/metadata/labels/x").and_then(Value::as_str) != Some("2") {
-        return Err(watch_fail(&ctx, &reader, "the first event is the real PATCH (MODIFIED, label x=2)", describe_events(&events)));
+    if events[0].kind != "MODIFIED"
+        || events[0]
+            .object
+            .pointer("/metadata/labels/x")
+            .and_then(Value::as_str)
+            != Some("2")
+    {
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            "the first event is the real PATCH (MODIFIED, label x=2)",
+            describe_events(&events),
+        ));
     }
     Ok(())
 }
@@ -1168,10 +1509,17 @@ async fn watch_limit_continue(ctx: Ctx) -> Verdict {
     let events = next_events(&ctx, &mut reader, 2).await?;
     let names: Vec<Option<&str>> = events.iter().map(|e| e.name()).collect();
     if names != [Some(second.as_str()), Some(third.as_str())] {
-        return Err(watch_fail(&ctx, &reader, format!("ADDED {second}, ADDED {third} (limit ignored)"), describe_events(&events)));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            format!("ADDED {second}, ADDED {third} (limit ignored)"),
+            describe_events(&events),
+        ));
     }
     let token = continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 1, "start": "a\u{0}"}));
-    let req = watch_req(&ctx.collection_path()).query("continue", token).query("timeoutSeconds", "1");
+    let req = watch_req(&ctx.collection_path())
+        .query("continue", token)
+        .query("timeoutSeconds", "1");
     if watch_list_on(&ctx) {
         let resp = send(&ctx, req).await?;
         expect_body(
@@ -1199,7 +1547,9 @@ async fn watch_finalizer_deletion(ctx: Ctx) -> Verdict {
     let created = create(&ctx, &body).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path()).query("resourceVersion", rv_of(&created)).query("timeoutSeconds", "10"),
+        watch_req(&ctx.collection_path())
+            .query("resourceVersion", rv_of(&created))
+            .query("timeoutSeconds", "10"),
         limits(10),
     )
     .await?;
@@ -1209,9 +1559,17 @@ async fn watch_finalizer_deletion(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 200)?;
     let events = next_events(&ctx, &mut reader, 2).await?;
     let ok = kinds(&events) == ["MODIFIED", "DELETED"]
-        && events[0].object.pointer("/metadata/deletionTimestamp").is_some_and(Value::is_string);
+        && events[0]
+            .object
+            .pointer("/metadata/deletionTimestamp")
+            .is_some_and(Value::is_string);
     if !ok {
-        return Err(watch_fail(&ctx, &reader, "MODIFIED with deletionTimestamp, then DELETED", describe_events(&events)));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            "MODIFIED with deletionTimestamp, then DELETED",
+            describe_events(&events),
+        ));
     }
     check_increasing(&ctx, &reader, &events)
 }
@@ -1230,11 +1588,21 @@ async fn watch_quiet_bookmarks(ctx: Ctx) -> Verdict {
     let d = reader.drain().await;
     for e in &d.events {
         if e.kind != "BOOKMARK" || !bookmark_shape_ok(&ctx, e) {
-            return Err(watch_fail(&ctx, &reader, "nothing, or well-formed BOOKMARKs only", describe_events(&d.events)));
+            return Err(watch_fail(
+                &ctx,
+                &reader,
+                "nothing, or well-formed BOOKMARKs only",
+                describe_events(&d.events),
+            ));
         }
     }
     if d.end != StreamEnd::Server {
-        return Err(watch_fail(&ctx, &reader, "the server ends the stream at timeoutSeconds", d.end.to_string()));
+        return Err(watch_fail(
+            &ctx,
+            &reader,
+            "the server ends the stream at timeoutSeconds",
+            d.end.to_string(),
+        ));
     }
     Ok(())
 }

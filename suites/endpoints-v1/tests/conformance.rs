@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use kconform_harness::model::{Outcome, Level};
+use kconform_harness::model::{Level, Outcome};
 use kconform_harness::runner::{RunEnv, RunOptions};
 use kconform_harness::target::Target;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
@@ -85,14 +85,23 @@ fn start_mock() -> anyhow::Result<(Target, MockProcess)> {
     let bin = mock_binary()?;
     let admin = format!("admin-{}", kconform_harness::runner::random_token(12));
     let user = format!("user-{}", kconform_harness::runner::random_token(12));
-    let dir = std::env::temp_dir().join(format!("kconform-conformance-{}", kconform_harness::runner::random_token(8)));
+    let dir = std::env::temp_dir().join(format!(
+        "kconform-conformance-{}",
+        kconform_harness::runner::random_token(8)
+    ));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dir = TempDir(dir);
     let tokens = dir.0.join("tokens.csv");
-    std::fs::write(&tokens, format!("{admin},admin,admin,\"system:masters\"\n{user},ref-user,ref-user,\"\"\n"))
-        .with_context(|| format!("cannot write {}", tokens.display()))?;
+    std::fs::write(
+        &tokens,
+        format!("{admin},admin,admin,\"system:masters\"\n{user},ref-user,ref-user,\"\"\n"),
+    )
+    .with_context(|| format!("cannot write {}", tokens.display()))?;
     let mut cmd = Command::new(&bin);
-    cmd.arg("--listen").arg("127.0.0.1:0").arg("--token-auth-file").arg(&tokens);
+    cmd.arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--token-auth-file")
+        .arg(&tokens);
     if let Some(v) = env("KCONFORM_EMULATE") {
         cmd.arg("--emulate").arg(v);
     }
@@ -101,7 +110,10 @@ fn start_mock() -> anyhow::Result<(Target, MockProcess)> {
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))?;
-    let stdout = child.stdout.take().context("no stdout from the reference server")?;
+    let stdout = child
+        .stdout
+        .take()
+        .context("no stdout from the reference server")?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut line = String::new();
@@ -169,7 +181,10 @@ fn main() -> anyhow::Result<()> {
     }
     let checks = endpoints_v1::checks();
     if args.list {
-        let trials = checks.iter().map(|c| Trial::test(c.meta.id, || Ok(()))).collect();
+        let trials = checks
+            .iter()
+            .map(|c| Trial::test(c.meta.id, || Ok(())))
+            .collect();
         libtest_mimic::run(&args, trials).exit();
     }
     let runtime = Arc::new(
@@ -188,7 +203,10 @@ fn main() -> anyhow::Result<()> {
     };
     let options = RunOptions {
         level: Level::May,
-        k8s_version: env("KCONFORM_K8S_VERSION").map(|v| v.parse()).transpose().map_err(|e| anyhow::anyhow!("KCONFORM_K8S_VERSION: {e}"))?,
+        k8s_version: env("KCONFORM_K8S_VERSION")
+            .map(|v| v.parse())
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("KCONFORM_K8S_VERSION: {e}"))?,
         namespace: env("KCONFORM_NAMESPACE"),
         check_timeout: Duration::from_secs(60),
         ..RunOptions::default()
@@ -198,7 +216,11 @@ fn main() -> anyhow::Result<()> {
     // Checks that may compact the target's history run alone (see the runner); queue them last so
     // that they do not hold the others up while they wait for their turn.
     let mut checks = checks;
-    checks.sort_by_key(|c| c.meta.features.contains(&kconform_harness::runner::EXCLUSIVE_FEATURE));
+    checks.sort_by_key(|c| {
+        c.meta
+            .features
+            .contains(&kconform_harness::runner::EXCLUSIVE_FEATURE)
+    });
     let trials = checks
         .into_iter()
         .map(|check| {
@@ -210,9 +232,9 @@ fn main() -> anyhow::Result<()> {
                 match &result.outcome {
                     Outcome::Pass => Ok(Completion::Completed),
                     Outcome::Skip { reason } => Ok(Completion::ignored_with(reason.clone())),
-                    Outcome::Unsupported { feature, reason } => {
-                        Ok(Completion::ignored_with(format!("unsupported {feature}: {reason}")))
-                    }
+                    Outcome::Unsupported { feature, reason } => Ok(Completion::ignored_with(
+                        format!("unsupported {feature}: {reason}"),
+                    )),
                     other => Err(Failed::from(render_failure(other))),
                 }
             })

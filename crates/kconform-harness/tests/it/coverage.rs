@@ -11,7 +11,10 @@ fn an_empty_suite_covers_nothing_and_every_operation_has_cells() {
     let ops: std::collections::BTreeSet<&str> = m.cells.iter().map(|c| c.operation).collect();
     assert_eq!(ops.len(), 11);
     for op in &ops {
-        assert!(m.cell(op, Column::Status(401)).is_some(), "{op} declares 401");
+        assert!(
+            m.cell(op, Column::Status(401)).is_some(),
+            "{op} declares 401"
+        );
     }
 }
 
@@ -31,7 +34,17 @@ fn a_check_covers_exactly_the_cells_it_names() {
     };
     let m = Matrix::compute(&[META]);
     assert_eq!(m.covered_count(), 3);
-    let cell = m.cell("listCoreV1NamespacedEndpoints", Column::Status(410)).expect("410 cell");
+    let cell = m
+        .cell("listCoreV1NamespacedEndpoints", Column::Status(410))
+        .expect("410 cell");
     assert_eq!(cell.checks, ["EP-LIST-999"]);
-    assert!(m.cell("listCoreV1EndpointsForAllNamespaces", Column::Param("limit")).expect("cell").checks.is_empty());
+    assert!(
+        m.cell(
+            "listCoreV1EndpointsForAllNamespaces",
+            Column::Param("limit")
+        )
+        .expect("cell")
+        .checks
+        .is_empty()
+    );
 }

@@ -55,7 +55,10 @@ fn run_results_round_trip_through_json() {
                         request: RecordedRequest {
                             method: "POST".to_owned(),
                             url: "http://127.0.0.1:1/api/v1/namespaces/ns/endpoints".to_owned(),
-                            headers: vec![("Authorization".to_owned(), "Bearer <redacted>".to_owned())],
+                            headers: vec![(
+                                "Authorization".to_owned(),
+                                "Bearer <redacted>".to_owned(),
+                            )],
                             body: Some("{}".to_owned()),
                         },
                         response: Some(RecordedResponse {
@@ -74,7 +77,9 @@ fn run_results_round_trip_through_json() {
                 level: Level::Must,
                 outcome: Outcome::unsupported("unprivileged-user", "no user token"),
                 duration: Duration::ZERO,
-                cleanup: CleanupOutcome::Failed { message: "DELETE answered 500".to_owned() },
+                cleanup: CleanupOutcome::Failed {
+                    message: "DELETE answered 500".to_owned(),
+                },
             },
         ],
     };

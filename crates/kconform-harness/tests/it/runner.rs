@@ -12,7 +12,9 @@ use serde_json::json;
 async fn reference_server() -> String {
     let config = kconform_mock::config::Config::default().with_admin_token("admin-token");
     let app = kconform_mock::app(config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -39,7 +41,11 @@ async fn creates_an_object(ctx: Ctx) -> Outcome {
     let name = ctx.name("ep");
     let body = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name},
                       "subsets": [{"addresses": [{"ip": "10.1.2.3"}]}]});
-    match ctx.client.send(Request::post(ctx.collection_path()).json(&body)).await {
+    match ctx
+        .client
+        .send(Request::post(ctx.collection_path()).json(&body))
+        .await
+    {
         Ok(r) if r.status == 201 => Outcome::Pass,
         Ok(r) => Outcome::fail("HTTP 201", format!("HTTP {}", r.status), ctx.log()),
         Err(e) => Outcome::error(e.to_string()),
@@ -51,7 +57,10 @@ async fn panics(_ctx: Ctx) -> Outcome {
 }
 
 async fn fails(ctx: Ctx) -> Outcome {
-    let _ = ctx.client.send(Request::get(ctx.object_path("missing"))).await;
+    let _ = ctx
+        .client
+        .send(Request::get(ctx.object_path("missing")))
+        .await;
     Outcome::fail("an object", "HTTP 404", ctx.log())
 }
 
@@ -62,11 +71,26 @@ async fn sleeps(_ctx: Ctx) -> Outcome {
 
 fn checks() -> Vec<Check> {
     vec![
-        Check { meta: meta("EP-TEST-001", Level::Must, None), run: |c| Box::pin(creates_an_object(c)) },
-        Check { meta: meta("EP-TEST-002", Level::Must, None), run: |c| Box::pin(panics(c)) },
-        Check { meta: meta("EP-TEST-003", Level::Should, None), run: |c| Box::pin(fails(c)) },
-        Check { meta: meta("EP-TEST-004", Level::May, Some(99)), run: |c| Box::pin(creates_an_object(c)) },
-        Check { meta: meta("EP-OTHER-001", Level::Must, None), run: |c| Box::pin(sleeps(c)) },
+        Check {
+            meta: meta("EP-TEST-001", Level::Must, None),
+            run: |c| Box::pin(creates_an_object(c)),
+        },
+        Check {
+            meta: meta("EP-TEST-002", Level::Must, None),
+            run: |c| Box::pin(panics(c)),
+        },
+        Check {
+            meta: meta("EP-TEST-003", Level::Should, None),
+            run: |c| Box::pin(fails(c)),
+        },
+        Check {
+            meta: meta("EP-TEST-004", Level::May, Some(99)),
+            run: |c| Box::pin(creates_an_object(c)),
+        },
+        Check {
+            meta: meta("EP-OTHER-001", Level::Must, None),
+            run: |c| Box::pin(sleeps(c)),
+        },
     ]
 }
 
@@ -85,20 +109,35 @@ async fn runs_checks_in_namespaces_and_reports_every_outcome() {
         let line = match p {
             Progress::Planned { total, .. } => format!("planned {total}"),
             Progress::Started { id } => format!("started {id}"),
-            Progress::Finished { result, done, total } => format!("finished {} {done}/{total}", result.id),
+            Progress::Finished {
+                result,
+                done,
+                total,
+            } => format!("finished {} {done}/{total}", result.id),
         };
         seen.lock().expect("lock").push(line);
     };
-    let results = run(&target, &checks(), &options, &progress).await.expect("run");
+    let results = run(&target, &checks(), &options, &progress)
+        .await
+        .expect("run");
     let ids: Vec<&str> = results.results.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["EP-TEST-001", "EP-TEST-002", "EP-TEST-003", "EP-TEST-004"], "filtered, in registry order");
+    assert_eq!(
+        ids,
+        ["EP-TEST-001", "EP-TEST-002", "EP-TEST-003", "EP-TEST-004"],
+        "filtered, in registry order"
+    );
     let kinds: Vec<&str> = results.results.iter().map(|r| r.outcome.kind()).collect();
     assert_eq!(kinds, ["pass", "error", "fail", "skip"]);
-    assert!(matches!(&results.results[1].outcome, Outcome::Error { message } if message.contains("boom")));
+    assert!(
+        matches!(&results.results[1].outcome, Outcome::Error { message } if message.contains("boom"))
+    );
     match &results.results[2].outcome {
         Outcome::Fail(f) => {
             assert_eq!(f.evidence.len(), 1);
-            assert!(f.evidence[0].curl.contains("$TOKEN") && !f.evidence[0].curl.contains("admin-token"));
+            assert!(
+                f.evidence[0].curl.contains("$TOKEN")
+                    && !f.evidence[0].curl.contains("admin-token")
+            );
         }
         other => panic!("expected a failure, got {other:?}"),
     }
@@ -121,10 +160,14 @@ async fn level_threshold_timeout_and_explicit_version() {
         filter: Some(regex::Regex::new("EP-(TEST-001|OTHER)").expect("regex")),
         ..RunOptions::default()
     };
-    let results = run(&target, &checks(), &options, &|_| {}).await.expect("run");
+    let results = run(&target, &checks(), &options, &|_| {})
+        .await
+        .expect("run");
     let ids: Vec<&str> = results.results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["EP-TEST-001", "EP-OTHER-001"]);
-    assert!(matches!(&results.results[1].outcome, Outcome::Error { message } if message.contains("did not finish")));
+    assert!(
+        matches!(&results.results[1].outcome, Outcome::Error { message } if message.contains("did not finish"))
+    );
     assert_eq!(results.target.k8s_version, "1.30");
     assert!(results.duration < Duration::from_secs(10));
 }
@@ -135,21 +178,41 @@ async fn an_existing_namespace_is_shared_and_only_created_objects_are_removed() 
     let target = Target::new(&url).expect("url").with_token("admin-token");
     let client = kconform_harness::client::Client::new(&target).expect("client");
     let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shared"}});
-    let r = client.send(Request::post("/api/v1/namespaces").json(&ns)).await.expect("ns");
+    let r = client
+        .send(Request::post("/api/v1/namespaces").json(&ns))
+        .await
+        .expect("ns");
     assert!(r.status == 201 || r.status == 409, "{}", r.status);
     let keep = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "keep-me"}});
-    let r = client.send(Request::post("/api/v1/namespaces/shared/endpoints").json(&keep)).await.expect("create");
+    let r = client
+        .send(Request::post("/api/v1/namespaces/shared/endpoints").json(&keep))
+        .await
+        .expect("create");
     assert_eq!(r.status, 201);
     let options = RunOptions {
         namespace: Some("shared".to_owned()),
         filter: Some(regex::Regex::new("^EP-TEST-001$").expect("regex")),
         ..RunOptions::default()
     };
-    let results = run(&target, &checks(), &options, &|_| {}).await.expect("run");
+    let results = run(&target, &checks(), &options, &|_| {})
+        .await
+        .expect("run");
     assert_eq!(results.results[0].outcome, Outcome::Pass);
     assert_eq!(results.results[0].cleanup, CleanupOutcome::Done);
-    let list = client.send(Request::get("/api/v1/namespaces/shared/endpoints")).await.expect("list");
+    let list = client
+        .send(Request::get("/api/v1/namespaces/shared/endpoints"))
+        .await
+        .expect("list");
     let v = list.json().expect("json");
-    let names: Vec<&str> = v["items"].as_array().expect("items").iter().filter_map(|i| i["metadata"]["name"].as_str()).collect();
-    assert_eq!(names, ["keep-me"], "the check's own object is gone, the other one stays");
+    let names: Vec<&str> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["keep-me"],
+        "the check's own object is gone, the other one stays"
+    );
 }

@@ -12,20 +12,30 @@ pub(crate) enum Script {
     /// Write these bytes, then close.
     Reply(Vec<u8>),
     /// Write these chunks with a pause before each, then close (or hang when `hang`).
-    Chunks { head: Vec<u8>, chunks: Vec<(Duration, Vec<u8>)>, hang: bool },
+    Chunks {
+        head: Vec<u8>,
+        chunks: Vec<(Duration, Vec<u8>)>,
+        hang: bool,
+    },
     /// Accept and never answer.
     Silent,
 }
 
 /// Starts a server that runs `script` for every connection; returns its base URL and a receiver of
 /// the raw request heads it saw.
-pub(crate) async fn serve(script: Script) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+pub(crate) async fn serve(
+    script: Script,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr: SocketAddr = listener.local_addr().expect("local addr");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             let script = script.clone();
             let tx = tx.clone();
             tokio::spawn(async move { handle(stream, script, tx).await });
@@ -47,14 +57,22 @@ async fn read_head(stream: &mut TcpStream) -> String {
     // Drain a body announced by Content-Length so the client is not reset mid-write.
     let len = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
         .unwrap_or(0);
     let mut body = vec![0u8; len];
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut body)).await;
     format!("{head}{}", String::from_utf8_lossy(&body))
 }
 
-async fn handle(mut stream: TcpStream, script: Script, tx: tokio::sync::mpsc::UnboundedSender<String>) {
+async fn handle(
+    mut stream: TcpStream,
+    script: Script,
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+) {
     let head = read_head(&mut stream).await;
     let _ = tx.send(head);
     match script {
@@ -85,7 +103,10 @@ async fn handle(mut stream: TcpStream, script: Script, tx: tokio::sync::mpsc::Un
 
 /// A complete HTTP/1.1 response with a JSON body and extra header lines.
 pub(crate) fn json_response(status: &str, extra_headers: &[&str], body: &str) -> Vec<u8> {
-    let mut s = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    let mut s = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for h in extra_headers {
         s.push_str(h);
         s.push_str("\r\n");
@@ -97,5 +118,6 @@ pub(crate) fn json_response(status: &str, extra_headers: &[&str], body: &str) ->
 
 /// The head of a chunked 200 JSON response.
 pub(crate) fn chunked_head() -> Vec<u8> {
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec()
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        .to_vec()
 }

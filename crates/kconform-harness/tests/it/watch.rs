@@ -19,8 +19,16 @@ fn limits(per_event_ms: u64, overall_ms: u64) -> WatchLimits {
 
 async fn open(script: Script, limits: WatchLimits) -> WatchReader {
     let (url, _heads) = serve(script).await;
-    let client = Client::new(&Target::new(&url).expect("url").with_timeout(Duration::from_secs(2))).expect("client");
-    let resp = client.stream(Request::get("/api/v1/endpoints").query("watch", "true")).await.expect("head");
+    let client = Client::new(
+        &Target::new(&url)
+            .expect("url")
+            .with_timeout(Duration::from_secs(2)),
+    )
+    .expect("client");
+    let resp = client
+        .stream(Request::get("/api/v1/endpoints").query("watch", "true"))
+        .await
+        .expect("head");
     assert_eq!(resp.status, 200);
     WatchReader::from_response(resp, limits)
 }
@@ -32,9 +40,16 @@ async fn events_across_chunks_then_server_end() {
         Script::Chunks {
             head: chunked_head(),
             chunks: vec![
-                (ms(0), br#"{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"1"}}}"#.to_vec()),
+                (
+                    ms(0),
+                    br#"{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"1"}}}"#
+                        .to_vec(),
+                ),
                 (ms(20), b"\n{\"type\":\"MODI".to_vec()),
-                (ms(20), b"FIED\",\"object\":{\"metadata\":{\"resourceVersion\":\"2\"}}}\n".to_vec()),
+                (
+                    ms(20),
+                    b"FIED\",\"object\":{\"metadata\":{\"resourceVersion\":\"2\"}}}\n".to_vec(),
+                ),
             ],
             hang: false,
         },
@@ -44,18 +59,28 @@ async fn events_across_chunks_then_server_end() {
     let d = reader.drain().await;
     assert_eq!(d.end, StreamEnd::Server);
     assert!(d.end.by_server());
-    assert_eq!(d.events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["ADDED", "MODIFIED"]);
+    assert_eq!(
+        d.events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["ADDED", "MODIFIED"]
+    );
     assert_eq!(d.events[0].name(), Some("a"));
     assert_eq!(d.events[1].resource_version(), Some("2"));
     let evidence = reader.exchange().expect("evidence");
     let body = evidence.response.expect("response").body;
-    assert!(body.contains("MODIFIED") && body.ends_with("[the server ended the stream]"), "{body}");
+    assert!(
+        body.contains("MODIFIED") && body.ends_with("[the server ended the stream]"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn a_stalled_stream_is_idle_then_capped() {
     let mut reader = open(
-        Script::Chunks { head: chunked_head(), chunks: vec![], hang: true },
+        Script::Chunks {
+            head: chunked_head(),
+            chunks: vec![],
+            hang: true,
+        },
         limits(100, 400),
     )
     .await;
@@ -76,9 +101,19 @@ async fn a_stalled_stream_is_idle_then_capped() {
 #[tokio::test]
 async fn a_server_that_never_answers_cannot_hang_the_client() {
     let (url, _heads) = serve(Script::Silent).await;
-    let client = Client::new(&Target::new(&url).expect("url").with_timeout(Duration::from_millis(300))).expect("client");
+    let client = Client::new(
+        &Target::new(&url)
+            .expect("url")
+            .with_timeout(Duration::from_millis(300)),
+    )
+    .expect("client");
     let started = Instant::now();
-    assert!(client.stream(Request::get("/api/v1/endpoints?watch=true")).await.is_err());
+    assert!(
+        client
+            .stream(Request::get("/api/v1/endpoints?watch=true"))
+            .await
+            .is_err()
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -89,7 +124,10 @@ async fn malformed_and_huge_lines_are_reported() {
         Script::Chunks {
             head: chunked_head(),
             chunks: vec![
-                (ms(0), b"garbage\n{\"type\":1,\"object\":{}}\n{\"type\":\"ADDED\"}\n".to_vec()),
+                (
+                    ms(0),
+                    b"garbage\n{\"type\":1,\"object\":{}}\n{\"type\":\"ADDED\"}\n".to_vec(),
+                ),
                 (ms(0), vec![b'x'; 2048]),
             ],
             hang: true,
