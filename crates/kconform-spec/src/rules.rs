@@ -565,11 +565,21 @@ static RULES: &[Rule] = &[
         None
     ),
     rule!(
+        "M13-manager-char",
+        S23,
+        "metadata.managedFields[i].manager",
+        INV,
+        "managedFields manager must be printable; one cause per non-printable rune.",
+        "Invalid value: \"a\\tb\": invalid character U+0009 (at position 1)",
+        None,
+        None
+    ),
+    rule!(
         "M14",
         S23,
         "metadata.name",
         INV,
-        "On update, name, namespace, uid and creationTimestamp are immutable (field is the changed one).",
+        "On update, name, namespace and uid are immutable (field is the changed one); creationTimestamp and friends are reset from the stored object before validation.",
         "Invalid value: \"00000000-0000-4000-8000-000000000001\": field is immutable",
         None,
         None

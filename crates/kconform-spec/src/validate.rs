@@ -506,7 +506,7 @@ fn validate_managed_fields(meta: &Value, errs: &mut Errs) {
         for (position, ch) in manager.char_indices() {
             if !is_go_printable(ch) || (ch != ' ' && ch.is_whitespace()) {
                 errs.invalid(
-                    "M13-manager",
+                    "M13-manager-char",
                     &format!("{base}.manager"),
                     &GoValue::Str(manager),
                     &format!(

@@ -213,6 +213,11 @@ fn create_cases() -> Vec<(&'static str, u32, Value)> {
             ),
         ),
         (
+            "M13-manager-char",
+            32,
+            meta(json!({"managedFields": [{"manager": "a\tb", "operation": "Apply"}]})),
+        ),
+        (
             "M13-manager",
             32,
             meta(json!({"managedFields": [{"manager": "m".repeat(129), "operation": "Apply"}]})),
