@@ -16,12 +16,13 @@ use crate::config::Verb;
 use crate::http::{ApiError, respond};
 use crate::managed;
 use crate::objects::{
-    being_deleted, canonical, content_type, finalizers, generate_name, list_item, meta_str,
-    new_uid, now, read_body, remove_meta, set_meta,
+    being_deleted, canonical, finalizers, generate_name, list_item, meta_str, new_uid, now,
+    read_body, remove_meta, set_meta,
 };
 use crate::opts::{self, DeleteOpts, FieldValidation, ListOpts, ReadAt, WriteOpts};
 use crate::router::Ctx;
 use crate::store::{Mutation, StoreError, key};
+use kconform_spec::negotiation::PatchKind;
 use kconform_spec::options::Propagation;
 use kconform_spec::patch::{PatchFormat, rendered_patch_value};
 
@@ -257,13 +258,14 @@ pub(crate) async fn list(ctx: &mut Ctx, namespace: Option<&str>) -> Result<Respo
 
 /// The body format of a POST or PUT, or 415.
 fn body_format(ctx: &Ctx) -> Result<BodyFormat, ApiError> {
-    match content_type(&ctx.headers).as_str() {
-        "" | "application/json" => Ok(BodyFormat::Json),
-        "application/yaml" => Ok(BodyFormat::Yaml),
-        _ if ctx.fault(Fault::UnsupportedMediaTypeAccepted) => Ok(BodyFormat::Json),
-        _ => Err(ApiError::status(Status::unsupported_media_type(
-            &kconform_spec::status::SERIALIZER_MEDIA_TYPES,
-        ))),
+    let content_type = ctx
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match kconform_spec::negotiation::write_body_format(content_type) {
+        Ok(format) => Ok(format),
+        Err(_) if ctx.fault(Fault::UnsupportedMediaTypeAccepted) => Ok(BodyFormat::Json),
+        Err(status) => Err(ApiError::status(status)),
     }
 }
 
@@ -688,14 +690,19 @@ pub(crate) async fn patch(
     name: &str,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let patch_type = match content_type(&ctx.headers).as_str() {
-        "application/json-patch+json" => PatchType::Json,
-        "application/merge-patch+json" => PatchType::Merge,
-        "application/strategic-merge-patch+json" => PatchType::Strategic,
-        "application/apply-patch+yaml" => PatchType::Apply,
-        _ => {
+    let content_type = ctx
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let patch_type = match kconform_spec::negotiation::patch_kind(content_type) {
+        Ok(PatchKind::Apply) => PatchType::Apply,
+        Ok(PatchKind::Patch(PatchFormat::Json)) => PatchType::Json,
+        Ok(PatchKind::Patch(PatchFormat::Merge)) => PatchType::Merge,
+        Ok(PatchKind::Patch(PatchFormat::Strategic)) => PatchType::Strategic,
+        // The router answers this 415, before the handler and its Warning.
+        Err(status) => {
             return Err(ApiError::Router {
-                status: Box::new(Status::unsupported_media_type_router()),
+                status: Box::new(status),
                 pretty: false,
             });
         }

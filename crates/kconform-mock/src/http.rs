@@ -103,14 +103,6 @@ pub struct Format {
     pub table: Option<&'static str>,
 }
 
-/// The media types a response can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Media {
-    Json,
-    Yaml,
-    Table(&'static str),
-}
-
 /// Choose the response encoding from `Accept`, or None for 406.
 ///
 /// Like kube-apiserver's negotiation, the first acceptable entry wins; protobuf is skipped (this server
@@ -118,58 +110,53 @@ enum Media {
 /// gets JSON. `as=Table` (meta.k8s.io v1 or v1beta1) is honoured for Endpoints reads; other `as=`
 /// conversions are skipped, so clients fall back to the plain type.
 pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
+    use kconform_spec::negotiation::{MediaType, negotiate_accept, wants_pretty};
     let accept = headers
         .get(http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .trim();
-    let media = if accept.is_empty() {
-        Media::Json
-    } else {
-        accept.split(',').find_map(|entry| {
-            let mut parts = entry.split(';').map(str::trim);
-            let mime = parts.next().unwrap_or("").to_ascii_lowercase();
-            let params: Vec<&str> = parts.collect();
-            if params.iter().any(|p| p.starts_with("as=")) {
-                // Tables (kubectl get) are served for JSON; other conversions are not.
-                let has = |wanted: &str| params.iter().any(|p| *p == wanted);
-                if mime != "application/json" || !has("as=Table") || !has("g=meta.k8s.io") {
-                    return None;
-                }
-                return if has("v=v1") {
-                    Some(Media::Table("meta.k8s.io/v1"))
-                } else if has("v=v1beta1") {
-                    Some(Media::Table("meta.k8s.io/v1beta1"))
-                } else {
-                    None
-                };
-            }
-            match mime.as_str() {
-                "application/json" | "*/*" | "application/*" | "json" => Some(Media::Json),
-                "application/yaml" => Some(Media::Yaml),
-                _ => None,
-            }
-        })?
-    };
-    let pretty = match query.get("pretty") {
-        Some(value) => parse_bool(value).unwrap_or(false),
-        None => user_agent_wants_pretty(headers),
-    };
-    let table = match media {
-        Media::Table(version) => Some(version),
-        _ => None,
-    };
-    Some(Format { yaml: media == Media::Yaml, pretty, table })
-}
-
-fn user_agent_wants_pretty(headers: &HeaderMap) -> bool {
     let agent = headers
         .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    ["curl", "Wget", "Mozilla/5.0"]
-        .iter()
-        .any(|prefix| agent.starts_with(prefix))
+    let pretty = wants_pretty(query.get("pretty"), agent);
+    // kubectl get puts `as=Table` first; the spec's negotiation covers the plain media types.
+    if let Some(version) = accept.split(',').next().and_then(table_version) {
+        return Some(Format {
+            yaml: false,
+            pretty,
+            table: Some(version),
+        });
+    }
+    let plain: Vec<&str> = accept
+        .split(',')
+        .filter(|clause| !clause.contains("as="))
+        .collect();
+    let media = negotiate_accept(Some(&plain.join(","))).ok()?;
+    Some(Format {
+        yaml: media == MediaType::Yaml,
+        pretty,
+        table: None,
+    })
+}
+
+/// The Table apiVersion an `Accept` clause like `application/json;as=Table;v=v1;g=meta.k8s.io` asks for.
+fn table_version(clause: &str) -> Option<&'static str> {
+    let mut parts = clause.split(';').map(str::trim);
+    let mime = parts.next().unwrap_or("").to_ascii_lowercase();
+    let params: Vec<&str> = parts.collect();
+    let has = |wanted: &str| params.contains(&wanted);
+    if mime != "application/json" || !has("as=Table") || !has("g=meta.k8s.io") {
+        return None;
+    }
+    if has("v=v1") {
+        Some("meta.k8s.io/v1")
+    } else if has("v=v1beta1") {
+        Some("meta.k8s.io/v1beta1")
+    } else {
+        None
+    }
 }
 
 /// Serialise `value` as kube-apiserver would: Go-escaped compact JSON with a trailing newline,
@@ -278,7 +265,11 @@ impl ApiError {
             ApiError::Status(status) => (status, format),
             ApiError::Router { status, pretty } => (
                 status,
-                Format { yaml: false, pretty: *pretty, table: None },
+                Format {
+                    yaml: false,
+                    pretty: *pretty,
+                    table: None,
+                },
             ),
         };
         let code =
@@ -353,10 +344,15 @@ mod tests {
                 "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
             ),
         );
-        assert_eq!(negotiate(&headers, &query).and_then(|f| f.table), Some("meta.k8s.io/v1"));
+        assert_eq!(
+            negotiate(&headers, &query).and_then(|f| f.table),
+            Some("meta.k8s.io/v1")
+        );
         headers.insert(
             http::header::ACCEPT,
-            HeaderValue::from_static("application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json"),
+            HeaderValue::from_static(
+                "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json",
+            ),
         );
         assert_eq!(negotiate(&headers, &query), Some(Format::default()));
         headers.insert(

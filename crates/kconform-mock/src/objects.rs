@@ -3,7 +3,6 @@
 
 use axum::body::Body;
 use bytes::Bytes;
-use http::HeaderMap;
 use http_body_util::BodyExt;
 use kconform_spec::status::Status;
 use rand::Rng;
@@ -32,19 +31,6 @@ pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     }
 }
 
-/// The media type of the request body, lower-cased and without parameters (`""` when absent).
-pub(crate) fn content_type(headers: &HeaderMap) -> String {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
 /// The current time as Kubernetes writes it (`2006-01-02T15:04:05Z`, seconds precision).
 pub(crate) fn now() -> String {
     let format =
@@ -66,15 +52,11 @@ const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// `generateName[:58]` plus five random characters, as `names.SimpleNameGenerator` does.
 pub(crate) fn generate_name(base: &str) -> String {
-    let mut cut = base.len().min(58);
-    while !base.is_char_boundary(cut) {
-        cut -= 1;
-    }
     let mut rng = rand::rng();
     let suffix: String = (0..5)
         .map(|_| char::from(NAME_ALPHABET[rng.random_range(0..NAME_ALPHABET.len())]))
         .collect();
-    format!("{}{suffix}", &base[..cut])
+    kconform_spec::names::generated_name(base, &suffix)
 }
 
 /// `metadata.<key>` as a string ("" when absent or not a string).

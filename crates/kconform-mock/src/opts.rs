@@ -44,7 +44,7 @@ pub(crate) fn lenient_bool(value: &str) -> bool {
 /// ListOptions validation (422), continue token (400), resourceVersion (400/500).
 pub(crate) fn list_options(query: &Query, v: K8sVersion) -> Result<ListOpts, ApiError> {
     let mut opts = spec::parse_list_options(query.pairs()).map_err(ApiError::status)?;
-    let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))
+    let labels = LabelSelector::parse_for(opts.label_selector.as_deref().unwrap_or(""), v)
         .map_err(ApiError::bad_request)?;
     let fields = FieldSelector::parse(opts.field_selector.as_deref().unwrap_or(""))
         .map_err(ApiError::bad_request)?;
