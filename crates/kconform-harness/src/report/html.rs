@@ -4,7 +4,8 @@
 //!
 //! The grid and the check list are rendered here, server side, so the page reads correctly with
 //! scripts disabled; the inline script only adds filtering (by result, level, area, text, and by
-//! clicking a cell).
+//! clicking a cell). Filters can be preset in the address, e.g.
+//! `report.html#state=fail,error&level=MUST&area=WATCH&q=bookmark`.
 
 use std::fmt::Write as _;
 
@@ -110,6 +111,15 @@ const SCRIPT: &str = r#"
     apply();
   });});
   document.getElementById('f-clear').addEventListener('click',function(){picked=null;cells.forEach(function(o){o.classList.remove('selected','was-picked');});apply();});
+  // Filters can be preset in the address, for links from CI: #state=fail,error&level=MUST&area=WATCH&q=text
+  location.hash.replace(/^#/,'').split('&').forEach(function(kv){
+    var i=kv.indexOf('='); if(i<0){return;}
+    var k=kv.slice(0,i), v=decodeURIComponent(kv.slice(i+1));
+    if(k==='state'){var on=v.split(',');boxes.forEach(function(b){b.checked=on.indexOf(b.getAttribute('data-state'))>=0;});}
+    else if(k==='level'&&rank.hasOwnProperty(v)){level.value=v;}
+    else if(k==='area'){area.value=v;}
+    else if(k==='q'){text.value=v;}
+  });
   apply();
 })();
 "#;

@@ -18,6 +18,21 @@ const HEIGHT: u32 = 1100;
 /// The grid's cells are 24 CSS pixels wide; at device scale 1 a cell is a run of 24 equal pixels.
 const CELL: std::ops::RangeInclusive<usize> = 20..=28;
 
+/// Headless, sandbox-free (we run as root in CI), and no network of its own: this machine allows
+/// loopback only, and the page loads nothing from outside.
+const CHROMIUM_FLAGS: [&str; 10] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+];
+
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("KCONFORM_CHROMIUM") {
         return Some(PathBuf::from(path));
@@ -105,24 +120,58 @@ async fn report_html_renders_the_coverage_grid_in_headless_chromium() {
         states_in_grid.contains(&CellState::Uncovered),
         "no grey (uncovered) cell in the grid: {states_in_grid:?}"
     );
+
+    // The page's script runs in a real browser: a filter preset in the address hides the passing
+    // checks and dims the cells that have none of the remaining ones.
+    let dom = dump_dom(
+        &chromium,
+        &out.join("report.html"),
+        "#state=fail",
+        &dir.join("profile-dom"),
+    )
+    .await;
+    let details: Vec<&str> = dom
+        .split("<details ")
+        .skip(1)
+        .map(|d| d.split('>').next().unwrap_or(""))
+        .collect();
+    assert!(!details.is_empty(), "no check in the DOM:\n{dom}");
+    for tag in &details {
+        let hidden = tag.contains("class=\"check hidden\"");
+        let failing = tag.contains("data-state=\"fail\"");
+        assert_eq!(
+            hidden, !failing,
+            "filter #state=fail applied wrongly to <details {tag}>"
+        );
+    }
+    assert!(
+        dom.contains(" dim\""),
+        "cells without failing checks are dimmed"
+    );
+}
+
+async fn dump_dom(chromium: &Path, html: &Path, hash: &str, profile: &Path) -> String {
+    let html = html.canonicalize().expect("report.html exists");
+    let mut command = tokio::process::Command::new(chromium);
+    command
+        .args(CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}{hash}", html.display()))
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(90), command.output())
+        .await
+        .expect("chromium finished within 90 s")
+        .expect("chromium started");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 async fn render(chromium: &Path, html: &Path, screenshot: &Path, profile: &Path) {
     let html = html.canonicalize().expect("report.html exists");
     let mut command = tokio::process::Command::new(chromium);
     command
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--force-device-scale-factor=1",
-        ])
+        .args(CHROMIUM_FLAGS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--screenshot={}", screenshot.display()))
         .arg(format!("--window-size={WIDTH},{HEIGHT}"))
