@@ -8,8 +8,9 @@
 //! 3. Absent kind/version default to `Endpoints`/`v1`; another version or kind cannot be handled (D5, D6).
 //! 4. The body is decoded into the Go structs: the first type mismatch gives
 //!    `json: cannot unmarshal <json type> into Go struct field <Struct>.<path> of type <go type>` (D2, D3).
-//! 5. Unknown and duplicate fields are collected for fieldValidation (D4): [`Decoded::strict_error`]
-//!    builds the Strict 400, [`Decoded::warnings`] the Warn texts.
+//! 5. Unknown and duplicate fields are collected for fieldValidation (D4) in document order, each once
+//!    (`sigs.k8s.io/json`): [`Decoded::strict_error`] builds the Strict 400, [`Decoded::warnings`] the
+//!    Warn texts.
 //!
 //! The decoded object keeps only the fields the Go structs know, as a real server's object would.
 
@@ -33,28 +34,36 @@ pub enum BodyFormat {
 pub struct Decoded {
     /// The object with only known fields, `apiVersion: v1` and `kind: Endpoints` filled in.
     pub object: Value,
-    /// Unknown fields, as paths like `foo` or `subsets[0].bar`, in kube-apiserver's order
-    /// (nested fields before top-level ones).
+    /// Unknown fields, as paths like `foo` or `subsets[0].bar`, in document order.
     pub unknown_fields: Vec<String>,
-    /// Duplicate fields, as paths like `metadata.name`.
+    /// Duplicate fields, as paths like `metadata.name`, in document order.
     pub duplicate_fields: Vec<String>,
+    /// Both kinds together in the order kube-apiserver reports them: document order, identical problems
+    /// once, at most 100 (`sigs.k8s.io/json` `saveStrictError`).
+    pub strict: Vec<StrictProblem>,
+}
+
+/// One strict-decoding problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrictProblem {
+    /// True for an unknown field, false for a duplicate one.
+    pub unknown: bool,
+    /// The field path, e.g. `subsets[0].bar`.
+    pub path: String,
+}
+
+impl StrictProblem {
+    /// `unknown field "<path>"` or `duplicate field "<path>"`.
+    pub fn text(&self) -> String {
+        let word = if self.unknown { "unknown" } else { "duplicate" };
+        format!("{word} field {}", crate::validate::go_quote(&self.path))
+    }
 }
 
 impl Decoded {
     /// The strict-decoding problems in kube-apiserver's order: `unknown field "x"`, `duplicate field "y"`.
     pub fn strict_problems(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (paths, word) in [
-            (&self.unknown_fields, "unknown"),
-            (&self.duplicate_fields, "duplicate"),
-        ] {
-            out.extend(
-                paths
-                    .iter()
-                    .map(|p| format!("{word} field {}", crate::validate::go_quote(p))),
-            );
-        }
-        out
+        self.strict.iter().map(StrictProblem::text).collect()
     }
 
     /// The 400 error for `fieldValidation=Strict` on POST/PUT, if there is any unknown or duplicate field.
@@ -347,9 +356,7 @@ fn scheme_name(v: K8sVersion) -> &'static str {
 }
 
 struct Walk {
-    unknown_nested: Vec<String>,
-    unknown_top: Vec<String>,
-    duplicates: Vec<String>,
+    strict: Vec<StrictProblem>,
     first_error: Option<String>,
 }
 
@@ -362,6 +369,14 @@ fn join(path: &str, key: &str) -> String {
 }
 
 impl Walk {
+    /// `saveStrictError`: document order, identical problems once, at most 100.
+    fn strict_problem(&mut self, unknown: bool, path: String) {
+        let problem = StrictProblem { unknown, path };
+        if self.strict.len() < 100 && !self.strict.contains(&problem) {
+            self.strict.push(problem);
+        }
+    }
+
     fn type_error(&mut self, node_word: &str, struct_name: &str, go_path: &str, ty: &str) {
         if self.first_error.is_none() {
             self.first_error = Some(format!(
@@ -445,7 +460,7 @@ impl Walk {
                     let mut seen: Vec<&str> = Vec::new();
                     for (key, value) in members {
                         if seen.contains(&key.as_str()) {
-                            self.duplicates.push(join(path, key));
+                            self.strict_problem(false, join(path, key));
                         }
                         seen.push(key);
                         match value {
@@ -531,15 +546,11 @@ impl Walk {
             let field_path = join(path, key);
             // sigs.k8s.io/json matches field names case-sensitively.
             let Some((_, ty)) = schema.fields.iter().find(|(name, _)| name == key) else {
-                if path.is_empty() {
-                    self.unknown_top.push(field_path);
-                } else {
-                    self.unknown_nested.push(field_path);
-                }
+                self.strict_problem(true, field_path);
                 continue;
             };
             if seen.contains(&key.as_str()) {
-                self.duplicates.push(field_path.clone());
+                self.strict_problem(false, field_path.clone());
             }
             seen.push(key);
             let field_go_path = join(go_path, key);
@@ -752,9 +763,7 @@ pub fn decode_endpoints_for(
         )));
     }
     let mut walk = Walk {
-        unknown_nested: Vec::new(),
-        unknown_top: Vec::new(),
-        duplicates: Vec::new(),
+        strict: Vec::new(),
         first_error: None,
     };
     let mut object = match &node {
@@ -770,12 +779,18 @@ pub fn decode_endpoints_for(
         map.insert("kind".to_owned(), Value::String("Endpoints".to_owned()));
         map.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
     }
-    let mut unknown_fields = walk.unknown_nested;
-    unknown_fields.extend(walk.unknown_top);
+    let paths = |unknown: bool| {
+        walk.strict
+            .iter()
+            .filter(|p| p.unknown == unknown)
+            .map(|p| p.path.clone())
+            .collect()
+    };
     Ok(Decoded {
         object,
-        unknown_fields,
-        duplicate_fields: walk.duplicates,
+        unknown_fields: paths(true),
+        duplicate_fields: paths(false),
+        strict: walk.strict,
     })
 }
 
@@ -880,18 +895,19 @@ mod tests {
 
     #[test]
     fn unknown_and_duplicate_fields_in_kube_order() {
-        let body = br#"{"foo":1,"metadata":{"name":"a","name":"b"},"subsets":[{"addresses":[{"ip":"1.2.3.4","bar":1}]}]}"#;
+        // sigs.k8s.io/json reports strict problems in document order, each once.
+        let body = br#"{"foo":1,"metadata":{"name":"a","name":"b"},"subsets":[{"addresses":[{"ip":"1.2.3.4","bar":1}]}],"foo":2}"#;
         let decoded = decode_endpoints(body, BodyFormat::Json).unwrap();
         assert_eq!(
             decoded.unknown_fields,
-            vec!["subsets[0].addresses[0].bar", "foo"]
+            vec!["foo", "subsets[0].addresses[0].bar"]
         );
         assert_eq!(decoded.duplicate_fields, vec!["metadata.name"]);
         assert_eq!(decoded.object["metadata"]["name"], "b");
         assert!(decoded.object.get("foo").is_none());
         assert_eq!(
             decoded.strict_error().unwrap().to_string(),
-            "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: unknown field \"subsets[0].addresses[0].bar\", unknown field \"foo\", duplicate field \"metadata.name\""
+            "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: unknown field \"foo\", duplicate field \"metadata.name\", unknown field \"subsets[0].addresses[0].bar\""
         );
     }
 

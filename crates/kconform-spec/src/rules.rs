@@ -629,7 +629,7 @@ static RULES: &[Rule] = &[
         S3,
         "",
         BAD,
-        "fieldValidation=Strict and an unknown or duplicate field (POST/PUT); nested unknown fields are listed before top-level ones.",
+        "fieldValidation=Strict and an unknown or duplicate field (POST/PUT); problems are listed in document order, each once (sigs.k8s.io/json); the recordings (unknown field last in the body) agree.",
         "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: unknown field \"subsets[0].addresses[0].bar\", unknown field \"foo\"",
         None,
         None
