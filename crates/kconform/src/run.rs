@@ -69,7 +69,16 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Resolved::Launch(kind) => {
             let launching = async {
                 match kind {
-                    LaunchKind::Mock => launch::mock(kconform_mock::Config::default()).await,
+                    LaunchKind::Mock => {
+                        // The reference server emulates the version whose expectations apply.
+                        let config = kconform_mock::Config {
+                            version: args
+                                .k8s_version
+                                .unwrap_or(kconform_spec::K8sVersion::NEWEST),
+                            ..kconform_mock::Config::default()
+                        };
+                        launch::mock(config).await
+                    }
                     LaunchKind::KubeApiserver => {
                         let binaries = kube_apiserver::Binaries {
                             // clap's required_if_eq guarantees both are present for this kind.

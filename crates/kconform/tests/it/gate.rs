@@ -269,3 +269,23 @@ async fn normalized_report_of_a_filtered_reference_run_matches_the_snapshot() {
     });
     server.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_launched_reference_server_emulates_the_requested_version() {
+    let out = scratch_dir("version-1-28");
+    let ran = kconform(&[
+        "run",
+        "--k8s-version",
+        "1.28",
+        "--filter",
+        "^EP-(CREATE|READ)-",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ])
+    .await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    let report = read_report(&out);
+    assert_eq!(report.target.k8s_version, "1.28");
+    let server = report.target.server_version.as_deref().unwrap_or_default();
+    assert!(server.starts_with("v1.28."), "server reports {server}");
+}
