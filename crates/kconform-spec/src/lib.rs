@@ -23,6 +23,33 @@
 //! - [`negotiation`]: Accept/Content-Type handling (406, 415) and pretty printing.
 //! - [`watch`]: watch event frames, bookmarks and ERROR events.
 //! - [`json`]: Go-compatible JSON encoding.
+//!
+//! # Example: the create path of `POST /api/v1/namespaces/{ns}/endpoints`
+//!
+//! Each step returns the `Status` kube-apiserver would send, in the order it checks them (§3.3).
+//!
+//! ```
+//! use kconform_spec::{K8sVersion, decode, defaults, negotiation, options, status, validate, warnings};
+//!
+//! let v = K8sVersion::new(36);
+//! let query = vec![("fieldValidation".to_owned(), "Strict".to_owned())];
+//! let body = br#"{"metadata":{"name":"ep-1"},"subsets":[{"addresses":[{"ip":"127.0.0.1"}],"ports":[{"port":80}]}]}"#;
+//!
+//! let format = negotiation::write_body_format(Some("application/json")).unwrap();
+//! let opts = options::parse_write_options(&query, options::WriteKind::Create, v).unwrap();
+//! let decoded = decode::decode_endpoints_for(body, format, v).unwrap();
+//! assert!(opts.field_validation == options::FieldValidation::Strict && decoded.strict_error().is_none());
+//! let mut object = decoded.object;
+//! defaults::default_endpoints(&mut object);
+//! let causes = validate::validate(&object, v);
+//! let answer = status::Status::invalid(status::GroupKind::ENDPOINTS, "ep-1", causes);
+//! assert_eq!(answer.code, 422);
+//! assert_eq!(
+//!     answer.message,
+//!     "Endpoints \"ep-1\" is invalid: subsets[0].addresses[0].ip: Invalid value: \"127.0.0.1\": may not be in the loopback range (127.0.0.0/8, ::1/128)"
+//! );
+//! assert_eq!(warnings::deprecation_warning(v), Some(warnings::DEPRECATION_TEXT));
+//! ```
 
 // Many functions return the `Status` body the server sends as their error. It is built once per rejected
 // request, so boxing it would only make every caller's code noisier.
