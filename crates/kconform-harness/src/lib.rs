@@ -2,6 +2,16 @@
 //! any particular resource.
 //!
 //! **Invariant:** the harness knows a target only through HTTP. It never links the reference server.
+//!
+//! - [`target::Target`]: where the server is and how to authenticate (explicit or kubeconfig).
+//! - [`client::Client`]: sends exactly the requests a check builds ([`client::Request`]) with a
+//!   timeout on each, and records every [`model::Exchange`] (Authorization redacted, curl line).
+//! - [`watch::WatchReader`]: reads a watch stream with per-event and overall bounds.
+//! - [`model`]: what a check claims ([`model::CheckMeta`]) and finds ([`model::Outcome`]).
+//! - [`runner::run`] with [`runner::RunOptions`] and a [`runner::Progress`] callback runs a suite's
+//!   [`runner::Check`]s (or [`runner::RunEnv`] runs them one by one) and returns
+//!   [`model::RunResults`].
+//! - [`coverage::Matrix`]: which checks cover which operation × parameter and operation × status.
 
 pub mod baseline;
 pub mod client;

@@ -697,7 +697,7 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, named: Option<&str>) -> Verd
             .query("labelSelector", ctx.scope_selector())
             .query("fieldSelector", &field)
             .query("resourceVersion", rv_of(&created))
-            .query("timeoutSeconds", "2")
+            .query("timeoutSeconds", "1")
             .query("allowWatchBookmarks", "true")
             .query("limit", "5")
             .query("pretty", "true")
@@ -1581,7 +1581,7 @@ async fn watch_quiet_bookmarks(ctx: Ctx) -> Verdict {
         watch_req(&ctx.collection_path())
             .query("resourceVersion", rv_of(&created))
             .query("allowWatchBookmarks", "true")
-            .query("timeoutSeconds", "2"),
+            .query("timeoutSeconds", "1"),
         limits(6),
     )
     .await?;

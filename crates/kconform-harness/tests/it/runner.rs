@@ -216,3 +216,16 @@ async fn an_existing_namespace_is_shared_and_only_created_objects_are_removed() 
         "the check's own object is gone, the other one stays"
     );
 }
+
+#[tokio::test]
+async fn http2_prior_knowledge_reaches_the_reference_server() {
+    let url = reference_server().await;
+    let target = Target::new(&url)
+        .expect("url")
+        .with_token("admin-token")
+        .with_http(kconform_harness::target::HttpVersion::Http2);
+    let client = kconform_harness::client::Client::new(&target).expect("client");
+    let resp = client.send(Request::get("/api/v1")).await.expect("HTTP/2 request");
+    assert_eq!(resp.status, 200);
+    assert!(client.log()[0].curl.contains("--http2-prior-knowledge"));
+}
