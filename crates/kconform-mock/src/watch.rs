@@ -88,7 +88,12 @@ pub(crate) async fn handle(
         Some(text) => FieldSelector::parse(text).map_err(ApiError::bad_request)?,
         None => FieldSelector::default(),
     };
-    if let Some(name) = &request.name {
+    if let Some(name) = request.name.as_ref().filter(|_| {
+        !state
+            .config
+            .faults
+            .has(crate::Fault::WatchNamedPathIgnoresName)
+    }) {
         if fields.is_empty() {
             fields = FieldSelector::parse(&format!("metadata.name={name}"))
                 .map_err(ApiError::bad_request)?;
@@ -105,7 +110,9 @@ pub(crate) async fn handle(
     };
 
     let timeout = match opts.timeout_seconds {
-        Some(seconds) if seconds != 0 => {
+        Some(seconds)
+            if seconds != 0 && !state.config.faults.has(crate::Fault::WatchIgnoresTimeout) =>
+        {
             Duration::from_secs(u64::try_from(seconds.max(0)).unwrap_or(0))
         }
         _ => MIN_REQUEST_TIMEOUT.mul_f64(1.0 + rand::random::<f64>()),
@@ -119,18 +126,27 @@ pub(crate) async fn handle(
         state: state.clone(),
         filter,
         version,
-        bookmarks: opts.allow_watch_bookmarks,
+        bookmarks: opts.allow_watch_bookmarks
+            && !state.config.faults.has(crate::Fault::NoBookmarks),
         deadline,
         sender,
+        misdelivery: std::sync::Mutex::new((0, None)),
     };
     tokio::spawn(watcher.run(opening));
 
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(receiver));
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(
+            if state.config.faults.has(crate::Fault::WatchWrongContentType) {
+                "text/plain"
+            } else {
+                "application/json"
+            },
+        ),
+    );
     Ok(response)
 }
 
@@ -315,6 +331,15 @@ async fn open(
                 streaming: false,
                 from: n,
             }),
+            Err(StoreError::Compacted { .. })
+                if state.config.faults.has(crate::Fault::WatchTooOldReplays) =>
+            {
+                Ok(Opening::Subscribed {
+                    subscription: subscribe(state, namespace, WatchStart::Now)?,
+                    streaming: false,
+                    from: 0,
+                })
+            }
             Err(StoreError::Compacted {
                 requested,
                 compacted,
@@ -371,6 +396,8 @@ struct Watcher {
     bookmarks: bool,
     deadline: Instant,
     sender: mpsc::Sender<Result<Bytes, Infallible>>,
+    /// For the delivery fault switches only: events delivered so far and a frame held back.
+    misdelivery: std::sync::Mutex<(u64, Option<Bytes>)>,
 }
 
 impl Watcher {
@@ -398,12 +425,27 @@ impl Watcher {
             mut receiver,
         } = subscription;
         for (_, object) in &initial {
+            if self
+                .state
+                .config
+                .faults
+                .has(crate::Fault::WatchNoInitialEvents)
+            {
+                break;
+            }
             if self.filter.matches_object(object) && !self.send(frame("ADDED", object)).await {
                 return;
             }
         }
         if streaming && self.bookmarks {
-            let bookmark = self.bookmark(subscribed_at, true);
+            let bookmark = self.bookmark(
+                subscribed_at,
+                !self
+                    .state
+                    .config
+                    .faults
+                    .has(crate::Fault::BookmarkWithoutInitialEventsEnd),
+            );
             if !self.send(frame("BOOKMARK", &bookmark)).await {
                 return;
             }
@@ -457,8 +499,49 @@ impl Watcher {
         if event.rv <= from {
             return true;
         }
+        let faults = &self.state.config.faults;
         match self.filter.convert(event) {
+            Some((EventType::Deleted, _))
+                if event.kind != EventType::Deleted
+                    && faults.has(crate::Fault::WatchSelectorExitNotDeleted) =>
+            {
+                true
+            }
+            Some((kind, object))
+                if faults.has(crate::Fault::WatchDropsEvents)
+                    || faults.has(crate::Fault::WatchReordersEvents) =>
+            {
+                self.misdeliver(frame(kind.as_str(), &object)).await
+            }
             Some((kind, object)) => self.send(frame(kind.as_str(), &object)).await,
+            None => true,
+        }
+    }
+
+    /// The delivery faults, counted per watch so they hit the same events whatever else the server
+    /// does: `watch-drops-events` drops every third event, `watch-reorders-events` swaps each pair.
+    async fn misdeliver(&self, frame: Bytes) -> bool {
+        let faults = &self.state.config.faults;
+        let (n, held) = {
+            let mut state = self
+                .misdelivery
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.0 += 1;
+            if faults.has(crate::Fault::WatchReordersEvents) && state.0 % 2 == 1 {
+                state.1 = Some(frame);
+                return true;
+            }
+            (state.0, state.1.take())
+        };
+        if faults.has(crate::Fault::WatchDropsEvents) && n % 3 == 0 {
+            return true;
+        }
+        if !self.send(frame).await {
+            return false;
+        }
+        match held {
+            Some(held) => self.send(held).await,
             None => true,
         }
     }

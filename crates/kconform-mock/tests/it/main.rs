@@ -10,6 +10,7 @@ mod faults;
 mod formats;
 mod fuzz;
 mod http_support;
+mod kill_matrix;
 mod list;
 mod patch;
 mod tls;

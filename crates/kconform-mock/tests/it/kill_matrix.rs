@@ -1,0 +1,381 @@
+//! The kill matrix: the whole Endpoints suite against the reference server once faithful and once per
+//! fault switch.
+//!
+//! The faithful server must pass every check.
+//! Every fault must be caught (at least one check fails or errors), and only by checks about the
+//! behaviour the fault breaks: each fault declares the check-id prefixes that may catch it.
+//! The matrix (fault → catching checks) is an insta snapshot and a markdown table,
+//! `snapshots/kill-matrix.md`, which the README shows as the suite's mutation score.
+//! When the table is out of date the test rewrites it and fails: commit the new file.
+
+use futures::StreamExt as _;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use kconform_harness::model::Outcome;
+use kconform_harness::runner::{self, RunOptions};
+use kconform_harness::target::Target;
+use kconform_mock::{Config, Fault, FaultSet};
+use kconform_spec::K8sVersion;
+
+const ADMIN_TOKEN: &str = "kill-matrix-admin";
+const USER_TOKEN: &str = "kill-matrix-user";
+
+/// How many suite runs (one server each) go at once; each run itself runs several checks at once.
+const PARALLEL_RUNS: usize = 8;
+
+/// The replay of the generated fixture corpus costs more CPU than the rest of the suite together;
+/// every validation fault is also caught by the recording-driven validation checks, so the matrix
+/// leaves the corpus checks out (`cargo test -p endpoints-v1` runs them against the faithful server).
+const CORPUS_CHECKS: &str = "EP-VALID-1";
+
+/// Per fault, the check-id prefixes allowed to catch it (every failing check must match one).
+/// A prefix ending in `-` names an area; a full id names one check.
+const EXPECTED: &[(&str, &[&str])] = &[
+    // Pervasive: every check that sets up objects with a POST sees the wrong status first.
+    ("create-returns-200", &["EP-"]),
+    (
+        "no-conflict-on-stale-rv",
+        &["EP-REPLACE-002", "EP-PATCH-011"],
+    ),
+    ("limit-ignored", &["EP-LIST-", "EP-DELCOL-005"]),
+    (
+        "dry-run-persists",
+        &[
+            "EP-CREATE-002",
+            "EP-CREATE-010",
+            "EP-OPTS-006",
+            "EP-PATCH-009",
+            "EP-DELETE-004",
+            "EP-DELETE-008",
+            "EP-DELCOL-002",
+            "EP-WATCH-020",
+        ],
+    ),
+    // Checks that compare an answer's exact Warning headers notice the missing one.
+    (
+        "drop-deprecation-warning",
+        &[
+            "EP-WARN-",
+            "EP-CREATE-",
+            "EP-READ-",
+            "EP-VALID-",
+            "EP-OPTS-004",
+            "EP-OPTS-005",
+            "EP-PATCH-010",
+            "EP-DELETE-001",
+        ],
+    ),
+    // Checks that compare a stored object with what was sent after defaulting.
+    (
+        "no-default-protocol",
+        &[
+            "EP-CREATE-001",
+            "EP-CREATE-009",
+            "EP-VALID-",
+            "EP-PATCH-001",
+            "EP-PATCH-004",
+        ],
+    ),
+    ("delete-returns-object", &["EP-DELETE-"]),
+    (
+        "not-found-wrong-reason",
+        &["EP-READ-001", "EP-PATCH-005", "EP-DELETE-"],
+    ),
+    ("no-remaining-item-count", &["EP-LIST-"]),
+    (
+        "skip-validation",
+        &[
+            "EP-VALID-",
+            "EP-REPLACE-009",
+            "EP-REPLACE-010",
+            "EP-PATCH-008",
+            "EP-PATCH-012",
+            "EP-DELETE-006",
+        ],
+    ),
+    ("already-exists-overwrites", &["EP-CREATE-003"]),
+    ("create-in-missing-namespace", &["EP-CREATE-004"]),
+    ("namespace-mismatch-accepted", &["EP-CREATE-005"]),
+    ("generate-name-without-suffix", &["EP-CREATE-006"]),
+    ("put-does-not-create", &["EP-REPLACE-004"]),
+    ("uid-precondition-ignored", &["EP-REPLACE-005"]),
+    ("delete-preconditions-ignored", &["EP-DELETE-003"]),
+    ("finalizers-ignored", &["EP-DELETE-006", "EP-WATCH-022"]),
+    ("propagation-policy-ignored", &["EP-DELETE-009"]),
+    (
+        "delete-collection-ignores-selector",
+        &["EP-DELCOL-001", "EP-DELCOL-003", "EP-OPTS-007"],
+    ),
+    ("unauthenticated-watch", &["EP-AUTH-001", "EP-AUTH-002"]),
+    ("delete-collection-unauthorized", &["EP-AUTH-003"]),
+    ("continue-skips-item", &["EP-LIST-", "EP-DELCOL-005"]),
+    ("continue-repeats-item", &["EP-LIST-", "EP-DELCOL-005"]),
+    ("empty-list-items-null", &["EP-LIST-002"]),
+    (
+        "exact-resource-version-ignored",
+        &["EP-LIST-013", "EP-LIST-014", "EP-LIST-020"],
+    ),
+    ("future-resource-version-served", &["EP-LIST-020"]),
+    ("loopback-ip-accepted", &["EP-VALID-"]),
+    ("wrong-cause-field-path", &["EP-VALID-"]),
+    (
+        "update-skips-validation",
+        &[
+            "EP-REPLACE-009",
+            "EP-REPLACE-010",
+            "EP-PATCH-008",
+            "EP-PATCH-012",
+            "EP-DELETE-006",
+        ],
+    ),
+    (
+        "unknown-field-warning-dropped",
+        &["EP-OPTS-004", "EP-OPTS-005"],
+    ),
+    (
+        "strict-field-validation-ignored",
+        &["EP-OPTS-004", "EP-OPTS-005"],
+    ),
+    ("pretty-ignored", &["EP-OPTS-007", "EP-LIST-022"]),
+    ("not-acceptable-ignored", &["EP-OPTS-008"]),
+    ("unsupported-media-type-accepted", &["EP-CREATE-011"]),
+    ("no-body-size-limit", &["EP-CREATE-012"]),
+    (
+        "warning-dropped-on-errors",
+        &[
+            "EP-WARN-001",
+            "EP-CREATE-003",
+            "EP-CREATE-011",
+            "EP-READ-001",
+        ],
+    ),
+    ("smp-merges-subsets", &["EP-PATCH-004"]),
+    ("apply-ignores-conflicts", &["EP-APPLY-003"]),
+    ("json-patch-failure-400", &["EP-PATCH-003"]),
+    ("watch-drops-events", &["EP-WATCH-"]),
+    ("watch-reorders-events", &["EP-WATCH-"]),
+    ("no-bookmarks", &["EP-WATCH-"]),
+    ("bookmark-without-initial-events-end", &["EP-WATCH-"]),
+    ("watch-too-old-replays", &["EP-WATCH-014"]),
+    ("watch-ignores-timeout", &["EP-WATCH-"]),
+    ("watch-no-initial-events", &["EP-WATCH-"]),
+    ("watch-selector-exit-not-deleted", &["EP-WATCH-011"]),
+    (
+        "watch-named-path-ignores-name",
+        &["EP-WATCH-007", "EP-WATCH-008"],
+    ),
+    ("watch-wrong-content-type", &["EP-WATCH-"]),
+    ("discovery-missing-delete-collection", &["EP-DISC-001"]),
+];
+
+/// One check that did not pass, and why (for the failure message).
+#[derive(Debug, Clone)]
+struct Caught {
+    id: String,
+    kind: &'static str,
+    why: String,
+}
+
+fn summary(outcome: &Outcome) -> String {
+    let text = match outcome {
+        Outcome::Fail(failure) => {
+            format!("expected {} / actual {}", failure.expected, failure.actual)
+        }
+        Outcome::Error { message } => message.clone(),
+        other => other.kind().to_owned(),
+    };
+    text.chars().take(300).collect()
+}
+
+/// Runs the whole suite against a fresh reference server with `faults`; the checks that failed or
+/// errored, or a message when the run could not start.
+async fn run_suite(faults: FaultSet) -> Result<(Vec<Caught>, usize), String> {
+    let mut config = Config {
+        version: K8sVersion::NEWEST,
+        faults,
+        ..Config::default()
+    }
+    .with_admin_token(ADMIN_TOKEN);
+    config.tokens.push(kconform_mock::TokenEntry {
+        token: USER_TOKEN.to_owned(),
+        user: "kill-matrix-user".to_owned(),
+        uid: "kill-matrix-user".to_owned(),
+        groups: vec![],
+    });
+    let server = kconform_mock::spawn(config)
+        .await
+        .map_err(|e| format!("the reference server did not start: {e}"))?;
+    let target = Target::new(&server.url)
+        .map_err(|e| format!("bad target {}: {e}", server.url))?
+        .with_token(ADMIN_TOKEN)
+        .with_user_token(USER_TOKEN);
+    let options = RunOptions {
+        jobs: 8,
+        check_timeout: Duration::from_secs(60),
+        ..RunOptions::default()
+    };
+    let checks: Vec<_> = endpoints_v1::checks()
+        .into_iter()
+        .filter(|check| !check.meta.id.starts_with(CORPUS_CHECKS))
+        .collect();
+    let results = runner::run(&target, &checks, &options, &|_| {})
+        .await
+        .map_err(|e| format!("the run did not start: {e}"))?;
+    server.shutdown().await;
+    let total = results.results.len();
+    let caught = results
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail(_) | Outcome::Error { .. }))
+        .map(|r| Caught {
+            id: r.id.clone(),
+            kind: r.outcome.kind(),
+            why: summary(&r.outcome),
+        })
+        .collect();
+    Ok((caught, total))
+}
+
+fn expected_for(fault: Fault) -> Option<&'static [&'static str]> {
+    EXPECTED
+        .iter()
+        .find(|(name, _)| *name == fault.name())
+        .map(|(_, prefixes)| *prefixes)
+}
+
+fn markdown(matrix: &BTreeMap<&'static str, Vec<Caught>>, checks: usize) -> String {
+    let killed = matrix.values().filter(|c| !c.is_empty()).count();
+    let mut md = String::new();
+    md.push_str("# Kill matrix\n\n");
+    md.push_str("<!-- Generated by `cargo test -p kconform-mock --test it kill_matrix`; do not edit. -->\n\n");
+    md.push_str(
+        "Each row is a fault switch of the reference server (`kconform-mock --fault NAME`) that breaks one behaviour kube-apiserver guarantees.\n",
+    );
+    md.push_str("The suite ran against the server with that fault alone; the last column lists the checks that failed.\n");
+    let _ = writeln!(
+        md,
+        "Mutation score: {killed}/{} faults caught by {} checks (the corpus replay `{CORPUS_CHECKS}xx` left out); the faithful server passes all of them.\n",
+        matrix.len(),
+        checks
+    );
+    md.push_str("| Fault | Breaks | Caught by |\n|---|---|---|\n");
+    for fault in Fault::ALL {
+        let caught = matrix.get(fault.name()).cloned().unwrap_or_default();
+        let ids: Vec<String> = caught.iter().map(|c| format!("`{}`", c.id)).collect();
+        let ids = if ids.is_empty() {
+            "**not caught**".to_owned()
+        } else {
+            ids.join(", ")
+        };
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} |",
+            fault.name(),
+            fault.description().replace('|', "\\|"),
+            ids
+        );
+    }
+    md
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn every_fault_is_caught_by_the_checks_about_it() {
+    let started = Instant::now();
+    let mut problems = Vec::new();
+    for fault in Fault::ALL {
+        if expected_for(*fault).is_none() {
+            problems.push(format!(
+                "{fault}: no expected check prefixes declared in EXPECTED"
+            ));
+        }
+    }
+    for (name, _) in EXPECTED {
+        if name.parse::<Fault>().is_err() {
+            problems.push(format!("EXPECTED names {name:?}, which is not a fault"));
+        }
+    }
+
+    // The faithful server and every fault, PARALLEL_RUNS at a time (the runner spawns the checks
+    // themselves onto the runtime's threads).
+    let runs: Vec<_> =
+        futures::stream::iter(std::iter::once(None).chain(Fault::ALL.iter().copied().map(Some)))
+            .map(|fault| async move {
+                let faults: FaultSet = fault.into_iter().collect();
+                let outcome = tokio::time::timeout(Duration::from_secs(240), run_suite(faults))
+                    .await
+                    .unwrap_or_else(
+                        |_| Err("the suite run did not finish within 240 s".to_owned()),
+                    );
+                (fault, outcome)
+            })
+            .buffer_unordered(PARALLEL_RUNS)
+            .collect()
+            .await;
+    let mut matrix: BTreeMap<&'static str, Vec<Caught>> = BTreeMap::new();
+    let mut checks = 0;
+    for (fault, outcome) in runs {
+        let (caught, total) = match outcome {
+            Ok(result) => result,
+            Err(message) => {
+                problems.push(format!(
+                    "{}: {message}",
+                    fault.map_or("faithful server", Fault::name)
+                ));
+                continue;
+            }
+        };
+        let Some(fault) = fault else {
+            checks = total;
+            for c in &caught {
+                problems.push(format!("faithful server: {} {}: {}", c.id, c.kind, c.why));
+            }
+            continue;
+        };
+        if caught.is_empty() {
+            problems.push(format!("{fault}: caught by no check (a gap in the suite)"));
+        }
+        let allowed = expected_for(fault).unwrap_or(&[]);
+        for c in &caught {
+            if !allowed.iter().any(|prefix| c.id.starts_with(prefix)) {
+                problems.push(format!(
+                    "{fault}: {} {} although it is not about this behaviour (allowed: {allowed:?}): {}",
+                    c.id, c.kind, c.why
+                ));
+            }
+        }
+        matrix.insert(fault.name(), caught);
+    }
+    eprintln!(
+        "kill matrix: {} faults, {checks} checks, {:.1} s",
+        Fault::ALL.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let table: BTreeMap<&str, Vec<String>> = matrix
+        .iter()
+        .map(|(fault, caught)| (*fault, caught.iter().map(|c| c.id.clone()).collect()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}\n\nmatrix:\n{table:#?}",
+        problems.len(),
+        problems.join("\n")
+    );
+    insta::with_settings!({snapshot_path => "../../../../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_yaml_snapshot!("kill-matrix", table);
+    });
+    // The table the README shows: rewritten when out of date, like every generated file.
+    let md = markdown(&matrix, checks);
+    let md_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../snapshots/kill-matrix.md");
+    let current = std::fs::read_to_string(&md_path).unwrap_or_default();
+    if current != md {
+        std::fs::write(&md_path, &md).expect("write snapshots/kill-matrix.md");
+        panic!(
+            "{} was out of date and has been rewritten: review and commit it",
+            md_path.display()
+        );
+    }
+}
