@@ -5,6 +5,7 @@ mod api_doc;
 mod names_prop;
 mod options_replay;
 mod recordings;
+mod robustness;
 mod rules_coverage;
 mod selector_replay;
 mod status_replay;

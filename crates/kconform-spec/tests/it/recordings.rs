@@ -216,3 +216,17 @@ fn create_pipeline_matches_every_recorded_answer() {
     assert!(checked >= 90, "only {checked} recorded steps were checked");
     eprintln!("checked {checked} recorded create steps");
 }
+
+#[test]
+fn every_validation_recording_is_replayed() {
+    let mut skipped = Vec::new();
+    for step in steps(&["validation", "valid"]) {
+        if step.value["request"]["method"] == "POST" && replay_create(&step).is_none() {
+            skipped.push(format!("{} ({})", step.file, step.value["note"]));
+        }
+    }
+    assert!(
+        skipped.is_empty(),
+        "recorded creates the spec did not judge: {skipped:#?}"
+    );
+}
