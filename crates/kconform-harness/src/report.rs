@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::{Baseline, BaselineKind, Gate, GateCounts, GateStatus, Verdict};
+use crate::coverage::{Column, Matrix, OperationColumns};
 use crate::model::{CheckMeta, CleanupOutcome, Level, Outcome, RunResults, TargetInfo};
 
 pub use html::{CELL_COLOURS, render_html};
@@ -130,8 +131,8 @@ pub struct BaselineRef {
     pub link: String,
 }
 
-/// The coverage matrix as the reports show it: rows are operations, columns parameters (and
-/// statuses), each cell lists the checks that exercise the pair.
+/// The coverage matrix ([`crate::coverage::Matrix`]) as the reports show it: rows are operations,
+/// columns parameters (and statuses), each cell lists the checks that exercise the pair.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoverageGrid {
     /// Row labels (operationIds), in specification order.
@@ -313,65 +314,66 @@ fn millis(duration: std::time::Duration) -> u64 {
 }
 
 impl CoverageGrid {
-    /// A grid over the given operations (with their declared parameters and statuses, in
-    /// specification order) filled with the checks of `catalog` that claim each pair.
-    ///
-    /// Pairs that checks claim but the specification does not declare are added as undeclared cells,
-    /// so nothing a check exercises is hidden.
-    pub fn from_parts<'a>(
-        operations: impl IntoIterator<Item = (&'a str, Vec<&'a str>, Vec<u16>)>,
-        catalog: &[CheckMeta],
-    ) -> Self {
+    /// The grid of a coverage [`Matrix`]: its cells are the declared cells, with the checks the
+    /// matrix found for them. Pairs that checks of `catalog` claim but the matrix does not have are
+    /// added as undeclared cells, so nothing a check exercises is hidden; path parameters are left
+    /// out, as in the matrix, since every request of an operation carries them.
+    pub fn from_matrix(matrix: &Matrix, catalog: &[CheckMeta]) -> Self {
         let mut grid = CoverageGrid::default();
         let mut param_cells: BTreeMap<(String, String), CoverageCell> = BTreeMap::new();
         let mut status_cells: BTreeMap<(String, String), CoverageCell> = BTreeMap::new();
-        let add_column = |columns: &mut Vec<String>, name: &str| {
-            if !columns.iter().any(|c| c == name) {
-                columns.push(name.to_owned());
-            }
-        };
         let mut statuses: Vec<u16> = Vec::new();
-        for (operation, params, codes) in operations {
-            grid.operations.push(operation.to_owned());
-            for param in params {
-                add_column(&mut grid.params, param);
-                param_cells.insert(
-                    (operation.to_owned(), param.to_owned()),
-                    cell(operation, param, true),
-                );
-            }
-            for code in codes {
-                if !statuses.contains(&code) {
-                    statuses.push(code);
+        for matrix_cell in &matrix.cells {
+            add_unique(&mut grid.operations, matrix_cell.operation);
+            let (cells, column) = match matrix_cell.column {
+                Column::Param(param) => {
+                    add_unique(&mut grid.params, param);
+                    (&mut param_cells, param.to_owned())
                 }
-                status_cells.insert(
-                    (operation.to_owned(), code.to_string()),
-                    cell(operation, &code.to_string(), true),
-                );
-            }
+                Column::Status(status) => {
+                    if !statuses.contains(&status) {
+                        statuses.push(status);
+                    }
+                    (&mut status_cells, status.to_string())
+                }
+            };
+            let mut declared = cell(matrix_cell.operation, &column, true);
+            declared.checks = matrix_cell
+                .checks
+                .iter()
+                .map(|id| (*id).to_owned())
+                .collect();
+            cells.insert((matrix_cell.operation.to_owned(), column), declared);
         }
         for meta in catalog {
             for operation in meta.operations {
-                if !grid.operations.iter().any(|o| o == operation) {
-                    grid.operations.push((*operation).to_owned());
-                }
-                for param in meta.params {
-                    add_column(&mut grid.params, param);
-                    param_cells
-                        .entry(((*operation).to_owned(), (*param).to_owned()))
-                        .or_insert_with(|| cell(operation, param, false))
-                        .checks
-                        .push(meta.id.to_owned());
-                }
-                for code in meta.statuses {
-                    if !statuses.contains(code) {
-                        statuses.push(*code);
+                let mut claimed = false;
+                for param in meta.params.iter().filter(|p| !is_path_param(operation, p)) {
+                    claimed = true;
+                    if matrix.cell(operation, Column::Param(param)).is_none() {
+                        add_unique(&mut grid.params, param);
+                        param_cells
+                            .entry(((*operation).to_owned(), (*param).to_owned()))
+                            .or_insert_with(|| cell(operation, param, false))
+                            .checks
+                            .push(meta.id.to_owned());
                     }
-                    status_cells
-                        .entry(((*operation).to_owned(), code.to_string()))
-                        .or_insert_with(|| cell(operation, &code.to_string(), false))
-                        .checks
-                        .push(meta.id.to_owned());
+                }
+                for status in meta.statuses {
+                    claimed = true;
+                    if matrix.cell(operation, Column::Status(*status)).is_none() {
+                        if !statuses.contains(status) {
+                            statuses.push(*status);
+                        }
+                        status_cells
+                            .entry(((*operation).to_owned(), status.to_string()))
+                            .or_insert_with(|| cell(operation, &status.to_string(), false))
+                            .checks
+                            .push(meta.id.to_owned());
+                    }
+                }
+                if claimed {
+                    add_unique(&mut grid.operations, operation);
                 }
             }
         }
@@ -392,16 +394,17 @@ impl CoverageGrid {
         grid
     }
 
-    /// A grid over the vendored specification's Endpoints operations, filled from `catalog`.
+    /// The grid over the given operations and columns (see [`Matrix::from_operations`]).
+    pub fn from_parts(
+        operations: impl IntoIterator<Item = OperationColumns>,
+        catalog: &[CheckMeta],
+    ) -> Self {
+        Self::from_matrix(&Matrix::from_operations(operations, catalog), catalog)
+    }
+
+    /// The grid over the vendored specification's Endpoints operations ([`Matrix::compute`]).
     pub fn from_catalog(catalog: &[CheckMeta]) -> Self {
-        let operations = kconform_spec::ops::operations().iter().map(|op| {
-            (
-                op.id,
-                op.params.iter().map(|p| p.name).collect::<Vec<_>>(),
-                op.responses.clone(),
-            )
-        });
-        Self::from_parts(operations, catalog)
+        Self::from_matrix(&Matrix::compute(catalog), catalog)
     }
 
     /// The parameter cell of a pair, if it exists.
@@ -418,6 +421,21 @@ impl CoverageGrid {
             .iter()
             .find(|c| c.operation == operation && c.column == status)
     }
+}
+
+fn add_unique(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|existing| existing == item) {
+        list.push(item.to_owned());
+    }
+}
+
+/// Whether the specification declares `param` as a path parameter of `operation`.
+fn is_path_param(operation: &str, param: &str) -> bool {
+    kconform_spec::ops::operations()
+        .iter()
+        .find(|op| op.id == operation)
+        .and_then(|op| op.param(param))
+        .is_some_and(|p| p.location == kconform_spec::ops::ParamIn::Path)
 }
 
 fn cell(operation: &str, column: &str, declared: bool) -> CoverageCell {

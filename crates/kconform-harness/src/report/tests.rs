@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::baseline::{self, BaselineFormat};
+use crate::coverage::OperationColumns;
 use crate::model::{CheckResult, Exchange, RecordedRequest, RecordedResponse};
 
 pub(crate) const CATALOG: &[CheckMeta] = &[
@@ -210,26 +211,26 @@ pub(crate) fn report() -> Report {
             },
             coverage: CoverageGrid::from_parts(
                 [
-                    (
-                        "createCoreV1NamespacedEndpoints",
-                        vec!["namespace", "body", "dryRun"],
-                        vec![201, 409],
-                    ),
-                    (
-                        "listCoreV1NamespacedEndpoints",
-                        vec!["namespace", "limit", "continue", "watch"],
-                        vec![200],
-                    ),
-                    (
-                        "readCoreV1NamespacedEndpoints",
-                        vec!["namespace", "name"],
-                        vec![200, 404],
-                    ),
-                    (
-                        "deleteCoreV1NamespacedEndpoints",
-                        vec!["namespace", "name"],
-                        vec![200],
-                    ),
+                    OperationColumns {
+                        operation: "createCoreV1NamespacedEndpoints",
+                        params: vec!["namespace", "body", "dryRun"],
+                        statuses: vec![201, 409],
+                    },
+                    OperationColumns {
+                        operation: "listCoreV1NamespacedEndpoints",
+                        params: vec!["namespace", "limit", "continue", "watch"],
+                        statuses: vec![200],
+                    },
+                    OperationColumns {
+                        operation: "readCoreV1NamespacedEndpoints",
+                        params: vec!["namespace", "name"],
+                        statuses: vec![200, 404],
+                    },
+                    OperationColumns {
+                        operation: "deleteCoreV1NamespacedEndpoints",
+                        params: vec!["namespace", "name"],
+                        statuses: vec![200],
+                    },
                 ],
                 CATALOG,
             ),
@@ -337,11 +338,34 @@ fn coverage_from_the_vendored_specification_has_every_operation() {
     for op in kconform_spec::ops::operations() {
         assert!(grid.operations.iter().any(|o| o == op.id), "{}", op.id);
         for param in &op.params {
-            assert!(
-                grid.param_cell(op.id, param.name)
-                    .is_some_and(|c| c.declared)
-            );
+            let cell = grid.param_cell(op.id, param.name);
+            if param.location == kconform_spec::ops::ParamIn::Path {
+                // As in the coverage matrix: every request carries them, they are not cells.
+                assert!(cell.is_none(), "{} {}", op.id, param.name);
+            } else {
+                assert!(cell.is_some_and(|c| c.declared), "{} {}", op.id, param.name);
+            }
         }
+    }
+    // The grid is the matrix's: same cells, same checks.
+    let matrix = crate::coverage::Matrix::compute(CATALOG);
+    assert_eq!(
+        grid.param_cells.iter().filter(|c| c.declared).count()
+            + grid.status_cells.iter().filter(|c| c.declared).count(),
+        matrix.total()
+    );
+    for matrix_cell in &matrix.cells {
+        let checks: Vec<String> = match matrix_cell.column {
+            crate::coverage::Column::Param(p) => grid.param_cell(matrix_cell.operation, p),
+            crate::coverage::Column::Status(s) => grid.status_cell(matrix_cell.operation, s),
+        }
+        .expect("every matrix cell is a grid cell")
+        .checks
+        .clone();
+        let mut expected: Vec<String> =
+            matrix_cell.checks.iter().map(|c| (*c).to_owned()).collect();
+        expected.sort();
+        assert_eq!(checks, expected);
     }
     let cell = grid
         .param_cell("createCoreV1NamespacedEndpoints", "body")
