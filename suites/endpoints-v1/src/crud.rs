@@ -31,7 +31,7 @@ pub(crate) fn checks() -> Vec<Check> {
                 ..meta(
                     "EP-CREATE-002",
                     Must,
-                    "Every successful create MUST answer 201 Created, with or without dryRun; the 200 and 202 the OpenAPI also lists are never used for Endpoints.",
+                    "Every successful create MUST answer 201 Created, with or without dryRun (which returns no resourceVersion and stores nothing); the 200 and 202 the OpenAPI also lists are never used for Endpoints.",
                     "kube-apiserver behaviour §5.1 POST (handlers/create.go); OpenAPI createCoreV1NamespacedEndpoints",
                 )
             },
@@ -398,6 +398,16 @@ async fn create_is_always_201(ctx: Ctx) -> Verdict {
     )
     .await?;
     expect_status(&ctx, &resp, 201)?;
+    let dry = json_of(&ctx, &resp)?;
+    expect_eq(
+        &ctx,
+        "resourceVersion of a dry-run create",
+        String::new(),
+        rv_of(&dry),
+    )?;
+    // A dry run leaves no trace: the name is still free.
+    let resp = get(&ctx, &name).await?;
+    expect_body(&ctx, &resp, 404, &not_found(&name))?;
     let resp = send(
         &ctx,
         Request::post(ctx.collection_path()).json(&endpoints(&name)),
