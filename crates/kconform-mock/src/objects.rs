@@ -241,8 +241,11 @@ pub(crate) fn canonical(object: &Value) -> Value {
     Value::Object(out)
 }
 
-/// Drop empty lists and maps that Go omits when encoding (`omitempty`): an empty `subsets`, empty
-/// address and port lists, empty labels, annotations, finalizers and ownerReferences.
+/// What a Go round trip (decode into the typed struct, encode with `omitempty`) drops: nulls, empty
+/// lists and maps (`subsets`, address and port lists, labels, annotations, finalizers,
+/// ownerReferences, managedFields), empty strings of `omitempty` string fields (port names, hostnames,
+/// targetRef fields, metadata strings) and a zero `generation`. Pointer fields (`nodeName`,
+/// `appProtocol`, `deletionGracePeriodSeconds`) keep their empty values.
 pub(crate) fn omit_empty(object: &mut Value) {
     fn empty(value: &Value) -> bool {
         match value {
@@ -252,11 +255,57 @@ pub(crate) fn omit_empty(object: &mut Value) {
             _ => false,
         }
     }
+    fn blank(value: &Value) -> bool {
+        value.is_null() || value.as_str() == Some("")
+    }
+    fn drop_blank(map: &mut Map<String, Value>, keys: &[&str]) {
+        map.retain(|key, value| {
+            !value.is_null() && !(keys.contains(&key.as_str()) && blank(value))
+        });
+    }
     let Some(map) = object.as_object_mut() else {
         return;
     };
+    map.retain(|_, value| !value.is_null());
     if let Some(Value::Array(subsets)) = map.get_mut("subsets") {
         for subset in subsets.iter_mut().filter_map(Value::as_object_mut) {
+            for list in ["addresses", "notReadyAddresses"] {
+                for address in subset
+                    .get_mut(list)
+                    .and_then(Value::as_array_mut)
+                    .into_iter()
+                    .flatten()
+                {
+                    let Some(address) = address.as_object_mut() else {
+                        continue;
+                    };
+                    drop_blank(address, &["hostname"]);
+                    if let Some(Value::Object(target)) = address.get_mut("targetRef") {
+                        drop_blank(
+                            target,
+                            &[
+                                "kind",
+                                "namespace",
+                                "name",
+                                "uid",
+                                "apiVersion",
+                                "resourceVersion",
+                                "fieldPath",
+                            ],
+                        );
+                    }
+                }
+            }
+            for port in subset
+                .get_mut("ports")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(port) = port.as_object_mut() {
+                    drop_blank(port, &["name", "protocol"]);
+                }
+            }
             subset.retain(|key, value| {
                 !(matches!(key.as_str(), "addresses" | "notReadyAddresses" | "ports")
                     && empty(value))
@@ -267,11 +316,26 @@ pub(crate) fn omit_empty(object: &mut Value) {
         map.remove("subsets");
     }
     if let Some(Value::Object(meta)) = map.get_mut("metadata") {
+        drop_blank(
+            meta,
+            &[
+                "name",
+                "generateName",
+                "namespace",
+                "selfLink",
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "deletionTimestamp",
+            ],
+        );
         meta.retain(|key, value| {
-            !(matches!(
+            let empty_collection = matches!(
                 key.as_str(),
                 "labels" | "annotations" | "finalizers" | "ownerReferences" | "managedFields"
-            ) && empty(value))
+            ) && empty(value);
+            let zero_generation = key == "generation" && value.as_i64() == Some(0);
+            !(empty_collection || zero_generation)
         });
     }
 }
@@ -297,6 +361,20 @@ mod tests {
         assert_eq!(name.len(), 63);
         assert!(name[58..].bytes().all(|b| NAME_ALPHABET.contains(&b)));
         assert!(generate_name("ep-").starts_with("ep-"));
+    }
+
+    #[test]
+    fn go_round_trips_drop_empty_values() {
+        let mut object = json!({"metadata": {"name": "a", "generateName": "", "generation": 0, "labels": {}},
+            "subsets": [{"addresses": [{"ip": "1.2.3.4", "hostname": "", "nodeName": ""}],
+                         "notReadyAddresses": [], "ports": [{"name": "", "port": 80, "appProtocol": ""}]}],
+            "extra": null});
+        omit_empty(&mut object);
+        assert_eq!(
+            object,
+            json!({"metadata": {"name": "a"},
+            "subsets": [{"addresses": [{"ip": "1.2.3.4", "nodeName": ""}], "ports": [{"port": 80, "appProtocol": ""}]}]})
+        );
     }
 
     #[test]
