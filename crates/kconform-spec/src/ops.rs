@@ -248,6 +248,35 @@ pub fn operation(id: &str) -> Option<&'static Operation> {
     operations().iter().find(|op| op.id == id)
 }
 
+/// The operation serving `method` on a concrete request `path` (query string excluded), with the path
+/// parameters it binds, e.g. `("GET", "/api/v1/namespaces/ns1/endpoints/ep-1")` →
+/// `readCoreV1NamespacedEndpoints` with `namespace=ns1`, `name=ep-1`.
+pub fn match_request(
+    method: &str,
+    path: &str,
+) -> Option<(&'static Operation, Vec<(&'static str, String)>)> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    operations()
+        .iter()
+        .filter(|op| op.method.eq_ignore_ascii_case(method))
+        .find_map(|op| {
+            let template: Vec<&'static str> = op.path.split('/').collect();
+            if template.len() != segments.len() {
+                return None;
+            }
+            let mut bound = Vec::new();
+            for (pattern, actual) in template.iter().zip(&segments) {
+                match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(name) if !actual.is_empty() => bound.push((name, (*actual).to_owned())),
+                    Some(_) => return None,
+                    None if pattern == actual => {}
+                    None => return None,
+                }
+            }
+            Some((op, bound))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +309,32 @@ mod tests {
             patch.declares("pretty"),
             "path-level parameters are merged in"
         );
+    }
+
+    #[test]
+    fn concrete_paths_match_their_operation() {
+        let (op, bound) = match_request("GET", "/api/v1/namespaces/ns1/endpoints/ep-1").unwrap();
+        assert_eq!(op.id, "readCoreV1NamespacedEndpoints");
+        assert_eq!(
+            bound,
+            vec![("namespace", "ns1".to_owned()), ("name", "ep-1".to_owned())]
+        );
+        assert_eq!(
+            match_request("DELETE", "/api/v1/namespaces/ns1/endpoints")
+                .unwrap()
+                .0
+                .id,
+            "deleteCoreV1CollectionNamespacedEndpoints"
+        );
+        assert_eq!(
+            match_request("GET", "/api/v1/watch/endpoints")
+                .unwrap()
+                .0
+                .id,
+            "watchCoreV1EndpointsListForAllNamespaces"
+        );
+        assert!(match_request("POST", "/api/v1/namespaces/ns1/endpoints/ep-1").is_none());
+        assert!(match_request("GET", "/api/v1/namespaces//endpoints").is_none());
     }
 
     #[test]
