@@ -189,7 +189,7 @@ async fn valid_fixtures_accepted(ctx: Ctx) -> Verdict {
                     g.remove(k);
                 }
             }
-            // A generated name is generateName plus 5 characters; the fixture sent no name.
+            // A generated name is generateName (cut to 58 bytes) plus 5 characters; the fixture sent no name.
             let sent_meta = w.get("metadata").and_then(Value::as_object);
             let prefix = sent_meta
                 .and_then(|m| m.get("generateName"))
@@ -198,9 +198,10 @@ async fn valid_fixtures_accepted(ctx: Ctx) -> Verdict {
             if let Some(m) = g.get_mut("metadata").and_then(Value::as_object_mut)
                 && let Some(prefix) = prefix
                 && !sent_name
-                && m.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.starts_with(prefix) && n.len() == prefix.len() + 5)
+                && m.get("name").and_then(Value::as_str).is_some_and(|n| {
+                    let stem = prefix.get(..58).unwrap_or(prefix);
+                    n.starts_with(stem) && n.len() == stem.len() + 5
+                })
             {
                 m.remove("name");
             }
