@@ -51,6 +51,7 @@ pub enum LaunchKind {
 
 /// Options of `kconform run` and `cargo xtask conformance`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(group = clap::ArgGroup::new("remote").args(["target", "kubeconfig"]).multiple(true))]
 pub struct RunArgs {
     /// Base URL of the server to check (e.g. https://127.0.0.1:6443). Without it (and without
     /// --kubeconfig) a server is launched, see --launch.
@@ -60,10 +61,20 @@ pub struct RunArgs {
     #[arg(long, value_enum, value_name = "KIND", conflicts_with = "kubeconfig")]
     pub launch: Option<LaunchKind>,
     /// The kube-apiserver binary, for --launch kube-apiserver.
-    #[arg(long, value_name = "PATH", required_if_eq("launch", "kube-apiserver"))]
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_if_eq("launch", "kube-apiserver"),
+        requires = "launch"
+    )]
     pub kube_apiserver: Option<PathBuf>,
     /// The etcd binary, for --launch kube-apiserver.
-    #[arg(long, value_name = "PATH", required_if_eq("launch", "kube-apiserver"))]
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_if_eq("launch", "kube-apiserver"),
+        requires = "launch"
+    )]
     pub etcd: Option<PathBuf>,
     /// Bearer token of an administrator of the target.
     #[arg(
@@ -71,7 +82,8 @@ pub struct RunArgs {
         value_name = "T",
         env = "KCONFORM_TOKEN",
         hide_env_values = true,
-        conflicts_with = "kubeconfig"
+        conflicts_with = "kubeconfig",
+        requires = "target"
     )]
     pub token: Option<String>,
     /// Bearer token of an authenticated user without rights (enables the authorization checks).
@@ -79,7 +91,8 @@ pub struct RunArgs {
         long,
         value_name = "T",
         env = "KCONFORM_USER_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        requires = "remote"
     )]
     pub user_token: Option<String>,
     /// Read the server URL and credentials from a kubeconfig file.
@@ -89,10 +102,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "C", requires = "kubeconfig")]
     pub context: Option<String>,
     /// PEM file of the CA that signed the server's certificate.
-    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "insecure",
+        requires = "remote"
+    )]
     pub ca_file: Option<PathBuf>,
     /// Do not verify the server's certificate.
-    #[arg(long)]
+    #[arg(long, requires = "remote")]
     pub insecure: bool,
     /// Apply this Kubernetes version's expectations (e.g. 1.33) instead of the version the server reports.
     #[arg(long, value_name = "V")]
@@ -220,7 +238,20 @@ mod tests {
         for bad in [
             &["run", "--target", "http://x", "--launch", "mock"][..],
             &["run", "--launch", "kube-apiserver", "--etcd", "/e"],
-            &["run", "--insecure", "--ca-file", "c"],
+            &[
+                "run",
+                "--target",
+                "https://x",
+                "--insecure",
+                "--ca-file",
+                "c",
+            ],
+            // Credentials and TLS options without a server to use them on.
+            &["run", "--token", "t"],
+            &["run", "--ca-file", "c"],
+            &["run", "--insecure"],
+            &["run", "--user-token", "u"],
+            &["run", "--etcd", "/e"],
             &["run", "--context", "c"],
             &["run", "--kubeconfig", "k", "--token", "t"],
             &["run", "--level", "often"],
@@ -239,5 +270,15 @@ mod tests {
             "/k",
         ]);
         assert_eq!(args.launch, Some(LaunchKind::KubeApiserver));
+        let args = run_args(&[
+            "run",
+            "--kubeconfig",
+            "k",
+            "--user-token",
+            "u",
+            "--insecure",
+        ]);
+        assert_eq!(args.user_token.as_deref(), Some("u"));
+        assert!(args.insecure);
     }
 }
