@@ -6,6 +6,7 @@
 mod client;
 mod coverage;
 mod model;
+mod robustness;
 mod runner;
 mod support;
 mod watch;
