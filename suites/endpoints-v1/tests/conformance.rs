@@ -12,7 +12,8 @@
 //!   `KCONFORM_NAMESPACE` (use one existing namespace instead of one per check).
 //! - Without `KCONFORM_TARGET` the reference server is started as a subprocess from
 //!   `target/{debug,release}/kconform-mock` (`KCONFORM_MOCK_BIN` overrides the path;
-//!   `KCONFORM_EMULATE` picks its version). The suite never links it.
+//!   `KCONFORM_EMULATE` picks its version, `KCONFORM_MOCK_FAULTS=a,b` breaks it on purpose).
+//!   The suite never links it.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
@@ -104,6 +105,13 @@ fn start_mock() -> anyhow::Result<(Target, MockProcess)> {
         .arg(&tokens);
     if let Some(v) = env("KCONFORM_EMULATE") {
         cmd.arg("--emulate").arg(v);
+    }
+    // Faults break the reference server on purpose, to see that the suite notices.
+    for fault in env("KCONFORM_MOCK_FAULTS")
+        .iter()
+        .flat_map(|f| f.split(','))
+    {
+        cmd.arg("--fault").arg(fault.trim());
     }
     let mut child = cmd
         .stdout(Stdio::piped())
