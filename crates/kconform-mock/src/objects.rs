@@ -260,7 +260,8 @@ pub(crate) fn omit_empty(object: &mut Value) {
     }
     fn drop_blank(map: &mut Map<String, Value>, keys: &[&str]) {
         map.retain(|key, value| {
-            !value.is_null() && !(keys.contains(&key.as_str()) && blank(value))
+            let dropped = value.is_null() || (keys.contains(&key.as_str()) && blank(value));
+            !dropped
         });
     }
     let Some(map) = object.as_object_mut() else {
