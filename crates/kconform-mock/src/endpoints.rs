@@ -417,7 +417,9 @@ pub(crate) async fn create(
     }
     check_namespace(&mut object, namespace)?;
     let sent_rv = meta_str(&object, "resourceVersion").to_owned();
-    let name = prepare_create(ctx, &mut object, namespace, &opts)?;
+    let generated =
+        meta_str(&object, "name").is_empty() && !meta_str(&object, "generateName").is_empty();
+    let mut name = prepare_create(ctx, &mut object, namespace, &opts)?;
     let code = if ctx.fault(Fault::CreateReturns200) {
         StatusCode::OK
     } else {
@@ -434,26 +436,41 @@ pub(crate) async fn create(
         // A non-numeric resourceVersion is ignored; the store sets the real one.
         remove_meta(&mut object, "resourceVersion");
     }
-    let (written, ()) = ctx
-        .state
-        .store
-        .write(namespace, &name, |current, _| match current {
-            Some(existing) if being_deleted(existing) => Err(ApiError::status(
-                Status::already_exists_being_deleted(&name),
-            )),
-            Some(_) if ctx.fault(Fault::AlreadyExistsOverwrites) && !dry => {
-                Ok((Mutation::Put(object.clone()), ()))
+    // RetryGenerateName (on from 1.31): a generated name that collides is drawn again, 8 tries in all.
+    let attempts = if generated && ctx.version().at_least(31) {
+        8
+    } else {
+        1
+    };
+    let mut attempt = 1;
+    let written = loop {
+        let result = ctx
+            .state
+            .store
+            .write(namespace, &name, |current, _| match current {
+                Some(existing) if being_deleted(existing) => Err(ApiError::status(
+                    Status::already_exists_being_deleted(&name),
+                )),
+                Some(_) if ctx.fault(Fault::AlreadyExistsOverwrites) && !dry => {
+                    Ok((Mutation::Put(object.clone()), ()))
+                }
+                Some(_) if generated => Err(ApiError::status(
+                    Status::already_exists_generate_name(&name),
+                )),
+                Some(_) => Err(ApiError::status(Status::already_exists(&name))),
+                None if dry => Ok((Mutation::Keep, ())),
+                None => Ok((Mutation::Put(object.clone()), ())),
+            });
+        match result {
+            Ok((written, ())) => break written,
+            Err(err) if generated && attempt < attempts && err.body().reason == "AlreadyExists" => {
+                attempt += 1;
+                name = generate_name(meta_str(&object, "generateName"));
+                set_meta(&mut object, "name", Value::String(name.clone()));
             }
-            Some(_)
-                if meta_str(&object, "generateName").is_empty()
-                    || !meta_str(&object, "name").is_empty() && !dry =>
-            {
-                Err(ApiError::status(Status::already_exists(&name)))
-            }
-            Some(_) => Err(ApiError::status(Status::already_exists(&name))),
-            None if dry => Ok((Mutation::Keep, ())),
-            None => Ok((Mutation::Put(object.clone()), ())),
-        })?;
+            Err(err) => return Err(err),
+        }
+    };
     let stored = written.object.map(|o| (*o).clone()).unwrap_or(object);
     Ok(ok(ctx, code, &stored))
 }
