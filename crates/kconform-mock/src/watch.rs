@@ -288,7 +288,7 @@ enum Opening {
         from: u64,
     },
     /// The single ERROR event of a watch from a compacted resourceVersion.
-    Expired(Status),
+    Expired(Box<Status>),
 }
 
 async fn open(
@@ -343,9 +343,9 @@ async fn open(
             Err(StoreError::Compacted {
                 requested,
                 compacted,
-            }) => Ok(Opening::Expired(Status::watch_too_old(
+            }) => Ok(Opening::Expired(Box::new(Status::watch_too_old(
                 requested, compacted,
-            ))),
+            )))),
             Err(StoreError::Future { .. }) => {
                 // A watch from the future waits for it: events at or below N are not sent.
                 let mut subscription = subscribe(state, namespace, WatchStart::Now)?;

@@ -336,10 +336,10 @@ fn comparable_response(step: &Step, opts: &CompareOptions) -> Value {
             }
         }
     }
-    if opts.ignores(Ignore::Format) {
-        if let Some(map) = response.as_object_mut() {
-            map.remove("format");
-        }
+    if opts.ignores(Ignore::Format)
+        && let Some(map) = response.as_object_mut()
+    {
+        map.remove("format");
     }
     response
 }
@@ -435,16 +435,17 @@ fn compare_values(
                 {
                     continue;
                 }
-                if key == "causes" && opts.ignores(Ignore::CauseOrder) {
-                    if let (Some(Value::Array(ca)), Some(Value::Array(cb))) = (va, vb) {
-                        let sorted = |items: &Vec<Value>| {
-                            let mut items = items.clone();
-                            items.sort_by_key(|v| v.to_string());
-                            Value::Array(items)
-                        };
-                        compare_values(&sorted(ca), &sorted(cb), &sub, opts, out);
-                        continue;
-                    }
+                if key == "causes"
+                    && opts.ignores(Ignore::CauseOrder)
+                    && let (Some(Value::Array(ca)), Some(Value::Array(cb))) = (va, vb)
+                {
+                    let sorted = |items: &Vec<Value>| {
+                        let mut items = items.clone();
+                        items.sort_by_key(|v| v.to_string());
+                        Value::Array(items)
+                    };
+                    compare_values(&sorted(ca), &sorted(cb), &sub, opts, out);
+                    continue;
                 }
                 match (va, vb) {
                     (None, Some(vb)) => out.push((sub, Change::OnlyActual { actual: vb.clone() })),

@@ -582,23 +582,23 @@ impl Run<'_> {
         let current = self
             .housekeeping(self.admin("GET", path.clone(), Vec::new(), None, ""))
             .await?;
-        if current.status == 200 {
-            if let Ok(mut object) = serde_json::from_slice::<Value>(&current.body) {
-                let pending = object
-                    .pointer("/spec/finalizers")
-                    .and_then(Value::as_array)
-                    .is_some_and(|f| !f.is_empty());
-                if pending {
-                    object["spec"]["finalizers"] = Value::Array(Vec::new());
-                    self.housekeeping(self.admin(
-                        "PUT",
-                        format!("{path}/finalize"),
-                        Vec::new(),
-                        Some(object),
-                        "application/json",
-                    ))
-                    .await?;
-                }
+        if current.status == 200
+            && let Ok(mut object) = serde_json::from_slice::<Value>(&current.body)
+        {
+            let pending = object
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .is_some_and(|f| !f.is_empty());
+            if pending {
+                object["spec"]["finalizers"] = Value::Array(Vec::new());
+                self.housekeeping(self.admin(
+                    "PUT",
+                    format!("{path}/finalize"),
+                    Vec::new(),
+                    Some(object),
+                    "application/json",
+                ))
+                .await?;
             }
         }
         Ok(())
@@ -687,13 +687,12 @@ impl Run<'_> {
             }
         };
         let mut response = http::response_record(answer.status, &answer.headers, &answer.body);
-        if projected(step) {
-            if let Some(body) = response.get_mut("body") {
-                if body.is_object() {
-                    *body = endpoints_resource_only(body);
-                    response["projected"] = Value::Bool(true);
-                }
-            }
+        if projected(step)
+            && let Some(body) = response.get_mut("body")
+            && body.is_object()
+        {
+            *body = endpoints_resource_only(body);
+            response["projected"] = Value::Bool(true);
         }
         if let (Some(expected), Some(actual)) = (
             step.response.as_ref().and_then(|r| r.get("body")),
@@ -949,16 +948,14 @@ impl Run<'_> {
             let Some(meta) = object.get("metadata") else {
                 continue;
             };
-            if meta.get("name").is_some() {
-                if let Some(rv) = meta
+            if meta.get("name").is_some()
+                && let Some(rv) = meta
                     .get("resourceVersion")
                     .and_then(Value::as_str)
                     .and_then(object_rv_number)
-                {
-                    if !self.object_rvs.contains(&rv) {
-                        self.object_rvs.push(rv);
-                    }
-                }
+                && !self.object_rvs.contains(&rv)
+            {
+                self.object_rvs.push(rv);
             }
             if let Some(uid) = meta.get("uid").and_then(Value::as_str) {
                 self.objects.insert(uid.to_owned(), object.clone());

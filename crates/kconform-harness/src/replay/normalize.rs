@@ -48,7 +48,10 @@ enum Placement {
 }
 
 /// Messages that embed resourceVersions, with the placement of each numbered group.
-static RV_MESSAGES: LazyLock<Vec<(Regex, Vec<(usize, Placement)>)>> = LazyLock::new(|| {
+/// A message pattern and the placement of each of its resourceVersion groups.
+type RvMessage = (Regex, Vec<(usize, Placement)>);
+
+static RV_MESSAGES: LazyLock<Vec<RvMessage>> = LazyLock::new(|| {
     use Placement::{Global, Object, Value};
     let rx = |p: &str| Regex::new(p).expect("valid regex");
     vec![
@@ -185,10 +188,10 @@ impl Normalizer {
                 if key == Some("metadata") {
                     self.collect_metadata(map);
                 }
-                if key == Some("details") {
-                    if let Some(uid) = map.get("uid").and_then(Value::as_str) {
-                        self.add_uid(uid);
-                    }
+                if key == Some("details")
+                    && let Some(uid) = map.get("uid").and_then(Value::as_str)
+                {
+                    self.add_uid(uid);
                 }
                 for (k, v) in map {
                     self.collect(v, Some(k));
@@ -207,14 +210,12 @@ impl Normalizer {
         if let Some(uid) = meta.get("uid").and_then(Value::as_str) {
             self.add_uid(uid);
         }
-        if meta.contains_key("name") {
-            if let Some(rv) = meta.get("resourceVersion").and_then(Value::as_str) {
-                if let Some(number) = object_rv_number(rv) {
-                    if !self.object_rvs.contains(&number) {
-                        self.object_rvs.push(number);
-                    }
-                }
-            }
+        if meta.contains_key("name")
+            && let Some(rv) = meta.get("resourceVersion").and_then(Value::as_str)
+            && let Some(number) = object_rv_number(rv)
+            && !self.object_rvs.contains(&number)
+        {
+            self.object_rvs.push(number);
         }
         if let (Some(base), Some(name)) = (
             meta.get("generateName").and_then(Value::as_str),
@@ -248,10 +249,10 @@ impl Normalizer {
         if CLIENT_LITERAL_RVS.contains(&value) {
             return value.to_owned();
         }
-        if placement != Placement::Global {
-            if let Some(index) = self.object_rvs.iter().position(|r| *r == number) {
-                return format!("<rv-{}>", index + 1);
-            }
+        if placement != Placement::Global
+            && let Some(index) = self.object_rvs.iter().position(|r| *r == number)
+        {
+            return format!("<rv-{}>", index + 1);
         }
         let at_or_before = self.object_rvs.iter().filter(|r| **r <= number).count();
         format!("<rv-{at_or_before}+>")
@@ -312,26 +313,23 @@ impl Normalizer {
         side: Side,
         parent_key: Option<&str>,
     ) -> Value {
-        if key == "resourceVersion" {
-            if let Value::String(s) = value {
-                let placement = match side {
-                    Side::Request => Placement::Value,
-                    Side::Response
-                        if parent_key == Some("metadata") && parent.contains_key("name") =>
-                    {
-                        Placement::Object
-                    }
-                    Side::Response => Placement::Global,
-                };
-                return Value::String(self.rv(s, placement));
-            }
-        }
-        if key == "continue" {
-            if let Value::String(s) = value {
-                if !s.is_empty() {
-                    return Value::String(self.token(s));
+        if key == "resourceVersion"
+            && let Value::String(s) = value
+        {
+            let placement = match side {
+                Side::Request => Placement::Value,
+                Side::Response if parent_key == Some("metadata") && parent.contains_key("name") => {
+                    Placement::Object
                 }
-            }
+                Side::Response => Placement::Global,
+            };
+            return Value::String(self.rv(s, placement));
+        }
+        if key == "continue"
+            && let Value::String(s) = value
+            && !s.is_empty()
+        {
+            return Value::String(self.token(s));
         }
         if key == "gitCommit" && value.is_string() {
             return Value::String("<git-commit>".to_owned());
@@ -413,10 +411,10 @@ impl Normalizer {
         let note = step.note.as_ref().map(|n| self.text(n));
         let mut tokens = Map::new();
         for token in tokens_in(step) {
-            if let Some(symbol) = self.tokens.get(&token) {
-                if let Some(decoded) = self.decoded_tokens.get(symbol) {
-                    tokens.insert(symbol.clone(), decoded.clone());
-                }
+            if let Some(symbol) = self.tokens.get(&token)
+                && let Some(decoded) = self.decoded_tokens.get(symbol)
+            {
+                tokens.insert(symbol.clone(), decoded.clone());
             }
         }
         Step {
@@ -485,10 +483,9 @@ fn tokens_in(step: &Step) -> Vec<String> {
         .as_ref()
         .and_then(|r| r.pointer("/body/metadata/continue"))
         .and_then(Value::as_str)
+        && !token.is_empty()
     {
-        if !token.is_empty() {
-            found.push(token.to_owned());
-        }
+        found.push(token.to_owned());
     }
     let mut unique = Vec::new();
     for token in found {
