@@ -1,5 +1,90 @@
-//! Benchmarks (being written by their owner).
+//! Benchmark group "fixtures": how fast the generator draws objects, on one core.
+//!
+//! Prints `fixtures <metric> <value> <unit>` lines on stdout. Debug builds are an order of magnitude
+//! slower; the figures that count come from `cargo run --release -p xtask -- bench --only fixtures`.
+
+use std::time::{Duration, Instant};
+
+use kconform_fixtures::corpus::{self, CorpusOptions};
+use kconform_spec::K8sVersion;
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+
+/// How long each throughput measurement runs.
+const MEASURE_FOR: Duration = Duration::from_secs(3);
+
+/// Draws values for `MEASURE_FOR` and returns (values per second, mean JSON bytes per value).
+fn throughput<T: std::fmt::Debug>(
+    strategy: &BoxedStrategy<T>,
+    seed: u64,
+    size: impl Fn(&T) -> usize,
+) -> anyhow::Result<(f64, f64)> {
+    let mut runner = corpus::seeded_runner(seed);
+    // Warm up allocator and caches so the first draws do not skew a short run.
+    for _ in 0..1_000 {
+        let tree = strategy
+            .new_tree(&mut runner)
+            .map_err(|e| anyhow::anyhow!("strategy gave up: {e}"))?;
+        std::hint::black_box(tree.current());
+    }
+    let start = Instant::now();
+    let (mut n, mut bytes) = (0u64, 0usize);
+    while start.elapsed() < MEASURE_FOR {
+        for _ in 0..256 {
+            let tree = strategy
+                .new_tree(&mut runner)
+                .map_err(|e| anyhow::anyhow!("strategy gave up: {e}"))?;
+            let value = tree.current();
+            bytes += size(&value);
+            std::hint::black_box(value);
+            n += 1;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    Ok((n as f64 / secs, bytes as f64 / n as f64))
+}
+
+fn json_len(v: &serde_json::Value) -> usize {
+    serde_json::to_vec(v).map_or(0, |b| b.len())
+}
 
 pub(crate) fn run() -> anyhow::Result<()> {
-    anyhow::bail!("this benchmark group is not written yet")
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "note: xtask was built without optimizations; for real figures run `cargo run --release -p xtask -- bench --only fixtures`"
+        );
+    }
+    eprintln!(
+        "fixtures: measuring valid objects ({}s)",
+        MEASURE_FOR.as_secs()
+    );
+    let (per_sec, mean) = throughput(
+        &kconform_fixtures::valid_endpoints(K8sVersion::NEWEST),
+        1,
+        json_len,
+    )?;
+    println!("fixtures valid_objects_per_second {per_sec:.0} objects/s");
+    println!("fixtures valid_object_mean_size {mean:.0} bytes");
+
+    eprintln!(
+        "fixtures: measuring invalid objects ({}s)",
+        MEASURE_FOR.as_secs()
+    );
+    let invalid_size = |i: &kconform_fixtures::InvalidEndpoints| i.body.to_json_bytes().len();
+    let (per_sec, mean) = throughput(
+        &kconform_fixtures::invalid_endpoints(K8sVersion::NEWEST),
+        2,
+        invalid_size,
+    )?;
+    println!("fixtures invalid_objects_per_second {per_sec:.0} objects/s");
+    println!("fixtures invalid_object_mean_size {mean:.0} bytes");
+
+    eprintln!("fixtures: generating the default corpus");
+    let start = Instant::now();
+    let generated = corpus::generate(&CorpusOptions::default())?;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "fixtures default_corpus_generation {ms:.1} ms ({} files)",
+        generated.files.len()
+    );
+    Ok(())
 }

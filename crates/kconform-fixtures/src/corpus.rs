@@ -1,0 +1,512 @@
+//! The deterministic fixture corpus: generation, writing, and the staleness check.
+//!
+//! Layout (relative to the corpus directory, `fixtures/endpoints-v1` in this repository):
+//! `valid/<shape>-NNN.{json,yaml}`, `invalid/<rule>-NNN.{json,yaml}`, `{valid,invalid}/corner-<name>.{json,yaml}`
+//! and `index.json`. The same options always give byte-identical files: each shape and rule draws from its
+//! own ChaCha stream seeded from the corpus seed and its name, and every map is ordered.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kconform_spec::K8sVersion;
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::corner::corner_cases;
+use crate::expect::{Expectation, VersionRange};
+use crate::invalid::{self, Body, MUTATED_RULES};
+use crate::valid::{self, ValidShape};
+
+/// The seed of the committed corpus.
+pub const DEFAULT_SEED: u64 = 20_261_127;
+/// Fixtures per shape and per rule in the committed corpus.
+pub const DEFAULT_COUNT: usize = 2;
+/// The corpus folder inside a repository.
+pub const DEFAULT_DIR: &str = "fixtures/endpoints-v1";
+/// The command that regenerates the committed corpus.
+pub const FIX_COMMAND: &str = "cargo xtask fixtures";
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorpusOptions {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Fixtures per valid shape and per rule (the 256 KiB annotation rule M8 gets one).
+    pub count: usize,
+    /// Only fixtures whose expectation covers this version, generated for it; `None`: every modelled version.
+    pub k8s_version: Option<K8sVersion>,
+}
+
+impl Default for CorpusOptions {
+    fn default() -> Self {
+        CorpusOptions {
+            seed: DEFAULT_SEED,
+            count: DEFAULT_COUNT,
+            k8s_version: None,
+        }
+    }
+}
+
+/// Why a corpus could not be generated, written or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    /// A strategy could not produce a value (a filter rejected too many draws).
+    #[error("generating fixtures for {stream}: {reason}")]
+    Generate {
+        /// The shape or rule.
+        stream: String,
+        /// proptest's explanation.
+        reason: String,
+    },
+    /// A fixture could not be rendered as YAML.
+    #[error("rendering {file} as YAML")]
+    Yaml {
+        /// The fixture file.
+        file: String,
+        /// The serializer's error.
+        #[source]
+        source: serde_saphyr::SerializeError,
+    },
+    /// Reading or writing a file failed.
+    #[error("{action} {path}")]
+    Io {
+        /// What was being done ("writing", "reading", "removing", "listing").
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The corpus on disk differs from what the generator produces.
+    #[error(transparent)]
+    Stale(#[from] StaleCorpus),
+}
+
+/// The committed corpus is out of date.
+#[derive(Debug, thiserror::Error)]
+#[error("the fixture corpus in {dir} is stale; run `{command}` and commit the result\n{diff}")]
+pub struct StaleCorpus {
+    /// The corpus directory.
+    pub dir: String,
+    /// The command that fixes it.
+    pub command: String,
+    /// A readable diff: missing, extra and changed files.
+    pub diff: String,
+}
+
+/// Whether a fixture is accepted or rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixtureKind {
+    /// Created (201).
+    Valid,
+    /// Rejected (422 or 400).
+    Invalid,
+}
+
+/// One entry of `index.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexEntry {
+    /// The JSON body, relative to the corpus directory.
+    pub file: String,
+    /// The same object as YAML; absent for bodies that are not a JSON object (400 `D1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yaml: Option<String>,
+    /// `valid` or `invalid`.
+    pub kind: FixtureKind,
+    /// The valid shape (`any`, `ipv6`, …), `corner` for hand-written cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+    /// Ids of the broken rules (`kconform_spec::rules`), in the order of the causes; empty when valid.
+    pub rules: Vec<String>,
+    /// The HTTP status of a create (201, 422 or 400) in every version of `versions`.
+    pub status: u16,
+    /// The versions for which `expected` states the answer.
+    pub versions: VersionRange,
+    /// The answer per range of versions (causes and messages can differ between versions).
+    pub expected: Vec<Expectation>,
+    /// The seed of the random stream the fixture was drawn from; absent for hand-written cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+/// `index.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Index {
+    /// The format of this file.
+    pub format: &'static str,
+    /// The corpus seed.
+    pub seed: u64,
+    /// Fixtures per shape and rule.
+    pub count: usize,
+    /// The version the corpus was generated for, or absent for every modelled version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k8s_version: Option<String>,
+    /// The command that regenerates the corpus.
+    pub generated_by: String,
+    /// Every fixture, valid first, in file order.
+    pub fixtures: Vec<IndexEntry>,
+}
+
+/// A generated corpus: every file's relative path and bytes, and the index.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    /// The index (also among `files` as `index.json`).
+    pub index: Index,
+    /// Relative path → contents, sorted by path.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// FNV-1a: a stable hash, so stream seeds never depend on the platform or the Rust version.
+fn fnv1a(seed: u64, name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in seed.to_le_bytes().iter().chain(name.as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The seed of the stream for `name` (a shape or rule) in a corpus seeded with `seed`.
+pub fn stream_seed(seed: u64, name: &str) -> u64 {
+    fnv1a(seed, name)
+}
+
+/// A test runner whose ChaCha generator is seeded from `seed` (SplitMix64 expansion to 32 bytes).
+pub fn seeded_runner(seed: u64) -> TestRunner {
+    let mut state = seed;
+    let mut bytes = [0u8; 32];
+    for chunk in bytes.chunks_mut(8) {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        chunk.copy_from_slice(&z.to_le_bytes());
+    }
+    TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
+}
+
+fn draw<T: std::fmt::Debug>(
+    stream: &str,
+    strategy: &BoxedStrategy<T>,
+    runner: &mut TestRunner,
+) -> Result<T, CorpusError> {
+    strategy
+        .new_tree(runner)
+        .map(|tree| tree.current())
+        .map_err(|reason| CorpusError::Generate {
+            stream: stream.to_owned(),
+            reason: reason.to_string(),
+        })
+}
+
+fn json_bytes(value: &Value) -> Vec<u8> {
+    // Serialising a `Value` cannot fail: all map keys are strings.
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn versions_of(expected: &[Expectation]) -> VersionRange {
+    let from = expected
+        .first()
+        .map_or(K8sVersion::OLDEST, |e| e.versions.from);
+    let to = expected
+        .last()
+        .map_or(K8sVersion::NEWEST, |e| e.versions.to);
+    VersionRange { from, to }
+}
+
+struct Builder {
+    files: BTreeMap<String, Vec<u8>>,
+    entries: Vec<IndexEntry>,
+}
+
+impl Builder {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        folder: &str,
+        stem: &str,
+        kind: FixtureKind,
+        shape: Option<String>,
+        rules: Vec<String>,
+        body: &Body,
+        expected: Vec<Expectation>,
+        seed: Option<u64>,
+    ) -> Result<(), CorpusError> {
+        let file = format!("{folder}/{stem}.json");
+        let yaml = match body {
+            Body::Json(value) => {
+                let yaml_file = format!("{folder}/{stem}.yaml");
+                let text = serde_saphyr::to_string(value).map_err(|source| CorpusError::Yaml {
+                    file: yaml_file.clone(),
+                    source,
+                })?;
+                self.files.insert(yaml_file.clone(), text.into_bytes());
+                self.files.insert(file.clone(), json_bytes(value));
+                Some(yaml_file)
+            }
+            Body::Raw(bytes) => {
+                self.files.insert(file.clone(), bytes.clone());
+                None
+            }
+        };
+        let status = expected.first().map_or(201, |e| e.outcome.status);
+        let versions = versions_of(&expected);
+        self.entries.push(IndexEntry {
+            file,
+            yaml,
+            kind,
+            shape,
+            rules,
+            status,
+            versions,
+            expected,
+            seed,
+        });
+        Ok(())
+    }
+}
+
+/// Generates the corpus for `options`.
+///
+/// # Errors
+/// [`CorpusError::Generate`] if a strategy gives up, [`CorpusError::Yaml`] if a body cannot be rendered.
+pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
+    let mut b = Builder {
+        files: BTreeMap::new(),
+        entries: Vec::new(),
+    };
+    let covers = |range: VersionRange| options.k8s_version.is_none_or(|v| range.contains(v));
+
+    for &shape in ValidShape::ALL {
+        if !covers(shape.versions()) {
+            continue;
+        }
+        let v = options.k8s_version.unwrap_or(shape.versions().to);
+        let seed = stream_seed(options.seed, shape.name());
+        let mut runner = seeded_runner(seed);
+        let strategy = valid::valid_shape(shape, v);
+        for n in 0..options.count {
+            let drawn = draw(shape.name(), &strategy, &mut runner)?;
+            let expected = vec![Expectation {
+                versions: drawn.versions,
+                outcome: crate::expect::Outcome::created(),
+            }];
+            b.add(
+                "valid",
+                &format!("{}-{n:03}", shape.name()),
+                FixtureKind::Valid,
+                Some(shape.name().to_owned()),
+                Vec::new(),
+                &Body::Json(drawn.object),
+                expected,
+                Some(seed),
+            )?;
+        }
+    }
+    for case in corner_cases().into_iter().filter(|c| c.valid) {
+        if covers(versions_of(&case.expected)) {
+            b.add(
+                "valid",
+                &format!("corner-{}", case.name),
+                FixtureKind::Valid,
+                Some("corner".into()),
+                case.rules,
+                &case.body,
+                case.expected,
+                None,
+            )?;
+        }
+    }
+
+    for &rule in MUTATED_RULES {
+        if !covers(invalid::rule_versions(rule)) {
+            continue;
+        }
+        let Some(strategy) = invalid::invalid_for_rule(rule) else {
+            continue;
+        };
+        let seed = stream_seed(options.seed, rule);
+        let mut runner = seeded_runner(seed);
+        // One 256 KiB body is enough to show the annotation limit.
+        let count = if rule == "M8" {
+            options.count.min(1)
+        } else {
+            options.count
+        };
+        for n in 0..count {
+            let drawn = draw(rule, &strategy, &mut runner)?;
+            b.add(
+                "invalid",
+                &format!("{rule}-{n:03}"),
+                FixtureKind::Invalid,
+                None,
+                vec![rule.to_owned()],
+                &drawn.body,
+                drawn.expected,
+                Some(seed),
+            )?;
+        }
+    }
+    for case in corner_cases().into_iter().filter(|c| !c.valid) {
+        if covers(versions_of(&case.expected)) {
+            b.add(
+                "invalid",
+                &format!("corner-{}", case.name),
+                FixtureKind::Invalid,
+                Some("corner".into()),
+                case.rules,
+                &case.body,
+                case.expected,
+                None,
+            )?;
+        }
+    }
+
+    let mut generated_by = format!(
+        "{FIX_COMMAND} --seed {} --count {}",
+        options.seed, options.count
+    );
+    if let Some(v) = options.k8s_version {
+        generated_by.push_str(&format!(" --k8s-version {v}"));
+    }
+    let index = Index {
+        format: "kconform-fixtures/v1",
+        seed: options.seed,
+        count: options.count,
+        k8s_version: options.k8s_version.map(|v| v.to_string()),
+        generated_by,
+        fixtures: b.entries,
+    };
+    let mut index_bytes = serde_json::to_vec_pretty(&index).unwrap_or_default();
+    index_bytes.push(b'\n');
+    b.files.insert("index.json".to_owned(), index_bytes);
+    Ok(Corpus {
+        index,
+        files: b.files,
+    })
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CorpusError + use<> {
+    let path = path.to_owned();
+    move |source| CorpusError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// The corpus files present in `dir`: `index.json` and every file of `valid/` and `invalid/`.
+fn files_on_disk(dir: &Path) -> Result<BTreeMap<String, PathBuf>, CorpusError> {
+    let mut out = BTreeMap::new();
+    let index = dir.join("index.json");
+    if index.exists() {
+        out.insert("index.json".to_owned(), index);
+    }
+    for folder in ["valid", "invalid"] {
+        let sub = dir.join(folder);
+        if !sub.exists() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&sub).map_err(io("listing", &sub))? {
+            let entry = entry.map_err(io("listing", &sub))?;
+            if entry.path().is_file() {
+                out.insert(
+                    format!("{folder}/{}", entry.file_name().to_string_lossy()),
+                    entry.path(),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Corpus {
+    /// Writes the corpus into `dir`, removing corpus files that are no longer generated.
+    ///
+    /// # Errors
+    /// [`CorpusError::Io`] when a file cannot be written or removed.
+    pub fn write(&self, dir: &Path) -> Result<(), CorpusError> {
+        for folder in ["valid", "invalid"] {
+            let sub = dir.join(folder);
+            std::fs::create_dir_all(&sub).map_err(io("creating", &sub))?;
+        }
+        for (rel, path) in files_on_disk(dir)? {
+            if !self.files.contains_key(&rel) {
+                std::fs::remove_file(&path).map_err(io("removing", &path))?;
+            }
+        }
+        for (rel, bytes) in &self.files {
+            let path = dir.join(rel);
+            // Leave identical files untouched so their timestamps do not change.
+            if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+                std::fs::write(&path, bytes).map_err(io("writing", &path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Compares the corpus with the files in `dir`.
+    ///
+    /// # Errors
+    /// [`CorpusError::Stale`] with a diff when they differ; [`CorpusError::Io`] when `dir` cannot be read.
+    pub fn check(&self, dir: &Path) -> Result<(), CorpusError> {
+        let on_disk = files_on_disk(dir)?;
+        let mut diff = String::new();
+        let mut shown = 0usize;
+        for (rel, bytes) in &self.files {
+            let Some(path) = on_disk.get(rel) else {
+                diff.push_str(&format!("missing: {rel}\n"));
+                continue;
+            };
+            let current = std::fs::read(path).map_err(io("reading", path))?;
+            if &current != bytes {
+                diff.push_str(&format!("changed: {rel}\n"));
+                // Full diffs of the first few files are enough to see what changed.
+                if shown < 3 {
+                    shown += 1;
+                    let old = String::from_utf8_lossy(&current);
+                    let new = String::from_utf8_lossy(bytes);
+                    let text = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+                    let unified = text
+                        .unified_diff()
+                        .context_radius(2)
+                        .header(&format!("a/{rel}"), &format!("b/{rel}"))
+                        .to_string();
+                    for line in unified.lines().take(60) {
+                        diff.push_str(line);
+                        diff.push('\n');
+                    }
+                }
+            }
+        }
+        for rel in on_disk.keys() {
+            if !self.files.contains_key(rel) {
+                diff.push_str(&format!("extra: {rel}\n"));
+            }
+        }
+        if diff.is_empty() {
+            Ok(())
+        } else {
+            let mut command = self.index.generated_by.clone();
+            if dir != Path::new(DEFAULT_DIR) {
+                command.push_str(&format!(" --out {}", dir.display()));
+            }
+            Err(StaleCorpus {
+                dir: dir.display().to_string(),
+                command,
+                diff,
+            }
+            .into())
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! What a server must answer to a fixture: status, causes, and the Kubernetes versions that holds for.
+
+use kconform_spec::K8sVersion;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+/// An inclusive range of Kubernetes minor versions, serialised as `{"from": "1.28", "to": "1.36"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionRange {
+    /// First version the statement holds for.
+    pub from: K8sVersion,
+    /// Last version the statement holds for (inclusive).
+    pub to: K8sVersion,
+}
+
+impl VersionRange {
+    /// Every modelled version ([`K8sVersion::OLDEST`] to [`K8sVersion::NEWEST`]).
+    pub const ALL: VersionRange = VersionRange {
+        from: K8sVersion::OLDEST,
+        to: K8sVersion::NEWEST,
+    };
+
+    /// True when `v` lies in the range.
+    pub fn contains(&self, v: K8sVersion) -> bool {
+        self.from <= v && v <= self.to
+    }
+
+    /// The versions of the range, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = K8sVersion> + use<> {
+        (self.from.minor..=self.to.minor).map(K8sVersion::new)
+    }
+}
+
+impl Serialize for VersionRange {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("VersionRange", 2)?;
+        s.serialize_field("from", &self.from.to_string())?;
+        s.serialize_field("to", &self.to.to_string())?;
+        s.end()
+    }
+}
+
+/// One expected entry of `details.causes` in a 422 answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpectedCause {
+    /// The id of the rule (in `kconform_spec::rules`) that produces this cause.
+    pub rule: String,
+    /// `details.causes[].reason`, e.g. `FieldValueInvalid`.
+    pub reason: String,
+    /// `details.causes[].message`, when the generator knows it exactly for every version of the range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `details.causes[].field`, e.g. `subsets[0].addresses[1].ip`.
+    pub field: String,
+}
+
+impl ExpectedCause {
+    pub(crate) fn new(
+        rule: &str,
+        reason: &str,
+        field: impl Into<String>,
+        message: Option<String>,
+    ) -> ExpectedCause {
+        ExpectedCause {
+            rule: rule.to_owned(),
+            reason: reason.to_owned(),
+            message,
+            field: field.into(),
+        }
+    }
+
+    pub(crate) fn invalid(rule: &str, field: impl Into<String>, message: String) -> ExpectedCause {
+        ExpectedCause::new(rule, "FieldValueInvalid", field, Some(message))
+    }
+}
+
+/// The answer a conforming server gives to a create (POST) of the fixture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// HTTP status: 201 (created), 422 (Invalid) or 400 (BadRequest).
+    pub status: u16,
+    /// The Status `message` of a 400, when known exactly (recorded on real servers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `details.causes` of a 422, in the order kube-apiserver lists them. Empty for other statuses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<ExpectedCause>,
+}
+
+impl Outcome {
+    /// 201 Created.
+    pub fn created() -> Outcome {
+        Outcome {
+            status: 201,
+            message: None,
+            causes: Vec::new(),
+        }
+    }
+
+    /// 422 Invalid with these causes.
+    pub fn invalid(causes: Vec<ExpectedCause>) -> Outcome {
+        Outcome {
+            status: 422,
+            message: None,
+            causes,
+        }
+    }
+
+    /// 400 BadRequest, with the exact message when it is known.
+    pub fn bad_request(message: Option<String>) -> Outcome {
+        Outcome {
+            status: 400,
+            message,
+            causes: Vec::new(),
+        }
+    }
+}
+
+/// An outcome together with the versions it holds for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Expectation {
+    /// The versions this outcome holds for.
+    pub versions: VersionRange,
+    /// What the server answers.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Evaluates `per_version` for every modelled version and merges neighbouring versions with the same
+/// outcome into one [`Expectation`]. Versions for which it returns `None` are left out.
+pub(crate) fn by_version(
+    mut per_version: impl FnMut(K8sVersion) -> Option<Outcome>,
+) -> Vec<Expectation> {
+    let mut out: Vec<Expectation> = Vec::new();
+    for v in K8sVersion::all() {
+        let Some(outcome) = per_version(v) else {
+            continue;
+        };
+        match out.last_mut() {
+            Some(last) if last.outcome == outcome && last.versions.to.minor + 1 == v.minor => {
+                last.versions.to = v
+            }
+            _ => out.push(Expectation {
+                versions: VersionRange { from: v, to: v },
+                outcome,
+            }),
+        }
+    }
+    out
+}
+
+/// The outcome expected at `v`, if any expectation covers it.
+pub fn outcome_at(expectations: &[Expectation], v: K8sVersion) -> Option<&Outcome> {
+    expectations
+        .iter()
+        .find(|e| e.versions.contains(v))
+        .map(|e| &e.outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbouring_versions_with_equal_outcomes_merge() {
+        let got = by_version(|v| {
+            if v.at_least(36) {
+                Some(Outcome::created())
+            } else {
+                Some(Outcome::bad_request(None))
+            }
+        });
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[0].versions,
+            VersionRange {
+                from: K8sVersion::OLDEST,
+                to: K8sVersion::new(35)
+            }
+        );
+        assert_eq!(
+            got[1].versions,
+            VersionRange {
+                from: K8sVersion::new(36),
+                to: K8sVersion::new(36)
+            }
+        );
+        let json = serde_json::to_string(&got[1]).unwrap();
+        assert_eq!(
+            json,
+            r#"{"versions":{"from":"1.36","to":"1.36"},"status":201}"#
+        );
+    }
+
+    #[test]
+    fn gaps_are_left_out() {
+        let got = by_version(|v| v.at_least(30).then(Outcome::created));
+        assert_eq!(
+            got,
+            vec![Expectation {
+                versions: VersionRange {
+                    from: K8sVersion::new(30),
+                    to: K8sVersion::NEWEST
+                },
+                outcome: Outcome::created()
+            }]
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The corpus: determinism, version filtering, the committed copy, snapshots.
+
+use std::path::PathBuf;
+
+use kconform_fixtures::corpus::{self, CorpusOptions, FixtureKind};
+use kconform_spec::K8sVersion;
+
+use crate::check::check_fixture;
+
+fn committed_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(corpus::DEFAULT_DIR)
+}
+
+#[test]
+fn the_same_seed_gives_identical_files() {
+    let options = CorpusOptions {
+        count: 2,
+        ..CorpusOptions::default()
+    };
+    let a = corpus::generate(&options).unwrap();
+    let b = corpus::generate(&options).unwrap();
+    assert_eq!(a.files, b.files);
+    let other = corpus::generate(&CorpusOptions { seed: 1, ..options }).unwrap();
+    assert_ne!(a.files, other.files);
+}
+
+#[test]
+fn the_committed_corpus_is_up_to_date() {
+    let corpus = corpus::generate(&CorpusOptions::default()).unwrap();
+    if let Err(err) = corpus.check(&committed_dir()) {
+        panic!("{err}");
+    }
+}
+
+#[test]
+fn check_reports_a_stale_corpus_with_the_fixing_command() {
+    let dir = std::env::temp_dir().join(format!("kconform-fixtures-stale-{}", std::process::id()));
+    let options = CorpusOptions {
+        count: 1,
+        ..CorpusOptions::default()
+    };
+    let corpus = corpus::generate(&options).unwrap();
+    corpus.write(&dir).unwrap();
+    corpus.check(&dir).unwrap();
+    std::fs::write(dir.join("valid/any-000.json"), "{}\n").unwrap();
+    std::fs::write(dir.join("invalid/extra.json"), "{}\n").unwrap();
+    let err = corpus.check(&dir).unwrap_err().to_string();
+    assert!(err.contains("changed: valid/any-000.json"), "{err}");
+    assert!(err.contains("extra: invalid/extra.json"), "{err}");
+    assert!(err.contains("cargo xtask fixtures --seed"), "{err}");
+    // Writing again repairs it and removes the extra file.
+    corpus.write(&dir).unwrap();
+    corpus.check(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_fixture_of_the_default_corpus_agrees_with_the_spec() {
+    let corpus = corpus::generate(&CorpusOptions::default()).unwrap();
+    let mut failures = Vec::new();
+    for entry in &corpus.index.fixtures {
+        let bytes = &corpus.files[&entry.file];
+        let body = match entry.yaml {
+            Some(_) => kconform_fixtures::Body::Json(serde_json::from_slice(bytes).unwrap()),
+            None => kconform_fixtures::Body::Raw(bytes.clone()),
+        };
+        assert!(
+            entry
+                .expected
+                .iter()
+                .all(|e| e.outcome.status == entry.status),
+            "{}",
+            entry.file
+        );
+        assert_eq!(
+            entry.kind == FixtureKind::Valid,
+            entry.status == 201,
+            "{}",
+            entry.file
+        );
+        for rule in &entry.rules {
+            assert!(
+                kconform_spec::rules::rule(rule).is_some(),
+                "{}: unknown rule {rule}",
+                entry.file
+            );
+        }
+        let rule = entry.rules.first().map(String::as_str).unwrap_or("");
+        if let Err(m) = check_fixture(&body, rule, &entry.expected) {
+            failures.push(format!("{}: {m}", entry.file));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixtures disagree:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn a_version_filter_keeps_only_fixtures_for_that_version() {
+    let at_36 = corpus::generate(&CorpusOptions {
+        count: 1,
+        k8s_version: Some(K8sVersion::new(36)),
+        ..CorpusOptions::default()
+    })
+    .unwrap();
+    assert!(at_36.files.keys().all(
+        |f| !f.starts_with("valid/leading-zero") && f != "valid/corner-leading-zero-ipv4.json"
+    ));
+    assert!(at_36.files.contains_key("invalid/A2-000.json"));
+    let at_35 = corpus::generate(&CorpusOptions {
+        count: 1,
+        k8s_version: Some(K8sVersion::new(35)),
+        ..CorpusOptions::default()
+    })
+    .unwrap();
+    assert!(at_35.files.contains_key("valid/leading-zero-ipv4-000.json"));
+    assert!(!at_35.files.contains_key("invalid/A2-000.json"));
+    for entry in at_35.index.fixtures {
+        assert!(
+            entry
+                .expected
+                .iter()
+                .any(|e| e.versions.contains(K8sVersion::new(35))),
+            "{}",
+            entry.file
+        );
+    }
+}
+
+#[test]
+fn index_snapshot() {
+    let corpus = corpus::generate(&CorpusOptions {
+        count: 1,
+        ..CorpusOptions::default()
+    })
+    .unwrap();
+    let lines: Vec<String> = corpus
+        .index
+        .fixtures
+        .iter()
+        .map(|e| {
+            let ranges: Vec<String> = e
+                .expected
+                .iter()
+                .map(|x| {
+                    format!(
+                        "{}-{}:{}",
+                        x.versions.from,
+                        x.versions.to,
+                        x.outcome.causes.len()
+                    )
+                })
+                .collect();
+            format!(
+                "{} {} [{}] {}",
+                e.file,
+                e.status,
+                e.rules.join(","),
+                ranges.join(" ")
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn fixture_samples_snapshot() {
+    let corpus = corpus::generate(&CorpusOptions {
+        count: 1,
+        ..CorpusOptions::default()
+    })
+    .unwrap();
+    for file in [
+        "valid/any-000.json",
+        "valid/ipv6-noncanonical-000.yaml",
+        "invalid/A1-000.json",
+        "invalid/P7-empty-000.json",
+        "invalid/M9-controllers-000.json",
+        "invalid/D2-000.json",
+    ] {
+        let text = String::from_utf8(corpus.files[file].clone()).unwrap();
+        insta::assert_snapshot!(file.replace(['/', '.'], "_"), text);
+    }
+    let entry = corpus
+        .index
+        .fixtures
+        .iter()
+        .find(|e| e.file == "invalid/M9-controllers-000.json")
+        .unwrap();
+    insta::assert_json_snapshot!("index_entry_m9_controllers", entry);
+}
