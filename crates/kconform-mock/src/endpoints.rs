@@ -128,8 +128,51 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
             Some(start.clone()),
         ),
     };
-    let snapshot = match store.snapshot(namespace, at) {
-        Ok(snapshot) => snapshot,
+    // Keys relative to the list prefix: `name` in a namespace, `namespace/name` across namespaces.
+    let relative = |k: &str| -> String {
+        match namespace {
+            Some(ns) => k.strip_prefix(&key(ns, "")).unwrap_or(k).to_owned(),
+            None => k.to_owned(),
+        }
+    };
+    let start = start.map(|s| s.trim_start_matches('/').to_owned());
+    // The token's start key is the last key plus NUL; without the NUL the last item comes again.
+    let start = match start {
+        Some(s) if ctx.fault(Fault::ContinueRepeatsItem) => {
+            Some(s.trim_end_matches('\u{0}').to_owned())
+        }
+        other => other,
+    };
+    let absolute_start = start.as_ref().map(|s| match namespace {
+        Some(ns) => key(ns, s),
+        None => s.clone(),
+    });
+    let limit = opts.limit.filter(|_| !ctx.fault(Fault::LimitIgnored));
+    let mut skip_first = ctx.fault(Fault::ContinueSkipsItem) && start.is_some();
+    let mut items = Vec::new();
+    let mut last_key = None;
+    let mut stopped = false;
+    let scanned = store.scan(namespace, at, absolute_start.as_deref(), |k, object| {
+        if limit.is_some_and(|limit| items.len() >= limit) {
+            stopped = true;
+            return false;
+        }
+        if skip_first {
+            skip_first = false;
+            return true;
+        }
+        let matches = opts.labels.matches(&crate::store::labels_of(object))
+            && opts
+                .fields
+                .matches(meta_str(object, "namespace"), meta_str(object, "name"));
+        if matches {
+            items.push(list_item(&canonical(object)));
+            last_key = Some(relative(k));
+        }
+        true
+    });
+    let scanned = match scanned {
+        Ok(scanned) => scanned,
         Err(StoreError::Compacted { .. }) => {
             return Err(match &opts.read_at {
                 ReadAt::Continue { start, .. } => {
@@ -152,68 +195,21 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
             });
         }
     };
-    // Keys relative to the list prefix: `name` in a namespace, `namespace/name` across namespaces.
-    let relative = |k: &str| -> String {
-        match namespace {
-            Some(ns) => k.strip_prefix(&key(ns, "")).unwrap_or(k).to_owned(),
-            None => k.to_owned(),
-        }
-    };
-    let start = start.map(|s| s.trim_start_matches('/').to_owned());
-    // The token's start key is the last key plus NUL; without the NUL the last item comes again.
-    let start = match start {
-        Some(s) if ctx.fault(Fault::ContinueRepeatsItem) => {
-            Some(s.trim_end_matches('\u{0}').to_owned())
-        }
-        other => other,
-    };
-    let mut candidates: Vec<(String, &Value)> = snapshot
-        .items
-        .iter()
-        .map(|(k, object)| (relative(k), object.as_ref()))
-        .filter(|(k, _)| {
-            start
-                .as_ref()
-                .is_none_or(|start| k.as_str() >= start.as_str())
-        })
-        .collect();
-    if ctx.fault(Fault::ContinueSkipsItem) && start.is_some() && !candidates.is_empty() {
-        candidates.remove(0);
-    }
-    let limit = opts.limit.filter(|_| !ctx.fault(Fault::LimitIgnored));
-    let mut items = Vec::new();
-    let mut last_key = None;
-    let mut consumed = 0;
-    for (k, object) in &candidates {
-        if limit.is_some_and(|limit| items.len() >= limit) {
-            break;
-        }
-        consumed += 1;
-        let matches = opts.labels.matches(&crate::store::labels_of(object))
-            && opts
-                .fields
-                .matches(meta_str(object, "namespace"), meta_str(object, "name"));
-        if matches {
-            items.push(list_item(&canonical(object)));
-            last_key = Some(k.clone());
-        }
-    }
-    let more = consumed < candidates.len();
-    let (continue_token, remaining) = match (more, last_key) {
+    let (continue_token, remaining) = match (stopped, last_key) {
         (true, Some(last)) => {
-            let rv = i64::try_from(snapshot.rv).unwrap_or(i64::MAX);
+            let rv = i64::try_from(scanned.rv).unwrap_or(i64::MAX);
             let token = opts::encode_continue(rv, &last, ctx.version());
             let remaining = (opts.labels.is_empty()
                 && opts.fields.is_empty()
                 && !ctx.fault(Fault::NoRemainingItemCount))
-            .then(|| i64::try_from(candidates.len() - consumed).unwrap_or(i64::MAX));
+            .then(|| i64::try_from(scanned.remaining + 1).unwrap_or(i64::MAX));
             (Some(token), remaining)
         }
         _ => (None, None),
     };
     Ok(Page {
         items,
-        rv: snapshot.rv,
+        rv: scanned.rv,
         continue_token,
         remaining,
     })
@@ -295,8 +291,11 @@ fn decode_body(
     }
 }
 
-fn default_object(ctx: &Ctx, object: &mut Value) {
+fn default_object(ctx: &mut Ctx, object: &mut Value) {
     crate::objects::omit_empty(object);
+    if let Some(warning) = crate::objects::dedup_owner_references(object) {
+        ctx.warnings.push(warning);
+    }
     if !ctx.fault(Fault::NoDefaultProtocol) {
         kconform_spec::defaults::default_endpoints(object);
     }

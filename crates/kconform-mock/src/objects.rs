@@ -341,6 +341,38 @@ pub(crate) fn omit_empty(object: &mut Value) {
     }
 }
 
+/// Remove ownerReferences that repeat an earlier uid, as kube-apiserver does before admission, and
+/// return the Warning it sends about them.
+pub(crate) fn dedup_owner_references(object: &mut Value) -> Option<String> {
+    let references = object
+        .pointer_mut("/metadata/ownerReferences")?
+        .as_array_mut()?;
+    let mut seen: Vec<String> = Vec::new();
+    let mut duplicates: Vec<String> = Vec::new();
+    references.retain(|reference| {
+        let uid = reference
+            .get("uid")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        if seen.contains(&uid) {
+            if !duplicates.contains(&uid) {
+                duplicates.push(uid);
+            }
+            false
+        } else {
+            seen.push(uid);
+            true
+        }
+    });
+    (!duplicates.is_empty()).then(|| {
+        format!(
+            ".metadata.ownerReferences contains duplicate entries; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: {}",
+            duplicates.join(", ")
+        )
+    })
+}
+
 /// The object as a list item: without `kind` and `apiVersion`, as kube-apiserver lists them.
 pub(crate) fn list_item(object: &Value) -> Value {
     let mut item = object.clone();
@@ -376,6 +408,22 @@ mod tests {
             json!({"metadata": {"name": "a"},
             "subsets": [{"addresses": [{"ip": "1.2.3.4", "nodeName": ""}], "ports": [{"port": 80, "appProtocol": ""}]}]})
         );
+    }
+
+    #[test]
+    fn duplicate_owner_references_are_dropped_with_a_warning() {
+        let mut object =
+            json!({"metadata": {"ownerReferences": [{"uid": "a"}, {"uid": "b"}, {"uid": "a"}]}});
+        let warning = dedup_owner_references(&mut object).unwrap();
+        assert!(
+            warning.ends_with("duplicate UID(s) observed: a"),
+            "{warning}"
+        );
+        assert_eq!(
+            object["metadata"]["ownerReferences"],
+            json!([{"uid": "a"}, {"uid": "b"}])
+        );
+        assert!(dedup_owner_references(&mut object).is_none());
     }
 
     #[test]
