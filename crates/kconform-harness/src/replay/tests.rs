@@ -213,3 +213,50 @@ async fn an_unreachable_target_is_an_error_in_the_report_not_a_panic() {
         diff.differences
     );
 }
+
+/// The whole path — namespaces, placeholders, a watch kept open across writes, normalization and
+/// comparison — against the reference server emulating each recorded version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_recorded_scenarios_against_the_reference_server() {
+    for (version, minor) in [("v1.36.2", 36), ("v1.28.7", 28)] {
+        let mut config = kconform_mock::Config::default().with_admin_token("replay-admin");
+        config.version = kconform_spec::K8sVersion::new(minor);
+        let server = kconform_mock::spawn(config).await.unwrap();
+        let mut opts = ReplayOptions::new(server.url.clone(), Some("replay-admin".to_owned()));
+        opts.only = Some("^(watch/create-update-patch-delete|replace/no-op|list/limit-continue|create/generate-name|auth/unprivileged)$".to_owned());
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../transcripts")
+            .join(format!("kube-apiserver-{version}"));
+        let scenarios = load_dir(&dir).unwrap();
+        let report = run(&opts, &scenarios).await.unwrap();
+        assert_eq!(report.scenarios.len(), 5, "{version}");
+        // Without a user token, the unprivileged scenario is skipped, not failed.
+        assert_eq!(report.skipped, 1, "{version}");
+        for scenario in &report.scenarios {
+            let lines: Vec<String> = scenario
+                .differences
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert!(
+                scenario.verdict != Verdict::Differs,
+                "{version} {}: {lines:#?} {:?}",
+                scenario.id,
+                scenario.notes
+            );
+        }
+        // A changed answer is caught: the same scenario against a recording with one status altered.
+        let mut altered = scenarios
+            .iter()
+            .find(|s| s.id == "replace/no-op")
+            .unwrap()
+            .clone();
+        altered.steps[1].response.as_mut().unwrap()["status"] = serde_json::json!(201);
+        let target = Target::new(&opts).unwrap();
+        let diff = replay(&target, &altered).await;
+        assert_eq!(diff.verdict, Verdict::Differs);
+        assert_eq!(diff.differences.len(), 1, "{:#?}", diff.differences);
+        assert_eq!(diff.differences[0].path, "response.status");
+        server.shutdown().await;
+    }
+}
