@@ -5,5 +5,6 @@ mod browser;
 mod commands;
 mod gate;
 mod launch;
+mod secrets;
 mod support;
 mod terminal;
