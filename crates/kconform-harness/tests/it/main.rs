@@ -9,4 +9,5 @@ mod model;
 mod robustness;
 mod runner;
 mod support;
+mod tls;
 mod watch;

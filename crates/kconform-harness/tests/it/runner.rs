@@ -225,7 +225,10 @@ async fn http2_prior_knowledge_reaches_the_reference_server() {
         .with_token("admin-token")
         .with_http(kconform_harness::target::HttpVersion::Http2);
     let client = kconform_harness::client::Client::new(&target).expect("client");
-    let resp = client.send(Request::get("/api/v1")).await.expect("HTTP/2 request");
+    let resp = client
+        .send(Request::get("/api/v1"))
+        .await
+        .expect("HTTP/2 request");
     assert_eq!(resp.status, 200);
     assert!(client.log()[0].curl.contains("--http2-prior-knowledge"));
 }
