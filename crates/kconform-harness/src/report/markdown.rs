@@ -150,7 +150,7 @@ fn section(md: &mut String, report: &Report, status: GateStatus, title: &str) {
                 let _ = writeln!(md, "- Expected: {}", failure.expected);
                 let _ = writeln!(md, "- Actual: {}\n", failure.actual);
                 for exchange in &failure.evidence {
-                    let _ = writeln!(md, "```sh\n{}\n```", exchange.curl);
+                    let _ = writeln!(md, "```sh\n{}\n```\n", exchange.curl);
                     if let Some(response) = &exchange.response {
                         let _ = writeln!(
                             md,
