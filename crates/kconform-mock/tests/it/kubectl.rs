@@ -205,7 +205,16 @@ async fn kubectl_manages_endpoints_over_tls() {
     let ssa = path(&file("ep-3", "10.3.3.3", "d"));
     k.ok(&["apply", "--server-side", "-f", &ssa]).await;
     k.ok(&["apply", "--server-side", "-f", &ssa]).await;
-    let server_applied = k.json(&["get", "endpoints", "ep-3", "-o", "json"]).await;
+    let server_applied = k
+        .json(&[
+            "get",
+            "endpoints",
+            "ep-3",
+            "-o",
+            "json",
+            "--show-managed-fields",
+        ])
+        .await;
     let managers: Vec<&str> = server_applied["metadata"]["managedFields"]
         .as_array()
         .expect("managedFields")
@@ -295,15 +304,17 @@ async fn kubectl_manages_endpoints_over_tls() {
         let mut seen = String::new();
         let mut relabelled = false;
         while let Ok(Some(line)) = lines.next_line().await {
+            // kubectl prints compact or indented JSON depending on its version: compare without spaces.
+            let line: String = line.chars().filter(|c| !c.is_whitespace()).collect();
             seen.push_str(&line);
             seen.push('\n');
-            if !relabelled && line.contains("\"type\": \"ADDED\"") {
+            if !relabelled && line.contains("\"type\":\"ADDED\"") {
                 k.ok(&["label", "endpoints", "ep-1", "watched=yes"]).await;
                 relabelled = true;
             }
             if relabelled
-                && seen.contains("\"type\": \"MODIFIED\"")
-                && seen.contains("\"watched\": \"yes\"")
+                && seen.contains("\"type\":\"MODIFIED\"")
+                && seen.contains("\"watched\":\"yes\"")
             {
                 break;
             }
@@ -313,7 +324,7 @@ async fn kubectl_manages_endpoints_over_tls() {
     .await;
     let _ = child.kill().await;
     let seen = watched.expect("kubectl get -w printed the change within the timeout");
-    assert!(seen.contains("\"type\": \"MODIFIED\""), "{seen}");
+    assert!(seen.contains("\"type\":\"MODIFIED\""), "{seen}");
 
     // delete.
     let deleted = k.ok(&["delete", "endpoints", "ep-1"]).await;
