@@ -399,6 +399,23 @@ fn watch_req(path: &str) -> Request {
     Request::get(path).query("watch", "true")
 }
 
+/// A watch of the check's namespace limited to the check's own objects (they carry its scope
+/// label), so that checks sharing a namespace do not see each other's events.
+fn scoped_watch(ctx: &Ctx) -> Request {
+    watch_req(&ctx.collection_path()).query("labelSelector", ctx.scope_selector())
+}
+
+/// [`endpoints`] carrying the check's scope label.
+fn scoped(ctx: &Ctx, name: &str) -> Value {
+    let (k, v) = ctx.scope_label();
+    endpoints_labelled(name, &[(k, &v)])
+}
+
+/// Creates [`scoped`] `name`.
+async fn create_scoped(ctx: &Ctx, name: &str) -> Result<Value, Outcome> {
+    create(ctx, &scoped(ctx, name)).await
+}
+
 /// Short timeoutSeconds and bounded reads keep the suite fast.
 fn limits(overall: u64) -> WatchLimits {
     WatchLimits {
@@ -470,16 +487,16 @@ async fn watch_lifecycle(ctx: Ctx) -> Verdict {
         .to_owned();
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", rv0)
             .query("timeoutSeconds", "10"),
         limits(10),
     )
     .await?;
     let name = ctx.name("ep");
-    let created = create_named(&ctx, &name).await?;
+    let created = create_scoped(&ctx, &name).await?;
     let mut next = created.clone();
-    next["metadata"]["labels"] = json!({"v": "2"});
+    next["metadata"]["labels"] = json!({"v": "2", ctx.scope_label().0: ctx.scope_label().1});
     let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&next)).await?;
     expect_status(&ctx, &resp, 200)?;
     let replaced = json_of(&ctx, &resp)?;
@@ -522,15 +539,15 @@ async fn watch_lifecycle(ctx: Ctx) -> Verdict {
     )?;
     expect_json_eq(
         &ctx,
-        "DELETED object labels (last state)",
-        &json!({"v": "3"}),
-        &deleted["metadata"]["labels"],
+        "DELETED object label v (last state)",
+        &json!("3"),
+        &deleted["metadata"]["labels"]["v"],
     )
 }
 
 async fn watch_wire_format(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let created = create_named(&ctx, &name).await?;
+    let created = create_scoped(&ctx, &name).await?;
     let resp = ctx
         .client
         .stream(
@@ -565,7 +582,7 @@ async fn watch_concurrent_writers(ctx: Ctx) -> Verdict {
         .to_owned();
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", rv0)
             .query("timeoutSeconds", "15"),
         limits(15),
@@ -576,7 +593,7 @@ async fn watch_concurrent_writers(ctx: Ctx) -> Verdict {
         let ctx = ctx.clone();
         tasks.push(tokio::spawn(async move {
             let name = ctx.name(&format!("w{w}"));
-            create_named(&ctx, &name).await?;
+            create_scoped(&ctx, &name).await?;
             for i in 0..WRITES {
                 let resp = merge_patch(
                     &ctx,
@@ -815,7 +832,7 @@ async fn watch_deprecated_all(ctx: Ctx) -> Verdict {
 async fn watch_deprecated_named(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let other = ctx.name("ep");
-    create_named(&ctx, &other).await?;
+    create_scoped(&ctx, &other).await?;
     let path = format!(
         "/api/v1/watch/namespaces/{}/endpoints/{name}",
         ctx.namespace
@@ -829,7 +846,7 @@ async fn watch_deprecated_named(ctx: Ctx) -> Verdict {
 async fn watch_named_conflict(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let other = ctx.name("ep");
-    create_named(&ctx, &name).await?;
+    create_scoped(&ctx, &name).await?;
     let path = format!(
         "/api/v1/watch/namespaces/{}/endpoints/{name}",
         ctx.namespace
@@ -869,8 +886,8 @@ async fn watch_named_conflict(ctx: Ctx) -> Verdict {
 
 async fn watch_field_selector_name(ctx: Ctx) -> Verdict {
     let (a, b) = (ctx.name("ep"), ctx.name("ep"));
-    create_named(&ctx, &a).await?;
-    let created_b = create_named(&ctx, &b).await?;
+    create_scoped(&ctx, &a).await?;
+    let created_b = create_scoped(&ctx, &b).await?;
     let mut reader = open_watch(
         &ctx,
         watch_req(&ctx.collection_path())
@@ -1038,10 +1055,10 @@ async fn watch_invalid_selector(ctx: Ctx) -> Verdict {
 }
 
 async fn watch_timeout_seconds(ctx: Ctx) -> Verdict {
-    let created = create_named(&ctx, &ctx.name("ep")).await?;
+    let created = create_scoped(&ctx, &ctx.name("ep")).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", rv_of(&created))
             .query("timeoutSeconds", "1"),
         limits(6),
@@ -1065,7 +1082,7 @@ async fn watch_timeout_seconds(ctx: Ctx) -> Verdict {
 
 async fn watch_too_old(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    create_named(&ctx, &name).await?;
+    create_scoped(&ctx, &name).await?;
     let paths = [
         ctx.collection_path(),
         format!("/api/v1/watch/namespaces/{}/endpoints", ctx.namespace),
@@ -1138,7 +1155,7 @@ async fn watch_too_old(ctx: Ctx) -> Verdict {
 async fn watch_future_resource_version(ctx: Ctx) -> Verdict {
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", "999999999")
             .query("timeoutSeconds", "1"),
         limits(6),
@@ -1174,17 +1191,17 @@ fn bookmark_shape_ok(ctx: &Ctx, e: &WatchEvent) -> bool {
 }
 
 async fn watch_bookmark_before_timeout(ctx: Ctx) -> Verdict {
-    let start = create_named(&ctx, &ctx.name("ep")).await?;
+    let start = create_scoped(&ctx, &ctx.name("ep")).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", rv_of(&start))
             .query("allowWatchBookmarks", "true")
             .query("timeoutSeconds", "3"),
         limits(7),
     )
     .await?;
-    let created = create_named(&ctx, &ctx.name("ep")).await?;
+    let created = create_scoped(&ctx, &ctx.name("ep")).await?;
     let d = reader.drain().await;
     let kinds_seen = kinds(&d.events);
     if kinds_seen.first() != Some(&"ADDED") || d.end != StreamEnd::Server {
@@ -1406,11 +1423,12 @@ async fn watch_options_invalid(ctx: Ctx) -> Verdict {
         &invalid_options_many("ListOptions", &causes),
     )?;
     let quiet = watch_req(&path)
+        .query("labelSelector", ctx.scope_selector())
         .query("sendInitialEvents", "false")
         .query("resourceVersionMatch", "NotOlderThan")
         .query("timeoutSeconds", "1");
     if on {
-        create_named(&ctx, &ctx.name("ep")).await?;
+        create_scoped(&ctx, &ctx.name("ep")).await?;
         let mut reader = open_watch(&ctx, quiet, limits(5)).await?;
         let d = reader.drain().await;
         if !d.events.is_empty() {
@@ -1435,10 +1453,10 @@ async fn watch_options_invalid(ctx: Ctx) -> Verdict {
 
 async fn watch_no_events_for_dry_run(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let created = create_named(&ctx, &name).await?;
+    let created = create_scoped(&ctx, &name).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", rv_of(&created))
             .query("timeoutSeconds", "10"),
         limits(10),
@@ -1448,7 +1466,7 @@ async fn watch_no_events_for_dry_run(ctx: Ctx) -> Verdict {
         &ctx,
         Request::post(ctx.collection_path())
             .query("dryRun", "All")
-            .json(&endpoints(&ctx.name("ep"))),
+            .json(&scoped(&ctx, &ctx.name("ep"))),
     )
     .await?;
     expect_status(&ctx, &resp, 201)?;
@@ -1492,20 +1510,20 @@ async fn watch_no_events_for_dry_run(ctx: Ctx) -> Verdict {
 }
 
 async fn watch_limit_continue(ctx: Ctx) -> Verdict {
-    let first = create_named(&ctx, &ctx.name("ep")).await?;
+    let first = create_scoped(&ctx, &ctx.name("ep")).await?;
     let second = ctx.name("ep");
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("limit", "1")
             .query("resourceVersion", rv_of(&first))
             .query("timeoutSeconds", "2"),
         limits(6),
     )
     .await?;
-    create_named(&ctx, &second).await?;
+    create_scoped(&ctx, &second).await?;
     let third = ctx.name("ep");
-    create_named(&ctx, &third).await?;
+    create_scoped(&ctx, &third).await?;
     let events = next_events(&ctx, &mut reader, 2).await?;
     let names: Vec<Option<&str>> = events.iter().map(|e| e.name()).collect();
     if names != [Some(second.as_str()), Some(third.as_str())] {
@@ -1542,12 +1560,12 @@ async fn watch_limit_continue(ctx: Ctx) -> Verdict {
 
 async fn watch_finalizer_deletion(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let mut body = endpoints(&name);
+    let mut body = scoped(&ctx, &name);
     body["metadata"]["finalizers"] = json!(["example.com/hold"]);
     let created = create(&ctx, &body).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", rv_of(&created))
             .query("timeoutSeconds", "10"),
         limits(10),
@@ -1575,10 +1593,10 @@ async fn watch_finalizer_deletion(ctx: Ctx) -> Verdict {
 }
 
 async fn watch_quiet_bookmarks(ctx: Ctx) -> Verdict {
-    let created = create_named(&ctx, &ctx.name("ep")).await?;
+    let created = create_scoped(&ctx, &ctx.name("ep")).await?;
     let mut reader = open_watch(
         &ctx,
-        watch_req(&ctx.collection_path())
+        scoped_watch(&ctx)
             .query("resourceVersion", rv_of(&created))
             .query("allowWatchBookmarks", "true")
             .query("timeoutSeconds", "1"),
