@@ -166,11 +166,13 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
                 .fields
                 .matches(meta_str(object, "namespace"), meta_str(object, "name"));
         if matches {
-            items.push(list_item(&canonical(object)));
+            // Only the Arc is taken under the store's lock; rendering happens after.
+            items.push(object.clone());
             last_key = Some(relative(k));
         }
         true
     });
+    let items: Vec<Value> = items.iter().map(|object| list_item(&canonical(object))).collect();
     let scanned = match scanned {
         Ok(scanned) => scanned,
         Err(StoreError::Compacted { .. }) => {
