@@ -234,6 +234,20 @@ pub(crate) fn checks() -> Vec<Check> {
             },
             apply_errors
         ),
+        check!(
+            CheckMeta {
+                operations: &[op::PATCH, op::REPLACE],
+                params: &["body"],
+                statuses: &[413],
+                ..meta(
+                    "EP-PATCH-013",
+                    Should,
+                    "A JSON patch with more than 10000 operations MUST answer 413 `Request entity too large: The allowed maximum operations in a JSON patch is 10000, got <n>`; PUT and PATCH bodies over 3 MiB MUST answer 413 `Request entity too large: limit is 3145728`.",
+                    "kube-apiserver behaviour §3.1 413",
+                )
+            },
+            patch_too_large
+        ),
     ]
 }
 
@@ -888,5 +902,47 @@ async fn apply_errors(ctx: Ctx) -> Verdict {
             ),
             None,
         ),
+    )
+}
+
+async fn patch_too_large(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    let created = create_named(&ctx, &name).await?;
+    let ops: Vec<Value> = (0..10001)
+        .map(|i| json!({"op": "add", "path": "/metadata/labels", "value": {"n": i.to_string()}}))
+        .collect();
+    let resp = patch(&ctx, &name, JSON_PATCH, &Value::Array(ops).to_string()).await?;
+    expect_body(
+        &ctx,
+        &resp,
+        413,
+        &status_failure(
+            413,
+            "RequestEntityTooLarge",
+            "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001",
+            None,
+        ),
+    )?;
+    let too_large = status_failure(
+        413,
+        "RequestEntityTooLarge",
+        "Request entity too large: limit is 3145728",
+        None,
+    );
+    let mut big = created.clone();
+    big["metadata"]["annotations"] = json!({"big": "x".repeat(3 * 1024 * 1024 + 16)});
+    let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&big)).await?;
+    expect_body(&ctx, &resp, 413, &too_large)?;
+    let patch_body =
+        json!({"metadata": {"annotations": {"big": "x".repeat(3 * 1024 * 1024 + 16)}}});
+    let resp = patch(&ctx, &name, MERGE, &patch_body.to_string()).await?;
+    expect_body(&ctx, &resp, 413, &too_large)?;
+    let resp = get(&ctx, &name).await?;
+    expect_status(&ctx, &resp, 200)?;
+    expect_json_eq(
+        &ctx,
+        "object after rejected writes",
+        &created,
+        &json_of(&ctx, &resp)?,
     )
 }
