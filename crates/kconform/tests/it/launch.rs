@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{kconform, scratch_dir};
+use crate::support::scratch_dir;
 
 const FAKE_ETCD: &str = r#"#!/usr/bin/env python3
 import http.server, os, sys
