@@ -369,6 +369,7 @@ pub struct Client {
     timeout: Duration,
     insecure: bool,
     has_client_cert: bool,
+    has_ca: bool,
     http: HttpVersion,
     log: Arc<Mutex<Vec<Exchange>>>,
 }
@@ -397,6 +398,7 @@ impl Client {
             timeout: target.timeout,
             insecure: target.insecure,
             has_client_cert: target.client_cert.is_some(),
+            has_ca: target.ca_pem.is_some(),
             http: target.http,
             log: Arc::new(Mutex::new(Vec::new())),
         })
@@ -495,8 +497,14 @@ impl Client {
 
     fn curl_line(&self, req: &Request, url: &reqwest::Url, token: bool, auth: &Auth) -> String {
         let mut parts = vec!["curl -sS".to_owned()];
+        // Files and secrets are shell variables: the evidence never holds key material.
         if self.insecure {
             parts.push("-k".to_owned());
+        } else if self.has_ca {
+            parts.push("--cacert \"$CA_FILE\"".to_owned());
+        }
+        if self.has_client_cert && *auth == Auth::Target {
+            parts.push("--cert \"$CLIENT_CERT\" --key \"$CLIENT_KEY\"".to_owned());
         }
         match self.http {
             HttpVersion::Http1 => parts.push("--http1.1".to_owned()),
