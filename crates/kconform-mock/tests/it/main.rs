@@ -12,5 +12,6 @@ mod fuzz;
 mod http_support;
 mod kill_matrix;
 mod list;
+mod namespaces;
 mod patch;
 mod tls;
