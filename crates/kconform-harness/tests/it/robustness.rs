@@ -172,7 +172,10 @@ fn success_status(verb: &str) -> u16 {
     if verb == "POST" { 201 } else { 200 }
 }
 
-fn scenarios() -> Vec<(&'static str, Box<dyn Fn(&str) -> ResponseTemplate>)> {
+/// What a bad server answers to a request with the given method.
+type BadAnswer = Box<dyn Fn(&str) -> ResponseTemplate>;
+
+fn scenarios() -> Vec<(&'static str, BadAnswer)> {
     let huge = {
         let mut body = String::from(
             r#"{"kind":"Endpoints","apiVersion":"v1","metadata":{"name":"x"},"pad":""#,
