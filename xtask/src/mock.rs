@@ -22,6 +22,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let config = args.serve.to_config()?;
+    let cert_path = match &config.tls {
+        kconform_mock::Tls::SelfSigned {
+            cert_out: Some(path),
+        } => Some(path.clone()),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,6 +42,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             "xtask mock: Kubernetes {version} Endpoints API at {} (Ctrl-C stops it)",
             server.url
         );
+        if let Some(path) = &cert_path {
+            eprintln!(
+                "xtask mock: self-signed CA certificate written to {}",
+                path.display()
+            );
+        }
         if let Some(token) = &server.token {
             eprintln!("xtask mock: admin token {token}");
         }

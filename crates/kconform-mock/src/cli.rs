@@ -28,7 +28,8 @@ pub struct ServeArgs {
     /// Serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost.
     #[arg(long)]
     pub tls: bool,
-    /// Where to write the self-signed certificate (PEM) for clients to trust.
+    /// Where to write the self-signed certificate (PEM) for clients to trust (default: a file in the
+    /// temp directory, named on stderr).
     #[arg(long, requires = "tls")]
     pub tls_cert_out: Option<PathBuf>,
     /// Serve HTTPS with this certificate (PEM).
@@ -108,8 +109,12 @@ impl ServeArgs {
                 cert: cert.clone(),
                 key: key.clone(),
             },
+            // The generated certificate always lands in a file clients can point at.
             _ if self.tls => Tls::SelfSigned {
-                cert_out: self.tls_cert_out.clone(),
+                cert_out: Some(self.tls_cert_out.clone().unwrap_or_else(|| {
+                    std::env::temp_dir()
+                        .join(format!("kconform-mock-{}-ca.crt", std::process::id()))
+                })),
             },
             _ => Tls::Off,
         };

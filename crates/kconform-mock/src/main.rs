@@ -26,11 +26,23 @@ async fn run(serve: ServeArgs) -> anyhow::Result<()> {
     } else {
         format!(" with faults: {}", faults.join(", "))
     };
+    let cert_path = match &config.tls {
+        kconform_mock::Tls::SelfSigned {
+            cert_out: Some(path),
+        } => Some(path.clone()),
+        _ => None,
+    };
     let server = kconform_mock::serve(config, serve.listen)
         .await
         .context("starting the server")?;
     println!("{}", server.url);
     eprintln!("kconform-mock: serving {summary} at {}{faults}", server.url);
+    if let Some(path) = cert_path {
+        eprintln!(
+            "kconform-mock: self-signed CA certificate written to {}",
+            path.display()
+        );
+    }
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
