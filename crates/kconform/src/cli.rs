@@ -76,23 +76,17 @@ pub struct RunArgs {
         requires = "launch"
     )]
     pub etcd: Option<PathBuf>,
-    /// Bearer token of an administrator of the target.
-    #[arg(
-        long,
-        value_name = "T",
-        env = "KCONFORM_TOKEN",
-        hide_env_values = true,
-        conflicts_with = "kubeconfig",
-        requires = "target"
-    )]
+    /// Bearer token of an administrator of the target (overrides a kubeconfig's).
+    // No `requires`/`conflicts_with` here: clap applies them to values from the environment too,
+    // and a CI job with KCONFORM_TOKEN set must still be able to run against a launched server.
+    #[arg(long, value_name = "T", env = "KCONFORM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Bearer token of an authenticated user without rights (enables the authorization checks).
     #[arg(
         long,
         value_name = "T",
         env = "KCONFORM_USER_TOKEN",
-        hide_env_values = true,
-        requires = "remote"
+        hide_env_values = true
     )]
     pub user_token: Option<String>,
     /// Read the server URL and credentials from a kubeconfig file.
@@ -246,14 +240,11 @@ mod tests {
                 "--ca-file",
                 "c",
             ],
-            // Credentials and TLS options without a server to use them on.
-            &["run", "--token", "t"],
+            // TLS options without a server to use them on.
             &["run", "--ca-file", "c"],
             &["run", "--insecure"],
-            &["run", "--user-token", "u"],
             &["run", "--etcd", "/e"],
             &["run", "--context", "c"],
-            &["run", "--kubeconfig", "k", "--token", "t"],
             &["run", "--level", "often"],
             &["run", "--jobs", "0"],
             &["run", "--k8s-version", "banana"],

@@ -171,15 +171,21 @@ fn resolve_target(args: &RunArgs) -> anyhow::Result<Resolved> {
             }
             target
         }
-        (None, Some(url)) => {
-            let mut target = Target::new(url)?;
-            if let Some(token) = &args.token {
-                target = target.with_token(token.clone());
+        (None, Some(url)) => Target::new(url)?,
+        (None, None) => {
+            if args.token.is_some() || args.user_token.is_some() {
+                // Often KCONFORM_TOKEN from the environment: not an error, but not silently ignored.
+                eprintln!(
+                    "kconform: --token/--user-token (or KCONFORM_TOKEN/KCONFORM_USER_TOKEN) ignored: \
+                     the launched server gets tokens of its own"
+                );
             }
-            target
+            return Ok(Resolved::Launch(args.launch.unwrap_or(LaunchKind::Mock)));
         }
-        (None, None) => return Ok(Resolved::Launch(args.launch.unwrap_or(LaunchKind::Mock))),
     };
+    if let Some(token) = &args.token {
+        target = target.with_token(token.clone());
+    }
     if let Some(user) = &args.user_token {
         target = target.with_user_token(user.clone());
     }

@@ -299,3 +299,27 @@ async fn mock_serves_until_ctrl_c_and_prints_its_url() {
         .expect("wait");
     assert_eq!(status.code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_in_the_environment_does_not_stop_a_launched_run() {
+    let out = crate::support::scratch_dir("env-token");
+    let output = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"))
+            .args(["run", "--filter", "^EP-CREATE-001$", "--out"])
+            .arg(&out)
+            .env("KCONFORM_TOKEN", "from-the-environment")
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("finished within 120 s")
+    .expect("started");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("KCONFORM_TOKEN/KCONFORM_USER_TOKEN) ignored"),
+        "{stderr}"
+    );
+}
