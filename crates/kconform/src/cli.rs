@@ -118,8 +118,9 @@ pub struct RunArgs {
     /// Baseline file (YAML or JSON) listing the target's expected failures, pending and ineligible checks.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Directory for report.json, junit.xml, report.md and report.html
-    /// [default: target/kconform/<target-host-port>/].
+    /// Directory for report.json, junit.xml, report.md and report.html [default:
+    /// target/kconform/<host>-<port>/, or target/kconform/reference-server/ and
+    /// target/kconform/kube-apiserver/ for launched servers].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Checks run at the same time [default: the number of CPUs, at most 8].
