@@ -246,12 +246,6 @@ fn address_from(mix: IpMix, details: bool, n: u64) -> Address {
     }
 }
 
-fn address(mix: IpMix, details: bool) -> BoxedStrategy<Address> {
-    any::<u64>()
-        .prop_map(move |n| address_from(mix, details, n))
-        .boxed()
-}
-
 const COMMON_PORTS: &[i64] = &[80, 443, 53, 8080, 8443, 9090, 6443, 5432, 1, 65535];
 
 fn port_from(named: bool, protocols: bool, n: u64) -> Port {
@@ -297,18 +291,26 @@ fn port_from(named: bool, protocols: bool, n: u64) -> Port {
     }
 }
 
-fn port(named: bool, protocols: bool) -> BoxedStrategy<Port> {
-    any::<u64>()
-        .prop_map(move |n| port_from(named, protocols, n))
-        .boxed()
-}
-
 fn ports(mode: PortsMode) -> BoxedStrategy<Vec<Port>> {
+    let decode = |named: bool, protocols: bool| {
+        move |numbers: Vec<u64>| -> Vec<Port> {
+            numbers
+                .into_iter()
+                .map(|n| port_from(named, protocols, n))
+                .collect()
+        }
+    };
     match mode {
         PortsMode::None => Just(Vec::new()).boxed(),
-        PortsMode::SingleUnnamed => port(false, false).prop_map(|p| vec![p]).boxed(),
-        PortsMode::Named => vec(port(true, false), 2..=6).boxed(),
-        PortsMode::Protocols => vec(port(true, true), 1..=4).boxed(),
+        PortsMode::SingleUnnamed => any::<u64>()
+            .prop_map(|n| vec![port_from(false, false, n)])
+            .boxed(),
+        PortsMode::Named => vec(any::<u64>(), 2..=6)
+            .prop_map(decode(true, false))
+            .boxed(),
+        PortsMode::Protocols => vec(any::<u64>(), 1..=4)
+            .prop_map(decode(true, true))
+            .boxed(),
         // A quarter of the subsets have one unnamed port; the others zero to four named ones.
         PortsMode::Any => (any::<u8>(), vec(any::<u64>(), 0..=4))
             .prop_map(|(mode, numbers)| {
@@ -326,36 +328,39 @@ fn ports(mode: PortsMode) -> BoxedStrategy<Vec<Port>> {
 }
 
 fn subset(cfg: Config) -> BoxedStrategy<Subset> {
-    let addr = address(cfg.ips, cfg.details);
     let n_ready = if cfg.ready { 0..=3usize } else { 0..=0 };
     let n_not_ready = if cfg.not_ready { 0..=2usize } else { 0..=0 };
-    // A subset needs at least one address (rule S1): `first` is always there, in whichever list the shape allows.
-    let first_not_ready = match (cfg.ready, cfg.not_ready) {
-        (true, true) => prop::bool::weighted(0.15).boxed(),
-        (false, _) => Just(true).boxed(),
-        (true, false) => Just(false).boxed(),
-    };
+    // Addresses are drawn as plain numbers and decoded here: no boxed value tree per address.
     (
-        addr.clone(),
-        first_not_ready,
-        vec(addr.clone(), n_ready),
-        vec(addr, n_not_ready),
+        any::<u8>(),
+        any::<u64>(),
+        vec(any::<u64>(), n_ready),
+        vec(any::<u64>(), n_not_ready),
         ports(cfg.ports),
     )
-        .prop_map(
-            |(first, first_not_ready, mut addresses, mut not_ready, ports)| {
-                if first_not_ready {
-                    not_ready.insert(0, first);
-                } else {
-                    addresses.insert(0, first);
-                }
-                Subset {
-                    addresses,
-                    not_ready,
-                    ports,
-                }
-            },
-        )
+        .prop_map(move |(selector, first, ready, not_ready, ports)| {
+            let decode = |numbers: Vec<u64>| -> Vec<Address> {
+                numbers
+                    .into_iter()
+                    .map(|n| address_from(cfg.ips, cfg.details, n))
+                    .collect()
+            };
+            let mut addresses = decode(ready);
+            let mut not_ready = decode(not_ready);
+            // A subset needs at least one address (rule S1): `first` is always there, in a list the shape allows.
+            let first_not_ready = !cfg.ready || (cfg.not_ready && selector >= 218);
+            let first = address_from(cfg.ips, cfg.details, first);
+            if first_not_ready {
+                not_ready.insert(0, first);
+            } else {
+                addresses.insert(0, first);
+            }
+            Subset {
+                addresses,
+                not_ready,
+                ports,
+            }
+        })
         .boxed()
 }
 
