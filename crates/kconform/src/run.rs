@@ -232,19 +232,36 @@ pub fn default_out_dir(name: &str) -> PathBuf {
     Path::new("target").join("kconform").join(name)
 }
 
-/// Checks that the target answers HTTP at all, so that a refused connection is one clear error
-/// instead of every check erroring.
+/// Checks that the target answers HTTP and accepts the credentials, so that a refused connection
+/// or a wrong token is one clear error instead of every check erroring.
 async fn preflight(target: &Target) -> anyhow::Result<()> {
     let client = Client::new(target)
         .map_err(anyhow::Error::from)
         .with_context(|| format!("cannot set up a client for {}", target.url))?;
-    match client.send(Request::get("/version")).await {
-        Ok(_) => Ok(()),
-        Err(err) => bail!(
+    if let Err(err) = client.send(Request::get("/version")).await {
+        bail!(
             "cannot reach the target at {}: {} (is the server running and listening there?)",
             target.url,
             runner::error_chain(&err)
+        );
+    }
+    // Every check works in namespaces it creates: an administrator is needed. Other answers (a
+    // server without a namespace list, say) are left for the checks to report.
+    let namespaces = client
+        .send(Request::get("/api/v1/namespaces").query("limit", "1"))
+        .await;
+    match namespaces.map(|r| r.status) {
+        Ok(401) => bail!(
+            "the target at {} rejected the credentials (401 Unauthorized on GET /api/v1/namespaces): \
+             check --token or the kubeconfig",
+            target.url
         ),
+        Ok(403) => bail!(
+            "the target at {} does not let this user list namespaces (403 Forbidden): the suite \
+             creates a namespace per check and needs an administrator's token",
+            target.url
+        ),
+        _ => Ok(()),
     }
 }
 

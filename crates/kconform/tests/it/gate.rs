@@ -295,3 +295,57 @@ async fn the_launched_reference_server_emulates_the_requested_version() {
     let server = report.target.server_version.as_deref().unwrap_or_default();
     assert!(server.starts_with("v1.28."), "server reports {server}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_or_unprivileged_credentials_exit_2_with_a_clear_message() {
+    let server = server(&[]).await;
+    let out = scratch_dir("credentials");
+    let out = out.to_str().expect("utf-8");
+    let ran = kconform(&[
+        "run",
+        "--target",
+        &server.url,
+        "--token",
+        "not-a-token",
+        "--out",
+        out,
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+    assert!(
+        ran.stderr.contains(&format!(
+            "error: the target at {} rejected the credentials (401 Unauthorized",
+            server.url
+        )),
+        "{}",
+        ran.dump()
+    );
+    // A user who may not create namespaces: every check reaches no verdict, and says why.
+    let filter = "^EP-CREATE-00[12]$";
+    let ran = kconform(&[
+        "run",
+        "--target",
+        &server.url,
+        "--token",
+        &server.user_token,
+        "--filter",
+        filter,
+        "--out",
+        out,
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+    assert!(
+        ran.stdout.contains("errors (no verdict):"),
+        "{}",
+        ran.dump()
+    );
+    assert!(
+        ran.stdout
+            .contains("EP-CREATE-001  cannot create namespace"),
+        "{}",
+        ran.dump()
+    );
+    assert!(ran.stdout.contains("verdict: ERROR"), "{}", ran.dump());
+    server.server.shutdown().await;
+}
