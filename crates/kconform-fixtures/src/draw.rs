@@ -91,7 +91,8 @@ pub(crate) fn dns_label(d: &mut Draw) -> String {
     let mut s = String::from(*d.pick(6, WORDS));
     if d.flag(2, 1) {
         s.push('-');
-        s.push_str(*d.pick(6, WORDS));
+        let word: &&str = d.pick(6, WORDS);
+        s.push_str(word);
     }
     if d.flag(2, 1) {
         s.push('-');

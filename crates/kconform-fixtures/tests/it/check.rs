@@ -24,12 +24,12 @@ pub(crate) fn check_at(
                     outcome.status
                 ));
             }
-            if let Some(message) = &outcome.message {
-                if err.to_string() != *message {
-                    return Err(format!(
-                        "{v}: 400 message differs\nexpected: {message}\nspec:     {err}\nbody: {short}"
-                    ));
-                }
+            if let Some(message) = &outcome.message
+                && err.to_string() != *message
+            {
+                return Err(format!(
+                    "{v}: 400 message differs\nexpected: {message}\nspec:     {err}\nbody: {short}"
+                ));
             }
             let spec_rule = err.rule_id();
             let rule_ok =
