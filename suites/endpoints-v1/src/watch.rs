@@ -1061,7 +1061,7 @@ async fn watch_timeout_seconds(ctx: Ctx) -> Verdict {
         scoped_watch(&ctx)
             .query("resourceVersion", rv_of(&created))
             .query("timeoutSeconds", "1"),
-        limits(6),
+        limits(4),
     )
     .await?;
     let d = reader.drain().await;
