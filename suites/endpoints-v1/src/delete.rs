@@ -200,7 +200,7 @@ pub(crate) fn checks() -> Vec<Check> {
                 ..meta(
                     "EP-DELCOL-003",
                     Must,
-                    "A DELETE of the collection with fieldSelector metadata.name=X MUST delete only X; without a selector it MUST delete every object of the namespace.",
+                    "A DELETE of the collection with fieldSelector metadata.name=X MUST delete only X; with only a labelSelector it MUST delete every matching object.",
                     "kube-apiserver behaviour §5.6",
                 )
             },
@@ -734,7 +734,7 @@ async fn delete_collection_field_selector(ctx: Ctx) -> Verdict {
         vec![a1.clone()],
         list_names(&ctx, &scope).await?,
     )?;
-    // Without any selector the whole namespace goes; only safe in a namespace of our own.
+    // The rest goes by label only (never without a selector: the namespace may be shared).
     let resp = delete(
         &ctx,
         Request::delete(ctx.collection_path()).query("labelSelector", &scope),
