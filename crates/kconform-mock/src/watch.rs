@@ -23,8 +23,9 @@
 //! behind the broadcast is ended rather than silently skipping events, so no event is lost or sent
 //! twice.
 
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -433,7 +434,8 @@ impl Watcher {
             {
                 break;
             }
-            if self.filter.matches_object(object) && !self.send(frame("ADDED", object)).await {
+            if self.filter.matches_object(object) && !self.send(shared_frame("ADDED", object)).await
+            {
                 return;
             }
         }
@@ -513,7 +515,15 @@ impl Watcher {
             {
                 self.misdeliver(frame(kind.as_str(), &object)).await
             }
-            Some((kind, object)) => self.send(frame(kind.as_str(), &object)).await,
+            Some((kind, object)) => {
+                // The event's own object is shared by every watcher: serialize it once for all.
+                let bytes = if Arc::ptr_eq(&object, &event.object) {
+                    shared_frame(kind.as_str(), &object)
+                } else {
+                    frame(kind.as_str(), &object)
+                };
+                self.send(bytes).await
+            }
             None => true,
         }
     }
@@ -580,6 +590,55 @@ impl Watcher {
         object.insert("metadata".to_owned(), Value::Object(meta));
         Value::Object(object)
     }
+}
+
+/// Frames recently built for objects many watchers send, by object identity and event type.
+///
+/// With N watchers of one collection each event would otherwise be serialized N times. An entry
+/// holds its object, so the address it is keyed by cannot be reused while the entry lives.
+struct FrameCache {
+    frames: HashMap<(usize, &'static str), (Arc<Value>, Bytes)>,
+    order: VecDeque<(usize, &'static str)>,
+}
+
+/// How many frames the cache keeps (watchers lagging further behind serialize again).
+const FRAME_CACHE_ENTRIES: usize = 4096;
+
+static FRAME_CACHE: LazyLock<Mutex<FrameCache>> = LazyLock::new(|| {
+    Mutex::new(FrameCache {
+        frames: HashMap::new(),
+        order: VecDeque::new(),
+    })
+});
+
+fn frame_cache() -> std::sync::MutexGuard<'static, FrameCache> {
+    // The cache only ever holds complete entries; a panic elsewhere cannot leave one half-written.
+    FRAME_CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// [`frame`] for an object shared between watchers (a store event's or snapshot's object).
+fn shared_frame(kind: &'static str, object: &Arc<Value>) -> Bytes {
+    let key = (Arc::as_ptr(object).addr(), kind);
+    if let Some((_, bytes)) = frame_cache().frames.get(&key) {
+        return bytes.clone();
+    }
+    let bytes = frame(kind, object);
+    let mut cache = frame_cache();
+    if cache
+        .frames
+        .insert(key, (object.clone(), bytes.clone()))
+        .is_none()
+    {
+        cache.order.push_back(key);
+        while cache.order.len() > FRAME_CACHE_ENTRIES {
+            if let Some(old) = cache.order.pop_front() {
+                cache.frames.remove(&old);
+            }
+        }
+    }
+    bytes
 }
 
 /// One watch frame: `{"type":"<T>","object":{...}}` and a newline, Go-escaped like every body.
