@@ -13,10 +13,23 @@ use crate::http::ApiError;
 /// kube-apiserver's request body limit (`MaxRequestBodyBytes`).
 pub(crate) const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
+/// How long a request body may take to arrive (kube-apiserver's default request timeout).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Read the whole body, refusing more than [`MAX_BODY_BYTES`] with 413.
 pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
-    match limited.collect().await {
+    // kube-apiserver's request timeout bounds a client that stops sending half-way.
+    let Ok(collected) = tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await else {
+        let mut status = Status::failure(
+            504,
+            "Timeout",
+            "Timeout: request did not complete within requested timeout - context deadline exceeded",
+        );
+        status.details = Some(kconform_spec::status::StatusDetails::default());
+        return Err(ApiError::status(status));
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(err)
             if err

@@ -213,7 +213,12 @@ pub async fn serve(config: Config, addr: SocketAddr) -> Result<RunningServer, Se
             let service = TowerToHyperService::new(router.clone());
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                let builder = auto::Builder::new(TokioExecutor::new());
+                let mut builder = auto::Builder::new(TokioExecutor::new());
+                // A client that never finishes its request head does not hold a task forever.
+                builder
+                    .http1()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(std::time::Duration::from_secs(30));
                 let result = match acceptor {
                     Some(acceptor) => match acceptor.accept(stream).await {
                         Ok(tls_stream) => {
