@@ -6,10 +6,23 @@
 //! * [`spawn`] serves it on `127.0.0.1:0` in the current tokio runtime and returns a [`RunningServer`].
 //! * The binary `kconform-mock` and `cargo xtask mock` wrap [`serve`].
 //!
-//! Besides the Kubernetes API (the 11 Endpoints operations, a minimal namespaces API, discovery, OpenAPI,
-//! health), one administrative endpoint exists for tests: `POST /kconform/admin/compact` forgets all
-//! history up to the current resourceVersion, so continue tokens, `resourceVersionMatch=Exact` reads and
-//! watches from before it get their 410 answers deterministically (administrators only).
+//! * [`cli::ServeArgs`] are the command-line options both share.
+//!
+//! Besides the Kubernetes API (the 11 Endpoints operations, a minimal namespaces API, an always-empty
+//! events list for `kubectl describe`, discovery, OpenAPI v2 (JSON and gnostic protobuf) and v3, health,
+//! `as=Table` answers for `kubectl get`), one administrative endpoint exists for tests:
+//! `POST /kconform/admin/compact` forgets all history up to the current resourceVersion, so continue
+//! tokens, `resourceVersionMatch=Exact` reads and watches from before it get their 410 answers
+//! deterministically (administrators only). Without it, the history keeps the last
+//! [`Config::history`] events, and everything up to the starting resourceVersion
+//! ([`store::INITIAL_RESOURCE_VERSION`]) counts as compacted, so `resourceVersion=1` always gets 410.
+//!
+//! Authentication is off when [`Config::tokens`] is empty (every request acts as an administrator);
+//! otherwise every route needs a bearer token, members of `system:masters` may do everything and other
+//! users only what [`Config::grants`] gives them.
+//!
+//! Validation rules, option rules, decoding, Status bodies and texts come from `kconform_spec`; this
+//! crate holds the server's state and the order in which kube-apiserver applies those rules.
 //!
 //! Invariant: every failure leaves as a Kubernetes `Status` body ([`http::ApiError`]); nothing panics on
 //! client input.
