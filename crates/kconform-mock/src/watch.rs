@@ -31,8 +31,8 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
+use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{HeaderMap, StatusCode};
 use kconform_spec::K8sVersion;
 use kconform_spec::options::{
     ListOptions, ReadKind, parse_list_options, parse_resource_version, validate_list_options,
@@ -75,8 +75,10 @@ pub(crate) async fn handle(
     request: WatchRequest,
 ) -> Result<Response, ApiError> {
     let version = state.config.version;
-    if request.format.yaml && !accepts_json(&request.headers) {
-        return Err(ApiError::status(Status::not_acceptable()));
+    if request.format.yaml {
+        // The first acceptable type decides (`NegotiateOutputMediaTypeStream`), and YAML has no stream
+        // serializer: the handler answers 406 naming the stream types.
+        return Err(ApiError::status(not_acceptable_stream()));
     }
     let mut opts = parse_list_options(request.query.pairs()).map_err(ApiError::status)?;
     let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))
@@ -151,24 +153,13 @@ pub(crate) async fn handle(
     Ok(response)
 }
 
-/// Whether `Accept` allows a JSON stream (YAML has no stream serializer in kube-apiserver).
-fn accepts_json(headers: &HeaderMap) -> bool {
-    let accept = headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accept.split(',').any(|entry| {
-        let mime = entry
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        matches!(
-            mime.as_str(),
-            "application/json" | "*/*" | "application/*" | ""
-        )
-    })
+/// The 406 of a watch whose `Accept` picks a type without a stream form (`errNotAcceptable`).
+fn not_acceptable_stream() -> Status {
+    Status::failure(
+        406,
+        "NotAcceptable",
+        "only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch",
+    )
 }
 
 /// What a watch selects.
@@ -951,6 +942,27 @@ mod tests {
         let got = collect(selected, want.len()).await;
         assert_eq!(got, want);
         assert!(got.windows(2).all(|w| w[0].2 < w[1].2));
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_yaml_watch_is_not_acceptable() {
+        let server = crate::spawn(crate::Config::default()).await.unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let response = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/namespaces/default/endpoints?watch=1",
+                server.url
+            ))
+            .header("Accept", "application/yaml, application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 406);
+        // Like every handler-level error, the Status comes in the negotiated (YAML) form.
+        let body = response.text().await.unwrap();
+        assert!(body.contains("reason: NotAcceptable"), "{body}");
+        assert!(body.contains("application/json;stream=watch"), "{body}");
         server.shutdown().await;
     }
 }
