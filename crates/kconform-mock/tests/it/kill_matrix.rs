@@ -322,6 +322,18 @@ async fn every_fault_is_caught_by_the_checks_about_it() {
     let started = Instant::now();
     let mut problems = Vec::new();
     for fault in Fault::ALL {
+        let kebab = !fault.name().is_empty()
+            && fault.name().split('-').all(|word| {
+                !word.is_empty()
+                    && word
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            });
+        if !kebab || fault.description().trim().is_empty() {
+            problems.push(format!(
+                "{fault}: a fault needs a kebab-case name and a doc line saying what it breaks"
+            ));
+        }
         if expected_for(*fault).is_none() {
             problems.push(format!(
                 "{fault}: no expected check prefixes declared in EXPECTED"
