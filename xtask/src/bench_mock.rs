@@ -1,5 +1,612 @@
-//! Benchmarks (being written by their owner).
+//! Benchmarks of the reference server (`cargo xtask bench --only mock`).
 
 pub(crate) fn run() -> anyhow::Result<()> {
-    anyhow::bail!("this benchmark group is not written yet")
+    server::run()?;
+    watch_fan_out::run()
+}
+
+/// Watch fan-out: many watchers of one namespace over real loopback connections, many writes; every
+/// watcher must receive every event exactly once and in order. Prints events delivered per second and
+/// whether any were lost.
+mod watch_fan_out {
+    use std::convert::Infallible;
+    use std::net::SocketAddr;
+    use std::time::{Duration, Instant};
+
+    use anyhow::{Context as _, bail};
+    use kconform_mock::store::Mutation;
+    use serde_json::json;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+    use tokio::sync::mpsc;
+
+    const WATCHERS: usize = 1_000;
+    const EVENTS: usize = 1_000;
+    const NAMESPACE: &str = "bench";
+    /// Bound for connecting all watchers and for delivering everything.
+    const LIMIT: Duration = Duration::from_secs(120);
+
+    pub(super) fn run() -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the tokio runtime")?;
+        runtime.block_on(fan_out(WATCHERS, EVENTS))
+    }
+
+    /// What one watcher saw.
+    struct Tally {
+        received: usize,
+        distinct: usize,
+        out_of_order: usize,
+        done: Instant,
+    }
+
+    async fn fan_out(watchers: usize, events: usize) -> anyhow::Result<()> {
+        let config = kconform_mock::Config {
+            history: events * 2 + 100,
+            ..kconform_mock::Config::default()
+        };
+        let server = kconform_mock::spawn(config)
+            .await
+            .context("cannot start the mock")?;
+        let store = server.state.store.clone();
+        let start_rv = store.current_rv();
+
+        let (ready, mut ready_rx) = mpsc::channel::<()>(watchers);
+        let mut tasks = Vec::with_capacity(watchers);
+        for _ in 0..watchers {
+            let ready = ready.clone();
+            let addr = server.addr;
+            tasks.push(tokio::spawn(async move {
+                tokio::time::timeout(LIMIT, watch_one(addr, start_rv, events, ready))
+                    .await
+                    .context("a watcher did not finish in time")?
+            }));
+        }
+        drop(ready);
+        let connected = Instant::now();
+        for _ in 0..watchers {
+            tokio::time::timeout(LIMIT.saturating_sub(connected.elapsed()), ready_rx.recv())
+                .await
+                .context("the watchers did not all connect in time")?
+                .context("a watcher failed before its stream started")?;
+        }
+        let connect_time = connected.elapsed();
+
+        let started = Instant::now();
+        for i in 0..events {
+            let object = json!({
+                "kind": "Endpoints", "apiVersion": "v1",
+                "metadata": {"name": format!("ep-{i}"), "namespace": NAMESPACE,
+                             "uid": format!("00000000-0000-4000-8000-{i:012}"),
+                             "creationTimestamp": "2026-01-01T00:00:00Z", "labels": {"app": "bench"}},
+                "subsets": [{"addresses": [{"ip": format!("10.0.{}.{}", i / 250, i % 250 + 1)}],
+                             "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}]
+            });
+            store
+                .write(NAMESPACE, &format!("ep-{i}"), |_, _| {
+                    Ok::<_, Infallible>((Mutation::Put(object), ()))
+                })
+                .map_err(|never| match never {})?;
+        }
+        let write_time = started.elapsed();
+
+        let mut tallies = Vec::with_capacity(watchers);
+        let mut failures = 0usize;
+        for task in tasks {
+            match task.await {
+                Ok(Ok(tally)) => tallies.push(tally),
+                Ok(Err(err)) => {
+                    failures += 1;
+                    eprintln!("watch fan-out: a watcher failed: {err:#}");
+                }
+                Err(err) => {
+                    failures += 1;
+                    eprintln!("watch fan-out: a watcher task failed: {err}");
+                }
+            }
+        }
+        server.shutdown().await;
+
+        let expected = watchers * events;
+        let received: usize = tallies.iter().map(|t| t.received).sum();
+        let distinct: usize = tallies.iter().map(|t| t.distinct).sum();
+        let out_of_order: usize = tallies.iter().map(|t| t.out_of_order).sum();
+        let lost = expected - distinct.min(expected);
+        let duplicates = received - distinct;
+        let last = tallies.iter().map(|t| t.done).max().unwrap_or(started);
+        let elapsed = last.saturating_duration_since(started);
+        let rate = distinct as f64 / elapsed.as_secs_f64().max(1e-9);
+        println!(
+            "mock watch fan-out: {watchers} watchers x {events} events over loopback HTTP/1.1"
+        );
+        println!(
+            "  watchers connected in     {:>10.3} s",
+            connect_time.as_secs_f64()
+        );
+        println!(
+            "  {events} writes took        {:>10.3} s",
+            write_time.as_secs_f64()
+        );
+        println!(
+            "  all events delivered in   {:>10.3} s",
+            elapsed.as_secs_f64()
+        );
+        println!("  delivered events/s        {rate:>12.0}");
+        println!("  delivered                 {distinct:>12} of {expected}");
+        println!("  lost                      {lost:>12}");
+        println!("  duplicated                {duplicates:>12}");
+        println!("  out of order              {out_of_order:>12}");
+        println!("  failed watchers           {failures:>12}");
+        if lost > 0 || duplicates > 0 || out_of_order > 0 || failures > 0 {
+            bail!("watch fan-out lost, duplicated or reordered events");
+        }
+        Ok(())
+    }
+
+    /// One watcher on a raw HTTP/1.1 connection: sends the watch, signals `ready` once the answer
+    /// head arrived (the watch is registered by then), then decodes the chunked body until `events`
+    /// distinct resourceVersions after `start_rv` arrived.
+    async fn watch_one(
+        addr: SocketAddr,
+        start_rv: u64,
+        events: usize,
+        ready: mpsc::Sender<()>,
+    ) -> anyhow::Result<Tally> {
+        let mut stream = TcpStream::connect(addr).await.context("connect")?;
+        stream.set_nodelay(true).context("nodelay")?;
+        let request = format!(
+            "GET /api/v1/namespaces/{NAMESPACE}/endpoints?watch=1&resourceVersion={start_rv}&timeoutSeconds=600 HTTP/1.1\r\n\
+             Host: {addr}\r\nAccept: application/json\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.context("send")?;
+        let mut buffer: Vec<u8> = Vec::with_capacity(64 * 1024);
+        let mut chunk = vec![0u8; 64 * 1024];
+        let head_end = loop {
+            if let Some(end) = find(&buffer, b"\r\n\r\n") {
+                break end + 4;
+            }
+            let n = stream.read(&mut chunk).await.context("read head")?;
+            if n == 0 {
+                bail!("connection closed before the answer head");
+            }
+            buffer.extend_from_slice(&chunk[..n]);
+        };
+        if !buffer.starts_with(b"HTTP/1.1 200") {
+            bail!(
+                "watch answered {}",
+                String::from_utf8_lossy(&buffer[..head_end])
+            );
+        }
+        ready.send(()).await.context("signal ready")?;
+        buffer.drain(..head_end);
+
+        let mut seen = vec![false; events];
+        let (mut received, mut distinct, mut out_of_order, mut last_rv) = (0, 0, 0, start_rv);
+        // `at` is where undecoded bytes start; the buffer is compacted once per read, not per chunk,
+        // so the client's cost stays linear in what it receives.
+        let mut at = 0usize;
+        while distinct < events {
+            // Decode as many whole chunks as the buffer holds; each chunk is one or more frames.
+            while let Some(line_len) = find(&buffer[at..], b"\r\n") {
+                let size_text =
+                    std::str::from_utf8(&buffer[at..at + line_len]).context("chunk size")?;
+                let size =
+                    usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                        .context("chunk size")?;
+                if size == 0 {
+                    bail!("the server ended the stream after {distinct} of {events} events");
+                }
+                let data = at + line_len + 2;
+                if buffer.len() < data + size + 2 {
+                    break;
+                }
+                for line in buffer[data..data + size]
+                    .split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                {
+                    let rv = resource_version(line).context("a frame without resourceVersion")?;
+                    received += 1;
+                    if rv <= last_rv {
+                        out_of_order += 1;
+                    }
+                    last_rv = last_rv.max(rv);
+                    let index = rv.checked_sub(start_rv + 1).map(|i| i as usize);
+                    if let Some(slot) = index.and_then(|i| seen.get_mut(i))
+                        && !*slot
+                    {
+                        *slot = true;
+                        distinct += 1;
+                    }
+                }
+                at = data + size + 2;
+            }
+            if distinct >= events {
+                break;
+            }
+            buffer.drain(..at);
+            at = 0;
+            let n = stream.read(&mut chunk).await.context("read body")?;
+            if n == 0 {
+                bail!("connection closed after {distinct} of {events} events");
+            }
+            buffer.extend_from_slice(&chunk[..n]);
+        }
+        Ok(Tally {
+            received,
+            distinct,
+            out_of_order,
+            done: Instant::now(),
+        })
+    }
+
+    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack.windows(needle.len()).position(|w| w == needle)
+    }
+
+    /// The first `"resourceVersion":"N"` of a frame: the object's own.
+    fn resource_version(frame: &[u8]) -> Option<u64> {
+        let key = b"\"resourceVersion\":\"";
+        let start = find(frame, key)? + key.len();
+        let digits = frame[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        std::str::from_utf8(&frame[start..start + digits])
+            .ok()?
+            .parse()
+            .ok()
+    }
+}
+
+/// The server's own figures, measured on the release binary as a child process: cold start to the
+/// first 200, request throughput of create, get and list over keep-alive loopback connections, and
+/// resident memory with 10,000 stored objects; plus the in-process start of the library.
+mod server {
+    use std::io::{BufRead as _, BufReader};
+    use std::net::SocketAddr;
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use anyhow::{Context as _, bail};
+    use serde_json::json;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    const TOKEN: &str = "bench-token";
+    /// Bound on every single wait of these benchmarks.
+    const LIMIT: Duration = Duration::from_secs(30);
+    /// Objects stored for the memory figure.
+    const OBJECTS: usize = 10_000;
+    /// Client connections for the throughput figures.
+    const CONNECTIONS: usize = 8;
+
+    pub(super) fn run() -> anyhow::Result<()> {
+        let binary = build_release_binary()?;
+        cold_start_binary(&binary)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the tokio runtime")?;
+        runtime.block_on(async {
+            cold_start_in_process().await?;
+            throughput_and_memory(&binary).await
+        })
+    }
+
+    fn build_release_binary() -> anyhow::Result<PathBuf> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        eprintln!("bench mock: building kconform-mock (release)");
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "-p",
+                "kconform-mock",
+                "--bin",
+                "kconform-mock",
+            ])
+            .current_dir(&root)
+            .status()
+            .context("cannot run cargo build")?;
+        if !status.success() {
+            bail!("cargo build of kconform-mock failed");
+        }
+        Ok(root.join("target/release/kconform-mock"))
+    }
+
+    /// A started binary, killed on drop.
+    struct Server {
+        child: Child,
+        addr: SocketAddr,
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start(binary: &PathBuf) -> anyhow::Result<Server> {
+        let mut child = Command::new(binary)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--token",
+                TOKEN,
+                "--history",
+                &(OBJECTS * 2).to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut line = String::new();
+        let read = BufReader::new(stdout).read_line(&mut line);
+        let addr = read.context("reading the URL line").and_then(|_| {
+            line.trim()
+                .trim_start_matches("http://")
+                .parse::<SocketAddr>()
+                .context("the first line is not a URL")
+        });
+        match addr {
+            Ok(addr) => Ok(Server { child, addr }),
+            Err(err) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(err)
+            }
+        }
+    }
+
+    fn ms(duration: Duration) -> f64 {
+        duration.as_secs_f64() * 1000.0
+    }
+
+    /// Spawn the binary and time spawn → first 200 from /healthz, ten times.
+    fn cold_start_binary(binary: &PathBuf) -> anyhow::Result<()> {
+        let mut samples = Vec::new();
+        for _ in 0..10 {
+            let started = Instant::now();
+            let server = start(binary)?;
+            samples.push(first_200_blocking(server.addr, started)?);
+        }
+        samples.sort();
+        println!("mock cold start (release binary, spawn to first 200 on /healthz), 10 runs");
+        println!(
+            "  median                    {:>10.2} ms",
+            ms(samples[samples.len() / 2])
+        );
+        println!("  best                      {:>10.2} ms", ms(samples[0]));
+        println!(
+            "  worst                     {:>10.2} ms",
+            ms(samples[samples.len() - 1])
+        );
+        Ok(())
+    }
+
+    fn first_200_blocking(addr: SocketAddr, started: Instant) -> anyhow::Result<Duration> {
+        use std::io::{Read as _, Write as _};
+        loop {
+            if started.elapsed() > LIMIT {
+                bail!("no 200 within {LIMIT:?}");
+            }
+            let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+                continue;
+            };
+            let request = format!(
+                "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
+            );
+            stream.write_all(request.as_bytes())?;
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer)?;
+            if answer.starts_with(b"HTTP/1.1 200") {
+                return Ok(started.elapsed());
+            }
+        }
+    }
+
+    async fn cold_start_in_process() -> anyhow::Result<()> {
+        let started = Instant::now();
+        let server = kconform_mock::spawn(kconform_mock::Config::default().with_admin_token(TOKEN))
+            .await
+            .context("cannot start the mock")?;
+        let mut connection = Connection::open(server.addr).await?;
+        let (status, _) = connection.request("GET", "/healthz", None).await?;
+        let elapsed = started.elapsed();
+        server.shutdown().await;
+        if status != 200 {
+            bail!("/healthz answered {status}");
+        }
+        println!(
+            "mock in-process start, xtask's profile (spawn to first 200)  {:>8.2} ms",
+            ms(elapsed)
+        );
+        Ok(())
+    }
+
+    /// A keep-alive HTTP/1.1 connection with just enough parsing for the server's answers
+    /// (Content-Length bodies).
+    struct Connection {
+        stream: TcpStream,
+        addr: SocketAddr,
+        buffer: Vec<u8>,
+    }
+
+    impl Connection {
+        async fn open(addr: SocketAddr) -> anyhow::Result<Connection> {
+            let stream = tokio::time::timeout(LIMIT, TcpStream::connect(addr))
+                .await
+                .context("connect timed out")??;
+            stream.set_nodelay(true)?;
+            Ok(Connection {
+                stream,
+                addr,
+                buffer: Vec::with_capacity(64 * 1024),
+            })
+        }
+
+        async fn request(
+            &mut self,
+            method: &str,
+            path: &str,
+            body: Option<&[u8]>,
+        ) -> anyhow::Result<(u16, usize)> {
+            let body = body.unwrap_or_default();
+            let head = format!(
+                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nUser-Agent: bench/1\r\nContent-Length: {}\r\n\r\n",
+                self.addr,
+                body.len()
+            );
+            self.stream.write_all(head.as_bytes()).await?;
+            self.stream.write_all(body).await?;
+            tokio::time::timeout(LIMIT, self.read_answer())
+                .await
+                .context("answer timed out")?
+        }
+
+        async fn read_answer(&mut self) -> anyhow::Result<(u16, usize)> {
+            let mut chunk = [0u8; 16 * 1024];
+            loop {
+                if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&self.buffer[..end]).to_ascii_lowercase();
+                    let status: u16 = head
+                        .get(9..12)
+                        .and_then(|s| s.parse().ok())
+                        .context("no status")?;
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .context("no content-length")?;
+                    let total = end + 4 + length;
+                    while self.buffer.len() < total {
+                        let n = self.stream.read(&mut chunk).await?;
+                        if n == 0 {
+                            bail!("connection closed mid-answer");
+                        }
+                        self.buffer.extend_from_slice(&chunk[..n]);
+                    }
+                    self.buffer.drain(..total);
+                    return Ok((status, length));
+                }
+                let n = self.stream.read(&mut chunk).await?;
+                if n == 0 {
+                    bail!("connection closed before an answer");
+                }
+                self.buffer.extend_from_slice(&chunk[..n]);
+            }
+        }
+    }
+
+    fn body(i: usize) -> Vec<u8> {
+        json!({"apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": format!("ep-{i}"), "labels": {"app": "bench"}},
+            "subsets": [{"addresses": [{"ip": format!("10.0.{}.{}", i / 250 % 250, i % 250 + 1)}],
+                         "ports": [{"name": "http", "port": 80}]}]})
+        .to_string()
+        .into_bytes()
+    }
+
+    /// Which request the i-th of a throughput run is.
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Create,
+        Get,
+        List,
+    }
+
+    async fn timed(addr: SocketAddr, kind: Kind, requests: usize) -> anyhow::Result<f64> {
+        let per_connection = requests / CONNECTIONS;
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for c in 0..CONNECTIONS {
+            tasks.push(tokio::spawn(async move {
+                let mut connection = Connection::open(addr).await?;
+                for i in c * per_connection..(c + 1) * per_connection {
+                    let (method, path, payload) = match kind {
+                        Kind::Create => (
+                            "POST",
+                            "/api/v1/namespaces/default/endpoints".to_owned(),
+                            Some(body(i)),
+                        ),
+                        Kind::Get => (
+                            "GET",
+                            format!("/api/v1/namespaces/default/endpoints/ep-{i}"),
+                            None,
+                        ),
+                        Kind::List => (
+                            "GET",
+                            "/api/v1/namespaces/default/endpoints?limit=100".to_owned(),
+                            None,
+                        ),
+                    };
+                    let (status, _) = connection
+                        .request(method, &path, payload.as_deref())
+                        .await?;
+                    if !(200..300).contains(&status) {
+                        bail!("{method} {path} answered {status}");
+                    }
+                }
+                Ok::<(), anyhow::Error>(())
+            }));
+        }
+        for task in tasks {
+            task.await.context("a client task failed")??;
+        }
+        Ok((per_connection * CONNECTIONS) as f64 / started.elapsed().as_secs_f64().max(1e-9))
+    }
+
+    fn rss_kib(pid: u32) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    async fn throughput_and_memory(binary: &PathBuf) -> anyhow::Result<()> {
+        let server = start(binary)?;
+        first_200_blocking(server.addr, Instant::now())?;
+        let pid = server.child.id();
+        let before = rss_kib(pid);
+        let create = timed(server.addr, Kind::Create, OBJECTS).await?;
+        let after = rss_kib(pid);
+        let get = timed(server.addr, Kind::Get, OBJECTS).await?;
+        let list = timed(server.addr, Kind::List, 2_000).await?;
+        println!(
+            "mock request throughput (release binary, {CONNECTIONS} keep-alive loopback connections)"
+        );
+        println!("  create (POST)             {create:>10.0} req/s   ({OBJECTS} objects)");
+        println!("  get                       {get:>10.0} req/s");
+        println!("  list (limit=100 of {OBJECTS})  {list:>7.0} req/s");
+        println!("mock memory with {OBJECTS} stored objects (resident, release binary)");
+        match (before, after) {
+            (Some(before), Some(after)) => {
+                let grown = after.saturating_sub(before);
+                println!(
+                    "  at start                  {:>10.1} MiB",
+                    before as f64 / 1024.0
+                );
+                println!(
+                    "  with the objects          {:>10.1} MiB",
+                    after as f64 / 1024.0
+                );
+                println!(
+                    "  per object                {:>10.0} bytes",
+                    grown as f64 * 1024.0 / OBJECTS as f64
+                );
+            }
+            _ => println!("  (no /proc on this system)"),
+        }
+        Ok(())
+    }
 }
