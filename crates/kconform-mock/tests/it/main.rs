@@ -1,8 +1,5 @@
 //! Integration tests of the reference server: real loopback sockets, real clients.
 
-mod kube_rs;
-mod kubectl;
-mod transcripts;
 mod auth;
 mod crud;
 mod delete;
@@ -11,7 +8,10 @@ mod formats;
 mod fuzz;
 mod http_support;
 mod kill_matrix;
+mod kube_rs;
+mod kubectl;
 mod list;
 mod namespaces;
 mod patch;
 mod tls;
+mod transcripts;
