@@ -12,12 +12,26 @@ use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 /// How long each throughput measurement runs.
 const MEASURE_FOR: Duration = Duration::from_secs(3);
 
-/// Draws values for `MEASURE_FOR` and returns (values per second, mean JSON bytes per value).
+/// CPU seconds this process has used (user + system), from /proc on Linux; `None` elsewhere.
+///
+/// Reported beside wall-clock figures because on a busy machine wall time understates one core's speed.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // USER_HZ is 100 on every Linux configuration Rust supports.
+    Some((utime + stime) / 100.0)
+}
+
+/// Draws values for `MEASURE_FOR`: (values per wall second, values per CPU second, mean JSON bytes per value).
 fn throughput<T: std::fmt::Debug>(
     strategy: &BoxedStrategy<T>,
     seed: u64,
     size: impl Fn(&T) -> usize,
-) -> anyhow::Result<(f64, f64)> {
+) -> anyhow::Result<(f64, Option<f64>, f64)> {
     let mut runner = corpus::seeded_runner(seed);
     // Warm up allocator and caches so the first draws do not skew a short run.
     for _ in 0..1_000 {
@@ -27,6 +41,7 @@ fn throughput<T: std::fmt::Debug>(
         std::hint::black_box(tree.current());
     }
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     let (mut n, mut bytes) = (0u64, 0usize);
     while start.elapsed() < MEASURE_FOR {
         for _ in 0..256 {
@@ -40,7 +55,12 @@ fn throughput<T: std::fmt::Debug>(
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    Ok((n as f64 / secs, bytes as f64 / n as f64))
+    let cpu = cpu_start
+        .zip(cpu_seconds())
+        .map(|(a, b)| b - a)
+        .filter(|c| *c > 0.0)
+        .map(|c| n as f64 / c);
+    Ok((n as f64 / secs, cpu, bytes as f64 / n as f64))
 }
 
 fn json_len(v: &serde_json::Value) -> usize {
@@ -57,12 +77,15 @@ pub(crate) fn run() -> anyhow::Result<()> {
         "fixtures: measuring valid objects ({}s)",
         MEASURE_FOR.as_secs()
     );
-    let (per_sec, mean) = throughput(
+    let (per_sec, per_cpu_sec, mean) = throughput(
         &kconform_fixtures::valid_endpoints(K8sVersion::NEWEST),
         1,
         json_len,
     )?;
     println!("fixtures valid_objects_per_second {per_sec:.0} objects/s");
+    if let Some(c) = per_cpu_sec {
+        println!("fixtures valid_objects_per_cpu_second {c:.0} objects/s");
+    }
     println!("fixtures valid_object_mean_size {mean:.0} bytes");
 
     eprintln!(
@@ -70,12 +93,15 @@ pub(crate) fn run() -> anyhow::Result<()> {
         MEASURE_FOR.as_secs()
     );
     let invalid_size = |i: &kconform_fixtures::InvalidEndpoints| i.body.to_json_bytes().len();
-    let (per_sec, mean) = throughput(
+    let (per_sec, per_cpu_sec, mean) = throughput(
         &kconform_fixtures::invalid_endpoints(K8sVersion::NEWEST),
         2,
         invalid_size,
     )?;
     println!("fixtures invalid_objects_per_second {per_sec:.0} objects/s");
+    if let Some(c) = per_cpu_sec {
+        println!("fixtures invalid_objects_per_cpu_second {c:.0} objects/s");
+    }
     println!("fixtures invalid_object_mean_size {mean:.0} bytes");
 
     eprintln!("fixtures: generating the default corpus");
