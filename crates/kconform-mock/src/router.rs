@@ -76,8 +76,6 @@ pub(crate) struct WatchRequest {
     pub(crate) name: Option<String>,
     /// The decoded query.
     pub(crate) query: Query,
-    /// The request headers.
-    pub(crate) headers: HeaderMap,
     /// The negotiated response format (watch frames ignore `pretty`).
     pub(crate) format: Format,
 }
@@ -343,7 +341,6 @@ async fn handle(
                     namespace: ns,
                     name: None,
                     query: ctx.query.clone(),
-                    headers: ctx.headers.clone(),
                     format: ctx.format,
                 };
                 crate::watch::handle(ctx.state.clone(), request).await
@@ -356,7 +353,6 @@ async fn handle(
                 namespace,
                 name,
                 query: ctx.query.clone(),
-                headers: ctx.headers.clone(),
                 format: ctx.format,
             };
             crate::watch::handle(ctx.state.clone(), request).await

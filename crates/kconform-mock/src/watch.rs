@@ -734,9 +734,11 @@ mod tests {
     #[test]
     fn start_plans() {
         let plan = |rv: Option<&str>, sie: Option<bool>| {
-            let mut opts = ListOptions::default();
-            opts.resource_version = rv.unwrap_or_default().to_owned();
-            opts.send_initial_events = sie;
+            let opts = ListOptions {
+                resource_version: rv.unwrap_or_default().to_owned(),
+                send_initial_events: sie,
+                ..ListOptions::default()
+            };
             start_plan(&opts, K8sVersion::new(36))
         };
         assert!(matches!(

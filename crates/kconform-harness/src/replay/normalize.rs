@@ -572,7 +572,7 @@ mod tests {
                 .as_object()
                 .unwrap(),
         );
-        let steps = vec![
+        let mut steps = [
             step(
                 get("/x", json!([])),
                 json!({"status": 201, "headers": {}, "format": "json", "body": ep(ns, "ep-gen-x7k2p", "u-9", "650")}),
@@ -592,9 +592,7 @@ mod tests {
                 None,
             ),
         ];
-        let mut first = steps[0].clone();
-        first.response.as_mut().unwrap()["body"]["metadata"]["generateName"] = json!("ep-gen-");
-        let steps = vec![first, steps[1].clone(), steps[2].clone()];
+        steps[0].response.as_mut().unwrap()["body"]["metadata"]["generateName"] = json!("ep-gen-");
         let out = Normalizer::new(ns, "127.0.0.1:6443").steps(&steps);
         assert_eq!(
             out[0].response.as_ref().unwrap()["body"]["metadata"]["name"],
