@@ -7,7 +7,8 @@
 //!   their bounds.
 //! * A server that accepts connections and never answers: every check ends within its bounds with
 //!   an error or a failure.
-//! * Random bodies and statuses fed to every response parser never panic.
+//! * Random bodies and statuses fed to every response parser never panic, and never make a check
+//!   panic or pass.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -525,6 +526,32 @@ mod parsers {
     proptest! {
         // Each case is a real HTTP exchange; fewer cases keep the test fast.
         #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_answers_never_make_a_check_panic_or_pass(status in 200u16..600, bytes in body()) {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                let answer = bytes.clone();
+                let bytes = Bytes::from(bytes);
+                let server = bad_server(move |_| {
+                    ResponseTemplate::new(status).set_body_raw(bytes.to_vec(), "application/json")
+                })
+                .await;
+                let ids: Vec<&str> = FAMILIES.iter().map(|(_, id)| *id).collect();
+                let results = run_checks(&server.uri(), &ids, options()).await;
+                for result in &results {
+                    let panicked = matches!(&result.outcome, Outcome::Error { message } if message.contains("panicked"));
+                    assert!(!panicked, "{} panicked: {:?}", result.id, result.outcome);
+                    assert!(
+                        !matches!(result.outcome, Outcome::Pass),
+                        "{} passed against a server answering {status} {:?}",
+                        result.id,
+                        String::from_utf8_lossy(&answer)
+                    );
+                    assert!(result.duration < Duration::from_secs(30), "{} took {:?}", result.id, result.duration);
+                }
+            });
+        }
 
         #[test]
         fn random_answers_over_http_never_panic(status in 100u16..600, bytes in body(), content_type in "[a-z/+-]{0,30}") {
