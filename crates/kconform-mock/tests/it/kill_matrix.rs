@@ -7,6 +7,11 @@
 //! The matrix (fault → catching checks) is an insta snapshot and a markdown table,
 //! `snapshots/kill-matrix.md`, which the README shows as the suite's mutation score.
 //! When the table is out of date the test rewrites it and fails: commit the new file.
+//! After adding checks or faults, `INSTA_UPDATE=always cargo test -p kconform-mock --test it kill_matrix`
+//! rewrites both files in one run (a new fault also needs its entry in [`EXPECTED`]).
+//!
+//! A check counts as catching a fault only when it fails twice, on two fresh servers: timing checks
+//! (watch deadlines, bookmarks) can fail once on a busy machine, and such flakes are printed, not counted.
 
 use futures::StreamExt as _;
 use std::collections::BTreeMap;
