@@ -32,7 +32,9 @@ use serde_json::{Map, Value};
 
 pub use compare::{Change, CompareOptions, Difference, Ignore, UnknownIgnore, compare_scenarios};
 pub use http::HttpError;
-pub use transcript::{Scenario, Step, TranscriptError, load_dir, recorded_version, write_scenario};
+pub use transcript::{
+    Scenario, Step, TranscriptError, load_dir, recorded_version, write_index, write_scenario,
+};
 
 use http::{Outgoing, WatchStream, WatchUntil};
 use normalize::{Normalizer, encode_continue, object_rv_number};
@@ -122,11 +124,11 @@ pub enum ReplayError {
         prefix: String,
     },
     /// The CA bundle holds no usable certificate.
-    #[error("the CA bundle is not a PEM certificate")]
+    #[error("the CA bundle holds no PEM certificate")]
     Ca {
-        /// What reqwest reported.
+        /// What reqwest reported, when it could not parse the bundle at all.
         #[source]
-        source: reqwest::Error,
+        source: Option<reqwest::Error>,
     },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client")]
@@ -259,8 +261,13 @@ impl Target {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
         if let Some(pem) = &opts.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|source| ReplayError::Ca { source })?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|source| ReplayError::Ca {
+                    source: Some(source),
+                })?;
+            if certs.is_empty() {
+                return Err(ReplayError::Ca { source: None });
+            }
             builder = builder.tls_certs_only(certs);
         }
         let client = builder
@@ -279,6 +286,24 @@ impl Target {
             namespace_prefix: opts.namespace_prefix.clone(),
             compare: opts.compare.clone(),
         })
+    }
+
+    /// The target's `/version` gitVersion, if it answers one.
+    async fn git_version(&self) -> Option<String> {
+        let request = Outgoing {
+            method: "GET".to_owned(),
+            path: "/version".to_owned(),
+            query: Vec::new(),
+            headers: vec![("Accept".to_owned(), "application/json".to_owned())],
+            token: self.admin_token.clone(),
+            body: None,
+        };
+        let answer = http::send(&self.client, &self.base, &request).await.ok()?;
+        let version: Value = serde_json::from_slice(&answer.body).ok()?;
+        version
+            .get("gitVersion")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 
     fn token(&self, auth: &str) -> Option<String> {
@@ -355,6 +380,10 @@ pub async fn run_with_progress(
         for result in &results {
             write_scenario(dir, &result.actual).map_err(ReplayError::Record)?;
         }
+        let version = target.git_version().await;
+        let actual: Vec<&Scenario> = results.iter().map(|r| &r.actual).collect();
+        transcript::write_index(dir, &opts.target, version.as_deref(), &actual)
+            .map_err(ReplayError::Record)?;
     }
     let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
     Ok(ReplayReport {

@@ -260,3 +260,45 @@ async fn replays_recorded_scenarios_against_the_reference_server() {
         server.shutdown().await;
     }
 }
+
+/// Over TLS, trusting the server's certificate through a CA bundle (and refusing it without one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_over_tls_with_a_ca_bundle() {
+    let mut config = kconform_mock::Config::default().with_admin_token("replay-admin");
+    config.tls = kconform_mock::Tls::SelfSigned { cert_out: None };
+    let server = kconform_mock::spawn(config).await.unwrap();
+    let scenarios = vec![recorded("v1.36.2", "get/ok")];
+    let mut opts = ReplayOptions::new(server.url.clone(), Some("replay-admin".to_owned()));
+    opts.ca_pem = server.ca_certificate_pem.clone().map(String::into_bytes);
+    let out =
+        std::env::temp_dir().join(format!("kconform-replay-{}", uuid::Uuid::new_v4().simple()));
+    opts.record_dir = Some(out.clone());
+    let report = run(&opts, &scenarios).await.unwrap();
+    assert_eq!(
+        report.identical, 1,
+        "{:#?}",
+        report.scenarios[0].differences
+    );
+    // The recorded answers read back as a transcript directory equal to the recording.
+    let written = load_dir(&out).unwrap();
+    assert_eq!(written.len(), 1);
+    assert!(compare_scenarios(&scenarios[0], &written[0], &CompareOptions::default()).is_empty());
+    assert_eq!(recorded_version(&out).as_deref(), Some("v1.36.2"));
+    let _ = std::fs::remove_dir_all(&out);
+    opts.record_dir = None;
+
+    // Without the CA, the handshake fails: a scenario error, reported as a difference, no panic.
+    opts.ca_pem = None;
+    let report = run(&opts, &scenarios).await.unwrap();
+    assert_eq!(report.differ, 1);
+    assert!(
+        report.scenarios[0]
+            .differences
+            .iter()
+            .any(|d| d.path == "error")
+    );
+    let mut bad = ReplayOptions::new(server.url.clone(), None);
+    bad.ca_pem = Some(b"not a certificate".to_vec());
+    assert!(matches!(Target::new(&bad), Err(ReplayError::Ca { .. })));
+    server.shutdown().await;
+}

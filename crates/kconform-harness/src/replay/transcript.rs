@@ -284,6 +284,50 @@ pub fn write_scenario(dir: &Path, scenario: &Scenario) -> Result<(), TranscriptE
     fs::write(&path, text).map_err(|source| TranscriptError::Write { path, source })
 }
 
+/// Writes `dir/index.json` for `scenarios` as the recording tool does, so that `k8s-transcript diff`
+/// shows which server the directory holds.
+///
+/// # Errors
+/// [`TranscriptError::Write`] when the file cannot be written.
+pub fn write_index(
+    dir: &Path,
+    server_url: &str,
+    git_version: Option<&str>,
+    scenarios: &[&Scenario],
+) -> Result<(), TranscriptError> {
+    let entries: Vec<Value> = scenarios
+        .iter()
+        .map(|s| {
+            let status = if s.error.is_some() {
+                "error"
+            } else if s.skipped.is_some() {
+                "skipped"
+            } else {
+                "recorded"
+            };
+            serde_json::json!({
+                "id": s.id, "description": s.description, "file": format!("{}.json", s.id),
+                "steps": s.steps.len(), "status": status,
+            })
+        })
+        .collect();
+    let index = serde_json::json!({
+        "tool": "kconform replay",
+        "format_version": 1,
+        "server": {"url": server_url, "gitVersion": git_version},
+        "scenarios": entries,
+    });
+    fs::create_dir_all(dir).map_err(|source| TranscriptError::Write {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let path = dir.join("index.json");
+    // Serializing a JSON value cannot fail.
+    let mut text = serde_json::to_string_pretty(&index).unwrap_or_default();
+    text.push('\n');
+    fs::write(&path, text).map_err(|source| TranscriptError::Write { path, source })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
