@@ -123,7 +123,7 @@ pub struct RunArgs {
     /// target/kconform/kube-apiserver/ for launched servers].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Checks run at the same time [default: the number of CPUs, at most 8].
+    /// Checks run at the same time [default: 16; checks mostly wait on the target].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Fail (exit 1) when a check the baseline lists as failing passes.
