@@ -74,9 +74,11 @@ async fn replay_version(version: &str, minor: u32) {
             replay::write_scenario(&out, &result.actual).expect("the output directory is writable");
         }
     }
+    // A scenario also fails when the replay itself needed a workaround (a placeholder it could not
+    // fill in, a namespace it could not clean up): its answers would not prove anything then.
     let differing: Vec<&ScenarioDiff> = results
         .iter()
-        .filter(|r| r.verdict != Verdict::Identical)
+        .filter(|r| r.verdict != Verdict::Identical || !r.notes.is_empty())
         .collect();
     let mut report = String::new();
     for result in &differing {
