@@ -295,7 +295,7 @@ fn markdown(matrix: &BTreeMap<&'static str, Vec<Caught>>, checks: usize) -> Stri
     md.push_str(
         "Each row is a fault switch of the reference server (`kconform-mock --fault NAME`) that breaks one behaviour kube-apiserver guarantees.\n",
     );
-    md.push_str("The suite ran against the server with that fault alone; the last column lists the checks that failed.\n");
+    md.push_str("The suite ran against the server with that fault alone; the last column lists the checks that failed (twice, each time on a fresh server).\n");
     let _ = writeln!(
         md,
         "Mutation score: {killed}/{} faults caught by {} checks (the corpus replay `{CORPUS_CHECKS}xx` left out); the faithful server passes all of them.\n",
