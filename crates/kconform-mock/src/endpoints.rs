@@ -1,6 +1,7 @@
 //! The Endpoints operations other than watch: get, list, create, replace, patch, delete and
 //! deletecollection, with kube-apiserver's order of checks (behaviour document §3.3).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -30,7 +31,7 @@ use kconform_spec::patch::{PatchFormat, rendered_patch_value};
 const FUTURE_RV_WAIT: Duration = Duration::from_secs(3);
 
 fn ok(ctx: &Ctx, code: StatusCode, object: &Value) -> Response {
-    respond(code, &canonical(object), ctx.format)
+    respond(code, &crate::objects::Canonical::object(object), ctx.format)
 }
 
 // ---- reads ---------------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ async fn wait_for_rv(ctx: &Ctx, rv: u64) -> Result<(), ApiError> {
 
 /// A list page: the items, the snapshot revision and the continuation.
 struct Page {
-    items: Vec<Value>,
+    items: Vec<Arc<Value>>,
     rv: u64,
     continue_token: Option<String>,
     remaining: Option<i64>,
@@ -161,10 +162,11 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
             skip_first = false;
             return true;
         }
-        let matches = opts.labels.matches(&crate::store::labels_of(object))
-            && opts
-                .fields
-                .matches(meta_str(object, "namespace"), meta_str(object, "name"));
+        // Fields first: they need no allocation; labels only when there is a selector.
+        let matches = opts
+            .fields
+            .matches(meta_str(object, "namespace"), meta_str(object, "name"))
+            && (opts.labels.is_empty() || opts.labels.matches(&crate::store::labels_of(object)));
         if matches {
             // Only the Arc is taken under the store's lock; rendering happens after.
             items.push(object.clone());
@@ -172,7 +174,6 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
         }
         true
     });
-    let items: Vec<Value> = items.iter().map(|object| list_item(&canonical(object))).collect();
     let scanned = match scanned {
         Ok(scanned) => scanned,
         Err(StoreError::Compacted { .. }) => {
@@ -217,19 +218,57 @@ async fn select(ctx: &Ctx, namespace: Option<&str>, opts: &ListOpts) -> Result<P
     })
 }
 
-fn list_body(page: Page) -> Value {
-    let mut meta = Map::new();
-    meta.insert(
+/// An EndpointsList answer, serialised straight from the stored objects (no copies).
+struct ListBody {
+    metadata: Map<String, Value>,
+    items: Vec<Arc<Value>>,
+    /// The `empty-list-items-null` fault: `"items": null` for an empty list.
+    items_null: bool,
+}
+
+impl serde::Serialize for ListBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Items<'a>(&'a [Arc<Value>]);
+        impl serde::Serialize for Items<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(
+                    self.0
+                        .iter()
+                        .map(|item| crate::objects::Canonical::item(item)),
+                )
+            }
+        }
+        let mut out = serializer.serialize_map(Some(4))?;
+        out.serialize_entry("kind", "EndpointsList")?;
+        out.serialize_entry("apiVersion", "v1")?;
+        out.serialize_entry("metadata", &self.metadata)?;
+        if self.items_null && self.items.is_empty() {
+            out.serialize_entry("items", &Value::Null)?;
+        } else {
+            out.serialize_entry("items", &Items(&self.items))?;
+        }
+        out.end()
+    }
+}
+
+fn list_body(page: Page) -> ListBody {
+    let mut metadata = Map::new();
+    metadata.insert(
         "resourceVersion".to_owned(),
         Value::String(page.rv.to_string()),
     );
     if let Some(token) = page.continue_token {
-        meta.insert("continue".to_owned(), Value::String(token));
+        metadata.insert("continue".to_owned(), Value::String(token));
     }
     if let Some(remaining) = page.remaining {
-        meta.insert("remainingItemCount".to_owned(), json!(remaining));
+        metadata.insert("remainingItemCount".to_owned(), json!(remaining));
     }
-    json!({"kind": "EndpointsList", "apiVersion": "v1", "metadata": meta, "items": page.items})
+    ListBody {
+        metadata,
+        items: page.items,
+        items_null: false,
+    }
 }
 
 /// LIST (`listCoreV1NamespacedEndpoints`, `listCoreV1EndpointsForAllNamespaces`).
@@ -237,17 +276,11 @@ pub(crate) async fn list(ctx: &mut Ctx, namespace: Option<&str>) -> Result<Respo
     let opts = opts::list_options(&ctx.query, ctx.version())?;
     let page = select(ctx, namespace, &opts).await?;
     let mut body = list_body(page);
-    if ctx.fault(Fault::EmptyListItemsNull) && body["items"].as_array().is_some_and(Vec::is_empty) {
-        body["items"] = Value::Null;
-    }
+    body.items_null = ctx.fault(Fault::EmptyListItemsNull);
     if let Some(version) = ctx.format.table {
-        let meta = body["metadata"].as_object().cloned().unwrap_or_default();
-        let items = body["items"].as_array().cloned().unwrap_or_default();
-        return Ok(respond(
-            StatusCode::OK,
-            &crate::table::table(version, meta, &items),
-            ctx.format,
-        ));
+        let items: Vec<Value> = body.items.iter().map(|item| list_item(item)).collect();
+        let table = crate::table::table(version, body.metadata, &items);
+        return Ok(respond(StatusCode::OK, &table, ctx.format));
     }
     Ok(respond(StatusCode::OK, &body, ctx.format))
 }

@@ -145,113 +145,138 @@ const METADATA_ORDER: [&str; 16] = [
     "managedFields",
 ];
 
-fn reorder(map: &Map<String, Value>, order: &[&str]) -> Map<String, Value> {
-    let mut out = Map::new();
-    for key in order {
-        if let Some(value) = map.get(*key) {
-            out.insert((*key).to_owned(), value.clone());
-        }
-    }
-    for (key, value) in map {
-        if !out.contains_key(key) {
-            out.insert(key.clone(), value.clone());
-        }
-    }
-    out
+/// Which Go struct a JSON object is, for its field order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Root,
+    Metadata,
+    OwnerReference,
+    Subset,
+    Address,
+    TargetRef,
+    Port,
+    /// Maps and anything without a struct order: written as stored.
+    Plain,
 }
 
-fn reorder_list(
-    value: &Value,
-    order: &[&str],
-    inner: impl Fn(&Map<String, Value>) -> Map<String, Value>,
-) -> Value {
-    match value {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|item| match item {
-                    Value::Object(map) => Value::Object(inner(&reorder(map, order))),
-                    other => other.clone(),
-                })
-                .collect(),
-        ),
-        other => other.clone(),
+impl Shape {
+    fn order(self) -> &'static [&'static str] {
+        match self {
+            Shape::Root => &["kind", "apiVersion", "metadata", "subsets"],
+            Shape::Metadata => &METADATA_ORDER,
+            Shape::OwnerReference => &[
+                "apiVersion",
+                "kind",
+                "name",
+                "uid",
+                "controller",
+                "blockOwnerDeletion",
+            ],
+            Shape::Subset => &["addresses", "notReadyAddresses", "ports"],
+            Shape::Address => &["ip", "hostname", "nodeName", "targetRef"],
+            Shape::TargetRef => &[
+                "kind",
+                "namespace",
+                "name",
+                "uid",
+                "apiVersion",
+                "resourceVersion",
+                "fieldPath",
+            ],
+            Shape::Port => &["name", "port", "protocol", "appProtocol"],
+            Shape::Plain => &[],
+        }
+    }
+
+    /// The shape of the member `key` (for arrays: of its elements).
+    fn child(self, key: &str) -> Shape {
+        match (self, key) {
+            (Shape::Root, "metadata") => Shape::Metadata,
+            (Shape::Root, "subsets") => Shape::Subset,
+            (Shape::Metadata, "ownerReferences") => Shape::OwnerReference,
+            (Shape::Subset, "addresses" | "notReadyAddresses") => Shape::Address,
+            (Shape::Subset, "ports") => Shape::Port,
+            (Shape::Address, "targetRef") => Shape::TargetRef,
+            _ => Shape::Plain,
+        }
+    }
+}
+
+/// A view of an object that serialises with Go's struct field order, without copying it.
+pub(crate) struct Canonical<'a> {
+    value: &'a Value,
+    shape: Shape,
+    /// Leave out `kind` and `apiVersion` (list items).
+    skip_type: bool,
+}
+
+impl<'a> Canonical<'a> {
+    /// The whole object.
+    pub(crate) fn object(value: &'a Value) -> Self {
+        Canonical {
+            value,
+            shape: Shape::Root,
+            skip_type: false,
+        }
+    }
+
+    /// The object as a list item (without `kind` and `apiVersion`).
+    pub(crate) fn item(value: &'a Value) -> Self {
+        Canonical {
+            value,
+            shape: Shape::Root,
+            skip_type: true,
+        }
+    }
+}
+
+impl<'a> serde::Serialize for Canonical<'a> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.value {
+            Value::Object(map) if self.shape != Shape::Plain => {
+                let skip = |key: &str| self.skip_type && (key == "kind" || key == "apiVersion");
+                let order = self.shape.order();
+                let mut out = serializer.serialize_map(None)?;
+                let child = |key: &str, value: &'a Value| Canonical {
+                    value,
+                    shape: self.shape.child(key),
+                    skip_type: false,
+                };
+                for key in order.iter().filter(|key| !skip(key)) {
+                    if let Some(value) = map.get(*key) {
+                        out.serialize_entry(key, &child(key, value))?;
+                    }
+                }
+                for (key, value) in map
+                    .iter()
+                    .filter(|(key, _)| !order.contains(&key.as_str()) && !skip(key))
+                {
+                    out.serialize_entry(key, &child(key, value))?;
+                }
+                out.end()
+            }
+            Value::Array(items) if self.shape != Shape::Plain => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for value in items {
+                    out.serialize_element(&Canonical {
+                        value,
+                        shape: self.shape,
+                        skip_type: false,
+                    })?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
     }
 }
 
 /// The object with Go's struct field order (kind, apiVersion, metadata..., subsets...), as
 /// kube-apiserver encodes it.
 pub(crate) fn canonical(object: &Value) -> Value {
-    let Value::Object(map) = object else {
-        return object.clone();
-    };
-    let mut out = reorder(map, &["kind", "apiVersion", "metadata", "subsets"]);
-    if let Some(Value::Object(meta)) = out.get("metadata") {
-        let mut meta = reorder(meta, &METADATA_ORDER);
-        if let Some(refs) = meta.get("ownerReferences") {
-            let refs = reorder_list(
-                refs,
-                &[
-                    "apiVersion",
-                    "kind",
-                    "name",
-                    "uid",
-                    "controller",
-                    "blockOwnerDeletion",
-                ],
-                Clone::clone,
-            );
-            meta.insert("ownerReferences".to_owned(), refs);
-        }
-        out.insert("metadata".to_owned(), Value::Object(meta));
-    }
-    if let Some(subsets) = out.get("subsets") {
-        let address = |a: &Map<String, Value>| {
-            let mut a = a.clone();
-            if let Some(Value::Object(target)) = a.get("targetRef") {
-                let target = reorder(
-                    target,
-                    &[
-                        "kind",
-                        "namespace",
-                        "name",
-                        "uid",
-                        "apiVersion",
-                        "resourceVersion",
-                        "fieldPath",
-                    ],
-                );
-                a.insert("targetRef".to_owned(), Value::Object(target));
-            }
-            a
-        };
-        let subset = |s: &Map<String, Value>| {
-            let mut s = s.clone();
-            for key in ["addresses", "notReadyAddresses"] {
-                if let Some(list) = s.get(key) {
-                    let list =
-                        reorder_list(list, &["ip", "hostname", "nodeName", "targetRef"], address);
-                    s.insert(key.to_owned(), list);
-                }
-            }
-            if let Some(ports) = s.get("ports") {
-                let ports = reorder_list(
-                    ports,
-                    &["name", "port", "protocol", "appProtocol"],
-                    Clone::clone,
-                );
-                s.insert("ports".to_owned(), ports);
-            }
-            s
-        };
-        let subsets = reorder_list(
-            subsets,
-            &["addresses", "notReadyAddresses", "ports"],
-            subset,
-        );
-        out.insert("subsets".to_owned(), subsets);
-    }
-    Value::Object(out)
+    // Serialising plain JSON into a Value cannot fail; fall back to the object as it is.
+    serde_json::to_value(Canonical::object(object)).unwrap_or_else(|_| object.clone())
 }
 
 /// What a Go round trip (decode into the typed struct, encode with `omitempty`) drops: nulls, empty
@@ -388,12 +413,8 @@ pub(crate) fn dedup_owner_references(object: &mut Value) -> Option<String> {
 
 /// The object as a list item: without `kind` and `apiVersion`, as kube-apiserver lists them.
 pub(crate) fn list_item(object: &Value) -> Value {
-    let mut item = object.clone();
-    if let Some(map) = item.as_object_mut() {
-        map.remove("kind");
-        map.remove("apiVersion");
-    }
-    item
+    // See `canonical`: this cannot fail on plain JSON.
+    serde_json::to_value(Canonical::item(object)).unwrap_or_else(|_| object.clone())
 }
 
 #[cfg(test)]
