@@ -1031,16 +1031,52 @@ pub fn rule_versions(rule: &str) -> crate::expect::VersionRange {
     }
 }
 
+/// Picks one rule's strategy per draw and delegates to it.
+///
+/// Unlike a proptest union, which clones the test runner for every branch before the picked one, this
+/// costs one random number, and shrinking stays within the picked rule, so the violation keeps its rule.
+#[derive(Debug, Clone)]
+struct PickRule {
+    strategies: Vec<BoxedStrategy<InvalidEndpoints>>,
+    /// Cumulative weights, one per strategy.
+    cumulative: Vec<u32>,
+}
+
+impl Strategy for PickRule {
+    type Tree = Box<dyn proptest::strategy::ValueTree<Value = InvalidEndpoints>>;
+    type Value = InvalidEndpoints;
+
+    fn new_tree(
+        &self,
+        runner: &mut proptest::test_runner::TestRunner,
+    ) -> proptest::strategy::NewTree<Self> {
+        let total = self.cumulative.last().copied().unwrap_or(1).max(1);
+        let pick = runner.rng().next_u32() % total;
+        let i = self
+            .cumulative
+            .partition_point(|&c| c <= pick)
+            .min(self.strategies.len().saturating_sub(1));
+        self.strategies[i].new_tree(runner)
+    }
+}
+
 /// An invalid object breaking any rule that holds at `v`.
 pub fn invalid_endpoints(v: K8sVersion) -> BoxedStrategy<InvalidEndpoints> {
-    let strategies: Vec<(u32, BoxedStrategy<InvalidEndpoints>)> = MUTATED_RULES
+    let mut pick = PickRule {
+        strategies: Vec::new(),
+        cumulative: Vec::new(),
+    };
+    let mut total = 0u32;
+    for rule in MUTATED_RULES
         .iter()
         .filter(|rule| rule_versions(rule).contains(v))
-        .filter_map(|rule| {
+    {
+        if let Some(strategy) = invalid_for_rule(rule) {
             // The 256 KiB annotation body is rare so property runs stay fast.
-            let weight = if *rule == "M8" { 1 } else { 20 };
-            invalid_for_rule(rule).map(|s| (weight, s))
-        })
-        .collect();
-    proptest::strategy::Union::new_weighted(strategies).boxed()
+            total += if *rule == "M8" { 1 } else { 20 };
+            pick.cumulative.push(total);
+            pick.strategies.push(strategy);
+        }
+    }
+    pick.boxed()
 }
