@@ -171,8 +171,10 @@ fn fnv1a(seed: u64, name: &str) -> u64 {
 }
 
 /// The seed of the stream for `name` (a shape or rule) in a corpus seeded with `seed`.
+///
+/// Kept below 2^53 so that `index.json` readers whose numbers are doubles (JavaScript) read it exactly.
 pub fn stream_seed(seed: u64, name: &str) -> u64 {
-    fnv1a(seed, name)
+    fnv1a(seed, name) & ((1 << 53) - 1)
 }
 
 /// A test runner whose ChaCha generator is seeded from `seed` (SplitMix64 expansion to 32 bytes).
