@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
 use kconform_harness::replay::{self, ReplayOptions, ScenarioDiff, Target, Verdict};
-use kconform_mock::{Config, TokenEntry};
+use kconform_mock::{Config, Fault, TokenEntry};
 use kconform_spec::K8sVersion;
 
 const ADMIN_TOKEN: &str = "kconform-transcripts-admin";
@@ -41,7 +41,11 @@ fn config(minor: u32) -> Config {
 }
 
 async fn replay_one(minor: u32, scenario: &replay::Scenario) -> ScenarioDiff {
-    let server = kconform_mock::spawn(config(minor))
+    replay_on(config(minor), scenario).await
+}
+
+async fn replay_on(config: Config, scenario: &replay::Scenario) -> ScenarioDiff {
+    let server = kconform_mock::spawn(config)
         .await
         .expect("the mock starts on 127.0.0.1:0");
     let mut opts = ReplayOptions::new(server.url.clone(), Some(ADMIN_TOKEN.to_owned()));
@@ -111,4 +115,49 @@ async fn every_recorded_scenario_answers_as_kube_apiserver_1_36() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_recorded_scenario_answers_as_kube_apiserver_1_28() {
     replay_version("v1.28.7", 28).await;
+}
+
+/// The replay is not vacuous: a server with one watch behaviour broken answers the recorded scenario
+/// about that behaviour differently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_broken_watch_is_caught_by_the_recordings() {
+    let scenarios = replay::load_dir(&transcripts_dir("v1.36.2")).expect("the recordings load");
+    let cases = [
+        (Fault::WatchDropsEvents, "watch/create-update-patch-delete"),
+        (Fault::NoBookmarks, "watch/bookmark-before-timeout"),
+        (
+            Fault::WatchSelectorExitNotDeleted,
+            "watch/label-selector-filtering",
+        ),
+        (Fault::WatchTooOldReplays, "watch/resource-version-too-old"),
+        (
+            Fault::BookmarkWithoutInitialEventsEnd,
+            "watch/send-initial-events",
+        ),
+        (
+            Fault::WatchNamedPathIgnoresName,
+            "watch/deprecated-named-path",
+        ),
+    ];
+    let results: Vec<(Fault, ScenarioDiff)> = futures::stream::iter(cases)
+        .map(|(fault, id)| {
+            let scenario = scenarios
+                .iter()
+                .find(|s| s.id == id)
+                .expect("the scenario is recorded");
+            let mut config = config(36);
+            config.faults.insert(fault);
+            async move { (fault, replay_on(config, scenario).await) }
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    for (fault, result) in results {
+        assert_eq!(
+            result.verdict,
+            Verdict::Differs,
+            "{fault:?} not caught by {}",
+            result.id
+        );
+    }
 }
