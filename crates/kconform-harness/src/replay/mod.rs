@@ -408,6 +408,34 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
 static ABBREVIATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^<(\d+) x ['"](.)['"]>$"#).expect("valid regex"));
 
+/// A watch step in progress.
+struct OpenWatch {
+    /// Index of its step in `Run::steps`.
+    position: usize,
+    stream: WatchStream,
+    until: WatchUntil,
+    cap: Duration,
+    /// For a watch with bookmarks from resourceVersion N whose recording has no bookmark marks: N
+    /// and the number of plain BOOKMARKs recorded, to tell bookmarks caused by other writers.
+    bookmark_check: Option<(String, usize)>,
+}
+
+/// The reason the recording tool gives when other clients' writes explain extra bookmarks.
+const OTHER_WRITERS: &str = "other clients wrote Endpoints elsewhere in the cluster during this watch, which makes the watch cache send BOOKMARKs it would not send otherwise";
+
+/// How many BOOKMARK events of a step are not the initial-events-end one.
+fn plain_bookmarks(events: Option<&Vec<Value>>) -> usize {
+    events
+        .into_iter()
+        .flatten()
+        .filter(|e| e.get("type").and_then(Value::as_str) == Some("BOOKMARK"))
+        .filter(|e| {
+            e.pointer("/object/metadata/annotations/k8s.io~1initial-events-end")
+                .is_none()
+        })
+        .count()
+}
+
 /// The state of one scenario being replayed.
 struct Run<'a> {
     target: &'a Target,
@@ -420,8 +448,8 @@ struct Run<'a> {
     objects: HashMap<String, Value>,
     /// The raw actual steps.
     steps: Vec<Step>,
-    /// The open watch, if any: its step index, the stream, when to stop it and its cap.
-    open: Option<(usize, WatchStream, WatchUntil, Duration)>,
+    /// The open watch, if any.
+    open: Option<OpenWatch>,
     notes: Vec<String>,
     created_namespaces: Vec<String>,
 }
@@ -559,9 +587,8 @@ impl Run<'_> {
     }
 
     async fn cleanup(&mut self) {
-        if let Some((_, stream, _, _)) = self.open.take() {
-            drop(stream);
-        }
+        // Dropping an unfinished watch closes its connection.
+        drop(self.open.take());
         for ns in std::mem::take(&mut self.created_namespaces)
             .into_iter()
             .rev()
@@ -652,6 +679,40 @@ impl Run<'_> {
                 .housekeeping(self.admin("GET", path, query, None, ""))
                 .await;
         }
+    }
+
+    /// Unrecorded: did anybody write Endpoints anywhere in the cluster after `rv`? Bookmarks depend on
+    /// it, and a shared cluster may have other writers. An expired `rv` counts as yes.
+    async fn endpoints_written_since(&self, rv: &str) -> bool {
+        let request = Outgoing {
+            method: "GET".to_owned(),
+            path: "/api/v1/endpoints".to_owned(),
+            query: vec![
+                ("watch".to_owned(), "1".to_owned()),
+                ("resourceVersion".to_owned(), rv.to_owned()),
+                ("timeoutSeconds".to_owned(), "1".to_owned()),
+            ],
+            headers: vec![("Accept".to_owned(), "application/json".to_owned())],
+            token: self.target.admin_token.clone(),
+            body: None,
+        };
+        let cap = Duration::from_secs(3);
+        let Ok(stream) = http::watch(&self.target.client, &self.target.base, &request, cap).await
+        else {
+            return false;
+        };
+        if stream.status != 200 {
+            return true;
+        }
+        let (lines, _) = stream
+            .finish(WatchUntil::Lines(1), Duration::from_millis(1500))
+            .await;
+        lines.iter().any(|(_, line)| {
+            serde_json::from_slice::<Value>(line)
+                .ok()
+                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
+                .is_some_and(|t| t != "BOOKMARK")
+        })
     }
 
     // ---- recorded steps ----------------------------------------------------------------------------
@@ -770,12 +831,41 @@ impl Run<'_> {
         response.insert("format".to_owned(), Value::String("stream".to_owned()));
         sent.response = Some(Value::Object(response));
         self.steps.push(sent);
-        self.open = Some((self.steps.len() - 1, stream, until, cap));
+        let marks = step.nondeterministic.as_ref();
+        let marked =
+            marks.is_some_and(|m| m.contains_key("bookmarks") || m.contains_key("bookmark_count"));
+        let bookmarks = outgoing.query.iter().any(|(k, v)| {
+            k == "allowWatchBookmarks" && !(v == "0" || v.eq_ignore_ascii_case("false"))
+        });
+        let start = outgoing
+            .query
+            .iter()
+            .find(|(k, _)| k == "resourceVersion")
+            .map(|(_, v)| v.clone())
+            .filter(|v| object_rv_number(v).is_some());
+        let bookmark_check = match (bookmarks && !marked, start) {
+            (true, Some(rv)) => Some((rv, plain_bookmarks(step.events.as_ref()))),
+            _ => None,
+        };
+        self.open = Some(OpenWatch {
+            position: self.steps.len() - 1,
+            stream,
+            until,
+            cap,
+            bookmark_check,
+        });
         Ok(())
     }
 
     async fn finish_watch(&mut self) {
-        let Some((position, stream, until, cap)) = self.open.take() else {
+        let Some(OpenWatch {
+            position,
+            stream,
+            until,
+            cap,
+            bookmark_check,
+        }) = self.open.take()
+        else {
             return;
         };
         let (lines, ended) = stream.finish(until, cap).await;
@@ -810,9 +900,21 @@ impl Run<'_> {
                 self.learn(&object.clone());
             }
         }
+        let other_writers = match bookmark_check {
+            Some((rv, recorded)) if plain_bookmarks(Some(&events)) != recorded => {
+                self.endpoints_written_since(&rv).await
+            }
+            _ => false,
+        };
         let Some(step) = self.steps.get_mut(position) else {
             return;
         };
+        if other_writers {
+            step.nondeterministic.get_or_insert_with(Map::new).insert(
+                "bookmarks".to_owned(),
+                Value::String(OTHER_WRITERS.to_owned()),
+            );
+        }
         step.events = Some(events);
         step.stream = Some(transcript::StreamEnd {
             ended_by: ended.by,

@@ -302,3 +302,37 @@ async fn replays_over_tls_with_a_ca_bundle() {
     assert!(matches!(Target::new(&bad), Err(ReplayError::Ca { .. })));
     server.shutdown().await;
 }
+
+/// Bookmarks caused by another client's writes elsewhere are recognised (and not a difference), as
+/// the recording tool does for `watch/bookmark-quiet`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bookmarks_from_other_writers_are_not_differences() {
+    let server = kconform_mock::spawn(kconform_mock::Config::default())
+        .await
+        .unwrap();
+    let store = server.state.store.clone();
+    let writer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let object = json!({"kind": "Endpoints", "apiVersion": "v1",
+            "metadata": {"name": "elsewhere", "namespace": "other-team"}});
+        store
+            .write("other-team", "elsewhere", |_, _| {
+                Ok::<_, ()>((kconform_mock::store::Mutation::Put(object), ()))
+            })
+            .unwrap();
+    });
+    let scenario = recorded("v1.36.2", "watch/bookmark-quiet");
+    let target = Target::new(&ReplayOptions::new(server.url.clone(), None)).unwrap();
+    let diff = replay(&target, &scenario).await;
+    writer.await.unwrap();
+    assert_eq!(diff.verdict, Verdict::Identical, "{:#?}", diff.differences);
+    let watch = &diff.actual.steps[1];
+    assert!(
+        watch
+            .nondeterministic
+            .as_ref()
+            .is_some_and(|m| m.contains_key("bookmarks"))
+    );
+    assert_eq!(plain_bookmarks(watch.events.as_ref()), 1);
+    server.shutdown().await;
+}
