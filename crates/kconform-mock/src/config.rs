@@ -13,6 +13,10 @@ pub const MASTERS_GROUP: &str = "system:masters";
 /// Default number of retained events (the history window).
 pub const DEFAULT_HISTORY: usize = 10_000;
 
+/// How often an open watch with `allowWatchBookmarks` gets a BOOKMARK (kube-apiserver's
+/// `defaultBookmarkFrequency`).
+pub const DEFAULT_BOOKMARK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How the reference server behaves.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -25,6 +29,9 @@ pub struct Config {
     /// How many events the store retains before compacting (the window for continue tokens,
     /// `resourceVersionMatch=Exact` and watches).
     pub history: usize,
+    /// How often an open watch with `allowWatchBookmarks` gets a BOOKMARK once something was written
+    /// (besides the one 2 s before its deadline).
+    pub bookmark_interval: std::time::Duration,
     /// Behaviours to break on purpose.
     pub faults: FaultSet,
     /// TLS setting for [`crate::spawn`] and the binary.
@@ -38,6 +45,7 @@ impl Default for Config {
             tokens: Vec::new(),
             grants: BTreeMap::new(),
             history: DEFAULT_HISTORY,
+            bookmark_interval: DEFAULT_BOOKMARK_INTERVAL,
             faults: FaultSet::default(),
             tls: Tls::Off,
         }

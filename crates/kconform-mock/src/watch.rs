@@ -12,10 +12,10 @@
 //!   `allowWatchBookmarks`, the `k8s.io/initial-events-end` BOOKMARK.
 //! * Selectors: an object that stops matching arrives as DELETED (its previous state with the event's
 //!   resourceVersion), one that starts matching as ADDED.
-//! * Bookmarks, only with `allowWatchBookmarks`: every [`BOOKMARK_INTERVAL`] and 2 s before the
-//!   deadline, and only once Endpoints were written somewhere after the watch's starting point (the
-//!   watch cache drops bookmarks that are not newer than the watcher's resourceVersion, so an idle
-//!   cluster sends none).
+//! * Bookmarks, only with `allowWatchBookmarks`: every `Config::bookmark_interval` (60 s by default,
+//!   as kube-apiserver) and 2 s before the deadline, and only once Endpoints were written somewhere
+//!   after the watch's starting point (the watch cache drops bookmarks that are not newer than the
+//!   watcher's resourceVersion, so an idle cluster sends none).
 //! * `timeoutSeconds` ends the stream; unset, a random duration in [30 min, 60 min), as kube-apiserver
 //!   draws from its minimum request timeout.
 //!
@@ -47,9 +47,6 @@ use crate::http::ApiError;
 use crate::router::WatchRequest;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{Event, EventType, StoreError, Subscription, WatchStart};
-
-/// How often an open watch gets a BOOKMARK (kube-apiserver's `defaultBookmarkFrequency`).
-pub(crate) const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The end-of-watch BOOKMARK comes this long before the deadline (`cache_watcher.go nextBookmarkTime`).
 const BOOKMARK_BEFORE_DEADLINE: Duration = Duration::from_secs(2);
@@ -553,7 +550,7 @@ impl Watcher {
         if !self.bookmarks {
             return None;
         }
-        let heartbeat = now + BOOKMARK_INTERVAL;
+        let heartbeat = now + self.state.config.bookmark_interval;
         let pre_timeout = self.deadline.checked_sub(BOOKMARK_BEFORE_DEADLINE)?;
         let at = heartbeat.min(pre_timeout);
         (at > now).then_some(at)
@@ -965,6 +962,45 @@ mod tests {
         let body = response.text().await.unwrap();
         assert!(body.contains("reason: NotAcceptable"), "{body}");
         assert!(body.contains("application/json;stream=watch"), "{body}");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn bookmarks_come_at_the_configured_interval_once_something_was_written() {
+        let config = crate::Config {
+            bookmark_interval: Duration::from_millis(300),
+            ..crate::Config::default()
+        };
+        let server = crate::spawn(config).await.unwrap();
+        let store = server.state.store.clone();
+        let start = store.current_rv();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let response = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/namespaces/a/endpoints?watch=1&resourceVersion={start}&allowWatchBookmarks=true&timeoutSeconds=30",
+                server.url
+            ))
+            .send()
+            .await
+            .unwrap();
+        // Quiet at first: no bookmark while nothing is written.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        // A write in another namespace: not delivered, but it makes bookmarks worth sending.
+        let object = json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"name": "x", "namespace": "b"}});
+        store
+            .write("b", "x", |_, _| {
+                Ok::<_, ()>((crate::store::Mutation::Put(object), ()))
+            })
+            .unwrap();
+        let written = store.current_rv();
+        let events = collect(response, 2).await;
+        assert_eq!(events.len(), 2);
+        for (kind, key, rv) in events {
+            assert_eq!(
+                (kind.as_str(), key.as_str(), rv),
+                ("BOOKMARK", "/", written)
+            );
+        }
         server.shutdown().await;
     }
 }
