@@ -217,6 +217,21 @@ fn set_resource_version(object: &mut Value, rv: u64) {
     }
 }
 
+/// A copy of `value` whose maps and arrays have exactly the capacity they need.
+fn compact(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (key, child) in map {
+                out.insert(key.clone(), compact(child));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(compact).collect()),
+        other => other.clone(),
+    }
+}
+
 fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
     object
         .pointer(pointer)
@@ -414,7 +429,10 @@ impl Store {
                 previous: current,
                 event: None,
             },
-            Mutation::Put(mut object) => {
+            Mutation::Put(object) => {
+                // Maps built by inserting keep spare capacity; the stored copy is rebuilt exactly sized
+                // (it stays in memory for as long as the history window holds it).
+                let mut object = compact(&object);
                 if let Some(old) = &current {
                     let old_rv = str_at(old, "/metadata/resourceVersion").to_owned();
                     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
