@@ -402,6 +402,7 @@ pub async fn replay(target: &Target, scenario: &Scenario) -> ScenarioDiff {
     replay_in(target, scenario, &namespace).await
 }
 
+// Fixed patterns: compiling them cannot fail.
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"<(ns|server|time|uid-\d+|rv-\d+\+?|continue-\d+|gen-\d+)>").expect("valid regex")
 });

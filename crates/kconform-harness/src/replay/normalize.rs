@@ -29,8 +29,8 @@ pub(crate) const CLIENT_LITERAL_RVS: [&str; 3] = ["0", "1", FUTURE_RV];
 /// The "far future" resourceVersion scenarios send.
 pub(crate) const FUTURE_RV: &str = "999999999";
 
+// The patterns below are fixed: compiling them cannot fail.
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    // A fixed pattern: compiling it cannot fail.
     Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)").expect("valid regex")
 });
 static GO_POINTER: LazyLock<Regex> =
@@ -145,7 +145,8 @@ impl Normalizer {
                 .collect::<Vec<_>>()
                 .join("|");
             let re = if pattern.is_empty() {
-                // Matches nothing: no literal is known.
+                // Matches nothing: no literal is known. Both patterns below always compile (a fixed
+                // class, and an alternation of escaped literals).
                 Regex::new(r"[^\s\S]").expect("valid regex")
             } else {
                 Regex::new(&pattern).expect("escaped literals form a valid regex")
