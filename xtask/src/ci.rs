@@ -13,5 +13,9 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         .current_dir(root)
         .status()
         .context("failed to start bash .ci/run")?;
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
