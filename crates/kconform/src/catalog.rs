@@ -3,53 +3,10 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, bail};
-use kconform_harness::model::{CheckMeta, Level};
-use serde::Serialize;
+use kconform_harness::model::CheckMeta;
 
 use crate::cli::{ExplainArgs, ListArgs, ListFormat};
 use crate::suite;
-
-/// One check as `kconform list --format json` prints it.
-#[derive(Debug, Serialize)]
-pub struct ListedCheck {
-    /// Stable id.
-    pub id: &'static str,
-    /// `MUST`, `SHOULD` or `MAY`.
-    pub level: Level,
-    /// The requirement sentence.
-    pub requirement: &'static str,
-    /// Where it is stated.
-    pub spec_ref: &'static str,
-    /// Operations exercised.
-    pub operations: &'static [&'static str],
-    /// Parameters exercised.
-    pub params: &'static [&'static str],
-    /// Statuses expected.
-    pub statuses: &'static [u16],
-    /// First Kubernetes minor version it applies to.
-    pub since: Option<u32>,
-    /// Last Kubernetes minor version it applies to.
-    pub until: Option<u32>,
-    /// Optional features it needs.
-    pub features: &'static [&'static str],
-}
-
-impl From<CheckMeta> for ListedCheck {
-    fn from(m: CheckMeta) -> Self {
-        Self {
-            id: m.id,
-            level: m.level,
-            requirement: m.requirement,
-            spec_ref: m.spec_ref,
-            operations: m.operations,
-            params: m.params,
-            statuses: m.statuses,
-            since: m.since,
-            until: m.until,
-            features: m.features,
-        }
-    }
-}
 
 /// Renders `kconform list` output for the given checks.
 ///
@@ -72,8 +29,9 @@ pub fn render_list(metas: &[CheckMeta], args: &ListArgs) -> anyhow::Result<Strin
         .collect();
     Ok(match args.format {
         ListFormat::Json => {
-            let listed: Vec<ListedCheck> = selected.into_iter().map(ListedCheck::from).collect();
-            let mut text = serde_json::to_string_pretty(&listed).context("serialising the list")?;
+            // The check's own metadata is the documented JSON form of a listed check.
+            let mut text =
+                serde_json::to_string_pretty(&selected).context("serialising the list")?;
             text.push('\n');
             text
         }
@@ -184,6 +142,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kconform_harness::model::Level;
 
     const METAS: &[CheckMeta] = &[
         CheckMeta {
