@@ -221,10 +221,24 @@ fn go_string_slice(items: &[&str]) -> GoValue<'static> {
     GoValue::Composite(format!("[]string{{{}}}", go.join(", ")), json)
 }
 
+/// A Go heap address (`0xc000…`, 8-byte aligned) for the field `key` of an owner reference.
+fn go_heap_address(reference: &Value, key: &str) -> String {
+    // FNV-1a over the reference's uid and the field name: stable, cheap, and different per field.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in str_at(reference, "uid").bytes().chain(key.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("0xc000{:06x}", (hash & 0x00ff_fff8) | 0x0040_0000)
+}
+
 /// Renders an owner reference in Go `%#v` form and JSON form (1.34+).
 fn owner_reference_forms(reference: &Value) -> (String, String) {
+    // Go's %#v prints the address of a non-nil *bool. Clients can only match it as "some hex
+    // address", so any stable heap-looking address is as faithful as the real, random one; it is
+    // derived from the reference so that the same request always gets the same text.
     let bool_ptr = |key: &str| match reference.get(key) {
-        Some(Value::Bool(_)) => "(*bool)(<pointer>)".to_owned(),
+        Some(Value::Bool(_)) => format!("(*bool)({})", go_heap_address(reference, key)),
         _ => "(*bool)(nil)".to_owned(),
     };
     let go = format!(
