@@ -5,6 +5,7 @@
 
 mod client;
 mod coverage;
+mod invariants;
 mod model;
 mod robustness;
 mod runner;
