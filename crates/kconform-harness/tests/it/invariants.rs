@@ -12,10 +12,11 @@ fn section_keys(manifest: &str, section: &str) -> Vec<String> {
             inside = line == section;
             continue;
         }
-        if inside && !line.is_empty() && !line.starts_with('#') {
-            if let Some((key, _)) = line.split_once('=') {
-                keys.push(key.trim().to_owned());
-            }
+        if inside
+            && !line.starts_with('#')
+            && let Some((key, _)) = line.split_once('=')
+        {
+            keys.push(key.trim().to_owned());
         }
     }
     keys
