@@ -18,6 +18,23 @@ fn watch_list_on(ctx: &Ctx) -> bool {
     ctx.version.minor == 32 || ctx.version.at_least(34)
 }
 
+/// Every query parameter the deprecated `/api/v1/watch/...` paths declare; the checks of those paths
+/// send them all, so they cover each cell of their operations.
+const DEPRECATED_WATCH_PATH_PARAMS: &[&str] = &[
+    "labelSelector",
+    "resourceVersion",
+    "timeoutSeconds",
+    "allowWatchBookmarks",
+    "limit",
+    "pretty",
+    "watch",
+    "shardSelector",
+    "fieldSelector",
+    "sendInitialEvents",
+    "resourceVersionMatch",
+    "continue",
+];
+
 pub(crate) fn checks() -> Vec<Check> {
     vec![
         check!(
@@ -84,20 +101,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             CheckMeta {
                 operations: &[op::WATCH_LIST],
-                params: &[
-                    "labelSelector",
-                    "resourceVersion",
-                    "timeoutSeconds",
-                    "allowWatchBookmarks",
-                    "limit",
-                    "pretty",
-                    "watch",
-                    "shardSelector",
-                    "fieldSelector",
-                    "sendInitialEvents",
-                    "resourceVersionMatch",
-                    "continue",
-                ],
+                params: DEPRECATED_WATCH_PATH_PARAMS,
                 statuses: &[200, 422],
                 ..meta(
                     "EP-WATCH-005",
@@ -111,20 +115,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             CheckMeta {
                 operations: &[op::WATCH_ALL],
-                params: &[
-                    "labelSelector",
-                    "resourceVersion",
-                    "timeoutSeconds",
-                    "allowWatchBookmarks",
-                    "limit",
-                    "pretty",
-                    "watch",
-                    "shardSelector",
-                    "fieldSelector",
-                    "sendInitialEvents",
-                    "resourceVersionMatch",
-                    "continue",
-                ],
+                params: DEPRECATED_WATCH_PATH_PARAMS,
                 statuses: &[200, 422],
                 ..meta(
                     "EP-WATCH-006",
@@ -138,20 +129,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             CheckMeta {
                 operations: &[op::WATCH],
-                params: &[
-                    "labelSelector",
-                    "resourceVersion",
-                    "timeoutSeconds",
-                    "allowWatchBookmarks",
-                    "limit",
-                    "pretty",
-                    "watch",
-                    "shardSelector",
-                    "fieldSelector",
-                    "sendInitialEvents",
-                    "resourceVersionMatch",
-                    "continue",
-                ],
+                params: DEPRECATED_WATCH_PATH_PARAMS,
                 statuses: &[200, 422],
                 ..meta(
                     "EP-WATCH-007",
