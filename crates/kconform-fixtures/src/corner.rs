@@ -1,6 +1,8 @@
 //! Hand-written corner cases: every example of §2.2 and §2.3 of the behaviour document and of the
 //! real-server recordings, valid and invalid, each with its expected answer.
 
+use std::collections::BTreeMap;
+
 use kconform_spec::K8sVersion;
 use serde_json::{Value, json};
 
@@ -21,6 +23,21 @@ pub struct CornerCase {
     pub body: Body,
     /// The expected answers per range of versions.
     pub expected: Vec<Expectation>,
+    /// How the body is sent when it is not a plain POST to the collection.
+    pub replay: Replay,
+}
+
+/// How a fixture is sent. The default is a create: a POST of the body to the collection, without query.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Replay {
+    /// When set, the fixture is an update: this object is created (POST) first, and the body is a JSON merge
+    /// patch (`application/merge-patch+json`) sent to the created object's URL.
+    pub stored: Option<Value>,
+    /// True when the stored object is deleted (DELETE) before the patch; it carries a finalizer, so it stays
+    /// with `deletionTimestamp` set.
+    pub delete_stored: bool,
+    /// Query parameters of the request (e.g. `fieldValidation=Strict`).
+    pub query: BTreeMap<String, String>,
 }
 
 const HTTP_PORT: fn() -> Value = || json!([{"name": "http", "port": 80, "protocol": "TCP"}]);
@@ -51,6 +68,7 @@ fn valid(name: &str, body: Value, versions: VersionRange) -> CornerCase {
             versions,
             outcome: Outcome::created(),
         }],
+        replay: Replay::default(),
     }
 }
 
@@ -78,6 +96,7 @@ fn invalid_by_version(
         rules: rules_of(&expected),
         body: Body::Json(body),
         expected,
+        replay: Replay::default(),
     }
 }
 
@@ -96,6 +115,7 @@ fn bad_request(name: &str, rule: &str, body: Body, message: Option<String>) -> C
         rules: vec![rule.to_owned()],
         body,
         expected: by_version(|_| Some(Outcome::bad_request(message.clone()))),
+        replay: Replay::default(),
     }
 }
 
@@ -786,6 +806,7 @@ pub fn corner_cases() -> Vec<CornerCase> {
                 "v2", v,
             )))
         }),
+        replay: Replay::default(),
     });
     let mut service = with_ip("10.1.2.3");
     service["kind"] = json!("Service");
@@ -795,5 +816,96 @@ pub fn corner_cases() -> Vec<CornerCase> {
         Body::Json(service),
         Some("Service in version \"v1\" cannot be handled as a Endpoints: converting (v1.Service) to (core.Endpoints): unknown conversion".into()),
     ));
+    out.extend(request_cases());
+    out
+}
+
+/// The bodies of the recorded `fieldValidation=Strict` requests (create/field-validation-strict), byte for byte
+/// where the field order matters: unknown fields are listed in document order.
+const STRICT_UNKNOWN: &str = r#"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"ep-1"},"subsets":[{"addresses":[{"ip":"10.1.2.3","bar":1}],"ports":[{"name":"http","port":80,"protocol":"TCP"}]}],"foo":"bar"}"#;
+const STRICT_DUPLICATE: &str = r#"{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"ep-2","name":"ep-2"},"subsets":[{"addresses":[{"ip":"10.1.2.3"}],"ports":[{"port":80}]}]}"#;
+const STRICT_PREFIX: &str =
+    "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: ";
+
+/// Cases that need more than a POST of the body: a query parameter, or an update of a stored object.
+///
+/// Update rules are reached through a JSON merge patch, as recorded: a PUT whose body changes name or
+/// namespace is a 400 and one with another uid a 409 (uid precondition), so only a patch gives their 422.
+/// On update kube-apiserver runs the generic and the core metadata update checks, so every metadata cause
+/// appears twice (recorded in patch/change-uid and delete/finalizer-hold, 1.28 and 1.36).
+fn request_cases() -> Vec<CornerCase> {
+    let strict = || BTreeMap::from([("fieldValidation".to_owned(), "Strict".to_owned())]);
+    let mut out = Vec::new();
+    out.push(CornerCase {
+        name: "D4-strict-unknown-fields".to_owned(),
+        valid: false,
+        rules: vec!["D4".to_owned()],
+        body: Body::Raw(STRICT_UNKNOWN.as_bytes().to_vec()),
+        expected: by_version(|_| {
+            Some(Outcome::bad_request(Some(format!(
+                "{STRICT_PREFIX}unknown field \"subsets[0].addresses[0].bar\", unknown field \"foo\""
+            ))))
+        }),
+        replay: Replay {
+            query: strict(),
+            ..Replay::default()
+        },
+    });
+    out.push(CornerCase {
+        name: "D4-strict-duplicate-field".to_owned(),
+        valid: false,
+        rules: vec!["D4".to_owned()],
+        body: Body::Raw(STRICT_DUPLICATE.as_bytes().to_vec()),
+        expected: by_version(|_| {
+            Some(Outcome::bad_request(Some(format!(
+                "{STRICT_PREFIX}duplicate field \"metadata.name\""
+            ))))
+        }),
+        replay: Replay {
+            query: strict(),
+            ..Replay::default()
+        },
+    });
+    let uid = "00000000-0000-4000-8000-000000000001";
+    let immutable = text::invalid_str(uid, "field is immutable");
+    out.push(CornerCase {
+        name: "M14-patch-uid".to_owned(),
+        valid: false,
+        rules: vec!["M14".to_owned()],
+        body: Body::Json(json!({"metadata": {"uid": uid}})),
+        expected: by_version(|_| {
+            let cause = ExpectedCause::invalid("M14", "metadata.uid", immutable.clone());
+            Some(Outcome::invalid(vec![cause.clone(), cause]))
+        }),
+        replay: Replay {
+            stored: Some(with_meta(json!({"name": "ep-m14"}))),
+            ..Replay::default()
+        },
+    });
+    let forbidden = "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"example.com/more\"}";
+    out.push(CornerCase {
+        name: "M15-patch-finalizer-while-deleting".to_owned(),
+        valid: false,
+        rules: vec!["M15".to_owned()],
+        body: Body::Json(
+            json!({"metadata": {"finalizers": ["example.com/hold", "example.com/more"]}}),
+        ),
+        expected: by_version(|_| {
+            let cause = ExpectedCause::new(
+                "M15",
+                "FieldValueForbidden",
+                "metadata.finalizers",
+                Some(forbidden.to_owned()),
+            );
+            Some(Outcome::invalid(vec![cause.clone(), cause]))
+        }),
+        replay: Replay {
+            stored: Some(with_meta(
+                json!({"name": "ep-m15", "finalizers": ["example.com/hold"]}),
+            )),
+            delete_stored: true,
+            ..Replay::default()
+        },
+    });
     out
 }

@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::corner::corner_cases;
+use crate::corner::{Replay, corner_cases};
 use crate::expect::{Expectation, VersionRange};
 use crate::invalid::{self, Body, MUTATED_RULES};
 use crate::valid::{self, ValidShape};
@@ -107,12 +107,22 @@ pub enum FixtureKind {
     Invalid,
 }
 
+/// What request a fixture is sent with; absent from `index.json` for a create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    /// The body is a JSON merge patch (`application/merge-patch+json`) of the entry's `stored` object, sent
+    /// to that object's URL after creating it.
+    Patch,
+}
+
 /// One entry of `index.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexEntry {
     /// The JSON body, relative to the corpus directory.
     pub file: String,
-    /// The same object as YAML; absent for bodies that are not a JSON object (400 `D1`).
+    /// The same object as YAML; absent for bodies that are not a JSON object (400 `D1`), byte-exact bodies
+    /// (`D4`) and patches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub yaml: Option<String>,
     /// `valid` or `invalid`.
@@ -122,8 +132,21 @@ pub struct IndexEntry {
     pub shape: Option<String>,
     /// Ids of the broken rules (`kconform_spec::rules`), in the order of the causes; empty when valid.
     pub rules: Vec<String>,
-    /// The HTTP status of a create (201, 422 or 400) in every version of `versions`.
+    /// The HTTP status of the request (201, 422 or 400) in every version of `versions`.
     pub status: u16,
+    /// `patch` for an update; absent for a create (a POST of the body to the collection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<Operation>,
+    /// The object created (POST) before the patch; present exactly when `operation` is `patch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<Value>,
+    /// True when `stored` is deleted (DELETE) before the patch: it carries a finalizer, so it stays with
+    /// `deletionTimestamp` set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub delete_stored: bool,
+    /// Query parameters of the request, e.g. `{"fieldValidation": "Strict"}`; absent when none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, String>,
     /// The versions for which `expected` states the answer.
     pub versions: VersionRange,
     /// The answer per range of versions (causes and messages can differ between versions).
@@ -243,9 +266,15 @@ impl Builder {
         body: &Body,
         expected: Vec<Expectation>,
         seed: Option<u64>,
+        replay: Replay,
     ) -> Result<(), CorpusError> {
         let file = format!("{folder}/{stem}.json");
         let yaml = match body {
+            // A merge patch is JSON only.
+            Body::Json(value) if replay.stored.is_some() => {
+                self.files.insert(file.clone(), json_bytes(value));
+                None
+            }
             Body::Json(value) => {
                 let yaml_file = format!("{folder}/{stem}.yaml");
                 let text = serde_saphyr::to_string(value).map_err(|source| CorpusError::Yaml {
@@ -270,6 +299,10 @@ impl Builder {
             shape,
             rules,
             status,
+            operation: replay.stored.is_some().then_some(Operation::Patch),
+            stored: replay.stored,
+            delete_stored: replay.delete_stored,
+            query: replay.query,
             versions,
             expected,
             seed,
@@ -312,6 +345,7 @@ pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
                 &Body::Json(drawn.object),
                 expected,
                 Some(seed),
+                Replay::default(),
             )?;
         }
     }
@@ -326,6 +360,7 @@ pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
                 &case.body,
                 case.expected,
                 None,
+                case.replay,
             )?;
         }
     }
@@ -356,6 +391,7 @@ pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
                 &drawn.body,
                 drawn.expected,
                 Some(seed),
+                Replay::default(),
             )?;
         }
     }
@@ -370,6 +406,7 @@ pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
                 &case.body,
                 case.expected,
                 None,
+                case.replay,
             )?;
         }
     }

@@ -16,14 +16,14 @@ pub(crate) fn checks() -> Vec<Check> {
     vec![
         check!(
             CheckMeta {
-                operations: &[op::CREATE],
-                params: &["body"],
+                operations: &[op::CREATE, op::PATCH, op::DELETE],
+                params: &["body", "fieldValidation"],
                 statuses: &[422, 400],
                 ..meta(
                     "EP-VALID-100",
                     Must,
-                    "Every invalid fixture of the generated corpus MUST be rejected with its declared status (422 or 400), with the declared causes (reason, field and, where declared, message) in order.",
-                    "kube-apiserver behaviour §2.2, §2.3 (rules); kconform-fixtures corpus",
+                    "Every invalid fixture of the generated corpus MUST be rejected with its declared status (422 or 400), with the declared causes (reason, field and, where declared, message) in order; creates are POSTed with their query, update fixtures are merge patches of their stored object.",
+                    "kube-apiserver behaviour §2.2, §2.3 (rules), §3 (fieldValidation); kconform-fixtures corpus",
                 )
             },
             invalid_fixtures_rejected
@@ -77,6 +77,50 @@ async fn post_fixture(
     .await
 }
 
+/// Sends an invalid fixture as its index entry says: a POST of the body with the entry's query, or, for a
+/// patch, a create of the stored object (and its delete, when asked), then the merge patch to its URL, and
+/// afterwards the stored object is removed again.
+async fn send_invalid_fixture(
+    ctx: &Ctx,
+    entry: &IndexEntry,
+    body: Vec<u8>,
+) -> Result<kconform_harness::client::Response, Outcome> {
+    let Some(stored) = &entry.stored else {
+        let req = Request::post(ctx.collection_path())
+            .queries(entry.query.iter())
+            .body_with_type("application/json", body);
+        return send(ctx, req).await;
+    };
+    let created = create(ctx, stored).await?;
+    let name = created
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if entry.delete_stored {
+        // The stored object carries a finalizer: the DELETE only sets deletionTimestamp.
+        let resp = send(ctx, Request::delete(ctx.object_path(&name))).await?;
+        expect_status(ctx, &resp, 200)?;
+    }
+    let req = Request::patch(ctx.object_path(&name))
+        .queries(entry.query.iter())
+        .body_with_type("application/merge-patch+json", body);
+    let resp = send(ctx, req).await?;
+    // Remove the stored object: dropping the finalizers ends a pending deletion, otherwise delete it.
+    let cleanup = if entry.delete_stored {
+        merge_patch(
+            ctx,
+            &name,
+            &serde_json::json!({"metadata": {"finalizers": null}}),
+        )
+        .await?
+    } else {
+        send(ctx, Request::delete(ctx.object_path(&name))).await?
+    };
+    expect_status(ctx, &cleanup, 200)?;
+    Ok(resp)
+}
+
 async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
     let fixtures = corpus_for(&ctx, FixtureKind::Invalid)?;
     if fixtures.is_empty() {
@@ -86,8 +130,8 @@ async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
         let Some(want) = outcome_at(&entry.expected, ctx.version) else {
             continue;
         };
-        let resp = post_fixture(&ctx, body).await?;
         let label = format!("{} (rules {:?})", entry.file, entry.rules);
+        let resp = send_invalid_fixture(&ctx, &entry, body).await?;
         if resp.status != want.status {
             return Err(fail(
                 &ctx,

@@ -1,10 +1,12 @@
 //! Runs a fixture body through `kconform_spec` (decode, default, validate) and compares with its expectation.
 
+use kconform_fixtures::corner::Replay;
 use kconform_fixtures::{Body, Expectation, Outcome};
 use kconform_spec::K8sVersion;
 use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
 use kconform_spec::defaults::default_endpoints;
-use kconform_spec::validate::validate_findings;
+use kconform_spec::validate::{validate_findings, validate_update_findings};
+use serde_json::Value;
 
 /// Checks one body against one outcome at version `v`; `Err` explains the disagreement.
 pub(crate) fn check_at(
@@ -117,4 +119,115 @@ pub(crate) fn check_fixture(
         }
     }
     Ok(())
+}
+
+/// RFC 7386 JSON merge patch: `null` removes, objects merge, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(fields) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in fields {
+            if v.is_null() {
+                t.shift_remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// Checks a fixture sent as `replay` says: a plain create goes through [`check_fixture`]; with
+/// `fieldValidation=Strict` the body must decode and fail strict decoding with the declared 400 message; a
+/// patch is applied to the stored object as the server keeps it and validated as an update.
+pub(crate) fn check_replayed(
+    body: &Body,
+    rule: &str,
+    expected: &[Expectation],
+    replay: &Replay,
+) -> Result<(), String> {
+    let strict = replay.query.get("fieldValidation").map(String::as_str) == Some("Strict");
+    if let Some(stored) = &replay.stored {
+        let Body::Json(patch) = body else {
+            return Err("a patch fixture must be a JSON object".to_owned());
+        };
+        for e in expected {
+            for v in e.versions.iter() {
+                // The stored object as the server keeps it: namespace, uid and timestamps set by the create
+                // (and the delete).
+                let mut old = stored.clone();
+                default_endpoints(&mut old);
+                let meta = &mut old["metadata"];
+                meta["namespace"] = "ns".into();
+                meta["uid"] = "6f0c5f0e-2b43-4c1e-9f57-000000000001".into();
+                meta["resourceVersion"] = "1".into();
+                meta["creationTimestamp"] = "2026-01-01T00:00:00Z".into();
+                if replay.delete_stored {
+                    meta["deletionTimestamp"] = "2026-01-01T00:00:01Z".into();
+                    meta["deletionGracePeriodSeconds"] = 0.into();
+                }
+                let mut new = old.clone();
+                merge_patch(&mut new, patch);
+                default_endpoints(&mut new);
+                let findings = validate_update_findings(&new, &old, v);
+                let got: Vec<(String, String, String, String)> = findings
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.rule.to_string(),
+                            f.cause.reason.clone(),
+                            f.cause.field.clone(),
+                            f.cause.message.clone(),
+                        )
+                    })
+                    .collect();
+                let same = e.outcome.status == 422
+                    && got.len() == e.outcome.causes.len()
+                    && got.iter().zip(&e.outcome.causes).all(|(g, c)| {
+                        g.0 == c.rule
+                            && g.1 == c.reason
+                            && g.2 == c.field
+                            && c.message.as_ref().is_none_or(|m| *m == g.3)
+                    });
+                if !same {
+                    return Err(format!(
+                        "{v}: update causes differ\nexpected: {:#?}\nspec:     {got:#?}",
+                        e.outcome
+                    ));
+                }
+            }
+        }
+        return Ok(());
+    }
+    if strict {
+        let bytes = body.to_json_bytes();
+        for e in expected {
+            for v in e.versions.iter() {
+                let decoded = decode_endpoints_for(&bytes, BodyFormat::Json, v)
+                    .map_err(|err| format!("{v}: strict fixture does not decode: {err}"))?;
+                let Some(err) = decoded.strict_error() else {
+                    return Err(format!("{v}: the spec finds no strict-decoding problem"));
+                };
+                if e.outcome.status != 400
+                    || err.rule_id() != rule
+                    || e.outcome
+                        .message
+                        .as_ref()
+                        .is_some_and(|m| *m != err.to_string())
+                {
+                    return Err(format!(
+                        "{v}: expected {:?}, spec 400 {} ({err})",
+                        e.outcome,
+                        err.rule_id()
+                    ));
+                }
+            }
+        }
+        return Ok(());
+    }
+    check_fixture(body, rule, expected)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use kconform_fixtures::corpus::{self, CorpusOptions, FixtureKind};
 use kconform_spec::K8sVersion;
 
-use crate::check::check_fixture;
+use crate::check::check_replayed;
 
 fn committed_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -63,8 +63,13 @@ fn every_fixture_of_the_default_corpus_agrees_with_the_spec() {
     for entry in &corpus.index.fixtures {
         let bytes = &corpus.files[&entry.file];
         let body = match entry.yaml {
-            Some(_) => kconform_fixtures::Body::Json(serde_json::from_slice(bytes).unwrap()),
-            None => kconform_fixtures::Body::Raw(bytes.clone()),
+            Some(_) if entry.stored.is_none() => {
+                kconform_fixtures::Body::Json(serde_json::from_slice(bytes).unwrap())
+            }
+            _ if entry.stored.is_some() => {
+                kconform_fixtures::Body::Json(serde_json::from_slice(bytes).unwrap())
+            }
+            _ => kconform_fixtures::Body::Raw(bytes.clone()),
         };
         assert!(
             entry
@@ -88,7 +93,18 @@ fn every_fixture_of_the_default_corpus_agrees_with_the_spec() {
             );
         }
         let rule = entry.rules.first().map(String::as_str).unwrap_or("");
-        if let Err(m) = check_fixture(&body, rule, &entry.expected) {
+        let replay = kconform_fixtures::corner::Replay {
+            stored: entry.stored.clone(),
+            delete_stored: entry.delete_stored,
+            query: entry.query.clone(),
+        };
+        assert_eq!(
+            entry.operation.is_some(),
+            entry.stored.is_some(),
+            "{}",
+            entry.file
+        );
+        if let Err(m) = check_replayed(&body, rule, &entry.expected, &replay) {
             failures.push(format!("{}: {m}", entry.file));
         }
     }

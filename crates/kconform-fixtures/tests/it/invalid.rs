@@ -5,7 +5,7 @@ use kconform_fixtures::invalid_endpoints;
 use kconform_spec::K8sVersion;
 use proptest::prelude::*;
 
-use crate::check::check_fixture;
+use crate::check::{check_fixture, check_replayed};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(10_000))]
@@ -55,7 +55,7 @@ fn corner_cases_agree_with_the_spec() {
     let mut failures = Vec::new();
     for case in kconform_fixtures::corner::corner_cases() {
         let rule = case.rules.first().map(String::as_str).unwrap_or("");
-        if let Err(m) = check_fixture(&case.body, rule, &case.expected) {
+        if let Err(m) = check_replayed(&case.body, rule, &case.expected, &case.replay) {
             failures.push(format!("corner-{}: {m}", case.name));
         }
     }
