@@ -820,11 +820,7 @@ async fn delete_collection_limit(ctx: Ctx) -> Verdict {
         2,
         item_names(&page).len(),
     )?;
-    let token = page
-        .pointer("/metadata/continue")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let token = continue_of(&page);
     ensure(
         &ctx,
         !token.is_empty(),

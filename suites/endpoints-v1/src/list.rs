@@ -498,11 +498,7 @@ async fn walk(
             req = req.query("continue", t.clone());
         }
         let page = list(ctx, req).await?;
-        token = page
-            .pointer("/metadata/continue")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
+        token = Some(continue_of(&page)).filter(|t| !t.is_empty());
         pages.push(page);
         if token.is_none() {
             return Ok(pages);
@@ -574,11 +570,7 @@ async fn list_pages_are_a_snapshot(ctx: Ctx) -> Verdict {
             .query("limit", "1"),
     )
     .await?;
-    let token = first
-        .pointer("/metadata/continue")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let token = continue_of(&first);
     ensure(
         &ctx,
         !token.is_empty(),
@@ -635,11 +627,7 @@ async fn list_pages_are_a_snapshot(ctx: Ctx) -> Verdict {
             )?;
         }
         seen.extend(item_names(&page));
-        token = page
-            .pointer("/metadata/continue")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
+        token = Some(continue_of(&page)).filter(|t| !t.is_empty());
         if seen.len() > 10 {
             break;
         }
@@ -1083,11 +1071,7 @@ async fn list_expired_continue(ctx: Ctx) -> Verdict {
     }
     expect_status(&ctx, &resp, 410)?;
     let got = json_of(&ctx, &resp)?;
-    let fresh = got
-        .pointer("/metadata/continue")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let fresh = continue_of(&got);
     let mut want = status_failure(
         410,
         "Expired",
@@ -1162,11 +1146,7 @@ async fn list_continue_with_rv(ctx: Ctx) -> Verdict {
             .query("limit", "1"),
     )
     .await?;
-    let token = first
-        .pointer("/metadata/continue")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let token = continue_of(&first);
     ensure(
         &ctx,
         !token.is_empty(),

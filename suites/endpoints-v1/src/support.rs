@@ -267,6 +267,14 @@ pub(crate) fn rv_of(obj: &Value) -> String {
         .to_owned()
 }
 
+/// `metadata.continue` of a list page (empty if absent: the last page).
+pub(crate) fn continue_of(list: &Value) -> String {
+    list.pointer("/metadata/continue")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// `metadata.uid` of an object (empty if absent).
 pub(crate) fn uid_of(obj: &Value) -> String {
     obj.pointer("/metadata/uid")

@@ -458,11 +458,7 @@ fn check_increasing(ctx: &Ctx, reader: &WatchReader, events: &[WatchEvent]) -> V
 async fn watch_lifecycle(ctx: Ctx) -> Verdict {
     let start = send(&ctx, Request::get(ctx.collection_path())).await?;
     expect_status(&ctx, &start, 200)?;
-    let rv0 = json_of(&ctx, &start)?
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let rv0 = rv_of(&json_of(&ctx, &start)?);
     let mut reader = open_watch(
         &ctx,
         scoped_watch(&ctx)
@@ -553,11 +549,7 @@ async fn watch_concurrent_writers(ctx: Ctx) -> Verdict {
     const WRITERS: usize = 4;
     const WRITES: usize = 8;
     let start = send(&ctx, Request::get(ctx.collection_path())).await?;
-    let rv0 = json_of(&ctx, &start)?
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let rv0 = rv_of(&json_of(&ctx, &start)?);
     let mut reader = open_watch(
         &ctx,
         scoped_watch(&ctx)
@@ -951,11 +943,7 @@ async fn watch_selector_transitions(ctx: Ctx) -> Verdict {
     let app = format!("a-{v}");
     let (e1, e2) = (ctx.name("ep"), ctx.name("ep"));
     let start = send(&ctx, Request::get(ctx.collection_path())).await?;
-    let rv0 = json_of(&ctx, &start)?
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let rv0 = rv_of(&json_of(&ctx, &start)?);
     let mut reader = open_watch(
         &ctx,
         watch_req(&ctx.collection_path())
