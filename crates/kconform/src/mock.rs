@@ -33,6 +33,12 @@ pub fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
         return Ok(exit::code(exit::SUCCESS));
     }
     let config = args.serve.to_config().context("invalid mock options")?;
+    let cert_path = match &config.tls {
+        kconform_mock::Tls::SelfSigned {
+            cert_out: Some(path),
+        } => Some(path.clone()),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -54,6 +60,12 @@ pub fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
                 format!(" with faults: {faults}")
             }
         );
+        if let Some(path) = &cert_path {
+            eprintln!(
+                "kconform mock: self-signed CA certificate written to {}",
+                path.display()
+            );
+        }
         tokio::signal::ctrl_c()
             .await
             .context("waiting for Ctrl-C")?;
