@@ -320,18 +320,8 @@ pub(crate) fn omit_empty(object: &mut Value) {
                     };
                     drop_blank(address, &["hostname"]);
                     if let Some(Value::Object(target)) = address.get_mut("targetRef") {
-                        drop_blank(
-                            target,
-                            &[
-                                "kind",
-                                "namespace",
-                                "name",
-                                "uid",
-                                "apiVersion",
-                                "resourceVersion",
-                                "fieldPath",
-                            ],
-                        );
+                        // Every ObjectReference field is an omitempty string.
+                        drop_blank(target, Shape::TargetRef.order());
                     }
                 }
             }
