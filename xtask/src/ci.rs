@@ -5,9 +5,7 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("xtask lives one level below the workspace root")?;
+    let root = crate::workspace_root()?;
     let status = Command::new("bash")
         .arg(".ci/run")
         .current_dir(root)

@@ -9,6 +9,7 @@ mod ci;
 mod conformance;
 mod fixtures;
 mod mock;
+mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -29,8 +30,18 @@ enum Command {
     Mock(mock::Args),
     /// Run the benchmarks and print their figures.
     Bench(bench::Args),
+    /// Run the whole test suite, installing or locating what its tests need (Chromium, kubectl).
+    Test(test::Args),
     /// Run what CI runs (.ci/run).
     Ci,
+}
+
+/// The workspace root: xtask lives one level below it.
+pub(crate) fn workspace_root() -> anyhow::Result<&'static std::path::Path> {
+    use anyhow::Context;
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask lives one level below the workspace root")
 }
 
 fn main() -> std::process::ExitCode {
@@ -40,6 +51,7 @@ fn main() -> std::process::ExitCode {
         Command::Fixtures(args) => fixtures::run(args),
         Command::Mock(args) => mock::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Test(args) => test::run(args),
         Command::Ci => ci::run(),
     };
     match result {

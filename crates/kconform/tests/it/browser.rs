@@ -2,8 +2,8 @@
 //! the coverage grid: rows of 24-pixel cells in the grid's colours, green for passing and red for
 //! regressed checks.
 //!
-//! Needs Debian's `chromium` (`/usr/bin/chromium`, or `KCONFORM_CHROMIUM=PATH`); `.ci/run` installs
-//! it. Without it the test fails with a message saying so, unless `KCONFORM_SKIP_BROWSER=1`.
+//! Needs Debian's `chromium` (`/usr/bin/chromium`, or `KCONFORM_CHROMIUM=PATH`); `cargo xtask test`
+//! (the README's test command) installs it. Without it the test fails with a message saying so, unless `KCONFORM_SKIP_BROWSER=1`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
