@@ -5,8 +5,8 @@ use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::http::respond;
-use crate::router::{Ctx, text};
+use crate::context::Ctx;
+use crate::http::{respond, text};
 
 const API_V1_128: &str = include_str!("../data/v1.28.7/api_v1.json");
 const API_V1_136: &str = include_str!("../data/v1.36.2/api_v1.json");

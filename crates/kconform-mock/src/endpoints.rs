@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Fault;
 use crate::config::Verb;
+use crate::context::Ctx;
 use crate::http::{ApiError, respond};
 use crate::managed;
 use crate::objects::{
@@ -21,7 +22,6 @@ use crate::objects::{
     read_body, remove_meta, set_meta,
 };
 use crate::opts::{self, DeleteOpts, FieldValidation, ListOpts, ReadAt, WriteOpts};
-use crate::router::Ctx;
 use crate::store::{Mutation, StoreError, key};
 use kconform_spec::negotiation::PatchKind;
 use kconform_spec::options::Propagation;

@@ -29,6 +29,7 @@
 
 pub mod cli;
 pub mod config;
+mod context;
 mod discovery;
 mod endpoints;
 pub mod http;

@@ -9,9 +9,9 @@ use http::StatusCode;
 use kconform_spec::status::{Status, StatusDetails};
 use serde_json::{Value, json};
 
+use crate::context::Ctx;
 use crate::http::{ApiError, respond};
 use crate::objects::{meta_str, new_uid, now, read_body};
-use crate::router::Ctx;
 use crate::store::Store;
 
 /// The namespaces every cluster starts with.

@@ -7,11 +7,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::response::Response;
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method};
 use kconform_spec::status::{Status, StatusDetails};
 
 use crate::AppState;
 use crate::config::{MASTERS_GROUP, Verb};
+use crate::context::{Ctx, User, WatchRequest, may};
 use crate::http::{ApiError, Format, Query, add_warnings, negotiate};
 use crate::selector::FieldSelector;
 
@@ -22,62 +23,6 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .fallback(dispatch)
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
-}
-
-/// The authenticated caller.
-#[derive(Debug, Clone)]
-pub(crate) struct User {
-    pub(crate) name: String,
-    /// Administrators may do everything (group `system:masters`, or authentication off).
-    pub(crate) admin: bool,
-}
-
-/// What a handler gets besides the body.
-pub(crate) struct Ctx {
-    pub(crate) state: Arc<AppState>,
-    pub(crate) user: User,
-    pub(crate) query: Query,
-    pub(crate) headers: HeaderMap,
-    pub(crate) format: Format,
-    /// Warning texts collected so far (the deprecation Warning first), sent with success and
-    /// handler-level errors alike.
-    pub(crate) warnings: Vec<String>,
-}
-
-impl Ctx {
-    pub(crate) fn version(&self) -> kconform_spec::K8sVersion {
-        self.state.config.version
-    }
-
-    pub(crate) fn fault(&self, fault: crate::Fault) -> bool {
-        self.state.config.faults.has(fault)
-    }
-
-    /// Whether `user` holds `verb` on endpoints.
-    pub(crate) fn may(&self, verb: Verb) -> bool {
-        may(&self.state, &self.user, verb)
-    }
-}
-
-fn may(state: &AppState, user: &User, verb: Verb) -> bool {
-    user.admin
-        || state
-            .config
-            .grants
-            .get(&user.name)
-            .is_some_and(|verbs| verbs.contains(&verb))
-}
-
-/// A watch request, already authenticated, authorized and negotiated, for [`crate::watch::handle`].
-pub(crate) struct WatchRequest {
-    /// The namespace from the path, None for all namespaces.
-    pub(crate) namespace: Option<String>,
-    /// The name from the deprecated `/api/v1/watch/namespaces/{ns}/endpoints/{name}` path.
-    pub(crate) name: Option<String>,
-    /// The decoded query.
-    pub(crate) query: Query,
-    /// The negotiated response format (watch frames ignore `pretty`).
-    pub(crate) format: Format,
 }
 
 /// Which operation a path and method name.
@@ -374,15 +319,4 @@ async fn handle(
             pretty: false,
         }),
     }
-}
-
-/// A response with a plain text body (health checks).
-pub(crate) fn text(code: StatusCode, body: &'static str) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = code;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }

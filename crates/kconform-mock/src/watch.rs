@@ -43,8 +43,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::AppState;
+use crate::context::WatchRequest;
 use crate::http::ApiError;
-use crate::router::WatchRequest;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{Event, EventType, StoreError, Subscription, WatchStart};
 

@@ -1,0 +1,67 @@
+//! What a request handler gets from the router: the caller, the decoded request ([`Ctx`]) and, for
+//! watches, the [`WatchRequest`]. Handlers import this module, never the router, so only the router
+//! knows the handlers.
+
+use std::sync::Arc;
+
+use http::HeaderMap;
+
+use crate::AppState;
+use crate::config::Verb;
+use crate::http::{Format, Query};
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) name: String,
+    /// Administrators may do everything (group `system:masters`, or authentication off).
+    pub(crate) admin: bool,
+}
+
+/// What a handler gets besides the body.
+pub(crate) struct Ctx {
+    pub(crate) state: Arc<AppState>,
+    pub(crate) user: User,
+    pub(crate) query: Query,
+    pub(crate) headers: HeaderMap,
+    pub(crate) format: Format,
+    /// Warning texts collected so far (the deprecation Warning first), sent with success and
+    /// handler-level errors alike.
+    pub(crate) warnings: Vec<String>,
+}
+
+impl Ctx {
+    pub(crate) fn version(&self) -> kconform_spec::K8sVersion {
+        self.state.config.version
+    }
+
+    pub(crate) fn fault(&self, fault: crate::Fault) -> bool {
+        self.state.config.faults.has(fault)
+    }
+
+    /// Whether `user` holds `verb` on endpoints.
+    pub(crate) fn may(&self, verb: Verb) -> bool {
+        may(&self.state, &self.user, verb)
+    }
+}
+
+pub(crate) fn may(state: &AppState, user: &User, verb: Verb) -> bool {
+    user.admin
+        || state
+            .config
+            .grants
+            .get(&user.name)
+            .is_some_and(|verbs| verbs.contains(&verb))
+}
+
+/// A watch request, already authenticated, authorized and negotiated, for [`crate::watch::handle`].
+pub(crate) struct WatchRequest {
+    /// The namespace from the path, None for all namespaces.
+    pub(crate) namespace: Option<String>,
+    /// The name from the deprecated `/api/v1/watch/namespaces/{ns}/endpoints/{name}` path.
+    pub(crate) name: Option<String>,
+    /// The decoded query.
+    pub(crate) query: Query,
+    /// The negotiated response format (watch frames ignore `pretty`).
+    pub(crate) format: Format,
+}
