@@ -975,7 +975,7 @@ mod tests {
         let store = server.state.store.clone();
         let start = store.current_rv();
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let response = reqwest::Client::new()
+        let mut response = reqwest::Client::new()
             .get(format!(
                 "{}/api/v1/namespaces/a/endpoints?watch=1&resourceVersion={start}&allowWatchBookmarks=true&timeoutSeconds=30",
                 server.url
@@ -983,8 +983,13 @@ mod tests {
             .send()
             .await
             .unwrap();
-        // Quiet at first: no bookmark while nothing is written.
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        // Quiet at first: no frame at all for more than two bookmark intervals while nothing is
+        // written (the read must still be waiting when the deadline passes).
+        let quiet = tokio::time::timeout(Duration::from_millis(700), response.chunk()).await;
+        assert!(
+            quiet.is_err(),
+            "a frame arrived before anything was written: {quiet:?}"
+        );
         // A write in another namespace: not delivered, but it makes bookmarks worth sending.
         let object = json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"name": "x", "namespace": "b"}});
         store
