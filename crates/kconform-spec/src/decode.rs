@@ -56,7 +56,7 @@ impl StrictProblem {
     /// `unknown field "<path>"` or `duplicate field "<path>"`.
     pub fn text(&self) -> String {
         let word = if self.unknown { "unknown" } else { "duplicate" };
-        format!("{word} field {}", crate::validate::go_quote(&self.path))
+        format!("{word} field {}", crate::gotext::go_quote(&self.path))
     }
 }
 
@@ -573,16 +573,16 @@ fn check_rfc3339(s: &str) -> Result<(), String> {
     let fail = |rest: &str, elem: &str| {
         Err(format!(
             "parsing time {} as {}: cannot parse {} as {}",
-            crate::validate::go_quote(s),
-            crate::validate::go_quote(LAYOUT),
-            crate::validate::go_quote(rest),
-            crate::validate::go_quote(elem)
+            crate::gotext::go_quote(s),
+            crate::gotext::go_quote(LAYOUT),
+            crate::gotext::go_quote(rest),
+            crate::gotext::go_quote(elem)
         ))
     };
     let range = |what: &str| {
         Err(format!(
             "parsing time {}: {what} out of range",
-            crate::validate::go_quote(s)
+            crate::gotext::go_quote(s)
         ))
     };
     let bytes = s.as_bytes();
@@ -639,8 +639,8 @@ fn check_rfc3339(s: &str) -> Result<(), String> {
     if pos != bytes.len() {
         return Err(format!(
             "parsing time {}: extra text: {}",
-            crate::validate::go_quote(s),
-            crate::validate::go_quote(&s[pos..])
+            crate::gotext::go_quote(s),
+            crate::gotext::go_quote(&s[pos..])
         ));
     }
     let [year, month, day, hour, minute, second] = values;
@@ -752,9 +752,9 @@ pub fn decode_endpoints_for(
     if group_version != "v1" || (kind != "Endpoints" && !CORE_V1_KINDS.contains(&kind.as_str())) {
         return Err(cannot(format!(
             "no kind {} is registered for version {} in scheme {}",
-            crate::validate::go_quote(&kind),
-            crate::validate::go_quote(&group_version),
-            crate::validate::go_quote(scheme_name(v))
+            crate::gotext::go_quote(&kind),
+            crate::gotext::go_quote(&group_version),
+            crate::gotext::go_quote(scheme_name(v))
         )));
     }
     if kind != "Endpoints" {

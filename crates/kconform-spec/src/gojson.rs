@@ -32,7 +32,7 @@ pub fn quote_char(b: u8) -> String {
         b'\'' => "'\\''".to_owned(),
         b'"' => "'\"'".to_owned(),
         _ => {
-            let quoted = crate::validate::go_quote(&char::from(b).to_string());
+            let quoted = crate::gotext::go_quote(&char::from(b).to_string());
             format!("'{}'", &quoted[1..quoted.len() - 1])
         }
     }

@@ -22,7 +22,7 @@
 //! - [`patch`]: the 422 texts of non-apply PATCH decode failures (patched-document rendering).
 //! - [`negotiation`]: Accept/Content-Type handling (406, 415) and pretty printing.
 //! - [`watch`]: watch event frames, bookmarks and ERROR events.
-//! - [`json`]: Go-compatible JSON encoding.
+//! - [`json`]: Go-compatible JSON encoding; [`gotext`]: Go's quoting, runes and `strconv` error texts.
 //!
 //! # Example: the create path of `POST /api/v1/namespaces/{ns}/endpoints`
 //!
@@ -59,6 +59,7 @@ pub mod cause;
 pub mod decode;
 pub mod defaults;
 pub mod gojson;
+pub mod gotext;
 pub mod ip;
 pub mod json;
 pub mod names;

@@ -104,7 +104,7 @@ pub fn patch_kind(content_type: Option<&str>) -> Result<PatchKind, Status> {
 /// false); otherwise a User-Agent starting with `curl`, `Wget` or `Mozilla/5.0` gets indented JSON.
 pub fn wants_pretty(pretty: Option<&str>, user_agent: &str) -> bool {
     if let Some(value) = pretty.filter(|p| !p.is_empty()) {
-        return matches!(value, "1" | "t" | "T" | "TRUE" | "true" | "True");
+        return crate::gotext::go_parse_bool(value) == Some(true);
     }
     ["curl", "Wget", "Mozilla/5.0"]
         .iter()

@@ -14,9 +14,11 @@ use serde_json::Value;
 
 use crate::cause::{Cause, reason};
 use crate::gojson::{self, Node};
+pub use crate::gotext::{NumError, go_parse_int, go_parse_uint};
+use crate::gotext::{go_quote, go_rune_u, is_go_printable};
 use crate::selectors::{FieldSelector, LabelSelector, parse_field_selector, parse_label_selector};
 use crate::status::Status;
-use crate::validate::{go_quote, go_rune_u, is_go_printable, too_long_detail};
+use crate::validate::too_long_detail;
 use crate::version::K8sVersion;
 
 /// Query parameters as (name, value) pairs, in request order (repeats allowed).
@@ -37,42 +39,6 @@ fn all<'a>(query: &'a QueryPairs, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Go's `strconv.ParseInt(s, 10, 64)` with its error text.
-///
-/// # Errors
-/// `strconv.ParseInt: parsing "abc": invalid syntax` or `…: value out of range`.
-pub fn go_parse_int(s: &str) -> Result<i64, String> {
-    s.parse::<i64>().map_err(|e| {
-        let what = match e.kind() {
-            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
-                "value out of range"
-            }
-            _ => "invalid syntax",
-        };
-        format!("strconv.ParseInt: parsing {}: {what}", go_quote(s))
-    })
-}
-
-/// Go's `strconv.ParseUint(s, 10, 64)` with its error text.
-///
-/// # Errors
-/// `strconv.ParseUint: parsing "abc": invalid syntax` or `…: value out of range`.
-pub fn go_parse_uint(s: &str) -> Result<u64, String> {
-    if s.starts_with('+') {
-        return Err(format!(
-            "strconv.ParseUint: parsing {}: invalid syntax",
-            go_quote(s)
-        ));
-    }
-    s.parse::<u64>().map_err(|e| {
-        let what = match e.kind() {
-            std::num::IntErrorKind::PosOverflow => "value out of range",
-            _ => "invalid syntax",
-        };
-        format!("strconv.ParseUint: parsing {}: {what}", go_quote(s))
-    })
-}
-
 /// apimachinery's lenient query boolean: `"0"` and any-case `"false"` are false, anything else true.
 pub fn query_bool(value: &str) -> bool {
     !(value == "0" || value.eq_ignore_ascii_case("false"))
@@ -82,7 +48,7 @@ fn int_param(query: &QueryPairs, name: &str) -> Result<Option<i64>, Status> {
     first(query, name)
         .map(go_parse_int)
         .transpose()
-        .map_err(Status::bad_request)
+        .map_err(|e| Status::bad_request(e.to_string()))
 }
 
 /// Decoded `ListOptions` (list, watch and deletecollection).

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::gotext::go_quote;
 use crate::names;
-use crate::validate::go_quote;
 use crate::version::K8sVersion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -400,7 +400,7 @@ fn new_requirement(
     }
     if matches!(op, LabelOp::GreaterThan | LabelOp::LessThan) {
         for (i, value) in values.iter().enumerate() {
-            if crate::options::go_parse_int(value).is_err() {
+            if crate::gotext::go_parse_int(value).is_err() {
                 errs.push(format!(
                     "values[{i}]: Invalid value: {}: for 'Gt', 'Lt' operators, the value must be an integer",
                     go_quote(value)

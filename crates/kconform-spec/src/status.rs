@@ -556,10 +556,7 @@ impl Status {
     pub fn invalid_patch(value: &str, error: &str) -> Status {
         let cause = Cause::new(
             crate::cause::reason::INVALID,
-            format!(
-                "Invalid value: {}: {error}",
-                crate::validate::go_quote(value)
-            ),
+            format!("Invalid value: {}: {error}", crate::gotext::go_quote(value)),
             "patch",
         );
         let message = format!(" \"\" is invalid: {}", cause.error_text());

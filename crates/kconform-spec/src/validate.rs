@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::cause::{Cause, reason};
 use crate::defaults::default_endpoints;
+pub use crate::gotext::{go_quote, go_rune_u, is_go_printable};
 use crate::ip::{parse_ip_sloppy, strict_parse_accepts};
 use crate::names;
 use crate::status::GroupKind;
@@ -49,66 +50,6 @@ impl GoValue<'_> {
             }
         }
     }
-}
-
-/// Go's `strconv.Quote`: double quotes, `\"` and `\\`, short escapes for control characters,
-/// `\xNN`/`\uNNNN` for other non-printable runes.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if !is_go_printable(c) => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `strconv.IsPrint`/`unicode.IsPrint`: letters, marks, numbers, punctuation,
-/// symbols and the ASCII space. Rust has no category tables in std, so the known non-printable blocks
-/// (C1 controls, other spaces, format characters, private use, noncharacters) are listed.
-pub fn is_go_printable(c: char) -> bool {
-    let n = c as u32;
-    !(n < 0x20
-        || (0x7f..=0xa0).contains(&n)
-        || n == 0xad
-        || (0x600..=0x605).contains(&n)
-        || n == 0x61c
-        || n == 0x6dd
-        || n == 0x70f
-        || n == 0x1680
-        || n == 0x180e
-        || (0x2000..=0x200f).contains(&n)
-        || (0x2028..=0x202f).contains(&n)
-        || (0x205f..=0x206f).contains(&n)
-        || n == 0x3000
-        || (0xd800..=0xf8ff).contains(&n)
-        || n == 0xfeff
-        || (0xfff9..=0xfffb).contains(&n)
-        || n == 0xfffe
-        || n == 0xffff
-        || (0xf0000..=0x10ffff).contains(&n)
-        || (0xe0000..=0xe007f).contains(&n))
 }
 
 /// Collects findings with the version for rendering.
@@ -530,15 +471,6 @@ fn validate_managed_fields(meta: &Value, errs: &mut Errs) {
                 );
             }
         }
-    }
-}
-
-/// Go's `%#U`: `U+0009` or `U+0041 'A'` for printable runes.
-pub fn go_rune_u(ch: char) -> String {
-    if is_go_printable(ch) && !(ch != ' ' && ch.is_whitespace()) {
-        format!("U+{:04X} '{ch}'", ch as u32)
-    } else {
-        format!("U+{:04X}", ch as u32)
     }
 }
 

@@ -24,8 +24,8 @@ pub fn ip_warning(field: &str, value: &str) -> Option<String> {
     if !strict_parse_accepts(value) || ip.is_4in6() {
         return Some(format!(
             "{field}: non-standard IP address {} will be considered invalid in a future Kubernetes release: use {}",
-            crate::validate::go_quote(value),
-            crate::validate::go_quote(&ip.to_go_string())
+            crate::gotext::go_quote(value),
+            crate::gotext::go_quote(&ip.to_go_string())
         ));
     }
     if ip.v6_notation {
@@ -33,8 +33,8 @@ pub fn ip_warning(field: &str, value: &str) -> Option<String> {
         if canonical != value {
             return Some(format!(
                 "{field}: IPv6 address {} should be in RFC 5952 canonical format ({})",
-                crate::validate::go_quote(value),
-                crate::validate::go_quote(&canonical)
+                crate::gotext::go_quote(value),
+                crate::gotext::go_quote(&canonical)
             ));
         }
     }
