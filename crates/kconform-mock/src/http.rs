@@ -304,6 +304,17 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A response with a plain text body (health checks).
+pub(crate) fn text(code: StatusCode, body: &'static str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = code;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,15 +377,4 @@ mod tests {
                 .pretty
         );
     }
-}
-
-/// A response with a plain text body (health checks).
-pub(crate) fn text(code: StatusCode, body: &'static str) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = code;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }
