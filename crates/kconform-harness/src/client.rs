@@ -1,6 +1,6 @@
 //! The target client: sends exactly the bytes a check asks for and records every exchange.
 //!
-//! Nothing here knows about Endpoints.
+//! Nothing here knows about any particular resource.
 //! Requests are built with [`Request`] (method, path, query, headers, raw body), so a check can send
 //! malformed input on purpose; the client adds only `Accept: application/json` when the check set no
 //! `Accept`, and the credentials selected by [`Auth`].

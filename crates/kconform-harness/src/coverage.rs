@@ -1,7 +1,7 @@
 //! The coverage matrix: operation × parameter and operation × status, each cell with the checks that
 //! exercise it, computed from the API's operation table and the checks' metadata.
 //!
-//! Cells come from the specification (`kconform_spec::ops`): every declared query or body parameter
+//! Cells come from the specification of the suite's resource ([`Resource::operations`]): every declared query or body parameter
 //! of an operation, and every declared response status, plus 410 Gone/Expired for the list and watch
 //! operations (kube-apiserver answers 410 for compacted resourceVersions and continue tokens although
 //! the OpenAPI document does not declare it).
@@ -15,6 +15,7 @@ use kconform_spec::ops::{Operation, ParamIn};
 use serde::Serialize;
 
 use crate::model::CheckMeta;
+use crate::resource::Resource;
 
 /// The column of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -89,12 +90,10 @@ pub struct Matrix {
 }
 
 impl Matrix {
-    /// The matrix of the Endpoints API (from `kconform_spec::ops::operations()`) for these checks.
-    pub fn compute(checks: &[CheckMeta]) -> Matrix {
+    /// The matrix of a resource's operations ([`Resource::operations`]) for these checks.
+    pub fn compute(resource: &Resource, checks: &[CheckMeta]) -> Matrix {
         Matrix::from_operations(
-            kconform_spec::ops::operations()
-                .iter()
-                .map(OperationColumns::of),
+            (resource.operations)().iter().map(OperationColumns::of),
             checks,
         )
     }
@@ -208,7 +207,12 @@ mod tests {
 
     #[test]
     fn specification_adds_410_to_list_and_watch_only() {
-        let m = Matrix::compute(&[]);
+        let m = Matrix::from_operations(
+            kconform_spec::ops::operations()
+                .iter()
+                .map(OperationColumns::of),
+            &[],
+        );
         assert!(
             m.cell("listCoreV1NamespacedEndpoints", Column::Status(410))
                 .is_some()

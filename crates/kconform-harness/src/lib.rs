@@ -11,6 +11,8 @@
 //! - [`runner::run`] with [`runner::RunOptions`] and a [`runner::Progress`] callback runs a suite's
 //!   [`runner::Check`]s (or [`runner::RunEnv`] runs them one by one) and returns
 //!   [`model::RunResults`].
+//! - [`resource::Resource`]: the resource a suite exercises, described once; every path the
+//!   harness builds is derived from it.
 //! - [`coverage::Matrix`]: which checks cover which operation × parameter and operation × status.
 
 pub mod baseline;
@@ -19,6 +21,7 @@ pub mod coverage;
 pub mod model;
 pub mod replay;
 pub mod report;
+pub mod resource;
 pub mod runner;
 pub mod target;
 pub mod watch;

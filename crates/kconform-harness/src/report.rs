@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::baseline::{Baseline, BaselineKind, Gate, GateCounts, GateStatus, Verdict};
 use crate::coverage::{Column, Matrix, OperationColumns};
 use crate::model::{CheckMeta, CleanupOutcome, Level, Outcome, RunResults, TargetInfo};
+use crate::resource::Resource;
 
 pub use html::{CELL_COLOURS, render_html};
 pub use junit::{JunitError, render_junit};
@@ -35,7 +36,7 @@ pub struct Report {
     pub schema_version: u32,
     /// The program that wrote the report.
     pub tool: Tool,
-    /// The suite that ran (`endpoints-v1`).
+    /// The suite that ran, e.g. `endpoints-v1`.
     pub suite: String,
     /// The server under test.
     pub target: TargetInfo,
@@ -402,9 +403,9 @@ impl CoverageGrid {
         Self::from_matrix(&Matrix::from_operations(operations, catalog), catalog)
     }
 
-    /// The grid over the vendored specification's Endpoints operations ([`Matrix::compute`]).
-    pub fn from_catalog(catalog: &[CheckMeta]) -> Self {
-        Self::from_matrix(&Matrix::compute(catalog), catalog)
+    /// The grid over a resource's operations ([`Matrix::compute`]).
+    pub fn from_catalog(resource: &Resource, catalog: &[CheckMeta]) -> Self {
+        Self::from_matrix(&Matrix::compute(resource, catalog), catalog)
     }
 
     /// The parameter cell of a pair, if it exists.

@@ -19,6 +19,7 @@ use crate::client::{Client, ClientError, Request};
 use crate::model::{
     CheckMeta, CheckResult, CleanupOutcome, Level, Outcome, RunResults, TargetInfo,
 };
+use crate::resource::Resource;
 use crate::target::Target;
 
 /// The future a check returns.
@@ -128,6 +129,7 @@ pub enum RunError {
 #[derive(Debug, Clone)]
 pub struct RunEnv {
     client: Client,
+    resource: Resource,
     info: TargetInfo,
     version: K8sVersion,
     options: RunOptions,
@@ -137,11 +139,16 @@ pub struct RunEnv {
 }
 
 impl RunEnv {
-    /// Builds the client and learns the target's version (from `/version` unless given).
+    /// Builds the client and learns the target's version (from `/version` unless given); the
+    /// checks will exercise `resource`.
     ///
     /// # Errors
     /// [`RunError::Client`] when the client cannot be built.
-    pub async fn prepare(target: &Target, options: &RunOptions) -> Result<RunEnv, RunError> {
+    pub async fn prepare(
+        target: &Target,
+        resource: Resource,
+        options: &RunOptions,
+    ) -> Result<RunEnv, RunError> {
         let client = Client::new(target).map_err(|source| RunError::Client {
             url: target.url.clone(),
             source,
@@ -159,6 +166,7 @@ impl RunEnv {
                 server_version,
             },
             client,
+            resource,
             version,
             options: options.clone(),
             run_id,
@@ -239,6 +247,7 @@ impl RunEnv {
             client: client.clone(),
             namespace: namespace.clone(),
             version: self.version,
+            resource: self.resource,
             run_id: self.run_id.clone(),
             check_id: meta.id,
             namespace_prefix: self.options.namespace_prefix.clone(),
@@ -274,7 +283,15 @@ impl RunEnv {
                 reason: "--keep was given".to_owned(),
             }
         } else {
-            cleanup(&housekeeping, &client, &namespace, owned, &state).await
+            cleanup(
+                &housekeeping,
+                self.resource,
+                &client,
+                &namespace,
+                owned,
+                &state,
+            )
+            .await
         };
         CheckResult {
             id: meta.id.to_owned(),
@@ -304,13 +321,14 @@ fn version_range(meta: &CheckMeta) -> String {
 /// [`RunError`] only when the run cannot start at all; check failures are results.
 pub async fn run(
     target: &Target,
+    resource: Resource,
     checks: &[Check],
     options: &RunOptions,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
 ) -> Result<RunResults, RunError> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let env = RunEnv::prepare(target, options).await?;
+    let env = RunEnv::prepare(target, resource, options).await?;
     let selected: Vec<&Check> = checks.iter().filter(|c| env.selects(&c.meta)).collect();
     let total = selected.len();
     progress(Progress::Planned {
@@ -358,6 +376,8 @@ pub struct Ctx {
     pub namespace: String,
     /// The Kubernetes version whose expectations apply.
     pub version: K8sVersion,
+    /// The resource the suite exercises.
+    pub resource: Resource,
     run_id: String,
     check_id: &'static str,
     namespace_prefix: String,
@@ -395,14 +415,14 @@ impl Ctx {
         format!("{k}={v}")
     }
 
-    /// `/api/v1/namespaces/<ns>/endpoints`.
+    /// The resource's collection in the check's namespace ([`Resource::url_path`]).
     pub fn collection_path(&self) -> String {
-        format!("/api/v1/namespaces/{}/endpoints", self.namespace)
+        self.resource.url_path(Some(&self.namespace))
     }
 
-    /// `/api/v1/namespaces/<ns>/endpoints/<name>`.
+    /// One object of the resource in the check's namespace ([`Resource::object_path`]).
     pub fn object_path(&self, name: &str) -> String {
-        format!("/api/v1/namespaces/{}/endpoints/{name}", self.namespace)
+        self.resource.object_path(Some(&self.namespace), name)
     }
 
     /// Every exchange this check made so far (evidence).
@@ -457,12 +477,13 @@ async fn create_namespace(client: &Client, name: &str, run_id: &str) -> Result<(
         "metadata": {"name": name, "labels": {RUN_LABEL: run_id}},
     });
     match client
-        .send(Request::post("/api/v1/namespaces").json(&body))
+        .send(Request::post(Resource::NAMESPACES).json(&body))
         .await
     {
         Ok(r) if r.status == 201 || r.status == 200 || r.status == 409 => Ok(()),
         Ok(r) => Err(format!(
-            "cannot create namespace {name}: POST /api/v1/namespaces answered {}: {}",
+            "cannot create namespace {name}: POST {} answered {}: {}",
+            Resource::NAMESPACES,
             r.status,
             crate::client::snippet(&r.body, 300)
         )),
@@ -487,6 +508,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 
 async fn cleanup(
     client: &Client,
+    resource: Resource,
     check_client: &Client,
     namespace: &str,
     owned: bool,
@@ -499,16 +521,16 @@ async fn cleanup(
         .map(|v| v.clone())
         .unwrap_or_default();
     if owned {
-        delete_namespace(client, namespace, &mut problems).await;
+        delete_namespace(client, resource, namespace, &mut problems).await;
     } else {
         // In a shared namespace only the objects this check created may go.
-        for name in created_names(check_client, namespace) {
-            let path = format!("/api/v1/namespaces/{namespace}/endpoints/{name}");
+        for name in created_names(check_client, resource, namespace) {
+            let path = resource.object_path(Some(namespace), &name);
             release_and_delete(client, &path, &mut problems).await;
         }
     }
     for ns in extra {
-        delete_namespace(client, &ns, &mut problems).await;
+        delete_namespace(client, resource, &ns, &mut problems).await;
     }
     if problems.is_empty() {
         CleanupOutcome::Done
@@ -519,9 +541,9 @@ async fn cleanup(
     }
 }
 
-/// Names of Endpoints this client's log shows as created or written in `namespace`.
-fn created_names(client: &Client, namespace: &str) -> Vec<String> {
-    let prefix = format!("/api/v1/namespaces/{namespace}/endpoints");
+/// Names of objects of `resource` this client's log shows as created or written in `namespace`.
+fn created_names(client: &Client, resource: Resource, namespace: &str) -> Vec<String> {
+    let prefix = resource.url_path(Some(namespace));
     let mut names: Vec<String> = Vec::new();
     for ex in client.log() {
         let Some(resp) = &ex.response else { continue };
@@ -576,8 +598,13 @@ async fn release_and_delete(client: &Client, path: &str, problems: &mut Vec<Stri
     }
 }
 
-async fn delete_namespace(client: &Client, namespace: &str, problems: &mut Vec<String>) {
-    let list_path = format!("/api/v1/namespaces/{namespace}/endpoints");
+async fn delete_namespace(
+    client: &Client,
+    resource: Resource,
+    namespace: &str,
+    problems: &mut Vec<String>,
+) {
+    let list_path = resource.url_path(Some(namespace));
     if let Ok(r) = client
         .send(Request::get(&list_path).timeout(Duration::from_secs(5)))
         .await
@@ -601,7 +628,7 @@ async fn delete_namespace(client: &Client, namespace: &str, problems: &mut Vec<S
             release_and_delete(client, &format!("{list_path}/{name}"), problems).await;
         }
     }
-    let path = format!("/api/v1/namespaces/{namespace}");
+    let path = Resource::namespace_path(namespace);
     match client
         .send(Request::delete(&path).timeout(Duration::from_secs(5)))
         .await

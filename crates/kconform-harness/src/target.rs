@@ -51,7 +51,7 @@ pub struct Target {
     pub token: Option<String>,
     /// Client certificate for mutual TLS.
     pub client_cert: Option<ClientCert>,
-    /// Token of a user without rights on `endpoints`, for the 403 checks (optional).
+    /// Token of a user without rights on the suite's resource, for the 403 checks (optional).
     pub user_token: Option<String>,
     /// CA bundle (PEM) that signs the server certificate; `None` uses the platform roots.
     pub ca_pem: Option<Vec<u8>>,
@@ -162,7 +162,7 @@ impl Target {
         self
     }
 
-    /// Sets the token of a user without rights on `endpoints` (enables the 403 checks).
+    /// Sets the token of a user without rights on the suite's resource (enables the 403 checks).
     pub fn with_user_token(mut self, token: impl Into<String>) -> Target {
         self.user_token = Some(token.into());
         self

@@ -81,15 +81,21 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let scenarios = replay::load_dir(&args.transcripts)
         .with_context(|| format!("reading transcripts from {}", args.transcripts.display()))?;
     let (mut options, launched) = match &args.target {
-        Some(url) => (ReplayOptions::new(url.clone(), args.token.clone()), None),
+        Some(url) => (
+            ReplayOptions::new(url.clone(), endpoints_v1::RESOURCE, args.token.clone()),
+            None,
+        ),
         None => {
             let launched = launch::mock(kconform_mock::Config::default()).await?;
             eprintln!(
                 "kconform: launched the reference server at {}",
                 launched.target.url
             );
-            let mut options =
-                ReplayOptions::new(launched.target.url.clone(), launched.target.token.clone());
+            let mut options = ReplayOptions::new(
+                launched.target.url.clone(),
+                endpoints_v1::RESOURCE,
+                launched.target.token.clone(),
+            );
             options.user_token = launched.target.user_token.clone();
             (options, Some(launched.server))
         }

@@ -290,10 +290,16 @@ async fn run_against(
         ..runner::RunOptions::default()
     };
     let reporter = Reporter::new(Mode::detect(), &prepared.baseline);
-    let mut results = runner::run(target, &runnable, &options, &|event| reporter.event(event))
-        .await
-        .map_err(anyhow::Error::from)
-        .context("the run could not start")?;
+    let mut results = runner::run(
+        target,
+        endpoints_v1::RESOURCE,
+        &runnable,
+        &options,
+        &|event| reporter.event(event),
+    )
+    .await
+    .map_err(anyhow::Error::from)
+    .context("the run could not start")?;
     reporter.finish();
     add_ineligible(&mut results, checks, &prepared.baseline, &options);
     if results.results.is_empty() {
@@ -332,7 +338,7 @@ async fn run_against(
                 jobs: options.jobs,
                 strict_baseline: args.strict_baseline,
             },
-            coverage: CoverageGrid::from_catalog(&ran),
+            coverage: CoverageGrid::from_catalog(&endpoints_v1::RESOURCE, &ran),
         },
     );
     let out = args.out.clone().unwrap_or_else(|| default_out_dir(name));

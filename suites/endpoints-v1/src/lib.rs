@@ -20,7 +20,19 @@ mod support;
 mod validation;
 mod watch;
 
+use kconform_harness::resource::Resource;
 use kconform_harness::runner::Check;
+
+/// The resource this suite exercises: core/v1 Endpoints, namespaced, with the operations of the
+/// vendored OpenAPI subset.
+pub const RESOURCE: Resource = Resource {
+    group: "",
+    version: "v1",
+    kind: "Endpoints",
+    plural: "endpoints",
+    namespaced: true,
+    operations: kconform_spec::ops::operations,
+};
 
 /// Every check of the suite, in a stable order (by area, then id).
 pub fn checks() -> Vec<Check> {
@@ -46,7 +58,7 @@ mod tests {
     #[test]
     fn every_cell_of_the_api_is_covered() {
         let metas: Vec<_> = checks().iter().map(|c| c.meta).collect();
-        let matrix = kconform_harness::coverage::Matrix::compute(&metas);
+        let matrix = kconform_harness::coverage::Matrix::compute(&RESOURCE, &metas);
         let uncovered: Vec<String> = matrix
             .uncovered()
             .iter()

@@ -218,7 +218,8 @@ fn main() -> anyhow::Result<()> {
         check_timeout: Duration::from_secs(60),
         ..RunOptions::default()
     };
-    let run_env = Arc::new(runtime.block_on(RunEnv::prepare(&target, &options))?);
+    let run_env =
+        Arc::new(runtime.block_on(RunEnv::prepare(&target, endpoints_v1::RESOURCE, &options))?);
     let version = run_env.version();
     // Checks that may compact the target's history run alone (see the runner); queue them last so
     // that they do not hold the others up while they wait for their turn.

@@ -36,6 +36,8 @@ pub use transcript::{
     Scenario, Step, TranscriptError, load_dir, recorded_version, write_index, write_scenario,
 };
 
+use crate::resource::Resource;
+use crate::runner::error_chain;
 use http::{Outgoing, WatchStream, WatchUntil};
 use normalize::{Normalizer, encode_continue, object_rv_number};
 
@@ -47,9 +49,11 @@ pub const DEFAULT_NAMESPACE_PREFIX: &str = "zz-kcr-";
 pub struct ReplayOptions {
     /// Base URL of the target, e.g. `https://127.0.0.1:6443`.
     pub target: String,
+    /// The resource the scenarios exercise (housekeeping lists, cleans up and watches it).
+    pub resource: Resource,
     /// Bearer token with full rights (`admin` steps and housekeeping). None sends no credentials.
     pub admin_token: Option<String>,
-    /// Bearer token of a user without rights on endpoints (`user` steps). Scenarios that need it are
+    /// Bearer token of a user without rights on the resource (`user` steps). Scenarios that need it are
     /// skipped without it.
     pub user_token: Option<String>,
     /// Do not verify the target's certificate.
@@ -71,10 +75,12 @@ pub struct ReplayOptions {
 }
 
 impl ReplayOptions {
-    /// Options for `target` with an admin token, everything else at its default.
-    pub fn new(target: impl Into<String>, admin_token: Option<String>) -> Self {
+    /// Options for scenarios of `resource` on `target` with an admin token, everything else at its
+    /// default.
+    pub fn new(target: impl Into<String>, resource: Resource, admin_token: Option<String>) -> Self {
         ReplayOptions {
             target: target.into(),
+            resource,
             admin_token,
             user_token: None,
             insecure: false,
@@ -211,6 +217,7 @@ impl ReplayReport {
 #[derive(Debug, Clone)]
 pub struct Target {
     client: reqwest::Client,
+    resource: Resource,
     base: String,
     netloc: String,
     admin_token: Option<String>,
@@ -279,6 +286,7 @@ impl Target {
         };
         Ok(Target {
             client,
+            resource: opts.resource,
             base: opts.target.trim_end_matches('/').to_owned(),
             netloc,
             admin_token: opts.admin_token.clone(),
@@ -422,7 +430,12 @@ struct OpenWatch {
 }
 
 /// The reason the recording tool gives when other clients' writes explain extra bookmarks.
-const OTHER_WRITERS: &str = "other clients wrote Endpoints elsewhere in the cluster during this watch, which makes the watch cache send BOOKMARKs it would not send otherwise";
+fn other_writers_reason(resource: &Resource) -> String {
+    format!(
+        "other clients wrote {} elsewhere in the cluster during this watch, which makes the watch cache send BOOKMARKs it would not send otherwise",
+        resource.kind
+    )
+}
 
 /// How many BOOKMARK events of a step are not the initial-events-end one.
 fn plain_bookmarks(events: Option<&Vec<Value>>) -> usize {
@@ -564,7 +577,7 @@ impl Run<'_> {
         let body = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
         let request = self.admin(
             "POST",
-            "/api/v1/namespaces".to_owned(),
+            Resource::NAMESPACES.to_owned(),
             Vec::new(),
             Some(body),
             "application/json",
@@ -604,7 +617,7 @@ impl Run<'_> {
     }
 
     async fn cleanup_namespace(&self, ns: &str) -> Result<(), HttpError> {
-        let collection = format!("/api/v1/namespaces/{ns}/endpoints");
+        let collection = self.target.resource.url_path(Some(ns));
         let listed = self
             .housekeeping(self.admin("GET", collection.clone(), Vec::new(), None, ""))
             .await?;
@@ -633,7 +646,7 @@ impl Run<'_> {
         }
         self.housekeeping(self.admin("DELETE", collection, Vec::new(), None, ""))
             .await?;
-        let path = format!("/api/v1/namespaces/{ns}");
+        let path = Resource::namespace_path(ns);
         self.housekeeping(self.admin("DELETE", path.clone(), Vec::new(), None, ""))
             .await?;
         let current = self
@@ -671,7 +684,7 @@ impl Run<'_> {
             return;
         };
         if reads_cache {
-            let path = format!("/api/v1/namespaces/{}/endpoints", self.namespace);
+            let path = self.target.resource.url_path(Some(&self.namespace));
             let query = vec![
                 ("resourceVersion".to_owned(), newest.to_string()),
                 ("resourceVersionMatch".to_owned(), "NotOlderThan".to_owned()),
@@ -682,12 +695,13 @@ impl Run<'_> {
         }
     }
 
-    /// Unrecorded: did anybody write Endpoints anywhere in the cluster after `rv`? Bookmarks depend on
-    /// it, and a shared cluster may have other writers. An expired `rv` counts as yes.
-    async fn endpoints_written_since(&self, rv: &str) -> bool {
+    /// Unrecorded: did anybody write objects of the resource anywhere in the cluster after `rv`?
+    /// Bookmarks depend on it, and a shared cluster may have other writers. An expired `rv` counts
+    /// as yes.
+    async fn written_since(&self, rv: &str) -> bool {
         let request = Outgoing {
             method: "GET".to_owned(),
-            path: "/api/v1/endpoints".to_owned(),
+            path: self.target.resource.url_path(None),
             query: vec![
                 ("watch".to_owned(), "1".to_owned()),
                 ("resourceVersion".to_owned(), rv.to_owned()),
@@ -782,7 +796,7 @@ impl Run<'_> {
             && let Some(body) = response.get_mut("body")
             && body.is_object()
         {
-            *body = endpoints_resource_only(body);
+            *body = resource_entry_only(body, self.target.resource.plural);
             response["projected"] = Value::Bool(true);
         }
         if let (Some(expected), Some(actual)) = (
@@ -903,7 +917,7 @@ impl Run<'_> {
         }
         let other_writers = match bookmark_check {
             Some((rv, recorded)) if plain_bookmarks(Some(&events)) != recorded => {
-                self.endpoints_written_since(&rv).await
+                self.written_since(&rv).await
             }
             _ => false,
         };
@@ -913,7 +927,7 @@ impl Run<'_> {
         if other_writers {
             step.nondeterministic.get_or_insert_with(Map::new).insert(
                 "bookmarks".to_owned(),
-                Value::String(OTHER_WRITERS.to_owned()),
+                Value::String(other_writers_reason(&self.target.resource)),
             );
         }
         step.events = Some(events);
@@ -1200,9 +1214,9 @@ fn projected(step: &Step) -> bool {
         .unwrap_or(false)
 }
 
-/// The one projection recordings use (discovery/api-v1): the endpoints resource entry, with the
-/// other entries reduced to their names.
-fn endpoints_resource_only(body: &Value) -> Value {
+/// The one projection recordings use (discovery of the group-version): the resource's own entry,
+/// with the other entries reduced to their names.
+fn resource_entry_only(body: &Value, plural: &str) -> Value {
     let Some(map) = body.as_object() else {
         return body.clone();
     };
@@ -1221,7 +1235,7 @@ fn endpoints_resource_only(body: &Value) -> Value {
         Value::Array(
             resources
                 .iter()
-                .filter(|r| r.get("name").and_then(Value::as_str) == Some("endpoints"))
+                .filter(|r| r.get("name").and_then(Value::as_str) == Some(plural))
                 .cloned()
                 .collect(),
         ),
@@ -1236,17 +1250,6 @@ fn endpoints_resource_only(body: &Value) -> Value {
         ),
     );
     Value::Object(out)
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ fn recorded(version: &str, id: &str) -> Scenario {
 fn target() -> Target {
     Target::new(&ReplayOptions::new(
         "http://127.0.0.1:1",
+        crate::resource::tests::ENDPOINTS,
         Some("t".to_owned()),
     ))
     .unwrap()
@@ -39,17 +40,25 @@ fn scenario_run(target: &Target) -> Run<'_> {
 
 #[test]
 fn options_are_checked() {
-    let remote = ReplayOptions::new("https://10.0.0.1:6443", None);
+    let remote = ReplayOptions::new(
+        "https://10.0.0.1:6443",
+        crate::resource::tests::ENDPOINTS,
+        None,
+    );
     assert!(matches!(
         Target::new(&remote),
         Err(ReplayError::RemoteTarget { .. })
     ));
-    let bad = ReplayOptions::new("ftp://127.0.0.1", None);
+    let bad = ReplayOptions::new("ftp://127.0.0.1", crate::resource::tests::ENDPOINTS, None);
     assert!(matches!(
         Target::new(&bad),
         Err(ReplayError::InvalidTarget { .. })
     ));
-    let mut prefix = ReplayOptions::new("http://127.0.0.1:1", None);
+    let mut prefix = ReplayOptions::new(
+        "http://127.0.0.1:1",
+        crate::resource::tests::ENDPOINTS,
+        None,
+    );
     prefix.namespace_prefix = "Bad_".to_owned();
     assert!(matches!(
         Target::new(&prefix),
@@ -191,7 +200,7 @@ fn watch_plans_follow_the_recording() {
 fn projection_keeps_the_endpoints_entry() {
     let body = json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": [
         {"name": "bindings"}, {"name": "endpoints", "verbs": ["get"]}]});
-    let projected = endpoints_resource_only(&body);
+    let projected = resource_entry_only(&body, "endpoints");
     assert_eq!(
         projected["resources"],
         json!([{"name": "endpoints", "verbs": ["get"]}])
@@ -203,7 +212,11 @@ fn projection_keeps_the_endpoints_entry() {
 async fn an_unreachable_target_is_an_error_in_the_report_not_a_panic() {
     let scenarios = vec![recorded("v1.36.2", "get/not-found")];
     // Port 1 on loopback refuses connections at once.
-    let opts = ReplayOptions::new("http://127.0.0.1:1", Some("t".to_owned()));
+    let opts = ReplayOptions::new(
+        "http://127.0.0.1:1",
+        crate::resource::tests::ENDPOINTS,
+        Some("t".to_owned()),
+    );
     let report = run(&opts, &scenarios).await.unwrap();
     assert_eq!(report.differ, 1);
     let diff = &report.scenarios[0];
@@ -222,7 +235,11 @@ async fn replays_recorded_scenarios_against_the_reference_server() {
         let mut config = kconform_mock::Config::default().with_admin_token("replay-admin");
         config.version = kconform_spec::K8sVersion::new(minor);
         let server = kconform_mock::spawn(config).await.unwrap();
-        let mut opts = ReplayOptions::new(server.url.clone(), Some("replay-admin".to_owned()));
+        let mut opts = ReplayOptions::new(
+            server.url.clone(),
+            crate::resource::tests::ENDPOINTS,
+            Some("replay-admin".to_owned()),
+        );
         opts.only = Some("^(watch/create-update-patch-delete|replace/no-op|list/limit-continue|create/generate-name|auth/unprivileged)$".to_owned());
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../transcripts")
@@ -268,7 +285,11 @@ async fn replays_over_tls_with_a_ca_bundle() {
     config.tls = kconform_mock::Tls::SelfSigned { cert_out: None };
     let server = kconform_mock::spawn(config).await.unwrap();
     let scenarios = vec![recorded("v1.36.2", "get/ok")];
-    let mut opts = ReplayOptions::new(server.url.clone(), Some("replay-admin".to_owned()));
+    let mut opts = ReplayOptions::new(
+        server.url.clone(),
+        crate::resource::tests::ENDPOINTS,
+        Some("replay-admin".to_owned()),
+    );
     opts.ca_pem = server.ca_certificate_pem.clone().map(String::into_bytes);
     let out =
         std::env::temp_dir().join(format!("kconform-replay-{}", uuid::Uuid::new_v4().simple()));
@@ -297,7 +318,7 @@ async fn replays_over_tls_with_a_ca_bundle() {
             .iter()
             .any(|d| d.path == "error")
     );
-    let mut bad = ReplayOptions::new(server.url.clone(), None);
+    let mut bad = ReplayOptions::new(server.url.clone(), crate::resource::tests::ENDPOINTS, None);
     bad.ca_pem = Some(b"not a certificate".to_vec());
     assert!(matches!(Target::new(&bad), Err(ReplayError::Ca { .. })));
     server.shutdown().await;
@@ -322,7 +343,12 @@ async fn bookmarks_from_other_writers_are_not_differences() {
             .unwrap();
     });
     let scenario = recorded("v1.36.2", "watch/bookmark-quiet");
-    let target = Target::new(&ReplayOptions::new(server.url.clone(), None)).unwrap();
+    let target = Target::new(&ReplayOptions::new(
+        server.url.clone(),
+        crate::resource::tests::ENDPOINTS,
+        None,
+    ))
+    .unwrap();
     let diff = replay(&target, &scenario).await;
     writer.await.unwrap();
     assert_eq!(diff.verdict, Verdict::Identical, "{:#?}", diff.differences);

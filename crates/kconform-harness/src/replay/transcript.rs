@@ -136,7 +136,7 @@ pub struct StreamEnd {
 impl Request {
     /// Whether this request opens a watch stream (`watch=1|true` or a deprecated `/watch/` path).
     pub fn is_watch(&self) -> bool {
-        self.path.starts_with("/api/v1/watch/")
+        crate::resource::is_deprecated_watch_path(&self.path)
             || self
                 .query
                 .iter()

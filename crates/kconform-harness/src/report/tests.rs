@@ -334,7 +334,7 @@ fn coverage_cells_take_the_worst_status_of_their_checks() {
 
 #[test]
 fn coverage_from_the_vendored_specification_has_every_operation() {
-    let grid = CoverageGrid::from_catalog(CATALOG);
+    let grid = CoverageGrid::from_catalog(&crate::resource::tests::ENDPOINTS, CATALOG);
     for op in kconform_spec::ops::operations() {
         assert!(grid.operations.iter().any(|o| o == op.id), "{}", op.id);
         for param in &op.params {
@@ -348,7 +348,7 @@ fn coverage_from_the_vendored_specification_has_every_operation() {
         }
     }
     // The grid is the matrix's: same cells, same checks.
-    let matrix = crate::coverage::Matrix::compute(CATALOG);
+    let matrix = crate::coverage::Matrix::compute(&crate::resource::tests::ENDPOINTS, CATALOG);
     assert_eq!(
         grid.param_cells.iter().filter(|c| c.declared).count()
             + grid.status_cells.iter().filter(|c| c.declared).count(),

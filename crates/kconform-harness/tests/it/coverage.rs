@@ -5,7 +5,7 @@ use kconform_harness::model::{CheckMeta, Level};
 
 #[test]
 fn an_empty_suite_covers_nothing_and_every_operation_has_cells() {
-    let m = Matrix::compute(&[]);
+    let m = Matrix::compute(&endpoints_v1::RESOURCE, &[]);
     assert!(m.total() > 100, "{} cells", m.total());
     assert_eq!(m.covered_count(), 0);
     let ops: std::collections::BTreeSet<&str> = m.cells.iter().map(|c| c.operation).collect();
@@ -32,7 +32,7 @@ fn a_check_covers_exactly_the_cells_it_names() {
         until: None,
         features: &[],
     };
-    let m = Matrix::compute(&[META]);
+    let m = Matrix::compute(&endpoints_v1::RESOURCE, &[META]);
     assert_eq!(m.covered_count(), 3);
     let cell = m
         .cell("listCoreV1NamespacedEndpoints", Column::Status(410))

@@ -56,3 +56,78 @@ fn the_spec_crate_depends_on_no_io_crate() {
         );
     }
 }
+
+/// Lines of harness source outside tests that name the Endpoints resource in code: a path segment,
+/// a kind, a list kind or an operationId (`…Endpoints…`). Comments do not count; everything after a
+/// file's first `#[cfg(test)]` and the `tests.rs` files are tests.
+fn endpoints_literals(file: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("#[cfg(test)]") {
+            break;
+        }
+        let code = match line.find("//") {
+            // `//` inside a string literal (a URL) is code; a comment starts outside quotes.
+            Some(at) if line[..at].matches('"').count() % 2 == 0 => &line[..at],
+            _ => line,
+        };
+        if code.to_ascii_lowercase().contains("endpoints") {
+            found.push(format!("{file}:{}: {}", n + 1, line.trim()));
+        }
+    }
+    found
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The harness knows no particular resource: every path it builds comes from the suite's
+/// `Resource`, so a suite for another API needs no harness change.
+#[test]
+fn the_harness_names_no_endpoints_path_or_kind_outside_tests() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 10, "found only {files:?}");
+    let mut found = Vec::new();
+    for path in files {
+        if path.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read source");
+        let shown = path
+            .strip_prefix(&src)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        found.extend(endpoints_literals(&shown, &text));
+    }
+    assert!(
+        found.is_empty(),
+        "Endpoints literals in the harness: {found:#?}"
+    );
+}
+
+#[test]
+fn the_literal_scan_sees_paths_kinds_and_operation_ids_but_not_comments_or_tests() {
+    let text = r#"
+// a comment about endpoints is fine
+let p = format!("/api/v1/namespaces/{ns}/endpoints"); // and a comment
+let k = "EndpointsList";
+let url = "http://x/api/v1/endpoints"; // the URL's `//` is not a comment
+let op = "listCoreV1NamespacedEndpoints";
+#[cfg(test)]
+let t = "/api/v1/endpoints";
+"#;
+    let found = endpoints_literals("f.rs", text);
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert!(found[0].starts_with("f.rs:3:"), "{found:#?}");
+}

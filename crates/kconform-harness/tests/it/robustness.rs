@@ -66,7 +66,7 @@ async fn run_checks(url: &str, ids: &[&str], options: RunOptions) -> Vec<CheckRe
     };
     let run = tokio::time::timeout(
         Duration::from_secs(120),
-        runner::run(&target, &checks, &options, &|_| {}),
+        runner::run(&target, endpoints_v1::RESOURCE, &checks, &options, &|_| {}),
     )
     .await
     .expect("the run ends within 120 s")
@@ -405,7 +405,7 @@ async fn no_check_hangs_on_a_server_that_never_answers() {
     let started = Instant::now();
     let run = tokio::time::timeout(
         Duration::from_secs(180),
-        runner::run(&target, &checks, &options, &|_| {}),
+        runner::run(&target, endpoints_v1::RESOURCE, &checks, &options, &|_| {}),
     )
     .await
     .expect("the whole suite ends within 180 s against a server that never answers")
@@ -566,7 +566,7 @@ mod parsers {
                     .await;
                 let target = Target::new(&server.uri()).expect("target").with_timeout(Duration::from_secs(3));
                 // /version parsing in the runner's preparation.
-                let env = runner::RunEnv::prepare(&target, &RunOptions::default()).await.expect("prepare");
+                let env = runner::RunEnv::prepare(&target, endpoints_v1::RESOURCE, &RunOptions::default()).await.expect("prepare");
                 let _ = env.target_info();
                 let client = Client::new(&target).expect("client");
                 if let Ok(response) = client.send(Request::get("/api/v1/namespaces/x/endpoints")).await {

@@ -117,9 +117,15 @@ async fn runs_checks_in_namespaces_and_reports_every_outcome() {
         };
         seen.lock().expect("lock").push(line);
     };
-    let results = run(&target, &checks(), &options, &progress)
-        .await
-        .expect("run");
+    let results = run(
+        &target,
+        endpoints_v1::RESOURCE,
+        &checks(),
+        &options,
+        &progress,
+    )
+    .await
+    .expect("run");
     let ids: Vec<&str> = results.results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -160,9 +166,15 @@ async fn level_threshold_timeout_and_explicit_version() {
         filter: Some(regex::Regex::new("EP-(TEST-001|OTHER)").expect("regex")),
         ..RunOptions::default()
     };
-    let results = run(&target, &checks(), &options, &|_| {})
-        .await
-        .expect("run");
+    let results = run(
+        &target,
+        endpoints_v1::RESOURCE,
+        &checks(),
+        &options,
+        &|_| {},
+    )
+    .await
+    .expect("run");
     let ids: Vec<&str> = results.results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["EP-TEST-001", "EP-OTHER-001"]);
     assert!(
@@ -194,9 +206,15 @@ async fn an_existing_namespace_is_shared_and_only_created_objects_are_removed() 
         filter: Some(regex::Regex::new("^EP-TEST-001$").expect("regex")),
         ..RunOptions::default()
     };
-    let results = run(&target, &checks(), &options, &|_| {})
-        .await
-        .expect("run");
+    let results = run(
+        &target,
+        endpoints_v1::RESOURCE,
+        &checks(),
+        &options,
+        &|_| {},
+    )
+    .await
+    .expect("run");
     assert_eq!(results.results[0].outcome, Outcome::Pass);
     assert_eq!(results.results[0].cleanup, CleanupOutcome::Done);
     let list = client

@@ -230,7 +230,7 @@ async fn run_suite(
         .filter(|check| !check.meta.id.starts_with(CORPUS_CHECKS))
         .filter(|check| only.is_none_or(|only| only.iter().any(|c| c.id == check.meta.id)))
         .collect();
-    let results = runner::run(&target, &checks, &options, &|_| {})
+    let results = runner::run(&target, endpoints_v1::RESOURCE, &checks, &options, &|_| {})
         .await
         .map_err(|e| format!("the run did not start: {e}"))?;
     server.shutdown().await;

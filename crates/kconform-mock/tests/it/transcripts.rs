@@ -48,7 +48,11 @@ async fn replay_on(config: Config, scenario: &replay::Scenario) -> ScenarioDiff 
     let server = kconform_mock::spawn(config)
         .await
         .expect("the mock starts on 127.0.0.1:0");
-    let mut opts = ReplayOptions::new(server.url.clone(), Some(ADMIN_TOKEN.to_owned()));
+    let mut opts = ReplayOptions::new(
+        server.url.clone(),
+        endpoints_v1::RESOURCE,
+        Some(ADMIN_TOKEN.to_owned()),
+    );
     opts.user_token = Some(USER_TOKEN.to_owned());
     let target = Target::new(&opts).expect("a loopback target is accepted");
     let diff = replay::replay(&target, scenario).await;
