@@ -22,75 +22,6 @@ const ALL_OPS: &[&str] = &[
     op::WATCH,
 ];
 
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        check!(
-            CheckMeta {
-                operations: ALL_OPS,
-                statuses: &[401],
-                ..meta(
-                    "EP-AUTH-001",
-                    Must,
-                    "Every operation with an unknown bearer token MUST answer 401 with the Status `Unauthorized` (reason Unauthorized) and without the deprecation warning, before anything else happens.",
-                    "kube-apiserver behaviour §3.1 401; §7 (no Warning from the filter chain)",
-                )
-            },
-            bad_token_401
-        ),
-        check!(
-            CheckMeta {
-                operations: ALL_OPS,
-                statuses: &[401],
-                ..meta(
-                    "EP-AUTH-002",
-                    Should,
-                    "With anonymous access disabled, every operation without credentials MUST answer 401 Unauthorized.",
-                    "kube-apiserver behaviour §3.1 401 (anonymous disabled); recorded auth/no-token",
-                )
-            },
-            no_token_401
-        ),
-        check!(
-            CheckMeta {
-                operations: ALL_OPS,
-                statuses: &[403],
-                features: &["unprivileged-user"],
-                ..meta(
-                    "EP-AUTH-003",
-                    Must,
-                    "Every operation by a user without rights on endpoints MUST answer 403 Forbidden `endpoints[ \"<name>\"] is forbidden: User \"<user>\" cannot <verb> resource \"endpoints\" in API group \"\" in the namespace \"<ns>\"` (at the cluster scope for all-namespaces paths), details {[name,] kind: endpoints}.",
-                    "kube-apiserver behaviour §3.1 403 Forbidden",
-                )
-            },
-            unprivileged_403
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::READ],
-                ..meta(
-                    "EP-DISC-001",
-                    Must,
-                    "GET /api/v1 MUST list the endpoints resource: name endpoints, singularName endpoints, namespaced, kind Endpoints, verbs create, delete, deletecollection, get, list, patch, update, watch, shortNames [ep], and no subresources.",
-                    "kube-apiserver behaviour §8 Discovery",
-                )
-            },
-            discovery_api_v1
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::READ],
-                ..meta(
-                    "EP-DISC-002",
-                    Should,
-                    "GET /api MUST answer APIVersions with versions [v1], and GET /version MUST answer major, minor and gitVersion.",
-                    "kube-apiserver behaviour §8; recorded discovery/api and discovery/version",
-                )
-            },
-            discovery_api_and_version
-        ),
-    ]
-}
-
 /// One request per operation, as the recordings make them.
 fn per_operation(
     ctx: &Ctx,
@@ -180,6 +111,20 @@ async fn expect_all_401(ctx: &Ctx, auth: Auth) -> Verdict {
     expect_status(ctx, &resp, 200)
 }
 
+pub(crate) const EP_AUTH_001: Check = check!(
+    CheckMeta {
+        operations: ALL_OPS,
+        statuses: &[401],
+        ..meta(
+            "EP-AUTH-001",
+            Must,
+            "Every operation with an unknown bearer token MUST answer 401 with the Status `Unauthorized` (reason Unauthorized) and without the deprecation warning, before anything else happens.",
+            "kube-apiserver behaviour §3.1 401; §7 (no Warning from the filter chain)",
+        )
+    },
+    bad_token_401
+);
+
 async fn bad_token_401(ctx: Ctx) -> Verdict {
     if !ctx.client.has_credentials() {
         return Err(Outcome::unsupported(
@@ -189,6 +134,20 @@ async fn bad_token_401(ctx: Ctx) -> Verdict {
     }
     expect_all_401(&ctx, Auth::Bearer("kconform-invalid-token".to_owned())).await
 }
+
+pub(crate) const EP_AUTH_002: Check = check!(
+    CheckMeta {
+        operations: ALL_OPS,
+        statuses: &[401],
+        ..meta(
+            "EP-AUTH-002",
+            Should,
+            "With anonymous access disabled, every operation without credentials MUST answer 401 Unauthorized.",
+            "kube-apiserver behaviour §3.1 401 (anonymous disabled); recorded auth/no-token",
+        )
+    },
+    no_token_401
+);
 
 async fn no_token_401(ctx: Ctx) -> Verdict {
     if !ctx.client.has_credentials() {
@@ -209,6 +168,21 @@ async fn no_token_401(ctx: Ctx) -> Verdict {
     }
     expect_all_401(&ctx, Auth::Anonymous).await
 }
+
+pub(crate) const EP_AUTH_003: Check = check!(
+    CheckMeta {
+        operations: ALL_OPS,
+        statuses: &[403],
+        features: &["unprivileged-user"],
+        ..meta(
+            "EP-AUTH-003",
+            Must,
+            "Every operation by a user without rights on endpoints MUST answer 403 Forbidden `endpoints[ \"<name>\"] is forbidden: User \"<user>\" cannot <verb> resource \"endpoints\" in API group \"\" in the namespace \"<ns>\"` (at the cluster scope for all-namespaces paths), details {[name,] kind: endpoints}.",
+            "kube-apiserver behaviour §3.1 403 Forbidden",
+        )
+    },
+    unprivileged_403
+);
 
 async fn unprivileged_403(ctx: Ctx) -> Verdict {
     if !ctx.client.has_user_token() {
@@ -262,6 +236,19 @@ async fn unprivileged_403(ctx: Ctx) -> Verdict {
     Ok(())
 }
 
+pub(crate) const EP_DISC_001: Check = check!(
+    CheckMeta {
+        operations: &[op::READ],
+        ..meta(
+            "EP-DISC-001",
+            Must,
+            "GET /api/v1 MUST list the endpoints resource: name endpoints, singularName endpoints, namespaced, kind Endpoints, verbs create, delete, deletecollection, get, list, patch, update, watch, shortNames [ep], and no subresources.",
+            "kube-apiserver behaviour §8 Discovery",
+        )
+    },
+    discovery_api_v1
+);
+
 async fn discovery_api_v1(ctx: Ctx) -> Verdict {
     let resp = send(&ctx, Request::get("/api/v1")).await?;
     expect_status(&ctx, &resp, 200)?;
@@ -296,6 +283,19 @@ async fn discovery_api_v1(ctx: Ctx) -> Verdict {
         subresources,
     )
 }
+
+pub(crate) const EP_DISC_002: Check = check!(
+    CheckMeta {
+        operations: &[op::READ],
+        ..meta(
+            "EP-DISC-002",
+            Should,
+            "GET /api MUST answer APIVersions with versions [v1], and GET /version MUST answer major, minor and gitVersion.",
+            "kube-apiserver behaviour §8; recorded discovery/api and discovery/version",
+        )
+    },
+    discovery_api_and_version
+);
 
 async fn discovery_api_and_version(ctx: Ctx) -> Verdict {
     let resp = send(&ctx, Request::get("/api")).await?;

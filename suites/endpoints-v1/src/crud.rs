@@ -7,332 +7,20 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::READ],
-                params: &["body"],
-                statuses: &[201, 200],
-                ..meta(
-                    "EP-CREATE-001",
-                    Must,
-                    "A POST of a valid Endpoints object MUST answer 201 with the stored object: name and namespace, a uid, a resourceVersion, a creationTimestamp, an empty port protocol defaulted to TCP and subsets otherwise as sent; a GET MUST return the same object.",
-                    "kube-apiserver behaviour §5.1 POST; §1.4 Defaulting; §1.5 Metadata handling",
-                )
-            },
-            create_then_get
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                params: &["dryRun"],
-                statuses: &[201, 200, 202],
-                ..meta(
-                    "EP-CREATE-002",
-                    Must,
-                    "Every successful create MUST answer 201 Created, with or without dryRun (which returns no resourceVersion and stores nothing); the 200 and 202 the OpenAPI also lists are never used for Endpoints.",
-                    "kube-apiserver behaviour §5.1 POST (handlers/create.go); OpenAPI createCoreV1NamespacedEndpoints",
-                )
-            },
-            create_is_always_201
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                statuses: &[409],
-                ..meta(
-                    "EP-CREATE-003",
-                    Must,
-                    "A POST of a name that exists MUST answer 409 AlreadyExists with details {name, kind: endpoints}.",
-                    "kube-apiserver behaviour §3.1 409 AlreadyExists",
-                )
-            },
-            create_existing_conflicts
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                statuses: &[404],
-                ..meta(
-                    "EP-CREATE-004",
-                    Must,
-                    "A POST into a namespace that does not exist MUST answer 404 with `namespaces \"<ns>\" not found`.",
-                    "kube-apiserver behaviour §3.1 404 (NamespaceLifecycle admission)",
-                )
-            },
-            create_in_missing_namespace
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                statuses: &[400],
-                ..meta(
-                    "EP-CREATE-005",
-                    Must,
-                    "A POST whose metadata.namespace differs from the URL MUST answer 400 `the namespace of the provided object does not match the namespace sent on the request`.",
-                    "kube-apiserver behaviour §3.1 400 namespace mismatch",
-                )
-            },
-            create_namespace_mismatch
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::READ],
-                statuses: &[201, 200],
-                ..meta(
-                    "EP-CREATE-006",
-                    Must,
-                    "A POST with generateName and no name MUST create an object named generateName plus 5 generated characters, readable by that name.",
-                    "kube-apiserver behaviour §2.3 generateName",
-                )
-            },
-            create_generate_name
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                params: &["body"],
-                statuses: &[400],
-                ..meta(
-                    "EP-CREATE-007",
-                    Must,
-                    "A POST body that is not a JSON object (garbage, empty, truncated) MUST answer 400 BadRequest `the object provided is unrecognized (must be of type Endpoints): couldn't get version/kind; json parse error: ...`.",
-                    "kube-apiserver behaviour §3.1 400 body decode failure",
-                )
-            },
-            create_body_not_json
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                params: &["body"],
-                statuses: &[400, 201],
-                ..meta(
-                    "EP-CREATE-008",
-                    Must,
-                    "A POST body of another kind or apiVersion MUST answer 400; a body without kind and apiVersion MUST be accepted as an Endpoints (201).",
-                    "kube-apiserver behaviour, recorded disagreements §11 (type from the URL); §3.1 400 decode",
-                )
-            },
-            create_wrong_kind
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                params: &["body"],
-                statuses: &[201],
-                ..meta(
-                    "EP-CREATE-009",
-                    Must,
-                    "A POST with Content-Type application/yaml MUST be decoded as YAML and answered in JSON (201).",
-                    "kube-apiserver behaviour §3.1 415 (accepted media types include application/yaml)",
-                )
-            },
-            create_yaml_body
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                params: &["body", "dryRun"],
-                statuses: &[500, 201],
-                ..meta(
-                    "EP-CREATE-010",
-                    Should,
-                    "A POST with a numeric metadata.resourceVersion SHOULD answer 500 `resourceVersion should not be set on objects to be created` (no reason); a non-numeric one is ignored (201); with dryRun the value is echoed (201).",
-                    "kube-apiserver behaviour §1.5 resourceVersion on create; recorded disagreements §4",
-                )
-            },
-            create_with_resource_version
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                statuses: &[415, 201],
-                ..meta(
-                    "EP-CREATE-011",
-                    Must,
-                    "A POST with Content-Type text/plain or a patch type MUST answer 415 UnsupportedMediaType listing application/json, application/yaml, application/vnd.kubernetes.protobuf; a POST without Content-Type is decoded as JSON (201).",
-                    "kube-apiserver behaviour §3.1 415 (POST/PUT)",
-                )
-            },
-            create_wrong_content_type
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                params: &["body"],
-                statuses: &[413],
-                ..meta(
-                    "EP-CREATE-012",
-                    Must,
-                    "A request body larger than 3 MiB MUST answer 413 RequestEntityTooLarge `Request entity too large: limit is 3145728`.",
-                    "kube-apiserver behaviour §3.1 413; §2.2 Z1",
-                )
-            },
-            create_too_large
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::READ],
-                statuses: &[404],
-                ..meta(
-                    "EP-READ-001",
-                    Must,
-                    "A GET of a missing object MUST answer 404 NotFound `endpoints \"<name>\" not found`, also in a namespace that does not exist.",
-                    "kube-apiserver behaviour §3.1 404 NotFound",
-                )
-            },
-            read_missing
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::READ],
-                params: &["resourceVersion"],
-                statuses: &[200],
-                ..meta(
-                    "EP-READ-002",
-                    Must,
-                    "A GET with resourceVersion=0 MUST answer 200 with the object (any version, served from cache).",
-                    "kube-apiserver behaviour §8 parameter notes (GetOptions.resourceVersion)",
-                )
-            },
-            read_resource_version_0
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                params: &["body"],
-                statuses: &[200],
-                ..meta(
-                    "EP-REPLACE-001",
-                    Must,
-                    "A PUT carrying the current resourceVersion MUST answer 200 with the new state and a new, larger resourceVersion.",
-                    "kube-apiserver behaviour §5.2 PUT",
-                )
-            },
-            replace_current
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                params: &["body"],
-                statuses: &[409],
-                ..meta(
-                    "EP-REPLACE-002",
-                    Must,
-                    "A PUT carrying an outdated resourceVersion MUST answer 409 Conflict `Operation cannot be fulfilled on endpoints \"<name>\": the object has been modified; please apply your changes to the latest version and try again`.",
-                    "kube-apiserver behaviour §3.1 409 Conflict (stale RV)",
-                )
-            },
-            replace_stale
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                statuses: &[200],
-                ..meta(
-                    "EP-REPLACE-003",
-                    Must,
-                    "A PUT without metadata.resourceVersion MUST be an unconditional update (200).",
-                    "kube-apiserver behaviour §1.3 AllowUnconditionalUpdate; §5.2",
-                )
-            },
-            replace_unconditional
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE, op::READ],
-                statuses: &[201],
-                ..meta(
-                    "EP-REPLACE-004",
-                    Must,
-                    "A PUT to a name that does not exist MUST create the object and answer 201.",
-                    "kube-apiserver behaviour §1.3 AllowCreateOnUpdate; §5.2",
-                )
-            },
-            replace_creates
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                statuses: &[409],
-                ..meta(
-                    "EP-REPLACE-005",
-                    Must,
-                    "A PUT whose metadata.uid differs from the stored uid MUST answer 409 Conflict (storage precondition) with details {name, kind: endpoints}.",
-                    "kube-apiserver behaviour §3.1 409 Conflict (uid precondition)",
-                )
-            },
-            replace_uid_mismatch
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                statuses: &[400],
-                ..meta(
-                    "EP-REPLACE-006",
-                    Must,
-                    "A PUT whose body name differs from the URL MUST answer 400 `the name of the object (<body>) does not match the name on the URL (<url>)`; a body without a name MUST answer 400 `... was undeterminable: name must be provided`.",
-                    "kube-apiserver behaviour §3.1 400 name mismatch",
-                )
-            },
-            replace_name_mismatch
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                statuses: &[400],
-                ..meta(
-                    "EP-REPLACE-007",
-                    Must,
-                    "A PUT whose body namespace differs from the URL MUST answer 400.",
-                    "kube-apiserver behaviour §3.1 400 namespace mismatch",
-                )
-            },
-            replace_namespace_mismatch
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                statuses: &[200],
-                ..meta(
-                    "EP-REPLACE-008",
-                    Must,
-                    "A PUT that changes nothing MUST answer 200 and MUST NOT change the resourceVersion.",
-                    "kube-apiserver behaviour §1.5 no-op writes",
-                )
-            },
-            replace_no_op
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                statuses: &[422],
-                ..meta(
-                    "EP-REPLACE-009",
-                    Must,
-                    "A PUT of an invalid object MUST answer 422 Invalid with the causes, and leave the stored object unchanged.",
-                    "kube-apiserver behaviour §2.1 UPDATE; §2.4",
-                )
-            },
-            replace_invalid
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                statuses: &[422],
-                ..meta(
-                    "EP-REPLACE-010",
-                    Should,
-                    "A PUT with an invalid label or finalizer MUST answer 422 whose message names the error once; causes may repeat the metadata error (kube-apiserver validates metadata several times on update).",
-                    "kube-apiserver behaviour §2.1 consequences (duplicated metadata causes)",
-                )
-            },
-            replace_invalid_metadata
-        ),
-    ]
-}
+pub(crate) const EP_CREATE_001: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::READ],
+        params: &["body"],
+        statuses: &[201, 200],
+        ..meta(
+            "EP-CREATE-001",
+            Must,
+            "A POST of a valid Endpoints object MUST answer 201 with the stored object: name and namespace, a uid, a resourceVersion, a creationTimestamp, an empty port protocol defaulted to TCP and subsets otherwise as sent; a GET MUST return the same object.",
+            "kube-apiserver behaviour §5.1 POST; §1.4 Defaulting; §1.5 Metadata handling",
+        )
+    },
+    create_then_get
+);
 
 async fn create_then_get(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -388,6 +76,21 @@ async fn create_then_get(ctx: Ctx) -> Verdict {
     expect_json_eq(&ctx, "GET after POST", &created, &read)
 }
 
+pub(crate) const EP_CREATE_002: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        params: &["dryRun"],
+        statuses: &[201, 200, 202],
+        ..meta(
+            "EP-CREATE-002",
+            Must,
+            "Every successful create MUST answer 201 Created, with or without dryRun (which returns no resourceVersion and stores nothing); the 200 and 202 the OpenAPI also lists are never used for Endpoints.",
+            "kube-apiserver behaviour §5.1 POST (handlers/create.go); OpenAPI createCoreV1NamespacedEndpoints",
+        )
+    },
+    create_is_always_201
+);
+
 async fn create_is_always_201(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let resp = send(
@@ -416,6 +119,20 @@ async fn create_is_always_201(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 201)
 }
 
+pub(crate) const EP_CREATE_003: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        statuses: &[409],
+        ..meta(
+            "EP-CREATE-003",
+            Must,
+            "A POST of a name that exists MUST answer 409 AlreadyExists with details {name, kind: endpoints}.",
+            "kube-apiserver behaviour §3.1 409 AlreadyExists",
+        )
+    },
+    create_existing_conflicts
+);
+
 async fn create_existing_conflicts(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
@@ -434,6 +151,20 @@ async fn create_existing_conflicts(ctx: Ctx) -> Verdict {
     expect_warnings(&ctx, &resp, &[])
 }
 
+pub(crate) const EP_CREATE_004: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        statuses: &[404],
+        ..meta(
+            "EP-CREATE-004",
+            Must,
+            "A POST into a namespace that does not exist MUST answer 404 with `namespaces \"<ns>\" not found`.",
+            "kube-apiserver behaviour §3.1 404 (NamespaceLifecycle admission)",
+        )
+    },
+    create_in_missing_namespace
+);
+
 async fn create_in_missing_namespace(ctx: Ctx) -> Verdict {
     let ns = ctx.missing_namespace();
     let name = ctx.name("ep");
@@ -451,6 +182,20 @@ async fn create_in_missing_namespace(ctx: Ctx) -> Verdict {
     expect_body(&ctx, &resp, 404, &want)
 }
 
+pub(crate) const EP_CREATE_005: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        statuses: &[400],
+        ..meta(
+            "EP-CREATE-005",
+            Must,
+            "A POST whose metadata.namespace differs from the URL MUST answer 400 `the namespace of the provided object does not match the namespace sent on the request`.",
+            "kube-apiserver behaviour §3.1 400 namespace mismatch",
+        )
+    },
+    create_namespace_mismatch
+);
+
 async fn create_namespace_mismatch(ctx: Ctx) -> Verdict {
     let mut body = endpoints(&ctx.name("ep"));
     body["metadata"]["namespace"] = Value::from(format!("{}-other", ctx.namespace));
@@ -464,6 +209,20 @@ async fn create_namespace_mismatch(ctx: Ctx) -> Verdict {
         ),
     )
 }
+
+pub(crate) const EP_CREATE_006: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::READ],
+        statuses: &[201, 200],
+        ..meta(
+            "EP-CREATE-006",
+            Must,
+            "A POST with generateName and no name MUST create an object named generateName plus 5 generated characters, readable by that name.",
+            "kube-apiserver behaviour §2.3 generateName",
+        )
+    },
+    create_generate_name
+);
 
 async fn create_generate_name(ctx: Ctx) -> Verdict {
     let prefix = format!("{}-", ctx.name("gen"));
@@ -496,6 +255,21 @@ async fn create_generate_name(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 200)
 }
 
+pub(crate) const EP_CREATE_007: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        params: &["body"],
+        statuses: &[400],
+        ..meta(
+            "EP-CREATE-007",
+            Must,
+            "A POST body that is not a JSON object (garbage, empty, truncated) MUST answer 400 BadRequest `the object provided is unrecognized (must be of type Endpoints): couldn't get version/kind; json parse error: ...`.",
+            "kube-apiserver behaviour §3.1 400 body decode failure",
+        )
+    },
+    create_body_not_json
+);
+
 async fn create_body_not_json(ctx: Ctx) -> Verdict {
     let prefix = "the object provided is unrecognized (must be of type Endpoints): couldn't get version/kind; json parse error: ";
     let cases: [(&str, String); 3] = [
@@ -526,6 +300,21 @@ async fn create_body_not_json(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_CREATE_008: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        params: &["body"],
+        statuses: &[400, 201],
+        ..meta(
+            "EP-CREATE-008",
+            Must,
+            "A POST body of another kind or apiVersion MUST answer 400; a body without kind and apiVersion MUST be accepted as an Endpoints (201).",
+            "kube-apiserver behaviour, recorded disagreements §11 (type from the URL); §3.1 400 decode",
+        )
+    },
+    create_wrong_kind
+);
 
 async fn create_wrong_kind(ctx: Ctx) -> Verdict {
     let mut service = endpoints(&ctx.name("ep"));
@@ -577,6 +366,21 @@ async fn create_wrong_kind(ctx: Ctx) -> Verdict {
     expect_eq(&ctx, "apiVersion", Some("v1"), obj["apiVersion"].as_str())
 }
 
+pub(crate) const EP_CREATE_009: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        params: &["body"],
+        statuses: &[201],
+        ..meta(
+            "EP-CREATE-009",
+            Must,
+            "A POST with Content-Type application/yaml MUST be decoded as YAML and answered in JSON (201).",
+            "kube-apiserver behaviour §3.1 415 (accepted media types include application/yaml)",
+        )
+    },
+    create_yaml_body
+);
+
 async fn create_yaml_body(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let yaml = format!(
@@ -602,6 +406,21 @@ async fn create_yaml_body(ctx: Ctx) -> Verdict {
         &obj["subsets"],
     )
 }
+
+pub(crate) const EP_CREATE_010: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        params: &["body", "dryRun"],
+        statuses: &[500, 201],
+        ..meta(
+            "EP-CREATE-010",
+            Should,
+            "A POST with a numeric metadata.resourceVersion SHOULD answer 500 `resourceVersion should not be set on objects to be created` (no reason); a non-numeric one is ignored (201); with dryRun the value is echoed (201).",
+            "kube-apiserver behaviour §1.5 resourceVersion on create; recorded disagreements §4",
+        )
+    },
+    create_with_resource_version
+);
 
 async fn create_with_resource_version(ctx: Ctx) -> Verdict {
     let mut numeric = endpoints(&ctx.name("ep"));
@@ -643,6 +462,20 @@ async fn create_with_resource_version(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_CREATE_011: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        statuses: &[415, 201],
+        ..meta(
+            "EP-CREATE-011",
+            Must,
+            "A POST with Content-Type text/plain or a patch type MUST answer 415 UnsupportedMediaType listing application/json, application/yaml, application/vnd.kubernetes.protobuf; a POST without Content-Type is decoded as JSON (201).",
+            "kube-apiserver behaviour §3.1 415 (POST/PUT)",
+        )
+    },
+    create_wrong_content_type
+);
+
 async fn create_wrong_content_type(ctx: Ctx) -> Verdict {
     let want = status_failure(
         415,
@@ -668,6 +501,21 @@ async fn create_wrong_content_type(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 201)
 }
 
+pub(crate) const EP_CREATE_012: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        params: &["body"],
+        statuses: &[413],
+        ..meta(
+            "EP-CREATE-012",
+            Must,
+            "A request body larger than 3 MiB MUST answer 413 RequestEntityTooLarge `Request entity too large: limit is 3145728`.",
+            "kube-apiserver behaviour §3.1 413; §2.2 Z1",
+        )
+    },
+    create_too_large
+);
+
 async fn create_too_large(ctx: Ctx) -> Verdict {
     let mut body = endpoints(&ctx.name("ep"));
     body["metadata"]["annotations"] = json!({"big": "x".repeat(3 * 1024 * 1024 + 16)});
@@ -685,6 +533,20 @@ async fn create_too_large(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_READ_001: Check = check!(
+    CheckMeta {
+        operations: &[op::READ],
+        statuses: &[404],
+        ..meta(
+            "EP-READ-001",
+            Must,
+            "A GET of a missing object MUST answer 404 NotFound `endpoints \"<name>\" not found`, also in a namespace that does not exist.",
+            "kube-apiserver behaviour §3.1 404 NotFound",
+        )
+    },
+    read_missing
+);
+
 async fn read_missing(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let resp = get(&ctx, &name).await?;
@@ -700,6 +562,21 @@ async fn read_missing(ctx: Ctx) -> Verdict {
     .await?;
     expect_body(&ctx, &resp, 404, &not_found(&name))
 }
+
+pub(crate) const EP_READ_002: Check = check!(
+    CheckMeta {
+        operations: &[op::READ],
+        params: &["resourceVersion"],
+        statuses: &[200],
+        ..meta(
+            "EP-READ-002",
+            Must,
+            "A GET with resourceVersion=0 MUST answer 200 with the object (any version, served from cache).",
+            "kube-apiserver behaviour §8 parameter notes (GetOptions.resourceVersion)",
+        )
+    },
+    read_resource_version_0
+);
 
 async fn read_resource_version_0(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -719,6 +596,21 @@ fn relabelled(obj: &Value, key: &str, value: &str) -> Value {
     o["metadata"]["labels"] = json!({key: value});
     o
 }
+
+pub(crate) const EP_REPLACE_001: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        params: &["body"],
+        statuses: &[200],
+        ..meta(
+            "EP-REPLACE-001",
+            Must,
+            "A PUT carrying the current resourceVersion MUST answer 200 with the new state and a new, larger resourceVersion.",
+            "kube-apiserver behaviour §5.2 PUT",
+        )
+    },
+    replace_current
+);
 
 async fn replace_current(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -748,6 +640,21 @@ async fn replace_current(ctx: Ctx) -> Verdict {
     expect_eq(&ctx, "uid", uid_of(&created), uid_of(&updated))
 }
 
+pub(crate) const EP_REPLACE_002: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        params: &["body"],
+        statuses: &[409],
+        ..meta(
+            "EP-REPLACE-002",
+            Must,
+            "A PUT carrying an outdated resourceVersion MUST answer 409 Conflict `Operation cannot be fulfilled on endpoints \"<name>\": the object has been modified; please apply your changes to the latest version and try again`.",
+            "kube-apiserver behaviour §3.1 409 Conflict (stale RV)",
+        )
+    },
+    replace_stale
+);
+
 async fn replace_stale(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -773,6 +680,20 @@ async fn replace_stale(ctx: Ctx) -> Verdict {
     expect_body(&ctx, &resp, 409, &want)
 }
 
+pub(crate) const EP_REPLACE_003: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[200],
+        ..meta(
+            "EP-REPLACE-003",
+            Must,
+            "A PUT without metadata.resourceVersion MUST be an unconditional update (200).",
+            "kube-apiserver behaviour §1.3 AllowUnconditionalUpdate; §5.2",
+        )
+    },
+    replace_unconditional
+);
+
 async fn replace_unconditional(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
@@ -789,6 +710,20 @@ async fn replace_unconditional(ctx: Ctx) -> Verdict {
             .and_then(Value::as_str),
     )
 }
+
+pub(crate) const EP_REPLACE_004: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE, op::READ],
+        statuses: &[201],
+        ..meta(
+            "EP-REPLACE-004",
+            Must,
+            "A PUT to a name that does not exist MUST create the object and answer 201.",
+            "kube-apiserver behaviour §1.3 AllowCreateOnUpdate; §5.2",
+        )
+    },
+    replace_creates
+);
 
 async fn replace_creates(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -808,6 +743,20 @@ async fn replace_creates(ctx: Ctx) -> Verdict {
         &json_of(&ctx, &resp)?,
     )
 }
+
+pub(crate) const EP_REPLACE_005: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[409],
+        ..meta(
+            "EP-REPLACE-005",
+            Must,
+            "A PUT whose metadata.uid differs from the stored uid MUST answer 409 Conflict (storage precondition) with details {name, kind: endpoints}.",
+            "kube-apiserver behaviour §3.1 409 Conflict (uid precondition)",
+        )
+    },
+    replace_uid_mismatch
+);
 
 async fn replace_uid_mismatch(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -839,6 +788,20 @@ async fn replace_uid_mismatch(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_REPLACE_006: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[400],
+        ..meta(
+            "EP-REPLACE-006",
+            Must,
+            "A PUT whose body name differs from the URL MUST answer 400 `the name of the object (<body>) does not match the name on the URL (<url>)`; a body without a name MUST answer 400 `... was undeterminable: name must be provided`.",
+            "kube-apiserver behaviour §3.1 400 name mismatch",
+        )
+    },
+    replace_name_mismatch
+);
+
 async fn replace_name_mismatch(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
@@ -869,6 +832,20 @@ async fn replace_name_mismatch(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_REPLACE_007: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[400],
+        ..meta(
+            "EP-REPLACE-007",
+            Must,
+            "A PUT whose body namespace differs from the URL MUST answer 400.",
+            "kube-apiserver behaviour §3.1 400 namespace mismatch",
+        )
+    },
+    replace_namespace_mismatch
+);
+
 async fn replace_namespace_mismatch(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
@@ -885,6 +862,20 @@ async fn replace_namespace_mismatch(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_REPLACE_008: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[200],
+        ..meta(
+            "EP-REPLACE-008",
+            Must,
+            "A PUT that changes nothing MUST answer 200 and MUST NOT change the resourceVersion.",
+            "kube-apiserver behaviour §1.5 no-op writes",
+        )
+    },
+    replace_no_op
+);
+
 async fn replace_no_op(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -898,6 +889,20 @@ async fn replace_no_op(ctx: Ctx) -> Verdict {
         rv_of(&same),
     )
 }
+
+pub(crate) const EP_REPLACE_009: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[422],
+        ..meta(
+            "EP-REPLACE-009",
+            Must,
+            "A PUT of an invalid object MUST answer 422 Invalid with the causes, and leave the stored object unchanged.",
+            "kube-apiserver behaviour §2.1 UPDATE; §2.4",
+        )
+    },
+    replace_invalid
+);
 
 async fn replace_invalid(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -924,6 +929,20 @@ async fn replace_invalid(ctx: Ctx) -> Verdict {
         &json_of(&ctx, &resp)?,
     )
 }
+
+pub(crate) const EP_REPLACE_010: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[422],
+        ..meta(
+            "EP-REPLACE-010",
+            Should,
+            "A PUT with an invalid label or finalizer MUST answer 422 whose message names the error once; causes may repeat the metadata error (kube-apiserver validates metadata several times on update).",
+            "kube-apiserver behaviour §2.1 consequences (duplicated metadata causes)",
+        )
+    },
+    replace_invalid_metadata
+);
 
 async fn replace_invalid_metadata(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");

@@ -8,258 +8,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE, op::READ],
-                statuses: &[200, 404],
-                ..meta(
-                    "EP-DELETE-001",
-                    Must,
-                    "A DELETE of an object without finalizers MUST remove it and answer 200 with a Success Status {details: {name, kind: endpoints, uid}} and no code; a later GET answers 404.",
-                    "kube-apiserver behaviour §5.5 DELETE (finalizeDelete)",
-                )
-            },
-            delete_returns_status
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                statuses: &[404],
-                ..meta(
-                    "EP-DELETE-002",
-                    Must,
-                    "A DELETE of a missing object MUST answer 404 NotFound.",
-                    "kube-apiserver behaviour §5.5 (Missing → 404)",
-                )
-            },
-            delete_missing
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                params: &["body"],
-                statuses: &[409, 200],
-                ..meta(
-                    "EP-DELETE-003",
-                    Must,
-                    "DeleteOptions preconditions MUST be enforced: a uid or resourceVersion mismatch answers 409 Conflict (details kind `Endpoints`, capitalised) and leaves the object; matching preconditions delete it (200).",
-                    "kube-apiserver behaviour §3.1 409 (DELETE preconditions); §5.5",
-                )
-            },
-            delete_preconditions
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE, op::READ],
-                params: &["dryRun"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELETE-004",
-                    Must,
-                    "A DELETE with dryRun=All MUST answer 200 with the same Status as a real delete and MUST leave the object in place.",
-                    "kube-apiserver behaviour §5.5 (dryRun); §5.7",
-                )
-            },
-            delete_dry_run
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                params: &["orphanDependents", "propagationPolicy", "dryRun"],
-                statuses: &[422],
-                ..meta(
-                    "EP-DELETE-005",
-                    Must,
-                    "Invalid DeleteOptions MUST answer 422 `DeleteOptions.meta.k8s.io \"\" is invalid: ...`: orphanDependents with propagationPolicy, an unknown propagationPolicy, a dryRun other than All.",
-                    "kube-apiserver behaviour §5.5 Validation",
-                )
-            },
-            delete_options_invalid
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE, op::PATCH, op::CREATE, op::READ],
-                params: &["orphanDependents"],
-                statuses: &[200, 202, 409, 422, 404],
-                ..meta(
-                    "EP-DELETE-006",
-                    Must,
-                    "An object with a finalizer MUST stay after DELETE (200 with the object carrying deletionTimestamp and deletionGracePeriodSeconds 0; 202 when orphanDependents=false is given); a POST of its name answers 409 `object is being deleted: ...`; adding a finalizer answers 422; removing the last finalizer deletes it.",
-                    "kube-apiserver behaviour §5.5 (finalizers, 202); §2.3 M15; recorded disagreements §10",
-                )
-            },
-            delete_held_by_finalizer
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                params: &["gracePeriodSeconds"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELETE-007",
-                    Must,
-                    "gracePeriodSeconds MUST have no effect on Endpoints (not graceful): a DELETE with 30 or -1 removes the object at once.",
-                    "kube-apiserver behaviour §1.3 Graceful deletion; §5.5",
-                )
-            },
-            delete_grace_period_ignored
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                params: &["body", "dryRun"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELETE-008",
-                    Must,
-                    "DeleteOptions in the body MUST win over the query: dryRun in the body keeps the object; a body without dryRun deletes even with ?dryRun=All.",
-                    "kube-apiserver behaviour §5.5 (body or query)",
-                )
-            },
-            delete_body_wins_over_query
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                params: &["propagationPolicy"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELETE-009",
-                    Must,
-                    "propagationPolicy=Foreground MUST answer 200 with the object carrying deletionTimestamp and finalizer foregroundDeletion; Orphan with finalizer orphan.",
-                    "kube-apiserver behaviour §5.5 results table",
-                )
-            },
-            delete_propagation_policies
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                params: &["body"],
-                statuses: &[400, 500],
-                ..meta(
-                    "EP-DELETE-010",
-                    Should,
-                    "A DELETE body that cannot be decoded as DeleteOptions MUST be rejected without deleting: 400 BadRequest from 1.35 (500 before).",
-                    "kube-apiserver behaviour §3.1 400 DeleteOptions body; §11 (malformed DeleteOptions → 400)",
-                )
-            },
-            delete_body_malformed
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE],
-                params: &["ignoreStoreReadErrorWithClusterBreakingPotential"],
-                statuses: &[200],
-                since: Some(32),
-                features: &[],
-                ..meta(
-                    "EP-DELETE-011",
-                    Should,
-                    "ignoreStoreReadErrorWithClusterBreakingPotential=false MUST be accepted and change nothing for a readable object (200 Success).",
-                    "kube-apiserver behaviour §5.5 Validation (AllowUnsafeMalformedObjectDeletion)",
-                )
-            },
-            delete_ignore_store_read_error_false
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE_COLLECTION, op::LIST],
-                params: &["labelSelector"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELCOL-001",
-                    Must,
-                    "A DELETE of the collection with a labelSelector MUST delete exactly the matching objects and answer 200 with an EndpointsList of them as they were before deletion.",
-                    "kube-apiserver behaviour §5.6 DELETE collection",
-                )
-            },
-            delete_collection_label_selector
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE_COLLECTION, op::LIST],
-                params: &["dryRun"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELCOL-002",
-                    Must,
-                    "A DELETE of the collection with dryRun=All MUST answer 200 with the list and delete nothing.",
-                    "kube-apiserver behaviour §5.6; §5.7",
-                )
-            },
-            delete_collection_dry_run
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE_COLLECTION, op::LIST],
-                params: &["fieldSelector"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELCOL-003",
-                    Must,
-                    "A DELETE of the collection with fieldSelector metadata.name=X MUST delete only X; with only a labelSelector it MUST delete every matching object.",
-                    "kube-apiserver behaviour §5.6",
-                )
-            },
-            delete_collection_field_selector
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE_COLLECTION],
-                params: &["labelSelector", "orphanDependents", "propagationPolicy"],
-                statuses: &[400, 422],
-                ..meta(
-                    "EP-DELCOL-004",
-                    Must,
-                    "A DELETE of the collection with a bad labelSelector MUST answer 400, with invalid DeleteOptions 422, and delete nothing.",
-                    "kube-apiserver behaviour §5.6; §3.1",
-                )
-            },
-            delete_collection_errors
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE_COLLECTION, op::LIST],
-                params: &["limit", "continue"],
-                statuses: &[200],
-                ..meta(
-                    "EP-DELCOL-005",
-                    Should,
-                    "A DELETE of the collection with limit=N MUST process one page: N objects deleted, the answer carrying metadata.continue; continuing deletes the rest.",
-                    "kube-apiserver behaviour §5.6 (limit)",
-                )
-            },
-            delete_collection_limit
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::DELETE_COLLECTION, op::LIST],
-                params: &[
-                    "gracePeriodSeconds",
-                    "resourceVersion",
-                    "resourceVersionMatch",
-                    "timeoutSeconds",
-                    "sendInitialEvents",
-                    "body",
-                    "ignoreStoreReadErrorWithClusterBreakingPotential",
-                    "shardSelector",
-                ],
-                statuses: &[200, 422],
-                ..meta(
-                    "EP-DELCOL-006",
-                    Should,
-                    "A DELETE of the collection MUST accept the list options resourceVersion=0, timeoutSeconds and gracePeriodSeconds and a DeleteOptions body, and MUST reject sendInitialEvents (a list, not a watch) with 422.",
-                    "kube-apiserver behaviour §5.6 (ListOptions and DeleteOptions); §4.1",
-                )
-            },
-            delete_collection_options
-        ),
-    ]
-}
-
 fn success_status(name: &str, uid: &str) -> Value {
     json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": {"name": name, "kind": "endpoints", "uid": uid}})
 }
@@ -279,6 +27,20 @@ async fn expect_present(ctx: &Ctx, name: &str) -> Result<Value, Outcome> {
     json_of(ctx, &resp)
 }
 
+pub(crate) const EP_DELETE_001: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE, op::READ],
+        statuses: &[200, 404],
+        ..meta(
+            "EP-DELETE-001",
+            Must,
+            "A DELETE of an object without finalizers MUST remove it and answer 200 with a Success Status {details: {name, kind: endpoints, uid}} and no code; a later GET answers 404.",
+            "kube-apiserver behaviour §5.5 DELETE (finalizeDelete)",
+        )
+    },
+    delete_returns_status
+);
+
 async fn delete_returns_status(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -288,11 +50,40 @@ async fn delete_returns_status(ctx: Ctx) -> Verdict {
     expect_gone(&ctx, &name).await
 }
 
+pub(crate) const EP_DELETE_002: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        statuses: &[404],
+        ..meta(
+            "EP-DELETE-002",
+            Must,
+            "A DELETE of a missing object MUST answer 404 NotFound.",
+            "kube-apiserver behaviour §5.5 (Missing → 404)",
+        )
+    },
+    delete_missing
+);
+
 async fn delete_missing(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let resp = delete(&ctx, Request::delete(ctx.object_path(&name))).await?;
     expect_body(&ctx, &resp, 404, &not_found(&name))
 }
+
+pub(crate) const EP_DELETE_003: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["body"],
+        statuses: &[409, 200],
+        ..meta(
+            "EP-DELETE-003",
+            Must,
+            "DeleteOptions preconditions MUST be enforced: a uid or resourceVersion mismatch answers 409 Conflict (details kind `Endpoints`, capitalised) and leaves the object; matching preconditions delete it (200).",
+            "kube-apiserver behaviour §3.1 409 (DELETE preconditions); §5.5",
+        )
+    },
+    delete_preconditions
+);
 
 async fn delete_preconditions(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -348,6 +139,21 @@ async fn delete_preconditions(ctx: Ctx) -> Verdict {
     expect_gone(&ctx, &name).await
 }
 
+pub(crate) const EP_DELETE_004: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE, op::READ],
+        params: &["dryRun"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELETE-004",
+            Must,
+            "A DELETE with dryRun=All MUST answer 200 with the same Status as a real delete and MUST leave the object in place.",
+            "kube-apiserver behaviour §5.5 (dryRun); §5.7",
+        )
+    },
+    delete_dry_run
+);
+
 async fn delete_dry_run(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -360,6 +166,21 @@ async fn delete_dry_run(ctx: Ctx) -> Verdict {
     let still = expect_present(&ctx, &name).await?;
     expect_json_eq(&ctx, "object after dry-run delete", &created, &still)
 }
+
+pub(crate) const EP_DELETE_005: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["orphanDependents", "propagationPolicy", "dryRun"],
+        statuses: &[422],
+        ..meta(
+            "EP-DELETE-005",
+            Must,
+            "Invalid DeleteOptions MUST answer 422 `DeleteOptions.meta.k8s.io \"\" is invalid: ...`: orphanDependents with propagationPolicy, an unknown propagationPolicy, a dryRun other than All.",
+            "kube-apiserver behaviour §5.5 Validation",
+        )
+    },
+    delete_options_invalid
+);
 
 async fn delete_options_invalid(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -413,6 +234,21 @@ async fn delete_options_invalid(ctx: Ctx) -> Verdict {
     )?;
     expect_present(&ctx, &name).await.map(|_| ())
 }
+
+pub(crate) const EP_DELETE_006: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE, op::PATCH, op::CREATE, op::READ],
+        params: &["orphanDependents"],
+        statuses: &[200, 202, 409, 422, 404],
+        ..meta(
+            "EP-DELETE-006",
+            Must,
+            "An object with a finalizer MUST stay after DELETE (200 with the object carrying deletionTimestamp and deletionGracePeriodSeconds 0; 202 when orphanDependents=false is given); a POST of its name answers 409 `object is being deleted: ...`; adding a finalizer answers 422; removing the last finalizer deletes it.",
+            "kube-apiserver behaviour §5.5 (finalizers, 202); §2.3 M15; recorded disagreements §10",
+        )
+    },
+    delete_held_by_finalizer
+);
 
 async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -498,6 +334,21 @@ async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
     expect_gone(&ctx, &name).await
 }
 
+pub(crate) const EP_DELETE_007: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["gracePeriodSeconds"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELETE-007",
+            Must,
+            "gracePeriodSeconds MUST have no effect on Endpoints (not graceful): a DELETE with 30 or -1 removes the object at once.",
+            "kube-apiserver behaviour §1.3 Graceful deletion; §5.5",
+        )
+    },
+    delete_grace_period_ignored
+);
+
 async fn delete_grace_period_ignored(ctx: Ctx) -> Verdict {
     for grace in ["30", "-1"] {
         let name = ctx.name("ep");
@@ -512,6 +363,21 @@ async fn delete_grace_period_ignored(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_DELETE_008: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["body", "dryRun"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELETE-008",
+            Must,
+            "DeleteOptions in the body MUST win over the query: dryRun in the body keeps the object; a body without dryRun deletes even with ?dryRun=All.",
+            "kube-apiserver behaviour §5.5 (body or query)",
+        )
+    },
+    delete_body_wins_over_query
+);
 
 async fn delete_body_wins_over_query(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -534,6 +400,21 @@ async fn delete_body_wins_over_query(ctx: Ctx) -> Verdict {
     expect_body(&ctx, &resp, 200, &success_status(&name, &uid_of(&created)))?;
     expect_gone(&ctx, &name).await
 }
+
+pub(crate) const EP_DELETE_009: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["propagationPolicy"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELETE-009",
+            Must,
+            "propagationPolicy=Foreground MUST answer 200 with the object carrying deletionTimestamp and finalizer foregroundDeletion; Orphan with finalizer orphan.",
+            "kube-apiserver behaviour §5.5 results table",
+        )
+    },
+    delete_propagation_policies
+);
 
 async fn delete_propagation_policies(ctx: Ctx) -> Verdict {
     for (policy, finalizer) in [("Foreground", "foregroundDeletion"), ("Orphan", "orphan")] {
@@ -563,6 +444,21 @@ async fn delete_propagation_policies(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_DELETE_010: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["body"],
+        statuses: &[400, 500],
+        ..meta(
+            "EP-DELETE-010",
+            Should,
+            "A DELETE body that cannot be decoded as DeleteOptions MUST be rejected without deleting: 400 BadRequest from 1.35 (500 before).",
+            "kube-apiserver behaviour §3.1 400 DeleteOptions body; §11 (malformed DeleteOptions → 400)",
+        )
+    },
+    delete_body_malformed
+);
 
 async fn delete_body_malformed(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -615,6 +511,23 @@ async fn delete_body_malformed(ctx: Ctx) -> Verdict {
     expect_present(&ctx, &name).await.map(|_| ())
 }
 
+pub(crate) const EP_DELETE_011: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["ignoreStoreReadErrorWithClusterBreakingPotential"],
+        statuses: &[200],
+        since: Some(32),
+        features: &[],
+        ..meta(
+            "EP-DELETE-011",
+            Should,
+            "ignoreStoreReadErrorWithClusterBreakingPotential=false MUST be accepted and change nothing for a readable object (200 Success).",
+            "kube-apiserver behaviour §5.5 Validation (AllowUnsafeMalformedObjectDeletion)",
+        )
+    },
+    delete_ignore_store_read_error_false
+);
+
 async fn delete_ignore_store_read_error_false(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -657,6 +570,21 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+pub(crate) const EP_DELCOL_001: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION, op::LIST],
+        params: &["labelSelector"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELCOL-001",
+            Must,
+            "A DELETE of the collection with a labelSelector MUST delete exactly the matching objects and answer 200 with an EndpointsList of them as they were before deletion.",
+            "kube-apiserver behaviour §5.6 DELETE collection",
+        )
+    },
+    delete_collection_label_selector
+);
+
 async fn delete_collection_label_selector(ctx: Ctx) -> Verdict {
     let (a1, a2, b) = (ctx.name("ep"), ctx.name("ep"), ctx.name("ep"));
     seed(&ctx, &[(&a1, "a"), (&a2, "a"), (&b, "b")]).await?;
@@ -682,6 +610,21 @@ async fn delete_collection_label_selector(ctx: Ctx) -> Verdict {
         list_names(&ctx, &scope).await?,
     )
 }
+
+pub(crate) const EP_DELCOL_002: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION, op::LIST],
+        params: &["dryRun"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELCOL-002",
+            Must,
+            "A DELETE of the collection with dryRun=All MUST answer 200 with the list and delete nothing.",
+            "kube-apiserver behaviour §5.6; §5.7",
+        )
+    },
+    delete_collection_dry_run
+);
 
 async fn delete_collection_dry_run(ctx: Ctx) -> Verdict {
     let (a1, a2) = (ctx.name("ep"), ctx.name("ep"));
@@ -709,6 +652,21 @@ async fn delete_collection_dry_run(ctx: Ctx) -> Verdict {
         list_names(&ctx, &scope).await?,
     )
 }
+
+pub(crate) const EP_DELCOL_003: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION, op::LIST],
+        params: &["fieldSelector"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELCOL-003",
+            Must,
+            "A DELETE of the collection with fieldSelector metadata.name=X MUST delete only X; with only a labelSelector it MUST delete every matching object.",
+            "kube-apiserver behaviour §5.6",
+        )
+    },
+    delete_collection_field_selector
+);
 
 async fn delete_collection_field_selector(ctx: Ctx) -> Verdict {
     let (a1, a2) = (ctx.name("ep"), ctx.name("ep"));
@@ -755,6 +713,21 @@ async fn delete_collection_field_selector(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_DELCOL_004: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION],
+        params: &["labelSelector", "orphanDependents", "propagationPolicy"],
+        statuses: &[400, 422],
+        ..meta(
+            "EP-DELCOL-004",
+            Must,
+            "A DELETE of the collection with a bad labelSelector MUST answer 400, with invalid DeleteOptions 422, and delete nothing.",
+            "kube-apiserver behaviour §5.6; §3.1",
+        )
+    },
+    delete_collection_errors
+);
+
 async fn delete_collection_errors(ctx: Ctx) -> Verdict {
     let a1 = ctx.name("ep");
     seed(&ctx, &[(&a1, "a")]).await?;
@@ -796,6 +769,21 @@ async fn delete_collection_errors(ctx: Ctx) -> Verdict {
         list_names(&ctx, &ctx.scope_selector()).await?,
     )
 }
+
+pub(crate) const EP_DELCOL_005: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION, op::LIST],
+        params: &["limit", "continue"],
+        statuses: &[200],
+        ..meta(
+            "EP-DELCOL-005",
+            Should,
+            "A DELETE of the collection with limit=N MUST process one page: N objects deleted, the answer carrying metadata.continue; continuing deletes the rest.",
+            "kube-apiserver behaviour §5.6 (limit)",
+        )
+    },
+    delete_collection_limit
+);
 
 async fn delete_collection_limit(ctx: Ctx) -> Verdict {
     let names = [ctx.name("ep"), ctx.name("ep"), ctx.name("ep")];
@@ -849,6 +837,30 @@ async fn delete_collection_limit(ctx: Ctx) -> Verdict {
         list_names(&ctx, &scope).await?,
     )
 }
+
+pub(crate) const EP_DELCOL_006: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION, op::LIST],
+        params: &[
+            "gracePeriodSeconds",
+            "resourceVersion",
+            "resourceVersionMatch",
+            "timeoutSeconds",
+            "sendInitialEvents",
+            "body",
+            "ignoreStoreReadErrorWithClusterBreakingPotential",
+            "shardSelector",
+        ],
+        statuses: &[200, 422],
+        ..meta(
+            "EP-DELCOL-006",
+            Should,
+            "A DELETE of the collection MUST accept the list options resourceVersion=0, timeoutSeconds and gracePeriodSeconds and a DeleteOptions body, and MUST reject sendInitialEvents (a list, not a watch) with 422.",
+            "kube-apiserver behaviour §5.6 (ListOptions and DeleteOptions); §4.1",
+        )
+    },
+    delete_collection_options
+);
 
 async fn delete_collection_options(ctx: Ctx) -> Verdict {
     let a1 = ctx.name("ep");

@@ -12,39 +12,6 @@ use serde_json::Value;
 
 use crate::support::*;
 
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::PATCH, op::DELETE],
-                params: &["body", "fieldValidation"],
-                statuses: &[422, 400],
-                ..meta(
-                    "EP-VALID-100",
-                    Must,
-                    "Every invalid fixture of the generated corpus MUST be rejected with its declared status (422 or 400), with the declared causes (reason, field and, where declared, message) in order; creates are POSTed with their query, update fixtures are merge patches of their stored object.",
-                    "kube-apiserver behaviour §2.2, §2.3 (rules), §3 (fieldValidation); kconform-fixtures corpus",
-                )
-            },
-            invalid_fixtures_rejected
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::READ, op::DELETE],
-                params: &["body"],
-                statuses: &[201, 200],
-                ..meta(
-                    "EP-VALID-101",
-                    Must,
-                    "Every valid fixture of the generated corpus MUST be created (201) and MUST read back equal to what was sent after defaulting (protocol TCP), subsets neither repacked nor sorted.",
-                    "kube-apiserver behaviour §1.3 (no Canonicalize), §1.4 Defaulting; kconform-fixtures corpus",
-                )
-            },
-            valid_fixtures_accepted
-        ),
-    ]
-}
-
 /// The corpus for the target's version, from the fixed seed (the same as the committed corpus).
 fn corpus_for(ctx: &Ctx, kind: FixtureKind) -> Result<Vec<(IndexEntry, Vec<u8>)>, Outcome> {
     let corpus = generate(&CorpusOptions {
@@ -121,6 +88,21 @@ async fn send_invalid_fixture(
     Ok(resp)
 }
 
+pub(crate) const EP_VALID_100: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::PATCH, op::DELETE],
+        params: &["body", "fieldValidation"],
+        statuses: &[422, 400],
+        ..meta(
+            "EP-VALID-100",
+            Must,
+            "Every invalid fixture of the generated corpus MUST be rejected with its declared status (422 or 400), with the declared causes (reason, field and, where declared, message) in order; creates are POSTed with their query, update fixtures are merge patches of their stored object.",
+            "kube-apiserver behaviour §2.2, §2.3 (rules), §3 (fieldValidation); kconform-fixtures corpus",
+        )
+    },
+    invalid_fixtures_rejected
+);
+
 async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
     let fixtures = corpus_for(&ctx, FixtureKind::Invalid)?;
     if fixtures.is_empty() {
@@ -196,6 +178,21 @@ async fn invalid_fixtures_rejected(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_VALID_101: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::READ, op::DELETE],
+        params: &["body"],
+        statuses: &[201, 200],
+        ..meta(
+            "EP-VALID-101",
+            Must,
+            "Every valid fixture of the generated corpus MUST be created (201) and MUST read back equal to what was sent after defaulting (protocol TCP), subsets neither repacked nor sorted.",
+            "kube-apiserver behaviour §1.3 (no Canonicalize), §1.4 Defaulting; kconform-fixtures corpus",
+        )
+    },
+    valid_fixtures_accepted
+);
 
 async fn valid_fixtures_accepted(ctx: Ctx) -> Verdict {
     let fixtures = corpus_for(&ctx, FixtureKind::Valid)?;

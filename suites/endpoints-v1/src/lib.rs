@@ -34,19 +34,150 @@ pub const RESOURCE: Resource = Resource {
     operations: kconform_spec::ops::operations,
 };
 
-/// Every check of the suite, in a stable order (by area, then id).
+/// The registry: every check of the suite, in a stable order (by area, then id). Each entry is the
+/// constant named after the check's id, declared directly above the check's body.
 pub fn checks() -> Vec<Check> {
-    let mut all = Vec::new();
-    all.extend(crud::checks());
-    all.extend(validation::checks());
-    all.extend(fixtures::checks());
-    all.extend(options::checks());
-    all.extend(patch::checks());
-    all.extend(delete::checks());
-    all.extend(list::checks());
-    all.extend(watch::checks());
-    all.extend(auth::checks());
-    all
+    [
+        &[
+            crud::EP_CREATE_001,
+            crud::EP_CREATE_002,
+            crud::EP_CREATE_003,
+            crud::EP_CREATE_004,
+            crud::EP_CREATE_005,
+            crud::EP_CREATE_006,
+            crud::EP_CREATE_007,
+            crud::EP_CREATE_008,
+            crud::EP_CREATE_009,
+            crud::EP_CREATE_010,
+            crud::EP_CREATE_011,
+            crud::EP_CREATE_012,
+            crud::EP_READ_001,
+            crud::EP_READ_002,
+            crud::EP_REPLACE_001,
+            crud::EP_REPLACE_002,
+            crud::EP_REPLACE_003,
+            crud::EP_REPLACE_004,
+            crud::EP_REPLACE_005,
+            crud::EP_REPLACE_006,
+            crud::EP_REPLACE_007,
+            crud::EP_REPLACE_008,
+            crud::EP_REPLACE_009,
+            crud::EP_REPLACE_010,
+        ],
+        validation::RECORDED,
+        &[fixtures::EP_VALID_100, fixtures::EP_VALID_101],
+        &[
+            options::EP_OPTS_001,
+            options::EP_OPTS_002,
+            options::EP_OPTS_003,
+            options::EP_OPTS_004,
+            options::EP_OPTS_005,
+            options::EP_OPTS_006,
+            options::EP_OPTS_007,
+            options::EP_OPTS_008,
+            options::EP_OPTS_009,
+            options::EP_WARN_001,
+            options::EP_WARN_002,
+        ],
+        &[
+            patch::EP_PATCH_001,
+            patch::EP_PATCH_002,
+            patch::EP_PATCH_003,
+            patch::EP_PATCH_004,
+            patch::EP_PATCH_005,
+            patch::EP_PATCH_006,
+            patch::EP_PATCH_007,
+            patch::EP_PATCH_008,
+            patch::EP_PATCH_009,
+            patch::EP_PATCH_010,
+            patch::EP_PATCH_011,
+            patch::EP_PATCH_012,
+            patch::EP_APPLY_001,
+            patch::EP_APPLY_002,
+            patch::EP_APPLY_003,
+            patch::EP_APPLY_004,
+            patch::EP_APPLY_005,
+            patch::EP_APPLY_006,
+            patch::EP_PATCH_013,
+        ],
+        &[
+            delete::EP_DELETE_001,
+            delete::EP_DELETE_002,
+            delete::EP_DELETE_003,
+            delete::EP_DELETE_004,
+            delete::EP_DELETE_005,
+            delete::EP_DELETE_006,
+            delete::EP_DELETE_007,
+            delete::EP_DELETE_008,
+            delete::EP_DELETE_009,
+            delete::EP_DELETE_010,
+            delete::EP_DELETE_011,
+            delete::EP_DELCOL_001,
+            delete::EP_DELCOL_002,
+            delete::EP_DELCOL_003,
+            delete::EP_DELCOL_004,
+            delete::EP_DELCOL_005,
+            delete::EP_DELCOL_006,
+        ],
+        &[
+            list::basics::EP_LIST_001,
+            list::basics::EP_LIST_002,
+            list::basics::EP_LIST_003,
+            list::pagination::EP_LIST_004,
+            list::pagination::EP_LIST_005,
+            list::pagination::EP_LIST_006,
+            list::selectors::EP_LIST_007,
+            list::selectors::EP_LIST_008,
+            list::selectors::EP_LIST_009,
+            list::selectors::EP_LIST_010,
+            list::resource_versions::EP_LIST_011,
+            list::resource_versions::EP_LIST_012,
+            list::resource_versions::EP_LIST_013,
+            list::resource_versions::EP_LIST_014,
+            list::pagination::EP_LIST_015,
+            list::pagination::EP_LIST_016,
+            list::pagination::EP_LIST_017,
+            list::options::EP_LIST_018,
+            list::options::EP_LIST_019,
+            list::resource_versions::EP_LIST_020,
+            list::options::EP_LIST_021,
+            list::options::EP_LIST_022,
+            list::options::EP_LIST_023,
+        ],
+        &[
+            watch::lifecycle::EP_WATCH_001,
+            watch::lifecycle::EP_WATCH_002,
+            watch::lifecycle::EP_WATCH_003,
+            watch::lifecycle::EP_WATCH_004,
+            watch::deprecated_paths::EP_WATCH_005,
+            watch::deprecated_paths::EP_WATCH_006,
+            watch::deprecated_paths::EP_WATCH_007,
+            watch::deprecated_paths::EP_WATCH_008,
+            watch::selectors::EP_WATCH_009,
+            watch::lifecycle::EP_WATCH_010,
+            watch::selectors::EP_WATCH_011,
+            watch::selectors::EP_WATCH_012,
+            watch::lifecycle::EP_WATCH_013,
+            watch::too_old::EP_WATCH_014,
+            watch::too_old::EP_WATCH_015,
+            watch::bookmarks::EP_WATCH_016,
+            watch::initial_events::EP_WATCH_017,
+            watch::initial_events::EP_WATCH_018,
+            watch::options::EP_WATCH_019,
+            watch::lifecycle::EP_WATCH_020,
+            watch::options::EP_WATCH_021,
+            watch::lifecycle::EP_WATCH_022,
+            watch::bookmarks::EP_WATCH_023,
+        ],
+        &[
+            auth::EP_AUTH_001,
+            auth::EP_AUTH_002,
+            auth::EP_AUTH_003,
+            auth::EP_DISC_001,
+            auth::EP_DISC_002,
+        ],
+    ]
+    .concat()
 }
 
 #[cfg(test)]
@@ -105,6 +236,54 @@ mod tests {
                 !c.meta.operations.is_empty(),
                 "{} names no operation",
                 c.meta.id
+            );
+        }
+    }
+
+    /// The ledger's entries: `(id, retired)`.
+    fn ledger() -> Vec<(&'static str, bool)> {
+        include_str!("../ids.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| match l.split_once(' ') {
+                Some((id, rest)) => {
+                    assert!(
+                        rest.trim_start().starts_with("retired:"),
+                        "ids.txt: `{l}` is neither an id nor `<id> retired: <why>`"
+                    );
+                    (id, true)
+                }
+                None => (l, false),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ids_follow_the_ledger() {
+        let ledger = ledger();
+        let mut listed = BTreeSet::new();
+        for (id, _) in &ledger {
+            assert!(listed.insert(*id), "ids.txt lists {id} twice");
+        }
+        let current: BTreeSet<&str> = checks().iter().map(|c| c.meta.id).collect();
+        for (id, retired) in &ledger {
+            if *retired {
+                assert!(
+                    !current.contains(id),
+                    "{id} is retired and may never be used again; give the check the next free id"
+                );
+            } else {
+                assert!(
+                    current.contains(id),
+                    "{id} was published and is gone; mark it `{id} retired: <why>` in ids.txt"
+                );
+            }
+        }
+        for id in &current {
+            assert!(
+                listed.contains(id),
+                "{id} is new: add it to ids.txt (after checking the number was never used)"
             );
         }
     }

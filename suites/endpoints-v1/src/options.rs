@@ -9,182 +9,20 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::REPLACE, op::PATCH],
-                params: &["dryRun"],
-                statuses: &[422],
-                ..meta(
-                    "EP-OPTS-001",
-                    Must,
-                    "A dryRun other than All MUST answer 422 `<Kind>Options.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: [\"bogus\"]: supported values: \"All\"` (Go slice syntax up to 1.33) on create, update and patch.",
-                    "kube-apiserver behaviour §5.7 dryRun",
-                )
-            },
-            dry_run_bogus
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::REPLACE, op::PATCH],
-                params: &["fieldManager"],
-                statuses: &[201, 200, 422],
-                ..meta(
-                    "EP-OPTS-002",
-                    Must,
-                    "fieldManager MUST be recorded as the managedFields manager and MUST be at most 128 bytes: 128 is accepted, 129 answers 422 `fieldManager: Too long: may not be more than 128 bytes` (`must have at most 128 bytes` before 1.32).",
-                    "kube-apiserver behaviour §5.7 fieldManager; §1.5 managedFields",
-                )
-            },
-            field_manager_length
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::REPLACE, op::PATCH],
-                params: &["fieldValidation"],
-                statuses: &[422],
-                ..meta(
-                    "EP-OPTS-003",
-                    Must,
-                    "A fieldValidation other than Ignore, Warn or Strict MUST answer 422 `fieldValidation: Unsupported value: \"bogus\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"`.",
-                    "kube-apiserver behaviour §5.4 fieldValidation",
-                )
-            },
-            field_validation_bogus
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE],
-                params: &["fieldValidation", "body"],
-                statuses: &[400, 201],
-                ..meta(
-                    "EP-OPTS-004",
-                    Must,
-                    "With fieldValidation=Strict a POST with unknown or duplicate fields MUST answer 400 `Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: ...` listing nested unknown fields before top-level ones; Warn and the default MUST answer 201 with one Warning per problem; Ignore MUST drop them silently.",
-                    "kube-apiserver behaviour §5.4; recorded disagreements §11 (nested fields first)",
-                )
-            },
-            create_field_validation
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE],
-                params: &["fieldValidation"],
-                statuses: &[400, 200],
-                ..meta(
-                    "EP-OPTS-005",
-                    Must,
-                    "A PUT with an unknown field MUST answer 400 with fieldValidation=Strict and 200 with a Warning `unknown field \"foo\"` with Warn.",
-                    "kube-apiserver behaviour §5.4",
-                )
-            },
-            replace_field_validation
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::REPLACE, op::READ],
-                params: &["dryRun"],
-                statuses: &[200],
-                ..meta(
-                    "EP-OPTS-006",
-                    Must,
-                    "A PUT with dryRun=All MUST answer 200 with the would-be object and the current resourceVersion, and MUST NOT change the stored object.",
-                    "kube-apiserver behaviour §5.7 (dry-run update)",
-                )
-            },
-            replace_dry_run
-        ),
-        check!(
-            CheckMeta {
-                operations: &[
-                    op::READ,
-                    op::LIST,
-                    op::CREATE,
-                    op::REPLACE,
-                    op::PATCH,
-                    op::DELETE,
-                    op::DELETE_COLLECTION
-                ],
-                params: &["pretty"],
-                statuses: &[200, 201],
-                ..meta(
-                    "EP-OPTS-007",
-                    Should,
-                    "pretty=true SHOULD give JSON indented by two spaces; without it the JSON is compact and ends with a newline.",
-                    "kube-apiserver behaviour §3 general rules (pretty); §4.4",
-                )
-            },
-            pretty_output
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::READ, op::CREATE],
-                statuses: &[406],
-                ..meta(
-                    "EP-OPTS-008",
-                    Must,
-                    "An Accept header with no supported media type MUST answer 406 NotAcceptable `406: Not Acceptable\\n\\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf` with details {}.",
-                    "kube-apiserver behaviour, recorded disagreements §1 (406 from the router)",
-                )
-            },
-            not_acceptable
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::READ, op::LIST],
-                statuses: &[200],
-                ..meta(
-                    "EP-OPTS-009",
-                    Must,
-                    "A request that prefers protobuf but accepts JSON (`Accept: application/vnd.kubernetes.protobuf,application/json`, as client-go sends) MUST be answered, in JSON if protobuf is not served.",
-                    "kube-apiserver behaviour, recorded disagreements §12 (client-go 1.36)",
-                )
-            },
-            protobuf_first_accept
-        ),
-        check!(
-            CheckMeta {
-                operations: &[
-                    op::CREATE,
-                    op::READ,
-                    op::LIST,
-                    op::LIST_ALL,
-                    op::REPLACE,
-                    op::PATCH,
-                    op::DELETE,
-                    op::DELETE_COLLECTION,
-                    op::WATCH_LIST,
-                    op::WATCH_ALL,
-                    op::WATCH,
-                ],
-                statuses: &[200, 201, 404],
-                since: Some(33),
-                ..meta(
-                    "EP-WARN-001",
-                    Must,
-                    "From 1.33 every Endpoints route MUST send `Warning: 299 - \"v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\"` first, on successes and on handler errors such as 404.",
-                    "kube-apiserver behaviour §7 Deprecation Warning",
-                )
-            },
-            deprecation_warning_everywhere
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::CREATE, op::READ, op::LIST],
-                statuses: &[201, 200],
-                until: Some(32),
-                ..meta(
-                    "EP-WARN-002",
-                    Must,
-                    "Before 1.33 Endpoints routes MUST NOT send the deprecation warning.",
-                    "kube-apiserver behaviour §7 (not present on 1.30-1.32); §11",
-                )
-            },
-            no_deprecation_warning_before_133
-        ),
-    ]
-}
+pub(crate) const EP_OPTS_001: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::REPLACE, op::PATCH],
+        params: &["dryRun"],
+        statuses: &[422],
+        ..meta(
+            "EP-OPTS-001",
+            Must,
+            "A dryRun other than All MUST answer 422 `<Kind>Options.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: [\"bogus\"]: supported values: \"All\"` (Go slice syntax up to 1.33) on create, update and patch.",
+            "kube-apiserver behaviour §5.7 dryRun",
+        )
+    },
+    dry_run_bogus
+);
 
 async fn dry_run_bogus(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -232,6 +70,21 @@ fn manager_of(obj: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .map(str::to_owned)
 }
+
+pub(crate) const EP_OPTS_002: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::REPLACE, op::PATCH],
+        params: &["fieldManager"],
+        statuses: &[201, 200, 422],
+        ..meta(
+            "EP-OPTS-002",
+            Must,
+            "fieldManager MUST be recorded as the managedFields manager and MUST be at most 128 bytes: 128 is accepted, 129 answers 422 `fieldManager: Too long: may not be more than 128 bytes` (`must have at most 128 bytes` before 1.32).",
+            "kube-apiserver behaviour §5.7 fieldManager; §1.5 managedFields",
+        )
+    },
+    field_manager_length
+);
 
 async fn field_manager_length(ctx: Ctx) -> Verdict {
     let ok = "m".repeat(128);
@@ -336,6 +189,21 @@ async fn field_manager_length(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_OPTS_003: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::REPLACE, op::PATCH],
+        params: &["fieldValidation"],
+        statuses: &[422],
+        ..meta(
+            "EP-OPTS-003",
+            Must,
+            "A fieldValidation other than Ignore, Warn or Strict MUST answer 422 `fieldValidation: Unsupported value: \"bogus\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"`.",
+            "kube-apiserver behaviour §5.4 fieldValidation",
+        )
+    },
+    field_validation_bogus
+);
+
 async fn field_validation_bogus(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -390,6 +258,21 @@ async fn post_raw(ctx: &Ctx, mode: Option<&str>, body: String) -> Result<Respons
     send(ctx, req).await
 }
 
+pub(crate) const EP_OPTS_004: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE],
+        params: &["fieldValidation", "body"],
+        statuses: &[400, 201],
+        ..meta(
+            "EP-OPTS-004",
+            Must,
+            "With fieldValidation=Strict a POST with unknown or duplicate fields MUST answer 400 `Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: ...` listing nested unknown fields before top-level ones; Warn and the default MUST answer 201 with one Warning per problem; Ignore MUST drop them silently.",
+            "kube-apiserver behaviour §5.4; recorded disagreements §11 (nested fields first)",
+        )
+    },
+    create_field_validation
+);
+
 async fn create_field_validation(ctx: Ctx) -> Verdict {
     let prefix =
         "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: ";
@@ -442,6 +325,21 @@ async fn create_field_validation(ctx: Ctx) -> Verdict {
     Ok(())
 }
 
+pub(crate) const EP_OPTS_005: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        params: &["fieldValidation"],
+        statuses: &[400, 200],
+        ..meta(
+            "EP-OPTS-005",
+            Must,
+            "A PUT with an unknown field MUST answer 400 with fieldValidation=Strict and 200 with a Warning `unknown field \"foo\"` with Warn.",
+            "kube-apiserver behaviour §5.4",
+        )
+    },
+    replace_field_validation
+);
+
 async fn replace_field_validation(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -472,6 +370,21 @@ async fn replace_field_validation(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 200)?;
     expect_warnings(&ctx, &resp, &["unknown field \"foo\""])
 }
+
+pub(crate) const EP_OPTS_006: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE, op::READ],
+        params: &["dryRun"],
+        statuses: &[200],
+        ..meta(
+            "EP-OPTS-006",
+            Must,
+            "A PUT with dryRun=All MUST answer 200 with the would-be object and the current resourceVersion, and MUST NOT change the stored object.",
+            "kube-apiserver behaviour §5.7 (dry-run update)",
+        )
+    },
+    replace_dry_run
+);
 
 async fn replace_dry_run(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -532,6 +445,29 @@ fn expect_pretty(ctx: &Ctx, resp: &Response, pretty: bool) -> Verdict {
     }
 }
 
+pub(crate) const EP_OPTS_007: Check = check!(
+    CheckMeta {
+        operations: &[
+            op::READ,
+            op::LIST,
+            op::CREATE,
+            op::REPLACE,
+            op::PATCH,
+            op::DELETE,
+            op::DELETE_COLLECTION
+        ],
+        params: &["pretty"],
+        statuses: &[200, 201],
+        ..meta(
+            "EP-OPTS-007",
+            Should,
+            "pretty=true SHOULD give JSON indented by two spaces; without it the JSON is compact and ends with a newline.",
+            "kube-apiserver behaviour §3 general rules (pretty); §4.4",
+        )
+    },
+    pretty_output
+);
+
 async fn pretty_output(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let resp = send(
@@ -582,6 +518,20 @@ async fn pretty_output(ctx: Ctx) -> Verdict {
     expect_pretty(&ctx, &resp, true)
 }
 
+pub(crate) const EP_OPTS_008: Check = check!(
+    CheckMeta {
+        operations: &[op::READ, op::CREATE],
+        statuses: &[406],
+        ..meta(
+            "EP-OPTS-008",
+            Must,
+            "An Accept header with no supported media type MUST answer 406 NotAcceptable `406: Not Acceptable\\n\\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf` with details {}.",
+            "kube-apiserver behaviour, recorded disagreements §1 (406 from the router)",
+        )
+    },
+    not_acceptable
+);
+
 async fn not_acceptable(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
@@ -600,6 +550,20 @@ async fn not_acceptable(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_OPTS_009: Check = check!(
+    CheckMeta {
+        operations: &[op::READ, op::LIST],
+        statuses: &[200],
+        ..meta(
+            "EP-OPTS-009",
+            Must,
+            "A request that prefers protobuf but accepts JSON (`Accept: application/vnd.kubernetes.protobuf,application/json`, as client-go sends) MUST be answered, in JSON if protobuf is not served.",
+            "kube-apiserver behaviour, recorded disagreements §12 (client-go 1.36)",
+        )
+    },
+    protobuf_first_accept
+);
 
 async fn protobuf_first_accept(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -630,6 +594,33 @@ async fn protobuf_first_accept(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_WARN_001: Check = check!(
+    CheckMeta {
+        operations: &[
+            op::CREATE,
+            op::READ,
+            op::LIST,
+            op::LIST_ALL,
+            op::REPLACE,
+            op::PATCH,
+            op::DELETE,
+            op::DELETE_COLLECTION,
+            op::WATCH_LIST,
+            op::WATCH_ALL,
+            op::WATCH,
+        ],
+        statuses: &[200, 201, 404],
+        since: Some(33),
+        ..meta(
+            "EP-WARN-001",
+            Must,
+            "From 1.33 every Endpoints route MUST send `Warning: 299 - \"v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\"` first, on successes and on handler errors such as 404.",
+            "kube-apiserver behaviour §7 Deprecation Warning",
+        )
+    },
+    deprecation_warning_everywhere
+);
 
 async fn deprecation_warning_everywhere(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -691,6 +682,21 @@ async fn deprecation_warning_everywhere(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_WARN_002: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::READ, op::LIST],
+        statuses: &[201, 200],
+        until: Some(32),
+        ..meta(
+            "EP-WARN-002",
+            Must,
+            "Before 1.33 Endpoints routes MUST NOT send the deprecation warning.",
+            "kube-apiserver behaviour §7 (not present on 1.30-1.32); §11",
+        )
+    },
+    no_deprecation_warning_before_133
+);
 
 async fn no_deprecation_warning_before_133(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");

@@ -2,6 +2,7 @@
 
 use kconform_harness::client::Request;
 use kconform_harness::model::Level::{Must, Should};
+use kconform_harness::model::Outcome;
 use kconform_harness::runner::{Check, Ctx};
 use serde_json::{Value, json};
 
@@ -11,245 +12,6 @@ const MERGE: &str = "application/merge-patch+json";
 const JSON_PATCH: &str = "application/json-patch+json";
 const STRATEGIC: &str = "application/strategic-merge-patch+json";
 const APPLY: &str = "application/apply-patch+yaml";
-
-pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["body"],
-                statuses: &[200],
-                ..meta(
-                    "EP-PATCH-001",
-                    Must,
-                    "A JSON merge patch (RFC 7386) MUST merge maps (labels added) and replace arrays whole (subsets), answering 200 with a new resourceVersion.",
-                    "kube-apiserver behaviour §5.3 JSON merge patch",
-                )
-            },
-            merge_patch_merges_maps_replaces_lists
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["body"],
-                statuses: &[200],
-                ..meta(
-                    "EP-PATCH-002",
-                    Must,
-                    "A JSON patch (RFC 6902) with add, replace, remove and append (`/-`) operations MUST be applied in order (200).",
-                    "kube-apiserver behaviour §5.3 JSON patch",
-                )
-            },
-            json_patch_applies_ops
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["body"],
-                statuses: &[422, 400],
-                ..meta(
-                    "EP-PATCH-003",
-                    Must,
-                    "A JSON patch whose test op fails or whose path is missing MUST answer 422 with the generic message `the server rejected our request due to an error in our request` and details {}; a body that is not JSON MUST answer 400 `error decoding patch: ...`.",
-                    "kube-apiserver behaviour §3.1 422 JSON-patch apply failure; §5.3",
-                )
-            },
-            json_patch_errors
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["body"],
-                statuses: &[200],
-                ..meta(
-                    "EP-PATCH-004",
-                    Must,
-                    "A strategic merge patch MUST merge labels by key and replace subsets as a whole (subsets has no patch strategy); null MUST delete a label and the subsets field.",
-                    "kube-apiserver behaviour §5.3 Strategic merge patch; §10.1 Endpoint resource lifecycle",
-                )
-            },
-            strategic_merge_patch
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                statuses: &[404],
-                ..meta(
-                    "EP-PATCH-005",
-                    Must,
-                    "A merge, JSON or strategic patch of a missing object MUST answer 404 NotFound (only apply creates).",
-                    "kube-apiserver behaviour §5.3 (createNewObject → NotFound)",
-                )
-            },
-            patch_missing
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                statuses: &[415],
-                ..meta(
-                    "EP-PATCH-006",
-                    Must,
-                    "A PATCH with a Content-Type that is not a patch type MUST answer 415 UnsupportedMediaType.",
-                    "kube-apiserver behaviour, recorded disagreements §1 (PATCH 415 from the router)",
-                )
-            },
-            patch_unsupported_media_type
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["force"],
-                statuses: &[422],
-                ..meta(
-                    "EP-PATCH-007",
-                    Must,
-                    "force (true or false) on a non-apply patch MUST answer 422 `PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch`.",
-                    "kube-apiserver behaviour §5.3 Apply (force)",
-                )
-            },
-            force_on_merge_patch
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                statuses: &[400, 422],
-                ..meta(
-                    "EP-PATCH-008",
-                    Must,
-                    "A patch changing metadata.name or metadata.namespace MUST answer 400; one changing metadata.uid MUST answer 422 `metadata.uid: Invalid value: ...: field is immutable`.",
-                    "kube-apiserver behaviour §5.3 (name, namespace, uid)",
-                )
-            },
-            patch_identity_fields
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH, op::READ],
-                params: &["dryRun"],
-                statuses: &[200],
-                ..meta(
-                    "EP-PATCH-009",
-                    Must,
-                    "A patch with dryRun=All MUST answer 200 with the patched object and the unchanged resourceVersion, and MUST NOT change the stored object.",
-                    "kube-apiserver behaviour §5.7 dryRun",
-                )
-            },
-            patch_dry_run
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["fieldValidation"],
-                statuses: &[422, 200],
-                ..meta(
-                    "EP-PATCH-010",
-                    Must,
-                    "An unknown field in a patch MUST give 422 (field `patch`) with fieldValidation=Strict, 200 with a Warning `unknown field \"foo\"` with Warn, and 200 silently with Ignore.",
-                    "kube-apiserver behaviour §5.4 fieldValidation; §3.1 422 PATCH strict-decode",
-                )
-            },
-            patch_field_validation
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["body"],
-                statuses: &[409],
-                ..meta(
-                    "EP-PATCH-011",
-                    Must,
-                    "A patch carrying an outdated metadata.resourceVersion MUST answer 409 Conflict (the resourceVersion is a precondition).",
-                    "kube-apiserver behaviour §5.3 (resourceVersion inside the patch)",
-                )
-            },
-            patch_stale_resource_version
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                statuses: &[422],
-                ..meta(
-                    "EP-PATCH-012",
-                    Must,
-                    "A patch producing an invalid object MUST answer 422 Invalid with the object's causes.",
-                    "kube-apiserver behaviour §2.1 UPDATE",
-                )
-            },
-            patch_invalid_result
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["fieldManager"],
-                statuses: &[422],
-                ..meta(
-                    "EP-APPLY-001",
-                    Must,
-                    "An apply patch without fieldManager MUST answer 422 `PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch`.",
-                    "kube-apiserver behaviour §5.3 Apply (fieldManager required)",
-                )
-            },
-            apply_requires_field_manager
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["fieldManager", "body"],
-                statuses: &[201, 200],
-                ..meta(
-                    "EP-APPLY-002",
-                    Must,
-                    "An apply patch to a missing object MUST create it (201) with an Apply managedFields entry; applying the same configuration again MUST answer 200 without changing the resourceVersion.",
-                    "kube-apiserver behaviour §5.3 Apply (creates); §1.5 managedFields and no-op writes",
-                )
-            },
-            apply_creates_then_noop
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["fieldManager", "force"],
-                statuses: &[409, 200],
-                ..meta(
-                    "EP-APPLY-003",
-                    Must,
-                    "A second manager applying subsets MUST get 409 `Apply failed with 1 conflict: conflict with \"<manager>\": .subsets` (cause FieldManagerConflict); with force=true the apply MUST succeed (200); a conflict with an Update manager names it `\"<manager>\" using v1`.",
-                    "kube-apiserver behaviour §3.1 409 apply conflict; recorded disagreements §3",
-                )
-            },
-            apply_conflicts_and_force
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH],
-                params: &["body"],
-                statuses: &[400, 500],
-                ..meta(
-                    "EP-APPLY-004",
-                    Should,
-                    "An apply body with metadata.managedFields MUST answer 400 `metadata.managedFields must be nil`; with apiVersion v2 400 `invalid object type: /v2, Kind=Endpoints`; with a field not in the schema kube-apiserver answers 500 `failed to create typed patch object (...): .foo: field not declared in schema`.",
-                    "kube-apiserver behaviour §3.1 400/500 apply; recorded disagreements §2",
-                )
-            },
-            apply_errors
-        ),
-        check!(
-            CheckMeta {
-                operations: &[op::PATCH, op::REPLACE],
-                params: &["body"],
-                statuses: &[413],
-                ..meta(
-                    "EP-PATCH-013",
-                    Should,
-                    "A JSON patch with more than 10000 operations MUST answer 413 `Request entity too large: The allowed maximum operations in a JSON patch is 10000, got <n>`; PUT and PATCH bodies over 3 MiB MUST answer 413 `Request entity too large: limit is 3145728`.",
-                    "kube-apiserver behaviour §3.1 413",
-                )
-            },
-            patch_too_large
-        ),
-    ]
-}
 
 async fn patch(
     ctx: &Ctx,
@@ -263,6 +25,21 @@ async fn patch(
     )
     .await
 }
+
+pub(crate) const EP_PATCH_001: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["body"],
+        statuses: &[200],
+        ..meta(
+            "EP-PATCH-001",
+            Must,
+            "A JSON merge patch (RFC 7386) MUST merge maps (labels added) and replace arrays whole (subsets), answering 200 with a new resourceVersion.",
+            "kube-apiserver behaviour §5.3 JSON merge patch",
+        )
+    },
+    merge_patch_merges_maps_replaces_lists
+);
 
 async fn merge_patch_merges_maps_replaces_lists(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -302,6 +79,21 @@ async fn merge_patch_merges_maps_replaces_lists(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_PATCH_002: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["body"],
+        statuses: &[200],
+        ..meta(
+            "EP-PATCH-002",
+            Must,
+            "A JSON patch (RFC 6902) with add, replace, remove and append (`/-`) operations MUST be applied in order (200).",
+            "kube-apiserver behaviour §5.3 JSON patch",
+        )
+    },
+    json_patch_applies_ops
+);
+
 async fn json_patch_applies_ops(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let mut body = endpoints(&name);
@@ -329,6 +121,21 @@ async fn json_patch_applies_ops(ctx: Ctx) -> Verdict {
         &obj["subsets"][0]["addresses"],
     )
 }
+
+pub(crate) const EP_PATCH_003: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["body"],
+        statuses: &[422, 400],
+        ..meta(
+            "EP-PATCH-003",
+            Must,
+            "A JSON patch whose test op fails or whose path is missing MUST answer 422 with the generic message `the server rejected our request due to an error in our request` and details {}; a body that is not JSON MUST answer 400 `error decoding patch: ...`.",
+            "kube-apiserver behaviour §3.1 422 JSON-patch apply failure; §5.3",
+        )
+    },
+    json_patch_errors
+);
 
 async fn json_patch_errors(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -362,6 +169,21 @@ async fn json_patch_errors(ctx: Ctx) -> Verdict {
         &json_of(&ctx, &resp)?,
     )
 }
+
+pub(crate) const EP_PATCH_004: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["body"],
+        statuses: &[200],
+        ..meta(
+            "EP-PATCH-004",
+            Must,
+            "A strategic merge patch MUST merge labels by key and replace subsets as a whole (subsets has no patch strategy); null MUST delete a label and the subsets field.",
+            "kube-apiserver behaviour §5.3 Strategic merge patch; §10.1 Endpoint resource lifecycle",
+        )
+    },
+    strategic_merge_patch
+);
 
 async fn strategic_merge_patch(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -415,6 +237,20 @@ async fn strategic_merge_patch(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_PATCH_005: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        statuses: &[404],
+        ..meta(
+            "EP-PATCH-005",
+            Must,
+            "A merge, JSON or strategic patch of a missing object MUST answer 404 NotFound (only apply creates).",
+            "kube-apiserver behaviour §5.3 (createNewObject → NotFound)",
+        )
+    },
+    patch_missing
+);
+
 async fn patch_missing(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     for (ct, body) in [
@@ -430,6 +266,20 @@ async fn patch_missing(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_PATCH_006: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        statuses: &[415],
+        ..meta(
+            "EP-PATCH-006",
+            Must,
+            "A PATCH with a Content-Type that is not a patch type MUST answer 415 UnsupportedMediaType.",
+            "kube-apiserver behaviour, recorded disagreements §1 (PATCH 415 from the router)",
+        )
+    },
+    patch_unsupported_media_type
+);
 
 async fn patch_unsupported_media_type(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -454,6 +304,21 @@ async fn patch_unsupported_media_type(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_PATCH_007: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["force"],
+        statuses: &[422],
+        ..meta(
+            "EP-PATCH-007",
+            Must,
+            "force (true or false) on a non-apply patch MUST answer 422 `PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch`.",
+            "kube-apiserver behaviour §5.3 Apply (force)",
+        )
+    },
+    force_on_merge_patch
+);
+
 async fn force_on_merge_patch(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     create_named(&ctx, &name).await?;
@@ -475,6 +340,20 @@ async fn force_on_merge_patch(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_PATCH_008: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        statuses: &[400, 422],
+        ..meta(
+            "EP-PATCH-008",
+            Must,
+            "A patch changing metadata.name or metadata.namespace MUST answer 400; one changing metadata.uid MUST answer 422 `metadata.uid: Invalid value: ...: field is immutable`.",
+            "kube-apiserver behaviour §5.3 (name, namespace, uid)",
+        )
+    },
+    patch_identity_fields
+);
 
 async fn patch_identity_fields(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -549,6 +428,21 @@ async fn patch_identity_fields(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_PATCH_009: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH, op::READ],
+        params: &["dryRun"],
+        statuses: &[200],
+        ..meta(
+            "EP-PATCH-009",
+            Must,
+            "A patch with dryRun=All MUST answer 200 with the patched object and the unchanged resourceVersion, and MUST NOT change the stored object.",
+            "kube-apiserver behaviour §5.7 dryRun",
+        )
+    },
+    patch_dry_run
+);
+
 async fn patch_dry_run(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -577,6 +471,21 @@ async fn patch_dry_run(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 200)?;
     expect_json_eq(&ctx, "stored object", &created, &json_of(&ctx, &resp)?)
 }
+
+pub(crate) const EP_PATCH_010: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["fieldValidation"],
+        statuses: &[422, 200],
+        ..meta(
+            "EP-PATCH-010",
+            Must,
+            "An unknown field in a patch MUST give 422 (field `patch`) with fieldValidation=Strict, 200 with a Warning `unknown field \"foo\"` with Warn, and 200 silently with Ignore.",
+            "kube-apiserver behaviour §5.4 fieldValidation; §3.1 422 PATCH strict-decode",
+        )
+    },
+    patch_field_validation
+);
 
 async fn patch_field_validation(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -672,6 +581,21 @@ async fn patch_field_validation(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const EP_PATCH_011: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["body"],
+        statuses: &[409],
+        ..meta(
+            "EP-PATCH-011",
+            Must,
+            "A patch carrying an outdated metadata.resourceVersion MUST answer 409 Conflict (the resourceVersion is a precondition).",
+            "kube-apiserver behaviour §5.3 (resourceVersion inside the patch)",
+        )
+    },
+    patch_stale_resource_version
+);
+
 async fn patch_stale_resource_version(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let created = create_named(&ctx, &name).await?;
@@ -689,6 +613,20 @@ async fn patch_stale_resource_version(ctx: Ctx) -> Verdict {
     );
     expect_body(&ctx, &resp, 409, &want)
 }
+
+pub(crate) const EP_PATCH_012: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        statuses: &[422],
+        ..meta(
+            "EP-PATCH-012",
+            Must,
+            "A patch producing an invalid object MUST answer 422 Invalid with the object's causes.",
+            "kube-apiserver behaviour §2.1 UPDATE",
+        )
+    },
+    patch_invalid_result
+);
 
 async fn patch_invalid_result(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -737,6 +675,21 @@ async fn apply(
     send(ctx, req.body_with_type(APPLY, body)).await
 }
 
+pub(crate) const EP_APPLY_001: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["fieldManager"],
+        statuses: &[422],
+        ..meta(
+            "EP-APPLY-001",
+            Must,
+            "An apply patch without fieldManager MUST answer 422 `PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch`.",
+            "kube-apiserver behaviour §5.3 Apply (fieldManager required)",
+        )
+    },
+    apply_requires_field_manager
+);
+
 async fn apply_requires_field_manager(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
     let resp = apply(&ctx, &name, None, false, apply_body(&name, "10.1.2.3")).await?;
@@ -752,6 +705,21 @@ async fn apply_requires_field_manager(ctx: Ctx) -> Verdict {
         ),
     )
 }
+
+pub(crate) const EP_APPLY_002: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["fieldManager", "body"],
+        statuses: &[201, 200],
+        ..meta(
+            "EP-APPLY-002",
+            Must,
+            "An apply patch to a missing object MUST create it (201) with an Apply managedFields entry; applying the same configuration again MUST answer 200 without changing the resourceVersion.",
+            "kube-apiserver behaviour §5.3 Apply (creates); §1.5 managedFields and no-op writes",
+        )
+    },
+    apply_creates_then_noop
+);
 
 async fn apply_creates_then_noop(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -796,17 +764,51 @@ async fn apply_creates_then_noop(ctx: Ctx) -> Verdict {
     )
 }
 
-async fn apply_conflicts_and_force(ctx: Ctx) -> Verdict {
+/// The 409 kube-apiserver answers when an apply conflicts with `manager` (Go-quoted, plus
+/// ` using v1` for an Update manager) on `.subsets`.
+fn subsets_conflict(manager: &str) -> Value {
+    status_failure(
+        409,
+        "Conflict",
+        &format!("Apply failed with 1 conflict: conflict with {manager}: .subsets"),
+        Some(
+            json!({"causes": [{"reason": "FieldManagerConflict", "message": format!("conflict with {manager}"), "field": ".subsets"}]}),
+        ),
+    )
+}
+
+/// manager-a applies the object, so that it owns `.subsets`; returns the object's name.
+async fn applied_by_manager_a(ctx: &Ctx) -> Result<String, Outcome> {
     let name = ctx.name("ep");
     let resp = apply(
-        &ctx,
+        ctx,
         &name,
         Some("manager-a"),
         false,
         apply_body(&name, "10.1.2.3"),
     )
     .await?;
-    expect_status(&ctx, &resp, 201)?;
+    expect_status(ctx, &resp, 201)?;
+    Ok(name)
+}
+
+pub(crate) const EP_APPLY_003: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["fieldManager"],
+        statuses: &[409],
+        ..meta(
+            "EP-APPLY-003",
+            Must,
+            "A second manager applying a different value for fields another applier owns MUST get 409 `Apply failed with 1 conflict: conflict with \"<manager>\": .subsets` with cause FieldManagerConflict.",
+            "kube-apiserver behaviour §3.1 409 apply conflict",
+        )
+    },
+    apply_conflict
+);
+
+async fn apply_conflict(ctx: Ctx) -> Verdict {
+    let name = applied_by_manager_a(&ctx).await?;
     let resp = apply(
         &ctx,
         &name,
@@ -815,17 +817,26 @@ async fn apply_conflicts_and_force(ctx: Ctx) -> Verdict {
         apply_body(&name, "10.9.9.9"),
     )
     .await?;
-    let conflict = |mgr: &str| {
-        status_failure(
-            409,
-            "Conflict",
-            &format!("Apply failed with 1 conflict: conflict with {mgr}: .subsets"),
-            Some(
-                json!({"causes": [{"reason": "FieldManagerConflict", "message": format!("conflict with {mgr}"), "field": ".subsets"}]}),
-            ),
+    expect_body(&ctx, &resp, 409, &subsets_conflict("\"manager-a\""))
+}
+
+pub(crate) const EP_APPLY_005: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["fieldManager", "force"],
+        statuses: &[200],
+        ..meta(
+            "EP-APPLY-005",
+            Must,
+            "An apply with force=true that conflicts with another applier MUST succeed (200) and store the forcing manager's values.",
+            "kube-apiserver behaviour §3.1 409 apply conflict (force)",
         )
-    };
-    expect_body(&ctx, &resp, 409, &conflict("\"manager-a\""))?;
+    },
+    apply_force
+);
+
+async fn apply_force(ctx: Ctx) -> Verdict {
+    let name = applied_by_manager_a(&ctx).await?;
     let resp = apply(
         &ctx,
         &name,
@@ -842,7 +853,26 @@ async fn apply_conflicts_and_force(ctx: Ctx) -> Verdict {
         Some("10.9.9.9"),
         obj.pointer("/subsets/0/addresses/0/ip")
             .and_then(Value::as_str),
-    )?;
+    )
+}
+
+pub(crate) const EP_APPLY_006: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["fieldManager"],
+        statuses: &[200, 409],
+        ..meta(
+            "EP-APPLY-006",
+            Must,
+            "An apply that conflicts with fields an Update (here a merge patch) last wrote MUST get 409 naming that manager `\"<manager>\" using v1`.",
+            "kube-apiserver behaviour §3.1 409 apply conflict; recorded disagreements §3",
+        )
+    },
+    apply_conflict_with_update_manager
+);
+
+async fn apply_conflict_with_update_manager(ctx: Ctx) -> Verdict {
+    let name = applied_by_manager_a(&ctx).await?;
     let resp = send(
         &ctx,
         Request::patch(ctx.object_path(&name))
@@ -862,8 +892,23 @@ async fn apply_conflicts_and_force(ctx: Ctx) -> Verdict {
         apply_body(&name, "10.9.9.9"),
     )
     .await?;
-    expect_body(&ctx, &resp, 409, &conflict("\"updater\" using v1"))
+    expect_body(&ctx, &resp, 409, &subsets_conflict("\"updater\" using v1"))
 }
+
+pub(crate) const EP_APPLY_004: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["body"],
+        statuses: &[400, 500],
+        ..meta(
+            "EP-APPLY-004",
+            Should,
+            "An apply body with metadata.managedFields MUST answer 400 `metadata.managedFields must be nil`; with apiVersion v2 400 `invalid object type: /v2, Kind=Endpoints`; with a field not in the schema kube-apiserver answers 500 `failed to create typed patch object (...): .foo: field not declared in schema`.",
+            "kube-apiserver behaviour §3.1 400/500 apply; recorded disagreements §2",
+        )
+    },
+    apply_errors
+);
 
 async fn apply_errors(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
@@ -904,6 +949,21 @@ async fn apply_errors(ctx: Ctx) -> Verdict {
         ),
     )
 }
+
+pub(crate) const EP_PATCH_013: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH, op::REPLACE],
+        params: &["body"],
+        statuses: &[413],
+        ..meta(
+            "EP-PATCH-013",
+            Should,
+            "A JSON patch with more than 10000 operations MUST answer 413 `Request entity too large: The allowed maximum operations in a JSON patch is 10000, got <n>`; PUT and PATCH bodies over 3 MiB MUST answer 413 `Request entity too large: limit is 3145728`.",
+            "kube-apiserver behaviour §3.1 413",
+        )
+    },
+    patch_too_large
+);
 
 async fn patch_too_large(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");

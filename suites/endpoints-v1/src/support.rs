@@ -4,6 +4,8 @@
 
 use std::future::Future;
 
+use base64::Engine as _;
+
 use kconform_harness::client::{Request, Response};
 pub(crate) use kconform_harness::model::CheckMeta;
 use kconform_harness::model::{Exchange, Level, Outcome};
@@ -475,4 +477,23 @@ pub(crate) fn describe_events(events: &[kconform_harness::watch::WatchEvent]) ->
         })
         .collect();
     format!("[{}]", parts.join(", "))
+}
+
+/// Makes sure the target has compacted its history so that resourceVersion 1 is too old:
+/// asks the reference server's admin endpoint if there is one. Returns whether rv 1 is now expired.
+pub(crate) async fn trigger_compaction(ctx: &Ctx) -> Result<bool, Outcome> {
+    let resp = send(ctx, Request::post("/kconform/admin/compact")).await?;
+    Ok((200..300).contains(&resp.status))
+}
+
+pub(crate) fn compaction_unsupported() -> Outcome {
+    Outcome::unsupported(
+        "compaction",
+        "the target has not compacted resourceVersion 1 and offers no way to compact (kube-apiserver compacts etcd about every 5 minutes; run against a cluster older than 10 minutes)",
+    )
+}
+
+/// Encodes a continue token as kube-apiserver does (base64url without padding of the JSON).
+pub(crate) fn continue_token(v: &Value) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }

@@ -43,7 +43,7 @@ macro_rules! recording {
 /// which the 1.36 answer applies when the two recordings differ.
 macro_rules! recorded_checks {
     ($( $id:literal, $path:literal, $changed:expr, $status:literal, $req:literal, $spec:literal; )*) => {
-        vec![$(
+        &[$(
             Check {
                 meta: CheckMeta {
                     operations: &[op::CREATE, op::READ],
@@ -57,8 +57,8 @@ macro_rules! recorded_checks {
     };
 }
 
-pub(crate) fn checks() -> Vec<Check> {
-    recorded_checks![
+/// The table-driven checks: one per recorded scenario, each row its declaration.
+pub(crate) const RECORDED: &[Check] = recorded_checks![
         "EP-VALID-001", "validation/subset-without-addresses", [None], 422,
             "A subset without addresses and notReadyAddresses (ports only, or empty) MUST be rejected with 422: subsets[i]: Required value: must specify `addresses` or `notReadyAddresses`.",
             "kube-apiserver behaviour §2.2 S1";
@@ -164,8 +164,7 @@ pub(crate) fn checks() -> Vec<Check> {
         "EP-VALID-035", "valid/port-edge-values", [None], 201,
             "Ports 1 and 65535, protocols UDP and SCTP and appProtocol kubernetes.io/h2c MUST be accepted (201).",
             "kube-apiserver behaviour §2.2 P4, P6, P7";
-    ]
-}
+];
 
 /// Expands the transcript tool's `<N x 'c'>` abbreviation of long strings.
 fn expand_long_strings(v: &mut Value, re: &Regex) {
