@@ -120,7 +120,7 @@ fn continue_error(detail: &str) -> Status {
 /// The 400 `invalid continue token: continue key is not valid: …` Status.
 pub fn decode_continue(token: &str) -> Result<ContinueToken, Status> {
     let data = base64_raw_url_decode(token).map_err(|e| continue_error(&e))?;
-    let node = gojson::parse(&data).map_err(|e| continue_error(&e))?;
+    let node = gojson::parse(&data).map_err(|e| continue_error(&e.to_string()))?;
     let mut version = String::new();
     let mut resource_version = 0i64;
     let mut start = String::new();

@@ -74,7 +74,7 @@ impl ListOptions {
     /// The 400 Status with the parser's text.
     pub fn labels(&self, v: K8sVersion) -> Result<LabelSelector, Status> {
         parse_label_selector(self.label_selector.as_deref().unwrap_or(""), v)
-            .map_err(Status::bad_request)
+            .map_err(|e| Status::bad_request(e.to_string()))
     }
 
     /// The parsed field selector (everything when absent).
@@ -83,7 +83,7 @@ impl ListOptions {
     /// The 400 Status with the parser's text.
     pub fn fields(&self) -> Result<FieldSelector, Status> {
         parse_field_selector(self.field_selector.as_deref().unwrap_or(""))
-            .map_err(Status::bad_request)
+            .map_err(|e| Status::bad_request(e.to_string()))
     }
 }
 
@@ -95,7 +95,7 @@ impl ListOptions {
 pub fn check_field_selector_fields(opts: &ListOptions) -> Result<(), Status> {
     opts.fields()?
         .check_endpoints_fields()
-        .map_err(Status::bad_request)
+        .map_err(|e| Status::bad_request(e.to_string()))
 }
 
 /// The check on the deprecated named watch path (`/watch/namespaces/{ns}/endpoints/{name}`): a
