@@ -25,7 +25,9 @@ impl LabelSelector {
     /// # Errors
     /// The exact 400 message.
     pub fn parse_for(text: &str, v: K8sVersion) -> Result<LabelSelector, String> {
-        spec::parse_label_selector(text, v).map(LabelSelector)
+        spec::parse_label_selector(text, v)
+            .map(LabelSelector)
+            .map_err(|e| e.to_string())
     }
 
     /// Whether the selector has no requirements (matches everything).
@@ -49,8 +51,10 @@ impl FieldSelector {
     /// # Errors
     /// The exact 400 message (`invalid selector: ...`, `"x" is not a known field selector: ...`).
     pub fn parse(text: &str) -> Result<FieldSelector, String> {
-        let selector = spec::parse_field_selector(text)?;
-        selector.check_endpoints_fields()?;
+        let selector = spec::parse_field_selector(text).map_err(|e| e.to_string())?;
+        selector
+            .check_endpoints_fields()
+            .map_err(|e| e.to_string())?;
         Ok(FieldSelector(selector))
     }
 

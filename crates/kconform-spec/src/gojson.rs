@@ -264,11 +264,23 @@ impl Reader<'_> {
     }
 }
 
+/// A document `encoding/json` rejects; `Display` is Go's `*json.SyntaxError` text, e.g. `invalid
+/// character 'h' in literal true (expecting 'r')` or `unexpected end of JSON input`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    message: String,
+}
+
 /// Parses one JSON document with Go's error texts.
 ///
 /// # Errors
-/// Go's `encoding/json` syntax error text for the first problem.
-pub fn parse(data: &[u8]) -> Result<Node, String> {
+/// A [`SyntaxError`] with Go's `encoding/json` text for the first problem.
+pub fn parse(data: &[u8]) -> Result<Node, SyntaxError> {
+    parse_document(data).map_err(|message| SyntaxError { message })
+}
+
+fn parse_document(data: &[u8]) -> Result<Node, String> {
     let mut r = Reader { data, pos: 0 };
     let mut stack: Vec<Frame> = Vec::new();
     r.skip_ws();
@@ -390,53 +402,59 @@ mod tests {
     #[test]
     fn go_error_texts() {
         assert_eq!(
-            parse(b"this is not json").unwrap_err(),
+            parse(b"this is not json").unwrap_err().to_string(),
             "invalid character 'h' in literal true (expecting 'r')"
         );
-        assert_eq!(parse(b"").unwrap_err(), "unexpected end of JSON input");
         assert_eq!(
-            parse(b"{\"a\":").unwrap_err(),
+            parse(b"").unwrap_err().to_string(),
             "unexpected end of JSON input"
         );
-        assert_eq!(parse(b"nul").unwrap_err(), "unexpected end of JSON input");
         assert_eq!(
-            parse(b"{\"a\" 1}").unwrap_err(),
+            parse(b"{\"a\":").unwrap_err().to_string(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            parse(b"nul").unwrap_err().to_string(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            parse(b"{\"a\" 1}").unwrap_err().to_string(),
             "invalid character '1' after object key"
         );
         assert_eq!(
-            parse(b"{\"a\":1 2}").unwrap_err(),
+            parse(b"{\"a\":1 2}").unwrap_err().to_string(),
             "invalid character '2' after object key:value pair"
         );
         assert_eq!(
-            parse(b"[1 2]").unwrap_err(),
+            parse(b"[1 2]").unwrap_err().to_string(),
             "invalid character '2' after array element"
         );
         assert_eq!(
-            parse(b"{} x").unwrap_err(),
+            parse(b"{} x").unwrap_err().to_string(),
             "invalid character 'x' after top-level value"
         );
         assert_eq!(
-            parse(b"01").unwrap_err(),
+            parse(b"01").unwrap_err().to_string(),
             "invalid character '1' after top-level value"
         );
         assert_eq!(
-            parse(b"\x9e").unwrap_err(),
+            parse(b"\x9e").unwrap_err().to_string(),
             "invalid character '\\u009e' looking for beginning of value"
         );
         assert_eq!(
-            parse(b"{,}").unwrap_err(),
+            parse(b"{,}").unwrap_err().to_string(),
             "invalid character ',' looking for beginning of object key string"
         );
         assert_eq!(
-            parse(b"1.x").unwrap_err(),
+            parse(b"1.x").unwrap_err().to_string(),
             "invalid character 'x' after decimal point in numeric literal"
         );
         assert_eq!(
-            parse(b"\"\\q\"").unwrap_err(),
+            parse(b"\"\\q\"").unwrap_err().to_string(),
             "invalid character 'q' in string escape code"
         );
         assert_eq!(
-            parse(b"'a'").unwrap_err(),
+            parse(b"'a'").unwrap_err().to_string(),
             "invalid character '\\'' looking for beginning of value"
         );
     }
@@ -454,6 +472,9 @@ mod tests {
             serde_json::json!({"a": 2.5, "b": [true, null, "é"]})
         );
         let deep = "[".repeat(MAX_DEPTH + 5);
-        assert_eq!(parse(deep.as_bytes()).unwrap_err(), "exceeded max depth");
+        assert_eq!(
+            parse(deep.as_bytes()).unwrap_err().to_string(),
+            "exceeded max depth"
+        );
     }
 }

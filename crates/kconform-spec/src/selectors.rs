@@ -428,11 +428,22 @@ fn new_requirement(
     }
 }
 
+/// A label selector `labels.Parse` rejects; `Display` is the text of kube-apiserver's 400, e.g.
+/// `unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LabelSelectorError {
+    message: String,
+}
+
 /// `labels.Parse` with the exact error text kube-apiserver returns in its 400.
 ///
 /// # Errors
-/// The parser's message, e.g. `unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt`.
-pub fn parse_label_selector(selector: &str, v: K8sVersion) -> Result<LabelSelector, String> {
+/// A [`LabelSelectorError`] whose text is the parser's message.
+pub fn parse_label_selector(
+    selector: &str,
+    v: K8sVersion,
+) -> Result<LabelSelector, LabelSelectorError> {
     // Every special character is a token on its own, so the lexer's error token cannot occur; were it to,
     // the parser would report it like any unexpected token.
     let items = lex(selector);
@@ -442,6 +453,7 @@ pub fn parse_label_selector(selector: &str, v: K8sVersion) -> Result<LabelSelect
         v,
     }
     .parse()
+    .map_err(|message| LabelSelectorError { message })
 }
 
 /// One field-selector term.
@@ -453,6 +465,41 @@ pub struct FieldTerm {
     pub not_equal: bool,
     /// The unescaped value.
     pub value: String,
+}
+
+/// A field selector `fields.ParseSelector` rejects, or a field Endpoints do not know; `Display` is the
+/// text of kube-apiserver's 400.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldSelectorError {
+    /// A term without `=`, `==` or `!=`.
+    #[error("invalid selector: '{selector}'; can't understand '{term}'")]
+    Term {
+        /// The whole selector.
+        selector: String,
+        /// The term that has no operator.
+        term: String,
+    },
+    /// A backslash before anything but `\`, `,` and `=`, or at the end of a value.
+    #[error("invalid field selector: invalid escape sequence: \\{escaped}")]
+    Escape {
+        /// What follows the backslash (empty at the end of a value).
+        escaped: String,
+    },
+    /// An unescaped `,` or `=` in a value; Go prints the rune as its number.
+    #[error("invalid field selector: unescaped character in value: {}", u32::from(*.character))]
+    Unescaped {
+        /// The character.
+        character: char,
+    },
+    /// A field other than `metadata.name` and `metadata.namespace` ([`FieldSelector::check_endpoints_fields`]).
+    #[error(
+        "{} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
+        go_quote(.field)
+    )]
+    UnknownField {
+        /// The field, e.g. `spec.foo`.
+        field: String,
+    },
 }
 
 /// A parsed field selector (terms sorted as Go sorts them).
@@ -483,7 +530,7 @@ fn split_terms(selector: &str) -> Vec<&str> {
     terms
 }
 
-fn unescape_value(s: &str) -> Result<String, String> {
+fn unescape_value(s: &str) -> Result<String, FieldSelectorError> {
     let mut out = String::with_capacity(s.len());
     let mut in_slash = false;
     for c in s.chars() {
@@ -491,9 +538,9 @@ fn unescape_value(s: &str) -> Result<String, String> {
             match c {
                 '\\' | ',' | '=' => out.push(c),
                 _ => {
-                    return Err(format!(
-                        "invalid field selector: invalid escape sequence: \\{c}"
-                    ));
+                    return Err(FieldSelectorError::Escape {
+                        escaped: c.to_string(),
+                    });
                 }
             }
             in_slash = false;
@@ -501,17 +548,14 @@ fn unescape_value(s: &str) -> Result<String, String> {
         }
         match c {
             '\\' => in_slash = true,
-            ',' | '=' => {
-                return Err(format!(
-                    "invalid field selector: unescaped character in value: {}",
-                    c as u32
-                ));
-            }
+            ',' | '=' => return Err(FieldSelectorError::Unescaped { character: c }),
             _ => out.push(c),
         }
     }
     if in_slash {
-        return Err("invalid field selector: invalid escape sequence: \\".to_owned());
+        return Err(FieldSelectorError::Escape {
+            escaped: String::new(),
+        });
     }
     Ok(out)
 }
@@ -519,8 +563,9 @@ fn unescape_value(s: &str) -> Result<String, String> {
 /// `fields.ParseSelector` with the exact error texts.
 ///
 /// # Errors
-/// `invalid selector: '<selector>'; can't understand '<term>'` or an escaping error.
-pub fn parse_field_selector(selector: &str) -> Result<FieldSelector, String> {
+/// A [`FieldSelectorError`]: `invalid selector: '<selector>'; can't understand '<term>'` or an escaping
+/// error.
+pub fn parse_field_selector(selector: &str) -> Result<FieldSelector, FieldSelectorError> {
     let mut parts = split_terms(selector);
     parts.sort_unstable();
     let mut terms = Vec::new();
@@ -536,9 +581,10 @@ pub fn parse_field_selector(selector: &str) -> Result<FieldSelector, String> {
                 .map(|op| (&part[..i], *op, &rest[op.len()..]))
         });
         let Some((field, op, value)) = split else {
-            return Err(format!(
-                "invalid selector: '{selector}'; can't understand '{part}'"
-            ));
+            return Err(FieldSelectorError::Term {
+                selector: selector.to_owned(),
+                term: part.to_owned(),
+            });
         };
         terms.push(FieldTerm {
             field: field.to_owned(),
@@ -554,14 +600,14 @@ impl FieldSelector {
     /// `metadata.name` and `metadata.namespace` are known. Runs after options validation.
     ///
     /// # Errors
-    /// `"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"`.
-    pub fn check_endpoints_fields(&self) -> Result<(), String> {
+    /// [`FieldSelectorError::UnknownField`]: `"spec.foo" is not a known field selector: only
+    /// "metadata.name", "metadata.namespace"`.
+    pub fn check_endpoints_fields(&self) -> Result<(), FieldSelectorError> {
         for term in &self.terms {
             if term.field != "metadata.name" && term.field != "metadata.namespace" {
-                return Err(format!(
-                    "{} is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
-                    go_quote(&term.field)
-                ));
+                return Err(FieldSelectorError::UnknownField {
+                    field: term.field.clone(),
+                });
             }
         }
         Ok(())
@@ -603,7 +649,7 @@ mod tests {
 
     #[test]
     fn recorded_label_selector_errors() {
-        let err = |s: &str| parse_label_selector(s, V).unwrap_err();
+        let err = |s: &str| parse_label_selector(s, V).unwrap_err().to_string();
         assert_eq!(
             err("a b"),
             "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt"
@@ -666,12 +712,12 @@ mod tests {
     #[test]
     fn field_selectors() {
         assert_eq!(
-            parse_field_selector("foo").unwrap_err(),
+            parse_field_selector("foo").unwrap_err().to_string(),
             "invalid selector: 'foo'; can't understand 'foo'"
         );
         let unknown = parse_field_selector("spec.foo=x").unwrap();
         assert_eq!(
-            unknown.check_endpoints_fields().unwrap_err(),
+            unknown.check_endpoints_fields().unwrap_err().to_string(),
             "\"spec.foo\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
         );
         let sel = parse_field_selector("metadata.namespace=ns,metadata.name!=ep-1").unwrap();
@@ -684,8 +730,16 @@ mod tests {
             Some("a,b")
         );
         assert_eq!(
-            parse_field_selector("a=b=c").unwrap_err(),
+            parse_field_selector("a=b=c").unwrap_err().to_string(),
             "invalid field selector: unescaped character in value: 61"
+        );
+        assert_eq!(
+            parse_field_selector("a=b\\x").unwrap_err().to_string(),
+            "invalid field selector: invalid escape sequence: \\x"
+        );
+        assert_eq!(
+            parse_field_selector("a=b\\").unwrap_err().to_string(),
+            "invalid field selector: invalid escape sequence: \\"
         );
         assert!(parse_field_selector("").unwrap().terms.is_empty());
     }

@@ -1,0 +1,221 @@
+//! DeleteOptions, from the body when there is one, otherwise from the query: the body's kind check with
+//! the scheme's text, and the 422 of `ValidateDeleteOptions` (propagation, orphanDependents, dryRun).
+
+use serde_json::Value;
+
+use super::query::{QueryPairs, all, dry_run_causes, first, int_param, not_supported, query_bool};
+use crate::cause::{Cause, reason};
+use crate::gojson;
+use crate::gotext::go_quote;
+use crate::status::Status;
+use crate::version::K8sVersion;
+
+/// `propagationPolicy` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    /// `Foreground`.
+    Foreground,
+    /// `Background`.
+    Background,
+    /// `Orphan`.
+    Orphan,
+}
+
+/// Decoded DeleteOptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteOptions {
+    /// `dryRun=All`.
+    pub dry_run: bool,
+    /// `gracePeriodSeconds` (no effect on Endpoints).
+    pub grace_period_seconds: Option<i64>,
+    /// `orphanDependents` (deprecated).
+    pub orphan_dependents: Option<bool>,
+    /// `propagationPolicy`.
+    pub propagation_policy: Option<Propagation>,
+    /// `preconditions.uid` (body only).
+    pub precondition_uid: Option<String>,
+    /// `preconditions.resourceVersion` (body only).
+    pub precondition_resource_version: Option<String>,
+}
+
+fn delete_body_error(message: String, v: K8sVersion) -> Status {
+    // handlers/delete.go wraps decode errors as BadRequest only from 1.35.
+    if v.at_least(35) {
+        Status::bad_request(message)
+    } else {
+        Status::internal(message)
+    }
+}
+
+/// Parses DeleteOptions from the body when it is non-empty, otherwise from the query, and validates them.
+///
+/// # Errors
+/// A malformed body (500 up to 1.34, 400 from 1.35), an unparseable `gracePeriodSeconds` (400), or the 422
+/// `DeleteOptions.meta.k8s.io "" is invalid: …` Status.
+pub fn parse_delete_options(
+    body: &[u8],
+    query: &QueryPairs,
+    v: K8sVersion,
+) -> Result<DeleteOptions, Status> {
+    let mut dry_run: Vec<String> = Vec::new();
+    let mut opts = DeleteOptions::default();
+    let policy_text: Option<String>;
+    if body.iter().any(|b| !b.is_ascii_whitespace()) {
+        let node = gojson::parse(body).map_err(|e| {
+            delete_body_error(
+                format!("couldn't get version/kind; json parse error: {e}"),
+                v,
+            )
+        })?;
+        let value = node.to_value();
+        let api_version = value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
+        let registered = matches!(api_version, "" | "v1" | "meta.k8s.io/v1")
+            && matches!(kind, "" | "DeleteOptions");
+        if !registered {
+            let scheme = if v.at_least(29) {
+                "pkg/apis/meta/internalversion/scheme/register.go:27"
+            } else {
+                "pkg/runtime/scheme.go:100"
+            };
+            let version = if api_version.is_empty() {
+                "v1"
+            } else {
+                api_version
+            };
+            return Err(delete_body_error(
+                format!(
+                    "no kind {} is registered for version {} in scheme {}",
+                    go_quote(kind),
+                    go_quote(version),
+                    go_quote(scheme)
+                ),
+                v,
+            ));
+        }
+        if let Some(items) = value.get("dryRun").and_then(Value::as_array) {
+            dry_run = items
+                .iter()
+                .map(|d| d.as_str().unwrap_or("").to_owned())
+                .collect();
+        }
+        opts.grace_period_seconds = value.get("gracePeriodSeconds").and_then(Value::as_i64);
+        opts.orphan_dependents = value.get("orphanDependents").and_then(Value::as_bool);
+        policy_text = value
+            .get("propagationPolicy")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        opts.precondition_uid = value
+            .pointer("/preconditions/uid")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        opts.precondition_resource_version = value
+            .pointer("/preconditions/resourceVersion")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+    } else {
+        dry_run = all(query, "dryRun")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        opts.grace_period_seconds = int_param(query, "gracePeriodSeconds")?;
+        opts.orphan_dependents = first(query, "orphanDependents").map(query_bool);
+        policy_text = first(query, "propagationPolicy").map(str::to_owned);
+    }
+    let mut causes = Vec::new();
+    if let (Some(_), Some(policy)) = (opts.orphan_dependents, &policy_text) {
+        causes.push(Cause::new(
+            reason::INVALID,
+            format!(
+                "Invalid value: {}: orphanDependents and deletionPropagation cannot be both set",
+                go_quote(policy)
+            ),
+            "propagationPolicy",
+        ));
+    }
+    opts.propagation_policy = match policy_text.as_deref() {
+        None => None,
+        Some("Foreground") => Some(Propagation::Foreground),
+        Some("Background") => Some(Propagation::Background),
+        Some("Orphan") => Some(Propagation::Orphan),
+        Some(other) => {
+            causes.push(not_supported(
+                "propagationPolicy",
+                &go_quote(other),
+                &["Foreground", "Background", "Orphan", "nil"],
+            ));
+            None
+        }
+    };
+    let dry_run_refs: Vec<&str> = dry_run.iter().map(String::as_str).collect();
+    causes.extend(dry_run_causes(&dry_run_refs, v));
+    if !causes.is_empty() {
+        return Err(Status::invalid_options("DeleteOptions", causes));
+    }
+    opts.dry_run = !dry_run.is_empty();
+    Ok(opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::query::{V28, V36, pairs as q};
+    use super::*;
+
+    #[test]
+    fn delete_options() {
+        let both = parse_delete_options(
+            b"",
+            &q(&[
+                ("orphanDependents", "true"),
+                ("propagationPolicy", "Background"),
+            ]),
+            V36,
+        )
+        .unwrap_err();
+        assert_eq!(
+            both.message,
+            "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Invalid value: \"Background\": orphanDependents and deletionPropagation cannot be both set"
+        );
+        let bogus =
+            parse_delete_options(b"", &q(&[("propagationPolicy", "Bogus")]), V36).unwrap_err();
+        assert!(
+            bogus
+                .message
+                .ends_with("supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"")
+        );
+        let dry = parse_delete_options(b"", &q(&[("dryRun", "bogus")]), V28).unwrap_err();
+        assert!(dry.message.ends_with(
+            "dryRun: Unsupported value: []string{\"bogus\"}: supported values: \"All\""
+        ));
+        let old = parse_delete_options(b"not json", &q(&[]), V28).unwrap_err();
+        assert_eq!(
+            (old.code, old.message.as_str()),
+            (
+                500,
+                "couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u')"
+            )
+        );
+        assert_eq!(
+            parse_delete_options(b"not json", &q(&[]), V36)
+                .unwrap_err()
+                .code,
+            400
+        );
+        let kind = parse_delete_options(br#"{"kind":"Endpoints","apiVersion":"v1"}"#, &q(&[]), V36)
+            .unwrap_err();
+        assert_eq!(
+            kind.message,
+            "no kind \"Endpoints\" is registered for version \"v1\" in scheme \"pkg/apis/meta/internalversion/scheme/register.go:27\""
+        );
+        let body = parse_delete_options(
+            br#"{"kind":"DeleteOptions","apiVersion":"v1","dryRun":["All"]}"#,
+            &q(&[("dryRun", "bogus")]),
+            V36,
+        )
+        .unwrap();
+        assert!(body.dry_run, "the query is ignored when a body is present");
+    }
+}
