@@ -80,10 +80,12 @@ pub(crate) async fn handle(
     let mut opts = parse_list_options(request.query.pairs()).map_err(ApiError::status)?;
     let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))
         .map_err(ApiError::bad_request)?;
-    // The deprecated `/watch/` paths are watches whatever the query says.
-    opts.watch = true;
-    // Defaults (WatchList turns a legacy watch into a streaming one) then validates.
+    // Defaults (WatchList turns a legacy watch into a streaming one) then validates the options as
+    // sent: kube-apiserver does both before the deprecated `/watch/` paths force the watch
+    // (`ListResource`'s forceWatch), so there `sendInitialEvents` without `watch=1` is a list's
+    // option (422) and a plain watch gets no initial-events-end BOOKMARK.
     validate_list_options(&mut opts, version).map_err(ApiError::status)?;
+    opts.watch = true;
     let mut fields = match opts.field_selector.as_deref() {
         Some(text) => FieldSelector::parse(text).map_err(ApiError::bad_request)?,
         None => FieldSelector::default(),
