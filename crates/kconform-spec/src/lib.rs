@@ -64,6 +64,7 @@ pub mod ip;
 pub mod json;
 pub mod names;
 pub mod negotiation;
+pub mod notation;
 pub mod ops;
 pub mod options;
 pub mod patch;

@@ -10,6 +10,7 @@ use kconform_harness::client::Request;
 use kconform_harness::model::Level::Must;
 use kconform_harness::model::Outcome;
 use kconform_harness::runner::{Check, Ctx};
+use kconform_spec::notation::{self, Placeholder};
 use regex::Regex;
 use serde_json::Value;
 
@@ -166,21 +167,6 @@ pub(crate) const RECORDED: &[Check] = recorded_checks![
             "kube-apiserver behaviour §2.2 P4, P6, P7";
 ];
 
-/// Expands the transcript tool's `<N x 'c'>` abbreviation of long strings.
-fn expand_long_strings(v: &mut Value, re: &Regex) {
-    match v {
-        Value::String(s) => {
-            if let Some(c) = re.captures(s) {
-                let n: usize = c[1].parse().unwrap_or(0);
-                *s = c[2].repeat(n);
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| expand_long_strings(x, re)),
-        Value::Object(m) => m.values_mut().for_each(|x| expand_long_strings(x, re)),
-        _ => {}
-    }
-}
-
 /// Replaces the recording's names (`ep-1`, `<ns>`) with this check's.
 struct Renamer {
     names: Regex,
@@ -190,7 +176,17 @@ struct Renamer {
 
 impl Renamer {
     fn text(&self, s: &str) -> String {
-        let s = s.replace("<ns>", &self.namespace);
+        let mut filled = String::with_capacity(s.len());
+        let mut last = 0;
+        for (range, placeholder) in notation::placeholders(s) {
+            if placeholder == Placeholder::Namespace {
+                filled.push_str(&s[last..range.start]);
+                filled.push_str(&self.namespace);
+                last = range.end;
+            }
+        }
+        filled.push_str(&s[last..]);
+        let s = filled;
         self.names
             .replace_all(&s, |c: &regex::Captures<'_>| {
                 format!("{}{}-{}{}", &c[1], self.base, &c[2], &c[3])
@@ -230,7 +226,6 @@ fn parse(text: &str) -> Result<Value, Outcome> {
 async fn replay_recording(ctx: Ctx, rec: Recording, changes: &[Option<u32>]) -> Verdict {
     let new = parse(rec.v136)?;
     let old = parse(rec.v128)?;
-    let long = Regex::new(r"^<(\d+) x '(.)'>$").map_err(|e| Outcome::error(e.to_string()))?;
     let renamer = Renamer {
         names: Regex::new(r#"(\\?")ep-(\d+)(\\?")"#).map_err(|e| Outcome::error(e.to_string()))?,
         base: ctx.name("v"),
@@ -247,7 +242,12 @@ async fn replay_recording(ctx: Ctx, rec: Recording, changes: &[Option<u32>]) -> 
         let recorded = if use_new { step } else { old_step };
         let request = &step["request"];
         let mut body = request["body"].clone();
-        expand_long_strings(&mut body, &long);
+        let opaque = notation::expand_long_strings(&mut body);
+        if !opaque.is_empty() {
+            return Err(Outcome::error(format!(
+                "the recording abbreviated {opaque:?}; it cannot be replayed"
+            )));
+        }
         let body = renamer.value(&body);
         let path = renamer.text(request["path"].as_str().unwrap_or_default());
         let mut req = match request["method"].as_str() {

@@ -22,7 +22,6 @@ pub mod transcript;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
@@ -39,6 +38,7 @@ pub use transcript::{
 use crate::resource::Resource;
 use crate::runner::error_chain;
 use http::{Outgoing, WatchStream, WatchUntil};
+use kconform_spec::notation::{self, LongString, Placeholder};
 use normalize::{Normalizer, encode_continue, object_rv_number};
 
 /// Namespaces sort after everything a cluster usually has, like the recording tool's.
@@ -411,11 +411,6 @@ pub async fn replay(target: &Target, scenario: &Scenario) -> ScenarioDiff {
 }
 
 // Fixed patterns: compiling them cannot fail.
-static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"<(ns|server|time|uid-\d+|rv-\d+\+?|continue-\d+|gen-\d+)>").expect("valid regex")
-});
-static ABBREVIATED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"^<(\d+) x ['"](.)['"]>$"#).expect("valid regex"));
 
 /// A watch step in progress.
 struct OpenWatch {
@@ -947,9 +942,9 @@ impl Run<'_> {
         }
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for found in PLACEHOLDER.find_iter(text) {
-            out.push_str(&text[last..found.start()]);
-            let symbol = found.as_str();
+        for (range, _) in notation::placeholders(text) {
+            out.push_str(&text[last..range.start]);
+            let symbol = &text[range.clone()];
             match self.resolve(symbol, step) {
                 Some(value) => out.push_str(&value),
                 None => {
@@ -958,7 +953,7 @@ impl Run<'_> {
                     out.push_str(symbol);
                 }
             }
-            last = found.end();
+            last = range.end;
         }
         out.push_str(&text[last..]);
         out
@@ -1055,11 +1050,11 @@ impl Run<'_> {
         let mut pattern = String::from("^");
         let mut symbols = Vec::new();
         let mut last = 0;
-        for found in PLACEHOLDER.find_iter(expected) {
-            pattern.push_str(&regex::escape(&expected[last..found.start()]));
+        for (range, placeholder) in notation::placeholders(expected) {
+            pattern.push_str(&regex::escape(&expected[last..range.start]));
             pattern.push_str("(.*?)");
-            symbols.push(found.as_str().to_owned());
-            last = found.end();
+            symbols.push((expected[range.clone()].to_owned(), placeholder));
+            last = range.end;
         }
         if symbols.is_empty() {
             return;
@@ -1072,10 +1067,15 @@ impl Run<'_> {
         let Some(captures) = re.captures(actual) else {
             return;
         };
-        for (i, symbol) in symbols.into_iter().enumerate() {
-            let bindable = ["<uid-", "<rv-", "<continue-", "<gen-"]
-                .iter()
-                .any(|p| symbol.starts_with(p));
+        for (i, (symbol, placeholder)) in symbols.into_iter().enumerate() {
+            let bindable = matches!(
+                placeholder,
+                Placeholder::Uid(_)
+                    | Placeholder::Rv(_)
+                    | Placeholder::RvAtOrAfter(_)
+                    | Placeholder::Continue(_)
+                    | Placeholder::Gen(_)
+            );
             if let (true, Some(m)) = (bindable, captures.get(i + 1)) {
                 self.bindings
                     .entry(symbol)
@@ -1121,16 +1121,16 @@ impl Run<'_> {
     }
 
     fn expand(&mut self, text: &str) -> String {
-        if let Some(c) = ABBREVIATED.captures(text) {
-            let n: usize = c[1].parse().unwrap_or(0);
-            return c[2].repeat(n);
+        match LongString::parse(text).map(|long| long.expand()) {
+            Some(Some(expanded)) => expanded,
+            Some(None) => {
+                self.notes.push(format!(
+                    "the recording abbreviated a request string as {text}; it cannot be replayed exactly"
+                ));
+                text.to_owned()
+            }
+            None => text.to_owned(),
         }
-        if text.starts_with('<') && text.ends_with(" chars>") {
-            self.notes.push(format!(
-                "the recording abbreviated a request string as {text}; it cannot be replayed exactly"
-            ));
-        }
-        text.to_owned()
     }
 
     fn expand_value(&mut self, value: &Value) -> Value {

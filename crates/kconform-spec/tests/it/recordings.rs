@@ -27,21 +27,14 @@ pub(crate) struct Step {
     pub(crate) value: Value,
 }
 
-/// Expands the recorder's `<N x 'c'>` abbreviation of long strings.
+/// Expands the recorder's `<N x 'c'>` abbreviation of long strings ([`kconform_spec::notation`], the one reader
+/// of the recordings' notation).
 pub(crate) fn expand(value: &mut Value) {
-    match value {
-        Value::String(s) => {
-            if let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix("'>"))
-                && let Some((count, ch)) = inner.split_once(" x '")
-                && let Ok(count) = count.parse::<usize>()
-            {
-                *s = ch.repeat(count);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(expand),
-        Value::Object(map) => map.values_mut().for_each(expand),
-        _ => {}
-    }
+    let opaque = kconform_spec::notation::expand_long_strings(value);
+    assert!(
+        opaque.is_empty(),
+        "unexpandable strings in a recording: {opaque:?}"
+    );
 }
 
 pub(crate) fn steps(folders: &[&str]) -> Vec<Step> {
