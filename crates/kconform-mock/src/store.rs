@@ -538,6 +538,11 @@ impl Store {
         event
     }
 
+    /// How many watches are subscribed now (tests wait for a watch to be open before writing).
+    pub fn watchers(&self) -> usize {
+        self.events.receiver_count()
+    }
+
     /// Subscribe to new events, atomically with the starting state.
     ///
     /// # Errors

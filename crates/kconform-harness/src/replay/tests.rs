@@ -333,7 +333,15 @@ async fn bookmarks_from_other_writers_are_not_differences() {
         .unwrap();
     let store = server.state.store.clone();
     let writer = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        // Write while the scenario's watch is open: wait until it has subscribed (bounded).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while store.watchers() == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the scenario's watch never opened"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let object = json!({"kind": "Endpoints", "apiVersion": "v1",
             "metadata": {"name": "elsewhere", "namespace": "other-team"}});
         store
