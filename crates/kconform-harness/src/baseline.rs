@@ -414,6 +414,23 @@ pub struct GateCounts {
     pub errors: usize,
 }
 
+impl GateCounts {
+    /// The count of each status with its label, in the order every report shows them.
+    pub fn labelled(&self) -> [(&'static str, usize); 9] {
+        [
+            ("pass", self.passed),
+            ("regression", self.regressions),
+            ("expected failure", self.expected_failures),
+            ("pending", self.pending),
+            ("unexpected pass", self.unexpected_passes),
+            ("error", self.errors),
+            ("skipped", self.skipped),
+            ("unsupported", self.unsupported),
+            ("ineligible", self.ineligible),
+        ]
+    }
+}
+
 impl Gate {
     /// Ids with the given status, in result order.
     pub fn ids_with(&self, status: GateStatus) -> Vec<&str> {

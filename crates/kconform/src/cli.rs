@@ -49,6 +49,25 @@ pub enum LaunchKind {
     KubeApiserver,
 }
 
+/// The bearer tokens a command sends, from flags or the environment.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TokenArgs {
+    /// Bearer token of an administrator of the target (overrides a kubeconfig's).
+    // No `requires`/`conflicts_with` here: clap applies them to values from the environment too,
+    // and a CI job with KCONFORM_TOKEN set must still be able to run against a launched server.
+    #[arg(long, value_name = "T", env = "KCONFORM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Bearer token of an authenticated user without rights on the resource (enables the
+    /// authorization checks; replay skips the scenarios that need it without it).
+    #[arg(
+        long,
+        value_name = "T",
+        env = "KCONFORM_USER_TOKEN",
+        hide_env_values = true
+    )]
+    pub user_token: Option<String>,
+}
+
 /// Options of `kconform run` and `cargo xtask conformance`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(group = clap::ArgGroup::new("remote").args(["target", "kubeconfig"]).multiple(true))]
@@ -76,19 +95,8 @@ pub struct RunArgs {
         requires = "launch"
     )]
     pub etcd: Option<PathBuf>,
-    /// Bearer token of an administrator of the target (overrides a kubeconfig's).
-    // No `requires`/`conflicts_with` here: clap applies them to values from the environment too,
-    // and a CI job with KCONFORM_TOKEN set must still be able to run against a launched server.
-    #[arg(long, value_name = "T", env = "KCONFORM_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// Bearer token of an authenticated user without rights (enables the authorization checks).
-    #[arg(
-        long,
-        value_name = "T",
-        env = "KCONFORM_USER_TOKEN",
-        hide_env_values = true
-    )]
-    pub user_token: Option<String>,
+    #[command(flatten)]
+    pub tokens: TokenArgs,
     /// Read the server URL and credentials from a kubeconfig file.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
@@ -270,7 +278,7 @@ mod tests {
             "u",
             "--insecure",
         ]);
-        assert_eq!(args.user_token.as_deref(), Some("u"));
+        assert_eq!(args.tokens.user_token.as_deref(), Some("u"));
         assert!(args.insecure);
     }
 }

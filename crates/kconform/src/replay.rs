@@ -31,17 +31,8 @@ pub struct ReplayArgs {
     /// Base URL of the server to replay against [default: a freshly launched reference server].
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
-    /// Bearer token of an administrator of the target.
-    #[arg(long, value_name = "T", env = "KCONFORM_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// Bearer token of a user without rights on endpoints (scenarios that need it are skipped without it).
-    #[arg(
-        long,
-        value_name = "T",
-        env = "KCONFORM_USER_TOKEN",
-        hide_env_values = true
-    )]
-    pub user_token: Option<String>,
+    #[command(flatten)]
+    pub tokens: crate::cli::TokenArgs,
     /// PEM file of the CA that signed the server's certificate.
     #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
     pub ca_file: Option<PathBuf>,
@@ -82,7 +73,11 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("reading transcripts from {}", args.transcripts.display()))?;
     let (mut options, launched) = match &args.target {
         Some(url) => (
-            ReplayOptions::new(url.clone(), endpoints_v1::RESOURCE, args.token.clone()),
+            ReplayOptions::new(
+                url.clone(),
+                endpoints_v1::RESOURCE,
+                args.tokens.token.clone(),
+            ),
             None,
         ),
         None => {
@@ -101,7 +96,7 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.target.is_some() {
-        options.user_token = args.user_token.clone();
+        options.user_token = args.tokens.user_token.clone();
     }
     options.insecure = args.insecure;
     if let Some(ca) = &args.ca_file {

@@ -173,7 +173,7 @@ fn resolve_target(args: &RunArgs) -> anyhow::Result<Resolved> {
         }
         (None, Some(url)) => Target::new(url)?,
         (None, None) => {
-            if args.token.is_some() || args.user_token.is_some() {
+            if args.tokens.token.is_some() || args.tokens.user_token.is_some() {
                 // Often KCONFORM_TOKEN from the environment: not an error, but not silently ignored.
                 eprintln!(
                     "kconform: --token/--user-token (or KCONFORM_TOKEN/KCONFORM_USER_TOKEN) ignored: \
@@ -183,10 +183,10 @@ fn resolve_target(args: &RunArgs) -> anyhow::Result<Resolved> {
             return Ok(Resolved::Launch(args.launch.unwrap_or(LaunchKind::Mock)));
         }
     };
-    if let Some(token) = &args.token {
+    if let Some(token) = &args.tokens.token {
         target = target.with_token(token.clone());
     }
-    if let Some(user) = &args.user_token {
+    if let Some(user) = &args.tokens.user_token {
         target = target.with_user_token(user.clone());
     }
     if let Some(ca) = &args.ca_file {
@@ -447,18 +447,12 @@ fn print_summary(report: &Report, gate: &Gate, out: &Path) {
         "kconform {}: {} checks against {} (Kubernetes {})",
         report.suite, s.total, report.target.url, report.target.k8s_version
     );
-    println!(
-        "  {} pass, {} regression, {} expected failure, {} pending, {} unexpected pass, {} error, {} skipped, {} unsupported, {} ineligible",
-        s.passed,
-        s.regressions,
-        s.expected_failures,
-        s.pending,
-        s.unexpected_passes,
-        s.errors,
-        s.skipped,
-        s.unsupported,
-        s.ineligible
-    );
+    let counts: Vec<String> = s
+        .labelled()
+        .iter()
+        .map(|(label, n)| format!("{n} {label}"))
+        .collect();
+    println!("  {}", counts.join(", "));
     for (status, title) in [
         (GateStatus::Regression, "regressions (not in the baseline)"),
         (GateStatus::Error, "errors (no verdict)"),

@@ -669,15 +669,7 @@ async fn replace_stale(ctx: Ctx) -> Verdict {
         Request::put(ctx.object_path(&name)).json(&relabelled(&created, "v", "3")),
     )
     .await?;
-    let want = status_failure(
-        409,
-        "Conflict",
-        &format!(
-            "Operation cannot be fulfilled on endpoints \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
-        ),
-        Some(json!({"name": name, "kind": "endpoints"})),
-    );
-    expect_body(&ctx, &resp, 409, &want)
+    expect_body(&ctx, &resp, 409, &conflict_modified(&name))
 }
 
 pub(crate) const EP_REPLACE_003: Check = check!(
@@ -775,7 +767,7 @@ async fn replace_uid_mismatch(ctx: Ctx) -> Verdict {
         &got["details"],
     )?;
     let message = got["message"].as_str().unwrap_or_default();
-    let prefix = format!("Operation cannot be fulfilled on endpoints \"{name}\": ");
+    let prefix = cannot_fulfil("endpoints", &name, "");
     let tail = format!(
         "Precondition failed: UID in precondition: {bogus}, UID in object meta: {}",
         uid_of(&created)

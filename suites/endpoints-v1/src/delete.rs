@@ -105,8 +105,12 @@ async fn delete_preconditions(ctx: Ctx) -> Verdict {
         &status_failure(
             409,
             "Conflict",
-            &format!(
-                "Operation cannot be fulfilled on Endpoints \"{name}\": the UID in the precondition ({bogus}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"
+            &cannot_fulfil(
+                "Endpoints",
+                &name,
+                &format!(
+                    "the UID in the precondition ({bogus}) does not match the UID in record ({uid}). The object might have been deleted and then recreated"
+                ),
             ),
             Some(details.clone()),
         ),
@@ -123,8 +127,12 @@ async fn delete_preconditions(ctx: Ctx) -> Verdict {
         &status_failure(
             409,
             "Conflict",
-            &format!(
-                "Operation cannot be fulfilled on Endpoints \"{name}\": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record ({rv}). The object might have been modified"
+            &cannot_fulfil(
+                "Endpoints",
+                &name,
+                &format!(
+                    "the ResourceVersion in the precondition (1) does not match the ResourceVersion in record ({rv}). The object might have been modified"
+                ),
             ),
             Some(details),
         ),

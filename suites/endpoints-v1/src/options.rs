@@ -24,37 +24,63 @@ pub(crate) const EP_OPTS_001: Check = check!(
     dry_run_bogus
 );
 
-async fn dry_run_bogus(ctx: Ctx) -> Verdict {
-    let name = ctx.name("ep");
-    let created = create_named(&ctx, &name).await?;
-    let cause = dry_run_unsupported(&ctx, "bogus");
-    let cases = [
+/// A create, an update of `name` (stored as `created`) and a merge patch of it, each with the
+/// options kind kube-apiserver names in the 422 it answers for a bad write option.
+fn write_requests(ctx: &Ctx, name: &str, created: &Value) -> [(&'static str, Request); 3] {
+    [
         (
             "CreateOptions",
             Request::post(ctx.collection_path()).json(&endpoints(&ctx.name("ep"))),
         ),
         (
             "UpdateOptions",
-            Request::put(ctx.object_path(&name)).json(&created),
+            Request::put(ctx.object_path(name)).json(created),
         ),
         (
             "PatchOptions",
-            Request::patch(ctx.object_path(&name)).body_with_type(
+            Request::patch(ctx.object_path(name)).body_with_type(
                 "application/merge-patch+json",
                 r#"{"metadata":{"labels":{"a":"1"}}}"#,
             ),
         ),
-    ];
-    for (kind, req) in cases {
-        let resp = send(&ctx, req.query("dryRun", "bogus")).await?;
+    ]
+}
+
+/// Sends each of [`write_requests`] with `param=value` and expects the 422 with one cause on
+/// `param`.
+async fn expect_writes_refuse(
+    ctx: &Ctx,
+    name: &str,
+    created: &Value,
+    (param, value): (&str, &str),
+    reason: &str,
+    cause: &str,
+) -> Verdict {
+    for (kind, req) in write_requests(ctx, name, created) {
+        let resp = send(ctx, req.query(param, value)).await?;
         expect_body(
-            &ctx,
+            ctx,
             &resp,
             422,
-            &invalid_options(kind, "dryRun", "FieldValueNotSupported", &cause),
+            &invalid_options(kind, param, reason, cause),
         )?;
     }
     Ok(())
+}
+
+async fn dry_run_bogus(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    let created = create_named(&ctx, &name).await?;
+    let cause = dry_run_unsupported(&ctx, "bogus");
+    expect_writes_refuse(
+        &ctx,
+        &name,
+        &created,
+        ("dryRun", "bogus"),
+        "FieldValueNotSupported",
+        &cause,
+    )
+    .await
 }
 
 fn too_long(ctx: &Ctx) -> &'static str {
@@ -105,63 +131,15 @@ async fn field_manager_length(ctx: Ctx) -> Verdict {
         Some(ok.clone()),
         manager_of(&created),
     )?;
-    let resp = send(
+    expect_writes_refuse(
         &ctx,
-        Request::post(ctx.collection_path())
-            .query("fieldManager", &long)
-            .json(&endpoints(&ctx.name("ep"))),
+        &name,
+        &created,
+        ("fieldManager", &long),
+        "FieldValueTooLong",
+        too_long(&ctx),
     )
     .await?;
-    expect_body(
-        &ctx,
-        &resp,
-        422,
-        &invalid_options(
-            "CreateOptions",
-            "fieldManager",
-            "FieldValueTooLong",
-            too_long(&ctx),
-        ),
-    )?;
-    let resp = send(
-        &ctx,
-        Request::put(ctx.object_path(&name))
-            .query("fieldManager", &long)
-            .json(&created),
-    )
-    .await?;
-    expect_body(
-        &ctx,
-        &resp,
-        422,
-        &invalid_options(
-            "UpdateOptions",
-            "fieldManager",
-            "FieldValueTooLong",
-            too_long(&ctx),
-        ),
-    )?;
-    let resp = send(
-        &ctx,
-        Request::patch(ctx.object_path(&name))
-            .query("fieldManager", &long)
-            .body_with_type(
-                "application/merge-patch+json",
-                r#"{"metadata":{"labels":{"a":"1"}}}"#,
-            ),
-    )
-    .await?;
-    expect_body(
-        &ctx,
-        &resp,
-        422,
-        &invalid_options(
-            "PatchOptions",
-            "fieldManager",
-            "FieldValueTooLong",
-            too_long(&ctx),
-        ),
-    )?;
     let resp = send(
         &ctx,
         Request::patch(ctx.object_path(&name))
@@ -209,33 +187,15 @@ async fn field_validation_bogus(ctx: Ctx) -> Verdict {
     let created = create_named(&ctx, &name).await?;
     let cause =
         "Unsupported value: \"bogus\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"";
-    let cases = [
-        (
-            "CreateOptions",
-            Request::post(ctx.collection_path()).json(&endpoints(&ctx.name("ep"))),
-        ),
-        (
-            "UpdateOptions",
-            Request::put(ctx.object_path(&name)).json(&created),
-        ),
-        (
-            "PatchOptions",
-            Request::patch(ctx.object_path(&name)).body_with_type(
-                "application/merge-patch+json",
-                r#"{"metadata":{"labels":{"a":"1"}}}"#,
-            ),
-        ),
-    ];
-    for (kind, req) in cases {
-        let resp = send(&ctx, req.query("fieldValidation", "bogus")).await?;
-        expect_body(
-            &ctx,
-            &resp,
-            422,
-            &invalid_options(kind, "fieldValidation", "FieldValueNotSupported", cause),
-        )?;
-    }
-    Ok(())
+    expect_writes_refuse(
+        &ctx,
+        &name,
+        &created,
+        ("fieldValidation", "bogus"),
+        "FieldValueNotSupported",
+        cause,
+    )
+    .await
 }
 
 fn with_unknown_fields(name: &str) -> String {

@@ -603,15 +603,7 @@ async fn patch_stale_resource_version(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &resp, 200)?;
     let stale = json!({"metadata": {"resourceVersion": rv_of(&created), "labels": {"a": "2"}}});
     let resp = patch(&ctx, &name, MERGE, &stale.to_string()).await?;
-    let want = status_failure(
-        409,
-        "Conflict",
-        &format!(
-            "Operation cannot be fulfilled on endpoints \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
-        ),
-        Some(json!({"name": name, "kind": "endpoints"})),
-    );
-    expect_body(&ctx, &resp, 409, &want)
+    expect_body(&ctx, &resp, 409, &conflict_modified(&name))
 }
 
 pub(crate) const EP_PATCH_012: Check = check!(

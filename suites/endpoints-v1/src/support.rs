@@ -329,6 +329,27 @@ pub(crate) fn without_server_fields(obj: &Value) -> Value {
     o
 }
 
+/// kube-apiserver's 409 message `Operation cannot be fulfilled on <resource> "<name>": <reason>`
+/// (`resource` is `endpoints` from the storage, `Endpoints` from the registry's preconditions).
+pub(crate) fn cannot_fulfil(resource: &str, name: &str, reason: &str) -> String {
+    format!("Operation cannot be fulfilled on {resource} \"{name}\": {reason}")
+}
+
+/// The 409 kube-apiserver answers a write of Endpoints `name` carrying an outdated
+/// resourceVersion (the storage's optimistic-concurrency conflict, `kind` the lowercase resource).
+pub(crate) fn conflict_modified(name: &str) -> Value {
+    status_failure(
+        409,
+        "Conflict",
+        &cannot_fulfil(
+            "endpoints",
+            name,
+            "the object has been modified; please apply your changes to the latest version and try again",
+        ),
+        Some(json!({"name": name, "kind": "endpoints"})),
+    )
+}
+
 /// The kube-apiserver `Status` body for a failure.
 pub(crate) fn status_failure(
     code: u16,

@@ -59,25 +59,18 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(md, "{verdict}");
     let _ = writeln!(md);
     let s = &report.summary;
-    let _ = writeln!(
-        md,
-        "| checks | pass | regression | expected failure | pending | unexpected pass | error | skipped | unsupported | ineligible |"
-    );
-    let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let _ = writeln!(
-        md,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        s.total,
-        s.passed,
-        s.regressions,
-        s.expected_failures,
-        s.pending,
-        s.unexpected_passes,
-        s.errors,
-        s.skipped,
-        s.unsupported,
-        s.ineligible
-    );
+    let counts = s.labelled();
+    let mut header = String::from("| checks |");
+    let mut rule = String::from("|---:|");
+    let mut row = format!("| {} |", s.total);
+    for (label, n) in counts {
+        let _ = write!(header, " {label} |");
+        rule.push_str("---:|");
+        let _ = write!(row, " {n} |");
+    }
+    let _ = writeln!(md, "{header}");
+    let _ = writeln!(md, "{rule}");
+    let _ = writeln!(md, "{row}");
 
     section(&mut md, report, GateStatus::Regression, "Regressions");
     section(&mut md, report, GateStatus::Error, "Errors");

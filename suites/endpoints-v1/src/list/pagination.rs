@@ -33,6 +33,26 @@ async fn walk(
     ))
 }
 
+/// The first page (`limit=1`) of the check's own objects and its continue token, failing when the
+/// page has no token (the check seeded more than one object).
+async fn first_page(ctx: &Ctx) -> Result<(Value, String), Outcome> {
+    let first = list(
+        ctx,
+        Request::get(ctx.collection_path())
+            .query("labelSelector", ctx.scope_selector())
+            .query("limit", "1"),
+    )
+    .await?;
+    let token = continue_of(&first);
+    ensure(
+        ctx,
+        !token.is_empty(),
+        "metadata.continue on the first page of several objects with limit=1",
+        || compact(&first["metadata"]),
+    )?;
+    Ok((first, token))
+}
+
 pub(crate) const EP_LIST_004: Check = check!(
     CheckMeta {
         operations: &[op::LIST],
@@ -113,20 +133,7 @@ pub(crate) const EP_LIST_005: Check = check!(
 async fn list_pages_are_a_snapshot(ctx: Ctx) -> Verdict {
     let objs = seed_scoped(&ctx, 3).await?;
     let selector = ctx.scope_selector();
-    let first = list(
-        &ctx,
-        Request::get(ctx.collection_path())
-            .query("labelSelector", &selector)
-            .query("limit", "1"),
-    )
-    .await?;
-    let token = continue_of(&first);
-    ensure(
-        &ctx,
-        !token.is_empty(),
-        "metadata.continue on the first page of 3 objects with limit=1",
-        || compact(&first["metadata"]),
-    )?;
+    let (first, token) = first_page(&ctx).await?;
     let first_names = item_names(&first);
     // Change the world between pages: a new object and a label change on one not yet returned.
     let (k, v) = ctx.scope_label();
@@ -388,20 +395,7 @@ pub(crate) const EP_LIST_017: Check = check!(
 async fn list_continue_with_rv(ctx: Ctx) -> Verdict {
     let objs = seed_scoped(&ctx, 2).await?;
     let sel = ctx.scope_selector();
-    let first = list(
-        &ctx,
-        Request::get(ctx.collection_path())
-            .query("labelSelector", &sel)
-            .query("limit", "1"),
-    )
-    .await?;
-    let token = continue_of(&first);
-    ensure(
-        &ctx,
-        !token.is_empty(),
-        "metadata.continue on the first page",
-        || compact(&first["metadata"]),
-    )?;
+    let (first, token) = first_page(&ctx).await?;
     let resp = send(
         &ctx,
         Request::get(ctx.collection_path())
