@@ -75,7 +75,7 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         Some(url) => (
             ReplayOptions::new(
                 url.clone(),
-                endpoints_v1::RESOURCE,
+                crate::suite::RESOURCE,
                 args.tokens.token.clone(),
             ),
             None,
@@ -88,7 +88,7 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             );
             let mut options = ReplayOptions::new(
                 launched.target.url.clone(),
-                endpoints_v1::RESOURCE,
+                crate::suite::RESOURCE,
                 launched.target.token.clone(),
             );
             options.user_token = launched.target.user_token.clone();

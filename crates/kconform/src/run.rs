@@ -292,7 +292,7 @@ async fn run_against(
     let reporter = Reporter::new(Mode::detect(), &prepared.baseline);
     let mut results = runner::run(
         target,
-        endpoints_v1::RESOURCE,
+        crate::suite::RESOURCE,
         &runnable,
         &options,
         &|event| reporter.event(event),
@@ -338,7 +338,7 @@ async fn run_against(
                 jobs: options.jobs,
                 strict_baseline: args.strict_baseline,
             },
-            coverage: CoverageGrid::from_catalog(&endpoints_v1::RESOURCE, &ran),
+            coverage: CoverageGrid::from_catalog(&crate::suite::RESOURCE, &ran),
         },
     );
     let out = args.out.clone().unwrap_or_else(|| default_out_dir(name));

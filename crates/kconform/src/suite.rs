@@ -3,10 +3,14 @@
 use std::sync::OnceLock;
 
 use kconform_harness::model::CheckMeta;
+use kconform_harness::resource::Resource;
 use kconform_harness::runner::Check;
 
 /// The suite's name, as reports show it.
 pub const NAME: &str = "endpoints-v1";
+
+/// The resource the suite exercises; the harness derives every path it builds from it.
+pub const RESOURCE: Resource = endpoints_v1::RESOURCE;
 
 /// Every check of the suite, in registry order (built once per process).
 pub fn checks() -> &'static [Check] {
