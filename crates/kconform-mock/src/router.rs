@@ -290,7 +290,7 @@ async fn handle(
                 };
                 crate::watch::handle(ctx.state.clone(), request).await
             } else {
-                endpoints::list(ctx, ns.as_deref()).await
+                endpoints::reads::list(ctx, ns.as_deref()).await
             }
         }
         (Route::DeprecatedWatch(namespace, name), Method::GET) => {
@@ -302,14 +302,22 @@ async fn handle(
             };
             crate::watch::handle(ctx.state.clone(), request).await
         }
-        (Route::Collection(Some(ns)), Method::POST) => endpoints::create(ctx, &ns, body).await,
-        (Route::Collection(Some(ns)), Method::DELETE) => {
-            endpoints::delete_collection(ctx, &ns, body).await
+        (Route::Collection(Some(ns)), Method::POST) => {
+            endpoints::create::create(ctx, &ns, body).await
         }
-        (Route::Item(ns, name), Method::GET) => endpoints::get(ctx, &ns, &name).await,
-        (Route::Item(ns, name), Method::PUT) => endpoints::replace(ctx, &ns, &name, body).await,
-        (Route::Item(ns, name), Method::PATCH) => endpoints::patch(ctx, &ns, &name, body).await,
-        (Route::Item(ns, name), Method::DELETE) => endpoints::delete(ctx, &ns, &name, body).await,
+        (Route::Collection(Some(ns)), Method::DELETE) => {
+            endpoints::delete::delete_collection(ctx, &ns, body).await
+        }
+        (Route::Item(ns, name), Method::GET) => endpoints::reads::get(ctx, &ns, &name).await,
+        (Route::Item(ns, name), Method::PUT) => {
+            endpoints::update::replace(ctx, &ns, &name, body).await
+        }
+        (Route::Item(ns, name), Method::PATCH) => {
+            endpoints::patch::patch(ctx, &ns, &name, body).await
+        }
+        (Route::Item(ns, name), Method::DELETE) => {
+            endpoints::delete::delete(ctx, &ns, &name, body).await
+        }
         (Route::NotFound, _) => Err(ApiError::Router {
             status: Box::new(not_found_path()),
             pretty: false,
