@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::response::Response;
 use http::{HeaderMap, Method};
+use kconform_spec::negotiation::PatchKind;
 use kconform_spec::status::{Status, StatusDetails};
 
 use crate::AppState;
@@ -140,6 +141,18 @@ fn method_not_allowed() -> Status {
     );
     status.details = Some(StatusDetails::default());
     status
+}
+
+/// The PATCH kind from `Content-Type`; the router itself answers an unknown type with 415 (after
+/// negotiation, before the handler, and so without the deprecation Warning).
+fn patch_kind(headers: &HeaderMap) -> Result<PatchKind, ApiError> {
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    kconform_spec::negotiation::patch_kind(content_type).map_err(|status| ApiError::Router {
+        status: Box::new(status),
+        pretty: false,
+    })
 }
 
 fn is_watch(query: &Query) -> bool {
@@ -313,7 +326,8 @@ async fn handle(
             endpoints::update::replace(ctx, &ns, &name, body).await
         }
         (Route::Item(ns, name), Method::PATCH) => {
-            endpoints::patch::patch(ctx, &ns, &name, body).await
+            let kind = patch_kind(&ctx.headers)?;
+            endpoints::patch::patch(ctx, &ns, &name, kind, body).await
         }
         (Route::Item(ns, name), Method::DELETE) => {
             endpoints::delete::delete(ctx, &ns, &name, body).await

@@ -19,45 +19,24 @@ use super::decoding::check_namespace;
 use super::update::{create_through_update, update_existing};
 use super::{not_found, ok};
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum PatchType {
-    Json,
-    Merge,
-    Strategic,
-    Apply,
-}
-
-/// PATCH (`patchCoreV1NamespacedEndpoints`).
+/// PATCH (`patchCoreV1NamespacedEndpoints`); the router has read the patch kind from `Content-Type`.
 pub(crate) async fn patch(
     ctx: &mut Ctx,
     namespace: &str,
     name: &str,
+    kind: PatchKind,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let content_type = ctx
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let patch_type = match kconform_spec::negotiation::patch_kind(content_type) {
-        Ok(PatchKind::Apply) => PatchType::Apply,
-        Ok(PatchKind::Patch(PatchFormat::Json)) => PatchType::Json,
-        Ok(PatchKind::Patch(PatchFormat::Merge)) => PatchType::Merge,
-        Ok(PatchKind::Patch(PatchFormat::Strategic)) => PatchType::Strategic,
-        // The router answers this 415, before the handler and its Warning.
-        Err(status) => {
-            return Err(ApiError::Router {
-                status: Box::new(status),
-                pretty: false,
-            });
-        }
-    };
     let bytes = read_body(body).await?;
-    let opts = opts::patch_options(&ctx.query, ctx.version(), patch_type == PatchType::Apply)?;
+    let apply = kind == PatchKind::Apply;
+    let opts = opts::patch_options(&ctx.query, ctx.version(), apply)?;
     let current = ctx.state.store.get(namespace, name);
-    if patch_type == PatchType::Apply {
-        return apply_patch(ctx, namespace, name, &bytes, current.as_deref(), &opts);
-    }
-    // From here on the patch type is json, merge or strategic.
+    let format = match kind {
+        PatchKind::Apply => {
+            return apply_patch(ctx, namespace, name, &bytes, current.as_deref(), &opts);
+        }
+        PatchKind::Patch(format) => format,
+    };
     let Some(old) = current else {
         return Err(not_found(ctx, name));
     };
@@ -67,8 +46,8 @@ pub(crate) async fn patch(
             .map(|node| node.to_value())
             .map_err(|err| ApiError::bad_request(format!("{prefix}{err}")))
     };
-    let patched = match patch_type {
-        PatchType::Json => {
+    let patched = match format {
+        PatchFormat::Json => {
             let value = parse_patch("error decoding patch: ")?;
             let operations: json_patch::Patch = serde_json::from_value(value.clone())
                 .map_err(|err| ApiError::bad_request(format!("error decoding patch: {err}")))?;
@@ -90,14 +69,14 @@ pub(crate) async fn patch(
             let text = || rendered_patch_value(PatchFormat::Json, &original, &value, &doc);
             check_patched(ctx, &doc, &opts, text)?
         }
-        PatchType::Merge => {
+        PatchFormat::Merge => {
             let patch = parse_patch("error decoding patch: ")?;
             let mut doc = original.clone();
             json_patch::merge(&mut doc, &patch);
             let text = || rendered_patch_value(PatchFormat::Merge, &original, &patch, &doc);
             check_patched(ctx, &doc, &opts, text)?
         }
-        PatchType::Strategic | PatchType::Apply => {
+        PatchFormat::Strategic => {
             let patch = parse_patch("")?;
             let mut merged = crate::patch::strategic_merge(&original, &patch)
                 .map_err(|err| ApiError::bad_request(err.to_string()))?;
