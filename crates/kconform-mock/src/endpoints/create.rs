@@ -48,9 +48,7 @@ pub(crate) async fn create(
     let dry = dry_run(ctx, &opts);
     let numeric_rv = sent_rv.parse::<u64>().is_ok_and(|rv| rv != 0);
     if !dry && numeric_rv {
-        return Err(ApiError::internal(
-            "resourceVersion should not be set on objects to be created",
-        ));
+        return Err(ApiError::status(Status::resource_version_on_create()));
     }
     if !dry {
         // A non-numeric resourceVersion is ignored; the store sets the real one.

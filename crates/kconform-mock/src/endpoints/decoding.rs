@@ -80,9 +80,7 @@ pub(super) fn manager(ctx: &Ctx, opts: &WriteOpts) -> String {
 pub(super) fn check_namespace(object: &mut Value, namespace: &str) -> Result<(), ApiError> {
     let body_ns = meta_str(object, "namespace");
     if !body_ns.is_empty() && body_ns != namespace {
-        return Err(ApiError::bad_request(
-            "the namespace of the provided object does not match the namespace sent on the request",
-        ));
+        return Err(ApiError::status(Status::namespace_mismatch()));
     }
     set_meta(object, "namespace", Value::String(namespace.to_owned()));
     Ok(())

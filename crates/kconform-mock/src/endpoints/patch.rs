@@ -41,16 +41,15 @@ pub(crate) async fn patch(
         return Err(not_found(ctx, name));
     };
     let original = canonical(&old);
-    let parse_patch = |prefix: &str| {
-        kconform_spec::gojson::parse(&bytes)
-            .map(|node| node.to_value())
-            .map_err(|err| ApiError::bad_request(format!("{prefix}{err}")))
+    let parse_patch = || kconform_spec::gojson::parse(&bytes).map(|node| node.to_value());
+    let decode_failed = |err: &dyn std::fmt::Display| {
+        ApiError::status(Status::patch_decode_failed(&err.to_string()))
     };
     let patched = match format {
         PatchFormat::Json => {
-            let value = parse_patch("error decoding patch: ")?;
-            let operations: json_patch::Patch = serde_json::from_value(value.clone())
-                .map_err(|err| ApiError::bad_request(format!("error decoding patch: {err}")))?;
+            let value = parse_patch().map_err(|err| decode_failed(&err))?;
+            let operations: json_patch::Patch =
+                serde_json::from_value(value.clone()).map_err(|err| decode_failed(&err))?;
             if operations.0.len() > 10_000 {
                 return Err(ApiError::status(Status::json_patch_too_many_operations(
                     operations.0.len(),
@@ -59,9 +58,8 @@ pub(crate) async fn patch(
             let mut doc = original.clone();
             json_patch::patch(&mut doc, &operations).map_err(|_| {
                 if ctx.fault(Fault::JsonPatchFailure400) {
-                    ApiError::bad_request(
-                        "the server rejected our request due to an error in our request",
-                    )
+                    // The generic 422 text with the wrong code.
+                    ApiError::bad_request(Status::json_patch_failed().message)
                 } else {
                     ApiError::status(Status::json_patch_failed())
                 }
@@ -70,14 +68,15 @@ pub(crate) async fn patch(
             check_patched(ctx, &doc, &opts, text)?
         }
         PatchFormat::Merge => {
-            let patch = parse_patch("error decoding patch: ")?;
+            let patch = parse_patch().map_err(|err| decode_failed(&err))?;
             let mut doc = original.clone();
             json_patch::merge(&mut doc, &patch);
             let text = || rendered_patch_value(PatchFormat::Merge, &original, &patch, &doc);
             check_patched(ctx, &doc, &opts, text)?
         }
         PatchFormat::Strategic => {
-            let patch = parse_patch("")?;
+            // The strategic merge patch answers with the decoder's text alone.
+            let patch = parse_patch().map_err(|err| ApiError::bad_request(err.to_string()))?;
             let mut merged = crate::patch::strategic_merge(&original, &patch)
                 .map_err(|err| ApiError::bad_request(err.to_string()))?;
             if ctx.fault(Fault::SmpMergesSubsets)
@@ -95,9 +94,7 @@ pub(crate) async fn patch(
     check_namespace(&mut object, namespace)?;
     let body_name = meta_str(&object, "name").to_owned();
     if body_name != name {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({body_name}) does not match the name on the URL ({name})"
-        )));
+        return Err(ApiError::status(Status::name_mismatch(&body_name, name)));
     }
     let outcome = update_existing(ctx, namespace, name, object, &old, &opts, false)?;
     Ok(ok(ctx, outcome.code, &outcome.object))
@@ -149,18 +146,14 @@ fn apply_patch(
     opts: &WriteOpts,
 ) -> Result<Response, ApiError> {
     let manager = opts.field_manager.clone();
-    let invalid_type = |api_version: &str, kind: &str| {
-        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-        ApiError::bad_request(format!(
-            "invalid object type: {group}/{version}, Kind={kind}"
-        ))
-    };
     let decoded = match decode_endpoints_for(bytes, BodyFormat::Yaml, ctx.version()) {
         Ok(decoded) => decoded,
         Err(kconform_spec::decode::DecodeError::CannotHandle { kind, version, .. })
             if version != "v1" || kind != "Endpoints" =>
         {
-            return Err(invalid_type(&version, &kind));
+            return Err(ApiError::status(Status::apply_invalid_object_type(
+                &version, &kind,
+            )));
         }
         Err(err) => return Err(ApiError::status(err.to_status())),
     };
@@ -169,19 +162,17 @@ fn apply_patch(
         .pointer("/metadata/managedFields")
         .is_some_and(|v| !v.is_null())
     {
-        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+        return Err(ApiError::status(Status::apply_managed_fields_set()));
     }
     if let Some(field) = decoded.unknown_fields.first() {
-        return Err(ApiError::internal(format!(
-            "failed to create typed patch object (/{name}; /v1, Kind=Endpoints): .{field}: field not declared in schema"
+        return Err(ApiError::status(Status::apply_field_not_declared(
+            name, field,
         )));
     }
     check_namespace(&mut applied, namespace)?;
     let applied_name = meta_str(&applied, "name").to_owned();
     if applied_name != name {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({applied_name}) does not match the name on the URL ({name})"
-        )));
+        return Err(ApiError::status(Status::name_mismatch(&applied_name, name)));
     }
     let Some(old) = current else {
         let outcome = create_through_update(ctx, namespace, name, applied, opts, Some(&manager))?;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::response::Response;
 use http::StatusCode;
+use kconform_spec::options::{ReadKind, parse_resource_version};
 use kconform_spec::status::Status;
 use serde_json::{Map, Value, json};
 
@@ -27,19 +28,12 @@ pub(crate) async fn get(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<Re
         .get("export")
         .is_some_and(|v| crate::http::parse_bool(v).unwrap_or(false))
     {
-        return Err(ApiError::bad_request(
-            "the export parameter, deprecated since v1.14, is no longer supported",
-        ));
+        return Err(ApiError::status(Status::export_unsupported()));
     }
-    if let Some(rv) = ctx.query.get("resourceVersion").filter(|rv| !rv.is_empty()) {
-        let Ok(rv) = rv.parse::<u64>() else {
-            return Err(ApiError::internal(format!(
-                "resourceVersion: Invalid value: {rv:?}: strconv.ParseUint: parsing {rv:?}: invalid syntax"
-            )));
-        };
-        if rv != 0 {
-            wait_for_rv(ctx, rv).await?;
-        }
+    let rv = ctx.query.get("resourceVersion").unwrap_or_default();
+    let rv = parse_resource_version(rv, ReadKind::Get, ctx.version()).map_err(ApiError::status)?;
+    if let Some(rv) = rv.filter(|rv| *rv != 0) {
+        wait_for_rv(ctx, rv).await?;
     }
     match ctx.state.store.get(namespace, name) {
         Some(object) if ctx.format.table.is_some() => {
@@ -174,7 +168,7 @@ pub(super) async fn select(
             return Err(if ctx.version().at_least(34) {
                 ApiError::status(Status::too_large_rv_timeout(requested, current, 1))
             } else {
-                ApiError::internal("etcdserver: mvcc: required revision is a future revision")
+                ApiError::status(Status::etcd_future_revision())
             });
         }
     };

@@ -203,14 +203,10 @@ pub(crate) async fn replace(
     check_namespace(&mut object, namespace)?;
     let body_name = meta_str(&object, "name").to_owned();
     if body_name.is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({name} based on URL) was undeterminable: name must be provided"
-        )));
+        return Err(ApiError::status(Status::name_undeterminable(name)));
     }
     if body_name != name {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({body_name}) does not match the name on the URL ({name})"
-        )));
+        return Err(ApiError::status(Status::name_mismatch(&body_name, name)));
     }
     let outcome = match ctx.state.store.get(namespace, name) {
         None if ctx.fault(Fault::PutDoesNotCreate) => return Err(not_found(ctx, name)),
