@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::response::Response;
 use http::{HeaderMap, Method};
 use kconform_spec::negotiation::PatchKind;
-use kconform_spec::status::{Status, StatusDetails};
+use kconform_spec::status::Status;
 
 use crate::AppState;
 use crate::config::{MASTERS_GROUP, Verb};
@@ -121,26 +121,6 @@ fn router_error(status: Status, pretty: bool) -> Response {
         pretty,
     }
     .render(Format::default())
-}
-
-fn not_found_path() -> Status {
-    let mut status = Status::failure(
-        404,
-        "NotFound",
-        "the server could not find the requested resource",
-    );
-    status.details = Some(StatusDetails::default());
-    status
-}
-
-fn method_not_allowed() -> Status {
-    let mut status = Status::failure(
-        405,
-        "MethodNotAllowed",
-        "the server does not allow this method on the requested resource",
-    );
-    status.details = Some(StatusDetails::default());
-    status
 }
 
 /// The PATCH kind from `Content-Type`; the router itself answers an unknown type with 415 (after
@@ -333,11 +313,11 @@ async fn handle(
             endpoints::delete::delete(ctx, &ns, &name, body).await
         }
         (Route::NotFound, _) => Err(ApiError::Router {
-            status: Box::new(not_found_path()),
+            status: Box::new(Status::not_found_path()),
             pretty: false,
         }),
         _ => Err(ApiError::Router {
-            status: Box::new(method_not_allowed()),
+            status: Box::new(Status::method_not_allowed()),
             pretty: false,
         }),
     }

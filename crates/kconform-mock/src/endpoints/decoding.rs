@@ -3,7 +3,7 @@
 
 use kconform_spec::cause::Cause;
 use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
-use kconform_spec::status::{GroupKind, Status};
+use kconform_spec::status::{GroupKind, NAMESPACES_RESOURCE, Status};
 use serde_json::Value;
 
 use crate::Fault;
@@ -91,7 +91,10 @@ fn check_namespace_exists(ctx: &Ctx, namespace: &str) -> Result<(), ApiError> {
     if ctx.state.store.get_namespace(namespace).is_none()
         && !ctx.fault(Fault::CreateInMissingNamespace)
     {
-        return Err(ApiError::status(Status::not_found("namespaces", namespace)));
+        return Err(ApiError::status(Status::not_found(
+            NAMESPACES_RESOURCE,
+            namespace,
+        )));
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 
 use axum::response::Response;
 use http::StatusCode;
-use kconform_spec::status::Status;
+use kconform_spec::status::{ENDPOINTS_RESOURCE, Status};
 use serde_json::Value;
 
 use crate::Fault;
@@ -27,7 +27,7 @@ fn ok(ctx: &Ctx, code: StatusCode, object: &Value) -> Response {
 }
 
 fn not_found(ctx: &Ctx, name: &str) -> ApiError {
-    let mut status = Status::not_found("endpoints", name);
+    let mut status = Status::not_found(ENDPOINTS_RESOURCE, name);
     if ctx.fault(Fault::NotFoundWrongReason) {
         status.reason = "Gone".to_owned();
     }
