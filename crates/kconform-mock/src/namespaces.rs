@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
-use kconform_spec::status::{Status, StatusDetails};
+use kconform_spec::status::{NAMESPACES_RESOURCE, Status};
 use serde_json::{Value, json};
 
 use crate::context::Ctx;
@@ -40,25 +40,8 @@ pub(crate) fn create_initial(store: &Store) {
 }
 
 fn forbidden(ctx: &Ctx, verb: &str, name: Option<&str>) -> ApiError {
-    let subject = name.map_or_else(
-        || "namespaces".to_owned(),
-        |n| format!("namespaces \"{n}\""),
-    );
-    let mut status = Status::failure(
-        403,
-        "Forbidden",
-        format!(
-            "{subject} is forbidden: User \"{}\" cannot {verb} resource \"namespaces\" in API group \"\" at the cluster scope",
-            ctx.user.name
-        ),
-    );
-    status.details = Some(StatusDetails {
-        name: name.unwrap_or_default().to_owned(),
-        kind: "namespaces".to_owned(),
-        ..StatusDetails::default()
-    });
     ApiError::Router {
-        status: Box::new(status),
+        status: Box::new(Status::namespace_forbidden(&ctx.user.name, verb, name)),
         pretty: false,
     }
 }
@@ -75,37 +58,14 @@ fn require_admin(ctx: &Ctx, verb: &str, name: Option<&str>) -> Result<(), ApiErr
 pub(crate) async fn create(ctx: &mut Ctx, body: Body) -> Result<Response, ApiError> {
     require_admin(ctx, "create", None)?;
     let bytes = read_body(body).await?;
-    let sent: Value = serde_json::from_slice(&bytes).map_err(|err| {
-        ApiError::bad_request(format!(
-            "the object provided is unrecognized (must be of type Namespace): {err}"
-        ))
-    })?;
+    let sent: Value = serde_json::from_slice(&bytes)
+        .map_err(|err| ApiError::status(Status::namespace_unrecognized(&err.to_string())))?;
     let name = meta_str(&sent, "name").to_owned();
     let causes = kconform_spec::names::dns1123_label(&name);
     if name.is_empty() || !causes.is_empty() {
-        let message = if name.is_empty() {
-            "Required value: name or generateName is required".to_owned()
-        } else {
-            format!("Invalid value: {name:?}: {}", causes.join("; "))
-        };
-        let cause = kconform_spec::cause::Cause::new(
-            if name.is_empty() {
-                "FieldValueRequired"
-            } else {
-                "FieldValueInvalid"
-            },
-            message,
-            "metadata.name",
-        );
-        let status = Status::invalid(
-            kconform_spec::status::GroupKind {
-                group: "",
-                kind: "Namespace",
-            },
-            &name,
-            vec![cause],
-        );
-        return Err(ApiError::status(status));
+        return Err(ApiError::status(Status::namespace_invalid_name(
+            &name, &causes,
+        )));
     }
     let mut object = namespace_object(&name);
     if let Some(labels) = sent.pointer("/metadata/labels").and_then(Value::as_object)
@@ -119,19 +79,7 @@ pub(crate) async fn create(ctx: &mut Ctx, body: Body) -> Result<Response, ApiErr
     }
     match ctx.state.store.create_namespace(&name, object) {
         Some(stored) => Ok(respond(StatusCode::CREATED, stored.as_ref(), ctx.format)),
-        None => {
-            let mut status = Status::failure(
-                409,
-                "AlreadyExists",
-                format!("namespaces \"{name}\" already exists"),
-            );
-            status.details = Some(StatusDetails {
-                name: name.clone(),
-                kind: "namespaces".to_owned(),
-                ..StatusDetails::default()
-            });
-            Err(ApiError::status(status))
-        }
+        None => Err(ApiError::status(Status::namespace_already_exists(&name))),
     }
 }
 
@@ -139,7 +87,10 @@ pub(crate) async fn create(ctx: &mut Ctx, body: Body) -> Result<Response, ApiErr
 pub(crate) fn get(ctx: &mut Ctx, name: &str) -> Result<Response, ApiError> {
     match ctx.state.store.get_namespace(name) {
         Some(object) => Ok(respond(StatusCode::OK, object.as_ref(), ctx.format)),
-        None => Err(ApiError::status(Status::not_found("namespaces", name))),
+        None => Err(ApiError::status(Status::not_found(
+            NAMESPACES_RESOURCE,
+            name,
+        ))),
     }
 }
 
@@ -166,7 +117,10 @@ pub(crate) fn list(ctx: &mut Ctx) -> Response {
 pub(crate) fn delete(ctx: &mut Ctx, name: &str) -> Result<Response, ApiError> {
     require_admin(ctx, "delete", Some(name))?;
     let Some(object) = ctx.state.store.delete_namespace(name) else {
-        return Err(ApiError::status(Status::not_found("namespaces", name)));
+        return Err(ApiError::status(Status::not_found(
+            NAMESPACES_RESOURCE,
+            name,
+        )));
     };
     let mut object = (*object).clone();
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {

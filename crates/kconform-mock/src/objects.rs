@@ -21,13 +21,7 @@ pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
     // kube-apiserver's request timeout bounds a client that stops sending half-way.
     let Ok(collected) = tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await else {
-        let mut status = Status::failure(
-            504,
-            "Timeout",
-            "Timeout: request did not complete within requested timeout - context deadline exceeded",
-        );
-        status.details = Some(kconform_spec::status::StatusDetails::default());
-        return Err(ApiError::status(status));
+        return Err(ApiError::status(Status::request_timeout()));
     };
     match collected {
         Ok(collected) => Ok(collected.to_bytes()),

@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::response::Response;
 use http::{HeaderMap, Method};
-use kconform_spec::status::{Status, StatusDetails};
+use kconform_spec::negotiation::PatchKind;
+use kconform_spec::status::Status;
 
 use crate::AppState;
 use crate::config::{MASTERS_GROUP, Verb};
@@ -122,24 +123,16 @@ fn router_error(status: Status, pretty: bool) -> Response {
     .render(Format::default())
 }
 
-fn not_found_path() -> Status {
-    let mut status = Status::failure(
-        404,
-        "NotFound",
-        "the server could not find the requested resource",
-    );
-    status.details = Some(StatusDetails::default());
-    status
-}
-
-fn method_not_allowed() -> Status {
-    let mut status = Status::failure(
-        405,
-        "MethodNotAllowed",
-        "the server does not allow this method on the requested resource",
-    );
-    status.details = Some(StatusDetails::default());
-    status
+/// The PATCH kind from `Content-Type`; the router itself answers an unknown type with 415 (after
+/// negotiation, before the handler, and so without the deprecation Warning).
+fn patch_kind(headers: &HeaderMap) -> Result<PatchKind, ApiError> {
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    kconform_spec::negotiation::patch_kind(content_type).map_err(|status| ApiError::Router {
+        status: Box::new(status),
+        pretty: false,
+    })
 }
 
 fn is_watch(query: &Query) -> bool {
@@ -290,7 +283,7 @@ async fn handle(
                 };
                 crate::watch::handle(ctx.state.clone(), request).await
             } else {
-                endpoints::list(ctx, ns.as_deref()).await
+                endpoints::reads::list(ctx, ns.as_deref()).await
             }
         }
         (Route::DeprecatedWatch(namespace, name), Method::GET) => {
@@ -302,20 +295,29 @@ async fn handle(
             };
             crate::watch::handle(ctx.state.clone(), request).await
         }
-        (Route::Collection(Some(ns)), Method::POST) => endpoints::create(ctx, &ns, body).await,
-        (Route::Collection(Some(ns)), Method::DELETE) => {
-            endpoints::delete_collection(ctx, &ns, body).await
+        (Route::Collection(Some(ns)), Method::POST) => {
+            endpoints::create::create(ctx, &ns, body).await
         }
-        (Route::Item(ns, name), Method::GET) => endpoints::get(ctx, &ns, &name).await,
-        (Route::Item(ns, name), Method::PUT) => endpoints::replace(ctx, &ns, &name, body).await,
-        (Route::Item(ns, name), Method::PATCH) => endpoints::patch(ctx, &ns, &name, body).await,
-        (Route::Item(ns, name), Method::DELETE) => endpoints::delete(ctx, &ns, &name, body).await,
+        (Route::Collection(Some(ns)), Method::DELETE) => {
+            endpoints::delete::delete_collection(ctx, &ns, body).await
+        }
+        (Route::Item(ns, name), Method::GET) => endpoints::reads::get(ctx, &ns, &name).await,
+        (Route::Item(ns, name), Method::PUT) => {
+            endpoints::update::replace(ctx, &ns, &name, body).await
+        }
+        (Route::Item(ns, name), Method::PATCH) => {
+            let kind = patch_kind(&ctx.headers)?;
+            endpoints::patch::patch(ctx, &ns, &name, kind, body).await
+        }
+        (Route::Item(ns, name), Method::DELETE) => {
+            endpoints::delete::delete(ctx, &ns, &name, body).await
+        }
         (Route::NotFound, _) => Err(ApiError::Router {
-            status: Box::new(not_found_path()),
+            status: Box::new(Status::not_found_path()),
             pretty: false,
         }),
         _ => Err(ApiError::Router {
-            status: Box::new(method_not_allowed()),
+            status: Box::new(Status::method_not_allowed()),
             pretty: false,
         }),
     }

@@ -75,7 +75,7 @@ pub(crate) async fn handle(
     if request.format.yaml {
         // The first acceptable type decides (`NegotiateOutputMediaTypeStream`), and YAML has no stream
         // serializer: the handler answers 406 naming the stream types.
-        return Err(ApiError::status(not_acceptable_stream()));
+        return Err(ApiError::status(Status::watch_not_acceptable()));
     }
     let mut opts = parse_list_options(request.query.pairs()).map_err(ApiError::status)?;
     let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))
@@ -100,9 +100,7 @@ pub(crate) async fn handle(
             fields = FieldSelector::parse(&format!("metadata.name={name}"))
                 .map_err(ApiError::bad_request)?;
         } else if fields.required_name() != Some(name.as_str()) {
-            return Err(ApiError::bad_request(
-                "fieldSelector metadata.name doesn't match requested name",
-            ));
+            return Err(ApiError::status(Status::watch_name_mismatch()));
         }
     }
     let filter = Filter {
@@ -150,15 +148,6 @@ pub(crate) async fn handle(
         ),
     );
     Ok(response)
-}
-
-/// The 406 of a watch whose `Accept` picks a type without a stream form (`errNotAcceptable`).
-fn not_acceptable_stream() -> Status {
-    Status::failure(
-        406,
-        "NotAcceptable",
-        "only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch",
-    )
 }
 
 /// What a watch selects.

@@ -12,6 +12,9 @@ use crate::json;
 /// The resource name used in NotFound/AlreadyExists/Conflict/Forbidden details for Endpoints.
 pub const ENDPOINTS_RESOURCE: &str = "endpoints";
 
+/// The resource name used in the details of the namespaces API's NotFound, AlreadyExists and Forbidden.
+pub const NAMESPACES_RESOURCE: &str = "namespaces";
+
 /// A group and kind, as used by `errors.NewInvalid(qualifiedKind, name, errs)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupKind {
@@ -136,6 +139,8 @@ pub mod reason {
     pub const FORBIDDEN: &str = "Forbidden";
     /// 404.
     pub const NOT_FOUND: &str = "NotFound";
+    /// 405.
+    pub const METHOD_NOT_ALLOWED: &str = "MethodNotAllowed";
     /// 406.
     pub const NOT_ACCEPTABLE: &str = "NotAcceptable";
     /// 409 on create.
@@ -617,6 +622,182 @@ impl Status {
             code: 0,
         }
     }
+
+    /// 400 for a GET with `export=true`, a parameter kube-apiserver no longer supports.
+    pub fn export_unsupported() -> Status {
+        Status::bad_request("the export parameter, deprecated since v1.14, is no longer supported")
+    }
+
+    /// 400 when the body's `metadata.namespace` differs from the request's namespace.
+    pub fn namespace_mismatch() -> Status {
+        Status::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )
+    }
+
+    /// 400 when the body's `metadata.name` differs from the name in the URL (PUT, PATCH, apply).
+    pub fn name_mismatch(body_name: &str, url_name: &str) -> Status {
+        Status::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({url_name})"
+        ))
+    }
+
+    /// 400 for a PUT body without `metadata.name`.
+    pub fn name_undeterminable(url_name: &str) -> Status {
+        Status::bad_request(format!(
+            "the name of the object ({url_name} based on URL) was undeterminable: name must be provided"
+        ))
+    }
+
+    /// 500 for a create whose body carries a non-zero numeric `metadata.resourceVersion`.
+    pub fn resource_version_on_create() -> Status {
+        Status::internal("resourceVersion should not be set on objects to be created")
+    }
+
+    /// 500 from etcd (before 1.34) for a list at a resourceVersion the store has not reached.
+    pub fn etcd_future_revision() -> Status {
+        Status::internal("etcdserver: mvcc: required revision is a future revision")
+    }
+
+    /// 400 for a JSON or merge patch body that is not JSON (or not a list of operations);
+    /// `error` is the decoder's text.
+    pub fn patch_decode_failed(error: &str) -> Status {
+        Status::bad_request(format!("error decoding patch: {error}"))
+    }
+
+    /// 400 for an apply body of another kind: `invalid object type: <group>/<version>, Kind=<kind>`,
+    /// `api_version` as sent (`v1` has the empty group).
+    pub fn apply_invalid_object_type(api_version: &str, kind: &str) -> Status {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        Status::bad_request(format!(
+            "invalid object type: {group}/{version}, Kind={kind}"
+        ))
+    }
+
+    /// 400 for an apply body that sets `metadata.managedFields`.
+    pub fn apply_managed_fields_set() -> Status {
+        Status::bad_request("metadata.managedFields must be nil")
+    }
+
+    /// 500 for an apply body with a field the Endpoints schema does not declare; `field` is the
+    /// path without its leading dot, e.g. `spec` or `subsets.bogus`.
+    pub fn apply_field_not_declared(name: &str, field: &str) -> Status {
+        Status::internal(format!(
+            "failed to create typed patch object (/{name}; /v1, Kind=Endpoints): .{field}: field not declared in schema"
+        ))
+    }
+
+    /// 404 as the router writes it for a path no route serves.
+    pub fn not_found_path() -> Status {
+        Status::failure(
+            404,
+            reason::NOT_FOUND,
+            "the server could not find the requested resource",
+        )
+        .with_details(StatusDetails::default())
+    }
+
+    /// 405 as the router writes it for a method the path does not serve.
+    pub fn method_not_allowed() -> Status {
+        Status::failure(
+            405,
+            reason::METHOD_NOT_ALLOWED,
+            "the server does not allow this method on the requested resource",
+        )
+        .with_details(StatusDetails::default())
+    }
+
+    /// 504 when a request body does not arrive within the request timeout.
+    pub fn request_timeout() -> Status {
+        Status::failure(
+            504,
+            reason::TIMEOUT,
+            "Timeout: request did not complete within requested timeout - context deadline exceeded",
+        )
+        .with_details(StatusDetails::default())
+    }
+
+    /// 406 for a watch whose `Accept` picks a type without a stream form (`errNotAcceptable`).
+    pub fn watch_not_acceptable() -> Status {
+        Status::failure(
+            406,
+            reason::NOT_ACCEPTABLE,
+            "only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch",
+        )
+    }
+
+    /// 400 for a watch on a named path whose `fieldSelector` names another object.
+    pub fn watch_name_mismatch() -> Status {
+        Status::bad_request("fieldSelector metadata.name doesn't match requested name")
+    }
+
+    /// 403 from RBAC for the cluster-scoped namespaces resource: `namespaces "n" is forbidden: User "u"
+    /// cannot delete resource "namespaces" in API group "" at the cluster scope` (`name` `None` for collection verbs).
+    pub fn namespace_forbidden(user: &str, verb: &str, name: Option<&str>) -> Status {
+        let subject = match name {
+            Some(n) => format!("{NAMESPACES_RESOURCE} \"{n}\""),
+            None => NAMESPACES_RESOURCE.to_owned(),
+        };
+        Status::failure(
+            403,
+            reason::FORBIDDEN,
+            format!(
+                "{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{NAMESPACES_RESOURCE}\" in API group \"\" at the cluster scope"
+            ),
+        )
+        .with_details(StatusDetails {
+            name: name.unwrap_or_default().to_owned(),
+            kind: NAMESPACES_RESOURCE.to_owned(),
+            ..StatusDetails::default()
+        })
+    }
+
+    /// 409 AlreadyExists on POST of an existing namespace.
+    pub fn namespace_already_exists(name: &str) -> Status {
+        Status::failure(
+            409,
+            reason::ALREADY_EXISTS,
+            format!("{NAMESPACES_RESOURCE} \"{name}\" already exists"),
+        )
+        .with_details(StatusDetails {
+            name: name.to_owned(),
+            kind: NAMESPACES_RESOURCE.to_owned(),
+            ..StatusDetails::default()
+        })
+    }
+
+    /// 400 for a namespace body that does not decode; `error` is the decoder's text.
+    pub fn namespace_unrecognized(error: &str) -> Status {
+        Status::bad_request(format!(
+            "the object provided is unrecognized (must be of type Namespace): {error}"
+        ))
+    }
+
+    /// 422 for a namespace name that is empty or not a DNS-1123 label; `errors` are the label rule's texts.
+    pub fn namespace_invalid_name(name: &str, errors: &[String]) -> Status {
+        let cause = if name.is_empty() {
+            Cause::new(
+                crate::cause::reason::REQUIRED,
+                "Required value: name or generateName is required",
+                "metadata.name",
+            )
+        } else {
+            Cause::new(
+                crate::cause::reason::INVALID,
+                format!(
+                    "Invalid value: {}: {}",
+                    crate::gotext::go_quote(name),
+                    errors.join("; ")
+                ),
+                "metadata.name",
+            )
+        };
+        let kind = GroupKind {
+            group: "",
+            kind: "Namespace",
+        };
+        Status::invalid(kind, name, vec![cause])
+    }
 }
 
 fn resource_details(name: &str) -> StatusDetails {
@@ -718,5 +899,172 @@ mod tests {
         assert!(text(&status).ends_with(
             "\"details\":{\"causes\":[{\"reason\":\"ResourceVersionTooLarge\",\"message\":\"Too large resource version\"}],\"retryAfterSeconds\":1},\"code\":504}\n"
         ));
+    }
+
+    /// `(code, reason, message)` of a body, for the one-line texts.
+    fn head(status: &Status) -> (i32, &str, &str) {
+        (status.code, status.reason.as_str(), status.message.as_str())
+    }
+
+    #[test]
+    fn request_checks_of_the_handlers() {
+        assert_eq!(
+            head(&Status::export_unsupported()),
+            (
+                400,
+                "BadRequest",
+                "the export parameter, deprecated since v1.14, is no longer supported"
+            )
+        );
+        assert_eq!(
+            head(&Status::namespace_mismatch()),
+            (
+                400,
+                "BadRequest",
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        );
+        assert_eq!(
+            head(&Status::name_mismatch("other", "ep1")),
+            (
+                400,
+                "BadRequest",
+                "the name of the object (other) does not match the name on the URL (ep1)"
+            )
+        );
+        assert_eq!(
+            head(&Status::name_undeterminable("ep1")),
+            (
+                400,
+                "BadRequest",
+                "the name of the object (ep1 based on URL) was undeterminable: name must be provided"
+            )
+        );
+        assert_eq!(
+            text(&Status::resource_version_on_create()),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"resourceVersion should not be set on objects to be created\",\"code\":500}\n"
+        );
+        assert_eq!(
+            head(&Status::etcd_future_revision()),
+            (
+                500,
+                "",
+                "etcdserver: mvcc: required revision is a future revision"
+            )
+        );
+    }
+
+    #[test]
+    fn patch_and_apply_texts() {
+        assert_eq!(
+            head(&Status::patch_decode_failed(
+                "invalid character 'x' looking for beginning of value"
+            )),
+            (
+                400,
+                "BadRequest",
+                "error decoding patch: invalid character 'x' looking for beginning of value"
+            )
+        );
+        assert_eq!(
+            head(&Status::apply_invalid_object_type("apps/v1", "Deployment")),
+            (
+                400,
+                "BadRequest",
+                "invalid object type: apps/v1, Kind=Deployment"
+            )
+        );
+        assert_eq!(
+            Status::apply_invalid_object_type("v1", "Service").message,
+            "invalid object type: /v1, Kind=Service"
+        );
+        assert_eq!(
+            head(&Status::apply_managed_fields_set()),
+            (400, "BadRequest", "metadata.managedFields must be nil")
+        );
+        assert_eq!(
+            head(&Status::apply_field_not_declared("ep1", "spec")),
+            (
+                500,
+                "",
+                "failed to create typed patch object (/ep1; /v1, Kind=Endpoints): .spec: field not declared in schema"
+            )
+        );
+    }
+
+    #[test]
+    fn router_texts_have_empty_details() {
+        assert_eq!(
+            text(&Status::not_found_path()),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\",\"details\":{},\"code\":404}\n"
+        );
+        assert_eq!(
+            text(&Status::method_not_allowed()),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server does not allow this method on the requested resource\",\"reason\":\"MethodNotAllowed\",\"details\":{},\"code\":405}\n"
+        );
+        assert_eq!(
+            text(&Status::request_timeout()),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Timeout: request did not complete within requested timeout - context deadline exceeded\",\"reason\":\"Timeout\",\"details\":{},\"code\":504}\n"
+        );
+    }
+
+    #[test]
+    fn watch_texts() {
+        assert_eq!(
+            text(&Status::watch_not_acceptable()),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch\",\"reason\":\"NotAcceptable\",\"code\":406}\n"
+        );
+        assert_eq!(
+            head(&Status::watch_name_mismatch()),
+            (
+                400,
+                "BadRequest",
+                "fieldSelector metadata.name doesn't match requested name"
+            )
+        );
+    }
+
+    #[test]
+    fn namespace_texts() {
+        assert_eq!(
+            text(&Status::namespace_forbidden("alice", "delete", Some("n1"))),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"namespaces \\\"n1\\\" is forbidden: User \\\"alice\\\" cannot delete resource \\\"namespaces\\\" in API group \\\"\\\" at the cluster scope\",\"reason\":\"Forbidden\",\"details\":{\"name\":\"n1\",\"kind\":\"namespaces\"},\"code\":403}\n"
+        );
+        assert_eq!(
+            Status::namespace_forbidden("alice", "create", None).message,
+            "namespaces is forbidden: User \"alice\" cannot create resource \"namespaces\" in API group \"\" at the cluster scope"
+        );
+        assert_eq!(
+            text(&Status::namespace_already_exists("n1")),
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"namespaces \\\"n1\\\" already exists\",\"reason\":\"AlreadyExists\",\"details\":{\"name\":\"n1\",\"kind\":\"namespaces\"},\"code\":409}\n"
+        );
+        assert_eq!(
+            head(&Status::namespace_unrecognized("EOF while parsing a value")),
+            (
+                400,
+                "BadRequest",
+                "the object provided is unrecognized (must be of type Namespace): EOF while parsing a value"
+            )
+        );
+        let required = Status::namespace_invalid_name("", &[]);
+        assert_eq!(
+            head(&required),
+            (
+                422,
+                "Invalid",
+                "Namespace \"\" is invalid: metadata.name: Required value: name or generateName is required"
+            )
+        );
+        // Go's %q, not Rust's {:?}: U+200B is `\u200b`, not `\u{200b}`.
+        let invalid = Status::namespace_invalid_name("a\u{200b}", &["must be a label".to_owned()]);
+        assert_eq!(
+            invalid.message,
+            "Namespace \"a\u{200b}\" is invalid: metadata.name: Invalid value: \"a\\u200b\": must be a label"
+        );
+        let details = invalid.details.unwrap();
+        assert_eq!(
+            (details.kind.as_str(), details.causes[0].reason.as_str()),
+            ("Namespace", "FieldValueInvalid")
+        );
     }
 }

@@ -1,0 +1,94 @@
+//! Create: POST, with generated names drawn again on collision.
+
+use axum::body::Body;
+use axum::response::Response;
+use http::StatusCode;
+use kconform_spec::status::Status;
+use serde_json::Value;
+
+use crate::Fault;
+use crate::context::Ctx;
+use crate::http::ApiError;
+use crate::objects::{being_deleted, generate_name, meta_str, read_body, remove_meta, set_meta};
+use crate::opts;
+use crate::store::Mutation;
+
+use super::decoding::{body_format, check_namespace, decode_body, dry_run, prepare_create};
+use super::ok;
+
+/// POST (`createCoreV1NamespacedEndpoints`).
+pub(crate) async fn create(
+    ctx: &mut Ctx,
+    namespace: &str,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let format = body_format(ctx)?;
+    let bytes = if ctx.fault(Fault::NoBodySizeLimit) {
+        axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|err| ApiError::internal(err.to_string()))?
+    } else {
+        read_body(body).await?
+    };
+    let opts = opts::create_options(&ctx.query, ctx.version())?;
+    let mut object = decode_body(ctx, &bytes, format, opts.field_validation)?;
+    if ctx.fault(Fault::NamespaceMismatchAccepted) {
+        remove_meta(&mut object, "namespace");
+    }
+    check_namespace(&mut object, namespace)?;
+    let sent_rv = meta_str(&object, "resourceVersion").to_owned();
+    let generated =
+        meta_str(&object, "name").is_empty() && !meta_str(&object, "generateName").is_empty();
+    let mut name = prepare_create(ctx, &mut object, namespace, &opts)?;
+    let code = if ctx.fault(Fault::CreateReturns200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let dry = dry_run(ctx, &opts);
+    let numeric_rv = sent_rv.parse::<u64>().is_ok_and(|rv| rv != 0);
+    if !dry && numeric_rv {
+        return Err(ApiError::status(Status::resource_version_on_create()));
+    }
+    if !dry {
+        // A non-numeric resourceVersion is ignored; the store sets the real one.
+        remove_meta(&mut object, "resourceVersion");
+    }
+    // RetryGenerateName (on from 1.31): a generated name that collides is drawn again, 8 tries in all.
+    let attempts = if generated && ctx.version().at_least(31) {
+        8
+    } else {
+        1
+    };
+    let mut attempt = 1;
+    let written = loop {
+        let result = ctx
+            .state
+            .store
+            .write(namespace, &name, |current, _| match current {
+                Some(existing) if being_deleted(existing) => Err(ApiError::status(
+                    Status::already_exists_being_deleted(&name),
+                )),
+                Some(_) if ctx.fault(Fault::AlreadyExistsOverwrites) && !dry => {
+                    Ok((Mutation::Put(object.clone()), ()))
+                }
+                Some(_) if generated => Err(ApiError::status(
+                    Status::already_exists_generate_name(&name),
+                )),
+                Some(_) => Err(ApiError::status(Status::already_exists(&name))),
+                None if dry => Ok((Mutation::Keep, ())),
+                None => Ok((Mutation::Put(object.clone()), ())),
+            });
+        match result {
+            Ok((written, ())) => break written,
+            Err(err) if generated && attempt < attempts && err.body().reason == "AlreadyExists" => {
+                attempt += 1;
+                name = generate_name(meta_str(&object, "generateName"));
+                set_meta(&mut object, "name", Value::String(name.clone()));
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    let stored = written.object.map(|o| (*o).clone()).unwrap_or(object);
+    Ok(ok(ctx, code, &stored))
+}

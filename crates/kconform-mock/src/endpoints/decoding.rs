@@ -1,0 +1,156 @@
+//! Decoding a write body and preparing an object: body formats, `fieldValidation`, defaulting, the
+//! namespace checks and everything a create does before storing (shared by create, update and patch).
+
+use kconform_spec::cause::Cause;
+use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
+use kconform_spec::status::{GroupKind, NAMESPACES_RESOURCE, Status};
+use serde_json::Value;
+
+use crate::Fault;
+use crate::context::Ctx;
+use crate::http::ApiError;
+use crate::managed;
+use crate::objects::{generate_name, meta_str, new_uid, now, remove_meta, set_meta};
+use crate::opts::{FieldValidation, WriteOpts};
+
+/// The body format of a POST or PUT, or 415.
+pub(super) fn body_format(ctx: &Ctx) -> Result<BodyFormat, ApiError> {
+    let content_type = ctx
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match kconform_spec::negotiation::write_body_format(content_type) {
+        Ok(format) => Ok(format),
+        Err(_) if ctx.fault(Fault::UnsupportedMediaTypeAccepted) => Ok(BodyFormat::Json),
+        Err(status) => Err(ApiError::status(status)),
+    }
+}
+
+/// Decode a POST/PUT body honouring `fieldValidation` (Strict: 400; Warn: Warning headers).
+pub(super) fn decode_body(
+    ctx: &mut Ctx,
+    body: &[u8],
+    format: BodyFormat,
+    validation: FieldValidation,
+) -> Result<Value, ApiError> {
+    let decoded = decode_endpoints_for(body, format, ctx.version())
+        .map_err(|err| ApiError::status(err.to_status()))?;
+    match validation {
+        FieldValidation::Strict => match decoded.strict_error() {
+            Some(err) if !ctx.fault(Fault::StrictFieldValidationIgnored) => {
+                Err(ApiError::status(err.to_status()))
+            }
+            _ => Ok(decoded.object),
+        },
+        FieldValidation::Warn => {
+            if !ctx.fault(Fault::UnknownFieldWarningDropped) {
+                ctx.warnings.extend(decoded.warnings());
+            }
+            Ok(decoded.object)
+        }
+        FieldValidation::Ignore => Ok(decoded.object),
+    }
+}
+
+pub(super) fn default_object(ctx: &mut Ctx, object: &mut Value) {
+    crate::objects::omit_empty(object);
+    if let Some(warning) = crate::objects::dedup_owner_references(object) {
+        ctx.warnings.push(warning);
+    }
+    if !ctx.fault(Fault::NoDefaultProtocol) {
+        kconform_spec::defaults::default_endpoints(object);
+    }
+}
+
+pub(super) fn invalid(name: &str, causes: Vec<Cause>) -> ApiError {
+    ApiError::status(Status::invalid(GroupKind::ENDPOINTS, name, causes))
+}
+
+pub(super) fn manager(ctx: &Ctx, opts: &WriteOpts) -> String {
+    if !opts.field_manager.is_empty() {
+        return opts.field_manager.clone();
+    }
+    let agent = ctx
+        .headers
+        .get(http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    kconform_spec::options::default_field_manager(&agent.unwrap_or_default())
+}
+
+pub(super) fn check_namespace(object: &mut Value, namespace: &str) -> Result<(), ApiError> {
+    let body_ns = meta_str(object, "namespace");
+    if !body_ns.is_empty() && body_ns != namespace {
+        return Err(ApiError::status(Status::namespace_mismatch()));
+    }
+    set_meta(object, "namespace", Value::String(namespace.to_owned()));
+    Ok(())
+}
+
+/// NamespaceLifecycle admission for creates.
+fn check_namespace_exists(ctx: &Ctx, namespace: &str) -> Result<(), ApiError> {
+    if ctx.state.store.get_namespace(namespace).is_none()
+        && !ctx.fault(Fault::CreateInMissingNamespace)
+    {
+        return Err(ApiError::status(Status::not_found(
+            NAMESPACES_RESOURCE,
+            namespace,
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn dry_run(ctx: &Ctx, opts: &WriteOpts) -> bool {
+    opts.dry_run && !ctx.fault(Fault::DryRunPersists)
+}
+
+/// Everything a create does to a decoded object before storing it: system fields, generated name,
+/// defaulting, admission, validation, warnings and managed fields.
+pub(super) fn prepare_create(
+    ctx: &mut Ctx,
+    object: &mut Value,
+    namespace: &str,
+    opts: &WriteOpts,
+) -> Result<String, ApiError> {
+    for field in [
+        "creationTimestamp",
+        "uid",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "selfLink",
+    ] {
+        remove_meta(object, field);
+    }
+    let mut name = meta_str(object, "name").to_owned();
+    let generate = meta_str(object, "generateName").to_owned();
+    if name.is_empty() && !generate.is_empty() {
+        name = if ctx.fault(Fault::GenerateNameWithoutSuffix) {
+            generate.clone()
+        } else {
+            generate_name(&generate)
+        };
+        set_meta(object, "name", Value::String(name.clone()));
+    }
+    set_meta(object, "uid", Value::String(new_uid()));
+    set_meta(object, "creationTimestamp", Value::String(now()));
+    default_object(ctx, object);
+    check_namespace_exists(ctx, namespace)?;
+    if !ctx.fault(Fault::SkipValidation) {
+        let mut causes = kconform_spec::validate::validate(object, ctx.version());
+        if ctx.fault(Fault::LoopbackIpAccepted) {
+            causes.retain(|cause| !cause.message.contains("loopback"));
+        }
+        if ctx.fault(Fault::WrongCauseFieldPath) {
+            for cause in &mut causes {
+                cause.field = cause.field.replace('[', ".").replace(']', "");
+            }
+        }
+        if !causes.is_empty() {
+            return Err(invalid(&name, causes));
+        }
+    }
+    ctx.warnings
+        .extend(kconform_spec::warnings::ip_warnings(object, ctx.version()));
+    remove_meta(object, "managedFields");
+    managed::update(None, object, &manager(ctx, opts), &now());
+    Ok(name)
+}

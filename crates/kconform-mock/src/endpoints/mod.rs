@@ -1,0 +1,35 @@
+//! The Endpoints operations other than watch: get, list, create, replace, patch, delete and
+//! deletecollection, with kube-apiserver's order of checks (behaviour document §3.3).
+//!
+//! One module per operation group: [`reads`] (get, list, and the page selection deletecollection
+//! shares), [`decoding`] (body formats, decoding and the create preparation the writes share),
+//! [`create`], [`update`] (PUT and the update tail the patch types end in), [`patch`] and [`delete`].
+//! This module holds only what several of them use; the router calls their handlers directly.
+
+use axum::response::Response;
+use http::StatusCode;
+use kconform_spec::status::{ENDPOINTS_RESOURCE, Status};
+use serde_json::Value;
+
+use crate::Fault;
+use crate::context::Ctx;
+use crate::http::{ApiError, respond};
+
+pub(crate) mod create;
+mod decoding;
+pub(crate) mod delete;
+pub(crate) mod patch;
+pub(crate) mod reads;
+pub(crate) mod update;
+
+fn ok(ctx: &Ctx, code: StatusCode, object: &Value) -> Response {
+    respond(code, &crate::objects::Canonical::object(object), ctx.format)
+}
+
+fn not_found(ctx: &Ctx, name: &str) -> ApiError {
+    let mut status = Status::not_found(ENDPOINTS_RESOURCE, name);
+    if ctx.fault(Fault::NotFoundWrongReason) {
+        status.reason = "Gone".to_owned();
+    }
+    ApiError::status(status)
+}

@@ -1,0 +1,192 @@
+//! Patch: JSON, merge and strategic merge patches, and server-side apply.
+
+use axum::body::Body;
+use axum::response::Response;
+use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
+use kconform_spec::negotiation::PatchKind;
+use kconform_spec::patch::{PatchFormat, rendered_patch_value};
+use kconform_spec::status::Status;
+use serde_json::Value;
+
+use crate::Fault;
+use crate::context::Ctx;
+use crate::http::ApiError;
+use crate::managed;
+use crate::objects::{canonical, meta_str, now, read_body};
+use crate::opts::{self, FieldValidation, WriteOpts};
+
+use super::decoding::check_namespace;
+use super::update::{create_through_update, update_existing};
+use super::{not_found, ok};
+
+/// PATCH (`patchCoreV1NamespacedEndpoints`); the router has read the patch kind from `Content-Type`.
+pub(crate) async fn patch(
+    ctx: &mut Ctx,
+    namespace: &str,
+    name: &str,
+    kind: PatchKind,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(body).await?;
+    let apply = kind == PatchKind::Apply;
+    let opts = opts::patch_options(&ctx.query, ctx.version(), apply)?;
+    let current = ctx.state.store.get(namespace, name);
+    let format = match kind {
+        PatchKind::Apply => {
+            return apply_patch(ctx, namespace, name, &bytes, current.as_deref(), &opts);
+        }
+        PatchKind::Patch(format) => format,
+    };
+    let Some(old) = current else {
+        return Err(not_found(ctx, name));
+    };
+    let original = canonical(&old);
+    let parse_patch = || kconform_spec::gojson::parse(&bytes).map(|node| node.to_value());
+    let decode_failed = |err: &dyn std::fmt::Display| {
+        ApiError::status(Status::patch_decode_failed(&err.to_string()))
+    };
+    let patched = match format {
+        PatchFormat::Json => {
+            let value = parse_patch().map_err(|err| decode_failed(&err))?;
+            let operations: json_patch::Patch =
+                serde_json::from_value(value.clone()).map_err(|err| decode_failed(&err))?;
+            if operations.0.len() > 10_000 {
+                return Err(ApiError::status(Status::json_patch_too_many_operations(
+                    operations.0.len(),
+                )));
+            }
+            let mut doc = original.clone();
+            json_patch::patch(&mut doc, &operations).map_err(|_| {
+                if ctx.fault(Fault::JsonPatchFailure400) {
+                    // The generic 422 text with the wrong code.
+                    ApiError::bad_request(Status::json_patch_failed().message)
+                } else {
+                    ApiError::status(Status::json_patch_failed())
+                }
+            })?;
+            let text = || rendered_patch_value(PatchFormat::Json, &original, &value, &doc);
+            check_patched(ctx, &doc, &opts, text)?
+        }
+        PatchFormat::Merge => {
+            let patch = parse_patch().map_err(|err| decode_failed(&err))?;
+            let mut doc = original.clone();
+            json_patch::merge(&mut doc, &patch);
+            let text = || rendered_patch_value(PatchFormat::Merge, &original, &patch, &doc);
+            check_patched(ctx, &doc, &opts, text)?
+        }
+        PatchFormat::Strategic => {
+            // The strategic merge patch answers with the decoder's text alone.
+            let patch = parse_patch().map_err(|err| ApiError::bad_request(err.to_string()))?;
+            let mut merged = crate::patch::strategic_merge(&original, &patch)
+                .map_err(|err| ApiError::bad_request(err.to_string()))?;
+            if ctx.fault(Fault::SmpMergesSubsets)
+                && let (Some(old), Some(new)) =
+                    (original["subsets"].as_array(), patch["subsets"].as_array())
+            {
+                merged["subsets"] = Value::Array(old.iter().chain(new).cloned().collect());
+            }
+            // Strict and Warn quote the patch itself (Go's %+v of the map) for strategic patches.
+            let text = || rendered_patch_value(PatchFormat::Strategic, &original, &patch, &merged);
+            check_patched(ctx, &merged, &opts, text)?
+        }
+    };
+    let mut object = patched;
+    check_namespace(&mut object, namespace)?;
+    let body_name = meta_str(&object, "name").to_owned();
+    if body_name != name {
+        return Err(ApiError::status(Status::name_mismatch(&body_name, name)));
+    }
+    let outcome = update_existing(ctx, namespace, name, object, &old, &opts, false)?;
+    Ok(ok(ctx, outcome.code, &outcome.object))
+}
+
+/// Decode a patched object again (strict field checks and types), as kube-apiserver re-decodes it.
+fn check_patched(
+    ctx: &mut Ctx,
+    patched: &Value,
+    opts: &WriteOpts,
+    value_text: impl FnOnce() -> String,
+) -> Result<Value, ApiError> {
+    let bytes = serde_json::to_vec(patched).map_err(|err| ApiError::internal(err.to_string()))?;
+    let decoded = match decode_endpoints_for(&bytes, BodyFormat::Json, ctx.version()) {
+        Ok(decoded) => decoded,
+        Err(err) => {
+            let inner = match &err {
+                kconform_spec::decode::DecodeError::CannotHandle { error, .. } => error.clone(),
+                other => other.to_string(),
+            };
+            return Err(ApiError::status(Status::invalid_patch(
+                &value_text(),
+                &inner,
+            )));
+        }
+    };
+    match opts.field_validation {
+        FieldValidation::Strict => match decoded.strict_error() {
+            Some(kconform_spec::decode::DecodeError::CannotHandle { error, .. }) => Err(
+                ApiError::status(Status::invalid_patch(&value_text(), &error)),
+            ),
+            Some(other) => Err(ApiError::status(other.to_status())),
+            None => Ok(decoded.object),
+        },
+        FieldValidation::Warn => {
+            ctx.warnings.extend(decoded.warnings());
+            Ok(decoded.object)
+        }
+        FieldValidation::Ignore => Ok(decoded.object),
+    }
+}
+
+fn apply_patch(
+    ctx: &mut Ctx,
+    namespace: &str,
+    name: &str,
+    bytes: &[u8],
+    current: Option<&Value>,
+    opts: &WriteOpts,
+) -> Result<Response, ApiError> {
+    let manager = opts.field_manager.clone();
+    let decoded = match decode_endpoints_for(bytes, BodyFormat::Yaml, ctx.version()) {
+        Ok(decoded) => decoded,
+        Err(kconform_spec::decode::DecodeError::CannotHandle { kind, version, .. })
+            if version != "v1" || kind != "Endpoints" =>
+        {
+            return Err(ApiError::status(Status::apply_invalid_object_type(
+                &version, &kind,
+            )));
+        }
+        Err(err) => return Err(ApiError::status(err.to_status())),
+    };
+    let mut applied = decoded.object;
+    if applied
+        .pointer("/metadata/managedFields")
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(ApiError::status(Status::apply_managed_fields_set()));
+    }
+    if let Some(field) = decoded.unknown_fields.first() {
+        return Err(ApiError::status(Status::apply_field_not_declared(
+            name, field,
+        )));
+    }
+    check_namespace(&mut applied, namespace)?;
+    let applied_name = meta_str(&applied, "name").to_owned();
+    if applied_name != name {
+        return Err(ApiError::status(Status::name_mismatch(&applied_name, name)));
+    }
+    let Some(old) = current else {
+        let outcome = create_through_update(ctx, namespace, name, applied, opts, Some(&manager))?;
+        return Ok(ok(ctx, outcome.code, &outcome.object));
+    };
+    let force = opts.force.unwrap_or(false) || ctx.fault(Fault::ApplyIgnoresConflicts);
+    let merged =
+        managed::apply(Some(old), &applied, &manager, force, &now()).map_err(|conflicts| {
+            let conflicts: Vec<(String, bool, String)> = conflicts
+                .into_iter()
+                .map(|c| (c.manager, c.update, c.field))
+                .collect();
+            ApiError::status(Status::apply_conflict(&conflicts))
+        })?;
+    let outcome = update_existing(ctx, namespace, name, merged, old, opts, true)?;
+    Ok(ok(ctx, outcome.code, &outcome.object))
+}
