@@ -75,9 +75,8 @@ pub fn placeholders(text: &str) -> Vec<(Range<usize>, Placeholder)> {
         };
         // A `<` inside the candidate starts a new candidate (`<<ns>`).
         let start = text[open..close].rfind('<').map_or(open, |i| open + i);
-        match Placeholder::parse(&text[start..=close]) {
-            Some(p) => found.push((start..close + 1, p)),
-            None => {}
+        if let Some(p) = Placeholder::parse(&text[start..=close]) {
+            found.push((start..close + 1, p));
         }
         from = close + 1;
     }
@@ -162,13 +161,14 @@ pub fn expand_long_strings(value: &mut Value) -> Vec<String> {
 
 fn expand_into(value: &mut Value, opaque: &mut Vec<String>) {
     match value {
-        Value::String(s) => match LongString::parse(s) {
-            Some(long) => match long.expand() {
-                Some(expanded) => *s = expanded,
-                None => opaque.push(s.clone()),
-            },
-            None => {}
-        },
+        Value::String(s) => {
+            if let Some(long) = LongString::parse(s) {
+                match long.expand() {
+                    Some(expanded) => *s = expanded,
+                    None => opaque.push(s.clone()),
+                }
+            }
+        }
         Value::Array(items) => items.iter_mut().for_each(|v| expand_into(v, opaque)),
         Value::Object(map) => map.values_mut().for_each(|v| expand_into(v, opaque)),
         _ => {}
