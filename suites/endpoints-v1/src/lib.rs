@@ -51,6 +51,7 @@ pub fn checks() -> Vec<Check> {
             crud::EP_CREATE_010,
             crud::EP_CREATE_011,
             crud::EP_CREATE_012,
+            crud::EP_CREATE_013,
             crud::EP_READ_001,
             crud::EP_READ_002,
             crud::EP_REPLACE_001,
@@ -175,6 +176,7 @@ pub fn checks() -> Vec<Check> {
             auth::EP_AUTH_003,
             auth::EP_DISC_001,
             auth::EP_DISC_002,
+            auth::EP_DISC_003,
         ],
     ]
     .concat()
