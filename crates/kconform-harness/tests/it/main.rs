@@ -7,6 +7,7 @@ mod client;
 mod coverage;
 mod invariants;
 mod model;
+mod module_graph;
 mod robustness;
 mod runner;
 mod support;

@@ -2,7 +2,6 @@
 //! the operation table against the API document, property tests and Status snapshots.
 
 mod api_doc;
-mod module_graph;
 mod names_prop;
 mod options_replay;
 mod recordings;
