@@ -81,10 +81,28 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             None,
         ),
         None => {
-            let launched = launch::mock(kconform_mock::Config::default()).await?;
+            // The reference server emulates the version the transcripts were recorded from (their
+            // index.json), so that version-dependent answers compare like for like.
+            let mut config = kconform_mock::Config::default();
+            let recorded = replay::recorded_version(&args.transcripts);
+            if let Some(version) = recorded.as_deref() {
+                config.version = version.parse().with_context(|| {
+                    format!(
+                        "{}/index.json names server version {version:?}, which is not a Kubernetes 1.x version",
+                        args.transcripts.display()
+                    )
+                })?;
+            }
+            let emulated = config.version;
+            let launched = launch::mock(config).await?;
             eprintln!(
-                "kconform: launched the reference server at {}",
-                launched.target.url
+                "kconform: launched the reference server at {}, emulating Kubernetes {emulated}{}",
+                launched.target.url,
+                if recorded.is_some() {
+                    " as recorded"
+                } else {
+                    " (the transcripts name no version)"
+                }
             );
             let mut options = ReplayOptions::new(
                 launched.target.url.clone(),

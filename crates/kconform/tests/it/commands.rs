@@ -212,6 +212,23 @@ async fn replay_against_the_reference_server_matches_the_recordings() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_launched_reference_server_emulates_the_recorded_version() {
+    let v128 = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../transcripts/kube-apiserver-v1.28.7"
+    );
+    // 1.28 sends no deprecation Warning; a server emulating 1.36 would differ on every step.
+    let ran = kconform(&["replay", "--transcripts", v128, "--only", "^get/"]).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert!(ran.stdout.contains(" 0 differ"), "{}", ran.dump());
+    assert!(
+        ran.stderr.contains("emulating Kubernetes 1.28 as recorded"),
+        "{}",
+        ran.dump()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn replay_against_a_faulty_server_exits_1_and_shows_the_difference() {
     let server = crate::support::server(&[kconform_mock::Fault::NotFoundWrongReason]).await;
     let ran = kconform(&[
