@@ -805,7 +805,7 @@ pub(crate) const EP_REPLACE_006: Check = check!(
         ..meta(
             "EP-REPLACE-006",
             Must,
-            "A PUT whose body name differs from the URL MUST answer 400 `the name of the object (<body>) does not match the name on the URL (<url>)`; a body without a name MUST answer 400 `... was undeterminable: name must be provided`.",
+            "A PUT whose body name differs from the URL MUST answer 400 `the name of the object (<body>) does not match the name on the URL (<url>)`.",
             "kube-apiserver behaviour §3.1 400 name mismatch",
         )
     },
@@ -828,7 +828,26 @@ async fn replace_name_mismatch(ctx: Ctx) -> Verdict {
         &bad_request(&format!(
             "the name of the object ({other}) does not match the name on the URL ({name})"
         )),
-    )?;
+    )
+}
+
+pub(crate) const EP_REPLACE_011: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        statuses: &[400],
+        ..meta(
+            "EP-REPLACE-011",
+            Must,
+            "A PUT whose body has no name MUST answer 400 `the name of the object (<url> based on URL) was undeterminable: name must be provided`.",
+            "kube-apiserver behaviour §3.1 400 name mismatch",
+        )
+    },
+    replace_without_name
+);
+
+async fn replace_without_name(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    create_named(&ctx, &name).await?;
     let mut nameless = endpoints(&name);
     nameless["metadata"] = json!({});
     let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&nameless)).await?;

@@ -64,6 +64,7 @@ pub fn checks() -> Vec<Check> {
             crud::EP_REPLACE_008,
             crud::EP_REPLACE_009,
             crud::EP_REPLACE_010,
+            crud::EP_REPLACE_011,
         ],
         validation::RECORDED,
         &[fixtures::EP_VALID_100, fixtures::EP_VALID_101],
@@ -100,6 +101,7 @@ pub fn checks() -> Vec<Check> {
             patch::EP_APPLY_005,
             patch::EP_APPLY_006,
             patch::EP_PATCH_013,
+            patch::EP_PATCH_014,
         ],
         &[
             delete::EP_DELETE_001,
@@ -119,6 +121,7 @@ pub fn checks() -> Vec<Check> {
             delete::EP_DELCOL_004,
             delete::EP_DELCOL_005,
             delete::EP_DELCOL_006,
+            delete::EP_DELCOL_007,
         ],
         &[
             list::basics::EP_LIST_001,
@@ -144,6 +147,7 @@ pub fn checks() -> Vec<Check> {
             list::options::EP_LIST_021,
             list::options::EP_LIST_022,
             list::options::EP_LIST_023,
+            list::pagination::EP_LIST_024,
         ],
         &[
             watch::lifecycle::EP_WATCH_001,

@@ -344,20 +344,20 @@ async fn force_on_merge_patch(ctx: Ctx) -> Verdict {
 pub(crate) const EP_PATCH_008: Check = check!(
     CheckMeta {
         operations: &[op::PATCH],
-        statuses: &[400, 422],
+        statuses: &[400],
         ..meta(
             "EP-PATCH-008",
             Must,
-            "A patch changing metadata.name or metadata.namespace MUST answer 400; one changing metadata.uid MUST answer 422 `metadata.uid: Invalid value: ...: field is immutable`.",
-            "kube-apiserver behaviour §5.3 (name, namespace, uid)",
+            "A patch changing metadata.name or metadata.namespace MUST answer 400 (the name or namespace of the object does not match the request's).",
+            "kube-apiserver behaviour §5.3 (name, namespace)",
         )
     },
-    patch_identity_fields
+    patch_name_and_namespace
 );
 
-async fn patch_identity_fields(ctx: Ctx) -> Verdict {
+async fn patch_name_and_namespace(ctx: Ctx) -> Verdict {
     let name = ctx.name("ep");
-    let created = create_named(&ctx, &name).await?;
+    create_named(&ctx, &name).await?;
     let other = ctx.name("ep");
     let resp = patch(
         &ctx,
@@ -388,7 +388,26 @@ async fn patch_identity_fields(ctx: Ctx) -> Verdict {
         &bad_request(
             "the namespace of the provided object does not match the namespace sent on the request",
         ),
-    )?;
+    )
+}
+
+pub(crate) const EP_PATCH_014: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        statuses: &[422],
+        ..meta(
+            "EP-PATCH-014",
+            Must,
+            "A patch changing metadata.uid MUST answer 422 `metadata.uid: Invalid value: ...: field is immutable` and leave the uid as it was.",
+            "kube-apiserver behaviour §5.3 (uid)",
+        )
+    },
+    patch_uid
+);
+
+async fn patch_uid(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    let created = create_named(&ctx, &name).await?;
     let bogus = "00000000-0000-4000-8000-000000000001";
     let resp = patch(
         &ctx,

@@ -518,3 +518,9 @@ pub(crate) fn compaction_unsupported() -> Outcome {
 pub(crate) fn continue_token(v: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }
+
+/// The names, sorted (for comparing sets of objects).
+pub(crate) fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}

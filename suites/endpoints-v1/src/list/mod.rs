@@ -20,11 +20,6 @@ async fn list(ctx: &Ctx, req: Request) -> Result<Value, Outcome> {
     json_of(ctx, &resp)
 }
 
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
 async fn seed_scoped(ctx: &Ctx, n: usize) -> Result<Vec<Value>, Outcome> {
     let (k, v) = ctx.scope_label();
     let mut out = Vec::new();

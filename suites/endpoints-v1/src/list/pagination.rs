@@ -382,11 +382,11 @@ pub(crate) const EP_LIST_017: Check = check!(
     CheckMeta {
         operations: &[op::LIST],
         params: &["continue", "resourceVersion"],
-        statuses: &[400, 200],
+        statuses: &[400],
         ..meta(
             "EP-LIST-017",
             Must,
-            "continue with a resourceVersion other than \"\" or \"0\" MUST answer 400 `specifying resource version is not allowed when using continue`; with \"0\" the page MUST be served.",
+            "continue with a resourceVersion other than \"\" or \"0\" MUST answer 400 `specifying resource version is not allowed when using continue`.",
             "kube-apiserver behaviour §4.3",
         )
     },
@@ -395,7 +395,7 @@ pub(crate) const EP_LIST_017: Check = check!(
 async fn list_continue_with_rv(ctx: Ctx) -> Verdict {
     let objs = seed_scoped(&ctx, 2).await?;
     let sel = ctx.scope_selector();
-    let (first, token) = first_page(&ctx).await?;
+    let (_, token) = first_page(&ctx).await?;
     let resp = send(
         &ctx,
         Request::get(ctx.collection_path())
@@ -410,7 +410,27 @@ async fn list_continue_with_rv(ctx: Ctx) -> Verdict {
         &resp,
         400,
         &bad_request("specifying resource version is not allowed when using continue"),
-    )?;
+    )
+}
+
+pub(crate) const EP_LIST_024: Check = check!(
+    CheckMeta {
+        operations: &[op::LIST],
+        params: &["continue", "resourceVersion"],
+        statuses: &[200],
+        ..meta(
+            "EP-LIST-024",
+            Must,
+            "continue with resourceVersion \"0\" MUST serve the next page as without it.",
+            "kube-apiserver behaviour §4.3",
+        )
+    },
+    list_continue_with_rv0
+);
+async fn list_continue_with_rv0(ctx: Ctx) -> Verdict {
+    let objs = seed_scoped(&ctx, 2).await?;
+    let sel = ctx.scope_selector();
+    let (first, token) = first_page(&ctx).await?;
     let page = list(
         &ctx,
         Request::get(ctx.collection_path())
