@@ -109,9 +109,16 @@ fn walk_metadata(w: &mut Walk, meta: &Value) {
     }
 }
 
-/// The fields of `object` (what a manager owns after creating it, or applying it).
-pub(crate) fn fields_of(object: &Value) -> FieldSet {
-    walk(object).members
+/// The fields an applier owns: structured-merge-diff's `ToFieldSet` of the applied configuration,
+/// which holds the leaves and the elements of associative lists (`k:{...}`) but not the maps and
+/// lists that contain them, so an Apply entry has no `"."` under `f:labels` (recorded at v1.28.7
+/// and v1.36.2), unlike an Update entry, whose set is a comparison that adds the new map itself.
+pub(crate) fn applied_fields_of(object: &Value) -> FieldSet {
+    let w = walk(object);
+    w.members
+        .into_iter()
+        .filter(|p| w.leaves.contains_key(p) || p.last().is_some_and(|e| e.starts_with("k:")))
+        .collect()
 }
 
 /// The comparison of two objects: paths added, removed and (leaf values) modified.
@@ -532,7 +539,7 @@ pub(crate) fn apply(
     let live_object = live.unwrap_or(&empty);
     let mut entries = live.and_then(decode).unwrap_or_default();
     let mut merged = merge_applied(live_object, applied);
-    let applied_set = fields_of(applied);
+    let applied_set = applied_fields_of(applied);
 
     // Prune what this manager applied last time and no longer applies, unless someone else owns it.
     let last_set: FieldSet = entries
@@ -629,7 +636,7 @@ mod tests {
                 "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:app": {}}}, "f:subsets": {}}}])
         );
         let decoded = decode(&object).unwrap();
-        assert_eq!(decoded[0].fields, fields_of(&object));
+        assert_eq!(decoded[0].fields, walk(&object).members);
     }
 
     #[test]
@@ -674,6 +681,38 @@ mod tests {
         assert_eq!(
             apply(Some(&forced), &other, "b", false, "t3").unwrap(),
             forced
+        );
+    }
+
+    #[test]
+    fn an_apply_entry_owns_leaves_and_list_elements_not_their_maps() {
+        let applied = json!({"apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": "a", "labels": {"app": "x"}, "finalizers": ["example.com/hold"],
+                "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": "u1"}]},
+            "subsets": []});
+        let created = apply(None, &applied, "a", false, "t1").unwrap();
+        let fields = &created["metadata"]["managedFields"][0]["fieldsV1"]["f:metadata"];
+        assert_eq!(fields["f:labels"], json!({"f:app": {}}), "{fields}");
+        assert_eq!(
+            fields["f:finalizers"],
+            json!({"v:\"example.com/hold\"": {}}),
+            "{fields}"
+        );
+        let owner = &fields["f:ownerReferences"]["k:{\"uid\":\"u1\"}"];
+        assert_eq!(
+            owner["."],
+            json!({}),
+            "the element itself is owned: {fields}"
+        );
+        assert!(fields["f:ownerReferences"].get(".").is_none(), "{fields}");
+        // An Update of the same object owns the maps too, as the recordings show.
+        let mut updated = applied.clone();
+        update(None, &mut updated, "u", "t1");
+        let fields = &updated["metadata"]["managedFields"][0]["fieldsV1"]["f:metadata"];
+        assert_eq!(
+            fields["f:labels"],
+            json!({".": {}, "f:app": {}}),
+            "{fields}"
         );
     }
 }
