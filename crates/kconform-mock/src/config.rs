@@ -365,6 +365,7 @@ faults! {
     WarningDroppedOnErrors => "warning-dropped-on-errors": "The deprecation Warning header is sent on successes only, not on handler errors such as 404.",
     SmpMergesSubsets => "smp-merges-subsets": "A strategic merge patch appends the patch's subsets to the stored ones instead of replacing the list.",
     ApplyIgnoresConflicts => "apply-ignores-conflicts": "Server-side apply takes over fields owned by other managers without a 409 conflict (as if force=true).",
+    ApplyOwnsLabelMap => "apply-owns-label-map": "An Apply managedFields entry also owns the labels map itself (a `\".\"` under `f:labels`), as an Update entry does.",
     JsonPatchFailure400 => "json-patch-failure-400": "A JSON patch that cannot be applied (failed test, missing path) answers 400 instead of 422.",
     WatchDropsEvents => "watch-drops-events": "Watches drop every third change event.",
     WatchReordersEvents => "watch-reorders-events": "Watches swap each pair of change events (the second is sent before the first).",

@@ -121,6 +121,28 @@ pub(crate) fn applied_fields_of(object: &Value) -> FieldSet {
         .collect()
 }
 
+/// The fault `apply-owns-label-map`: every Apply entry of `object` also claims the labels map
+/// itself, as an Update entry would.
+pub(crate) fn apply_owns_label_map(object: &mut Value) {
+    let Some(entries) = object
+        .pointer_mut("/metadata/managedFields")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for entry in entries {
+        if entry.get("operation").and_then(Value::as_str) != Some("Apply") {
+            continue;
+        }
+        if let Some(labels) = entry
+            .pointer_mut("/fieldsV1/f:metadata/f:labels")
+            .and_then(Value::as_object_mut)
+        {
+            labels.insert(".".to_owned(), Value::Object(Map::new()));
+        }
+    }
+}
+
 /// The comparison of two objects: paths added, removed and (leaf values) modified.
 pub(crate) struct Comparison {
     pub(crate) added: FieldSet,

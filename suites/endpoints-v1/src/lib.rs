@@ -100,6 +100,7 @@ pub fn checks() -> Vec<Check> {
             patch::EP_APPLY_004,
             patch::EP_APPLY_005,
             patch::EP_APPLY_006,
+            patch::EP_APPLY_007,
             patch::EP_PATCH_013,
             patch::EP_PATCH_014,
         ],

@@ -906,6 +906,49 @@ async fn apply_conflict_with_update_manager(ctx: Ctx) -> Verdict {
     expect_body(&ctx, &resp, 409, &subsets_conflict("\"updater\" using v1"))
 }
 
+pub(crate) const EP_APPLY_007: Check = check!(
+    CheckMeta {
+        operations: &[op::PATCH],
+        params: &["fieldManager"],
+        statuses: &[201],
+        ..meta(
+            "EP-APPLY-007",
+            Must,
+            "The managedFields entry of an Apply MUST own the applied leaves and not the maps that hold them: labels {app} give `f:metadata: {f:labels: {f:app: {}}}`, with no `.` entry under f:labels (an Update entry has one).",
+            "structured-merge-diff ToFieldSet; recorded in the random sequences of v1.28.7 and v1.36.2 (seq-diff)",
+        )
+    },
+    apply_owns_leaves_not_maps
+);
+
+async fn apply_owns_leaves_not_maps(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    let body = json!({
+        "apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": name, "labels": {"app": "web"}},
+        "subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}],
+    });
+    let resp = apply(&ctx, &name, Some("manager-a"), false, body.to_string()).await?;
+    expect_status(&ctx, &resp, 201)?;
+    let obj = json_of(&ctx, &resp)?;
+    let entry = obj
+        .pointer("/metadata/managedFields/0")
+        .cloned()
+        .unwrap_or(Value::Null);
+    expect_eq(
+        &ctx,
+        "managedFields[0].operation",
+        Some("Apply"),
+        entry["operation"].as_str(),
+    )?;
+    expect_json_eq(
+        &ctx,
+        "managedFields[0].fieldsV1",
+        &json!({"f:metadata": {"f:labels": {"f:app": {}}}, "f:subsets": {}}),
+        &entry["fieldsV1"],
+    )
+}
+
 pub(crate) const EP_APPLY_004: Check = check!(
     CheckMeta {
         operations: &[op::PATCH],

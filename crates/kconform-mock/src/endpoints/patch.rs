@@ -179,7 +179,7 @@ fn apply_patch(
         return Ok(ok(ctx, outcome.code, &outcome.object));
     };
     let force = opts.force.unwrap_or(false) || ctx.fault(Fault::ApplyIgnoresConflicts);
-    let merged =
+    let mut merged =
         managed::apply(Some(old), &applied, &manager, force, &now()).map_err(|conflicts| {
             let conflicts: Vec<(String, bool, String)> = conflicts
                 .into_iter()
@@ -187,6 +187,9 @@ fn apply_patch(
                 .collect();
             ApiError::status(Status::apply_conflict(&conflicts))
         })?;
+    if ctx.fault(Fault::ApplyOwnsLabelMap) {
+        managed::apply_owns_label_map(&mut merged);
+    }
     let outcome = update_existing(ctx, namespace, name, merged, old, opts, true)?;
     Ok(ok(ctx, outcome.code, &outcome.object))
 }

@@ -163,6 +163,9 @@ pub(super) fn create_through_update(
         remove_meta(&mut applied, "managedFields");
         let now = now();
         object = managed::apply(None, &applied, manager, true, &now).unwrap_or(object);
+        if ctx.fault(crate::Fault::ApplyOwnsLabelMap) {
+            managed::apply_owns_label_map(&mut object);
+        }
     }
     let dry = dry_run(ctx, opts);
     if dry {

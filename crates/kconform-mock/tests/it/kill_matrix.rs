@@ -161,6 +161,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     ("smp-merges-subsets", &["EP-PATCH-004"]),
     ("apply-ignores-conflicts", &["EP-APPLY-003", "EP-APPLY-006"]),
+    ("apply-owns-label-map", &["EP-APPLY-007"]),
     ("json-patch-failure-400", &["EP-PATCH-003"]),
     ("watch-drops-events", &["EP-WATCH-"]),
     ("watch-reorders-events", &["EP-WATCH-"]),
