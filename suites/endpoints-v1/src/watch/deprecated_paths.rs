@@ -135,29 +135,7 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, named: Option<&str>) -> Verd
         expect_status(ctx, &resp, 422)?;
     }
     // continue with `watch=1`, as on the collection path (EP-WATCH-021).
-    let token = continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 1, "start": "a\u{0}"}));
-    let with_continue = Request::get(path)
-        .query("watch", "true")
-        .query("continue", token)
-        .query("timeoutSeconds", "1");
-    if watch_list_on(ctx) {
-        let resp = send(ctx, with_continue).await?;
-        expect_body(
-            ctx,
-            &resp,
-            422,
-            &invalid_options(
-                "ListOptions",
-                "resourceVersionMatch",
-                "FieldValueForbidden",
-                "Forbidden: resourceVersionMatch is forbidden when continue is provided",
-            ),
-        )
-    } else {
-        let mut reader = open_watch(ctx, with_continue, limits(5)).await?;
-        reader.drain().await;
-        Ok(())
-    }
+    expect_watch_continue_answer(ctx, path).await
 }
 
 pub(crate) const EP_WATCH_005: Check = check!(

@@ -130,3 +130,31 @@ fn bookmark_shape_ok(ctx: &Ctx, e: &WatchEvent) -> bool {
     }
     got == want && rv.parse::<u64>().is_ok()
 }
+
+/// A watch of `path` with a continue token: where the WatchList gate is on, its defaulting makes
+/// the options a streaming list's, which refuses continue (422); elsewhere the token is ignored and
+/// the watch is served.
+async fn expect_watch_continue_answer(ctx: &Ctx, path: &str) -> Verdict {
+    let token = continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 1, "start": "a\u{0}"}));
+    let req = watch_req(path)
+        .query("continue", token)
+        .query("timeoutSeconds", "1");
+    if watch_list_on(ctx) {
+        let resp = send(ctx, req).await?;
+        expect_body(
+            ctx,
+            &resp,
+            422,
+            &invalid_options(
+                "ListOptions",
+                "resourceVersionMatch",
+                "FieldValueForbidden",
+                "Forbidden: resourceVersionMatch is forbidden when continue is provided",
+            ),
+        )
+    } else {
+        let mut reader = open_watch(ctx, req, limits(5)).await?;
+        reader.drain().await;
+        Ok(())
+    }
+}
