@@ -78,24 +78,13 @@ fn endpoints_literals(file: &str, text: &str) -> Vec<String> {
     found
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read src") {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// The harness knows no particular resource: every path it builds comes from the suite's
 /// `Resource`, so a suite for another API needs no harness change.
 #[test]
 fn the_harness_names_no_endpoints_path_or_kind_outside_tests() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    crate::module_graph::rust_files(&src, &mut files);
     assert!(files.len() > 10, "found only {files:?}");
     let mut found = Vec::new();
     for path in files {
