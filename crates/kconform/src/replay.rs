@@ -125,6 +125,7 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     options.concurrency = usize::from(args.concurrency);
     options.record_dir = args.record.clone();
     options.allow_remote = args.allow_remote;
+    options.compare.rules = replay::recorded_rules(&args.transcripts);
 
     let total = replay::select(&scenarios, options.only.as_deref())
         .map(|s| s.len())

@@ -5,14 +5,19 @@
 //!
 //! Watch steps may carry `nondeterministic` marks, each side's honoured for that side:
 //! `initial_event_order` (leading ADDED events compared as a set), `bookmark_count` (consecutive
-//! BOOKMARK events compared as one) and `bookmarks` (BOOKMARK events not compared).
+//! BOOKMARK events compared as one), `bookmarks` (BOOKMARK events not compared) and
+//! `periodic_bookmarks` (only the BOOKMARK that ends the initial events is compared).
+//!
+//! By the sequence rules ([`Rules::Sequence`]) two orders that the server leaves to timing or to a
+//! Go map are compared as sets: the entries of every `managedFields` (sorted by operation and
+//! manager) and the causes of a server-side apply conflict.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::transcript::{Scenario, Step};
+use super::transcript::{Rules, Scenario, Step};
 
 /// A named kind of difference that may be ignored (`--ignore NAME`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,6 +126,9 @@ pub struct CompareOptions {
     pub ignore: Vec<Ignore>,
     /// Globs (`*`, `?`) on difference paths to ignore, e.g. `*.metadata.creationTimestamp`.
     pub ignore_paths: Vec<String>,
+    /// The rules the recording follows (see [`Rules`]).
+    #[serde(default)]
+    pub rules: Rules,
 }
 
 impl CompareOptions {
@@ -295,7 +303,8 @@ pub fn compare_scenarios(
             opts,
             &mut found,
         );
-        if !opts.ignores(Ignore::ContinueTokens) {
+        // Sequence rules compared each token by its decoded content in place.
+        if !opts.ignores(Ignore::ContinueTokens) && opts.rules != Rules::Sequence {
             let tokens = |s: &Step| s.continue_tokens.clone().map_or(Value::Null, Value::Object);
             compare_values(
                 &tokens(sa),
@@ -342,7 +351,84 @@ fn comparable_response(step: &Step, opts: &CompareOptions) -> Value {
     {
         map.remove("format");
     }
+    if opts.rules == Rules::Sequence
+        && let Some(body) = response.get_mut("body")
+    {
+        settle_conflict_causes(body);
+        settle_managed_fields(body);
+        if let Some(tokens) = &step.continue_tokens {
+            decode_continue_placeholders(body, tokens);
+        }
+    }
     response
+}
+
+/// A continue token holds the cluster-wide resourceVersion of its list, so whether two lists of a
+/// sequence hand out the same token (and `<continue-N>` numbering) depends on writes elsewhere in
+/// the cluster: sequence rules compare a token by its decoded content, as seq-diff does.
+fn decode_continue_placeholders(node: &mut Value, tokens: &Map<String, Value>) {
+    match node {
+        Value::String(text) => {
+            if let Some(decoded) = tokens.get(text.as_str()) {
+                *text = format!("continue token {decoded}");
+            }
+        }
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| decode_continue_placeholders(v, tokens)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| decode_continue_placeholders(v, tokens)),
+        _ => {}
+    }
+}
+
+/// The annotation on the BOOKMARK that ends a watch's initial events.
+const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
+
+/// Server-side apply conflict causes come in the order of a Go map of managers (the message itself
+/// is sorted): compared sorted, as a set.
+fn settle_conflict_causes(body: &mut Value) {
+    let Some(causes) = body
+        .pointer_mut("/details/causes")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    let conflict = causes
+        .iter()
+        .any(|c| c.get("reason").and_then(Value::as_str) == Some("FieldManagerConflict"));
+    if conflict {
+        causes.sort_by_cached_key(Value::to_string);
+    }
+}
+
+/// `managedFields` entries are ordered by operation, then by time in whole seconds, then by
+/// manager; times are normalized, and whether two entries share a second is timing: compared sorted
+/// by operation and manager.
+fn settle_managed_fields(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::Array(entries)) = map.get_mut("managedFields")
+                && entries.iter().all(Value::is_object)
+            {
+                entries.sort_by_cached_key(|e| {
+                    let field = |name: &str| {
+                        e.get(name)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    (field("operation"), field("manager"), e.to_string())
+                });
+            }
+            for value in map.values_mut() {
+                settle_managed_fields(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(settle_managed_fields),
+        _ => {}
+    }
 }
 
 /// The watch events of a step as `{"type", "object"}`, with the nondeterministic marks applied.
@@ -375,6 +461,15 @@ fn comparable_events(
     if opts.ignores(Ignore::Bookmarks) || marked("bookmarks") {
         events.retain(|e| !is_bookmark(e));
     }
+    if marked("periodic_bookmarks") {
+        events.retain(|e| {
+            !is_bookmark(e)
+                || e.pointer("/object/metadata/annotations")
+                    .and_then(|a| a.get(INITIAL_EVENTS_END))
+                    .and_then(Value::as_str)
+                    == Some("true")
+        });
+    }
     if marked("bookmark_count") {
         let mut kept: Vec<Value> = Vec::with_capacity(events.len());
         for event in events {
@@ -402,7 +497,11 @@ fn comparable_events(
         };
         events[..leading].sort_by_key(key);
     }
-    Value::Array(events)
+    let mut events = Value::Array(events);
+    if opts.rules == Rules::Sequence {
+        settle_managed_fields(&mut events);
+    }
+    events
 }
 
 /// Appends one entry per difference between `a` (expected) and `b` (actual).
@@ -612,6 +711,7 @@ mod tests {
         let opts = CompareOptions {
             ignore: vec![Ignore::Warning],
             ignore_paths: vec!["*.creationTimestamp".to_owned()],
+            ..CompareOptions::default()
         };
         assert!(compare_scenarios(&a, &b, &opts).is_empty());
         let strict = compare_scenarios(&a, &b, &CompareOptions::default());
@@ -620,6 +720,147 @@ mod tests {
                 .iter()
                 .any(|d| d.path == "events[1].object.metadata.creationTimestamp")
         );
+    }
+
+    /// Step `n` (1-based) of a recorded random sequence, alone.
+    fn sequence_step(seed: u32, n: usize) -> Scenario {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../transcripts/sequences/kube-apiserver-v1.36.2");
+        let mut scenario = load_dir(&dir)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == format!("sequences/seed-{seed}"))
+            .unwrap();
+        scenario.steps = vec![scenario.steps.swap_remove(n - 1)];
+        scenario
+    }
+
+    fn sequence_rules() -> CompareOptions {
+        CompareOptions {
+            rules: Rules::Sequence,
+            ..CompareOptions::default()
+        }
+    }
+
+    /// Whether `change` of step `n` of sequence `seed` is seen under sequence rules.
+    fn caught(seed: u32, n: usize, change: impl FnOnce(&mut Step)) -> bool {
+        let expected = sequence_step(seed, n);
+        let mut actual = expected.clone();
+        change(&mut actual.steps[0]);
+        !compare_scenarios(&expected, &actual, &sequence_rules()).is_empty()
+    }
+
+    fn body(step: &mut Step) -> &mut Value {
+        step.response.as_mut().unwrap().get_mut("body").unwrap()
+    }
+
+    #[test]
+    fn sequence_rules_settle_the_order_of_managed_fields_entries_only() {
+        let entries = |step: &mut Step| -> &mut Vec<Value> {
+            body(step)
+                .pointer_mut("/metadata/managedFields")
+                .and_then(Value::as_array_mut)
+                .unwrap()
+        };
+        assert!(!caught(7000, 16, |step| entries(step).reverse()));
+        assert!(caught(7000, 16, |step| {
+            entries(step)[0]["fieldsV1"] = json!({"f:subsets": {}});
+        }));
+        assert!(caught(7000, 16, |step| {
+            entries(step)[1]["manager"] = json!("someone-else");
+        }));
+        assert!(caught(7000, 16, |step| {
+            entries(step).pop();
+        }));
+        // Without the rules the order counts.
+        let expected = sequence_step(7000, 16);
+        let mut reversed = expected.clone();
+        entries(&mut reversed.steps[0]).reverse();
+        assert!(!compare_scenarios(&expected, &reversed, &CompareOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn sequence_rules_compare_apply_conflict_causes_as_a_set() {
+        let causes = |step: &mut Step| -> &mut Vec<Value> {
+            body(step)
+                .pointer_mut("/details/causes")
+                .and_then(Value::as_array_mut)
+                .unwrap()
+        };
+        assert!(!caught(7011, 15, |step| causes(step).reverse()));
+        assert!(caught(7011, 15, |step| {
+            causes(step)[0]["field"] = json!(".metadata.labels.other");
+        }));
+        assert!(caught(7011, 15, |step| {
+            causes(step).pop();
+        }));
+        // The message is sorted by kube-apiserver itself: its order still counts.
+        assert!(caught(7011, 15, |step| {
+            let message = body(step)["message"]
+                .as_str()
+                .unwrap()
+                .replace(".subsets", ".x");
+            body(step)["message"] = json!(message);
+        }));
+    }
+
+    #[test]
+    fn periodic_bookmarks_compare_only_the_initial_events_end_bookmark() {
+        let plain_bookmark = json!({"type": "BOOKMARK", "object": {"kind": "Endpoints",
+            "apiVersion": "v1", "metadata": {"resourceVersion": "<rv-3+>"}}});
+        assert!(!caught(7003, 3, |step| {
+            step.events.as_mut().unwrap().push(plain_bookmark.clone());
+        }));
+        assert!(caught(7003, 3, |step| {
+            step.events
+                .as_mut()
+                .unwrap()
+                .retain(|e| e["type"] != "BOOKMARK");
+        }));
+        assert!(caught(7003, 3, |step| {
+            let events = step.events.as_mut().unwrap();
+            let end = events.iter_mut().find(|e| e["type"] == "BOOKMARK").unwrap();
+            end["object"]["metadata"]["annotations"] = json!({});
+        }));
+        assert!(caught(7003, 3, |step| {
+            let events = step.events.as_mut().unwrap();
+            let added = json!({"type": "ADDED", "object": {"kind": "Endpoints",
+                "metadata": {"name": "ep-9"}}});
+            events.push(added);
+        }));
+    }
+
+    #[test]
+    fn sequence_rules_compare_continue_tokens_by_their_content() {
+        fn renumber(step: &mut Step) {
+            let tokens = step.continue_tokens.take().unwrap();
+            let mut renamed = Map::new();
+            for (key, token) in tokens {
+                let new_key = key.replace("continue-", "continue-7");
+                let text = body(step).to_string().replace(&key, &new_key);
+                *body(step) = serde_json::from_str(&text).unwrap();
+                renamed.insert(new_key, token);
+            }
+            step.continue_tokens = Some(renamed);
+        }
+        assert!(!caught(7000, 4, renumber));
+        assert!(caught(7000, 4, |step| {
+            renumber(step);
+            for token in step.continue_tokens.as_mut().unwrap().values_mut() {
+                token["start"] = json!("ep-9\u{0}");
+            }
+        }));
+        assert!(caught(7000, 4, |step| {
+            body(step)["metadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("continue");
+        }));
+        // Without the rules the numbering counts.
+        let expected = sequence_step(7000, 4);
+        let mut renumbered = expected.clone();
+        renumber(&mut renumbered.steps[0]);
+        assert!(!compare_scenarios(&expected, &renumbered, &CompareOptions::default()).is_empty());
     }
 
     #[test]

@@ -12,8 +12,6 @@ use tokio::task::JoinHandle;
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// After the expected events of a watch arrived, wait this long for unexpected ones.
 pub(crate) const WATCH_QUIET: Duration = Duration::from_millis(600);
-/// The default field manager derives from the user agent, so it must be the recording tool's.
-pub(crate) const USER_AGENT: &str = "k8s-transcript/1";
 /// The bearer token of the `bad-token` credentials.
 pub(crate) const BAD_TOKEN: &str = "k8s-transcript-not-a-valid-token";
 
@@ -52,6 +50,9 @@ pub(crate) struct Outgoing {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) token: Option<String>,
     pub(crate) body: Option<Vec<u8>>,
+    /// The default field manager derives from the user agent, so it is the recording tool's
+    /// ([`super::Rules::user_agent`]).
+    pub(crate) user_agent: &'static str,
 }
 
 /// A complete plain answer.
@@ -105,7 +106,7 @@ fn build(
     let mut headers = HeaderMap::new();
     headers.insert(
         reqwest::header::USER_AGENT,
-        HeaderValue::from_static(USER_AGENT),
+        HeaderValue::from_static(request.user_agent),
     );
     for (name, value) in &request.headers {
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| fail(e.to_string()))?;

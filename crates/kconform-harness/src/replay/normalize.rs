@@ -22,10 +22,8 @@ use base64::Engine as _;
 use regex::{Captures, Regex};
 use serde_json::{Map, Value};
 
-use super::transcript::{Request, Step};
+use super::transcript::{Request, Rules, Step};
 
-/// Client-chosen resourceVersions that stay literal.
-pub(crate) const CLIENT_LITERAL_RVS: [&str; 3] = ["0", "1", FUTURE_RV];
 /// The "far future" resourceVersion scenarios send.
 pub(crate) const FUTURE_RV: &str = "999999999";
 
@@ -79,6 +77,10 @@ static RV_MESSAGES: LazyLock<Vec<RvMessage>> = LazyLock::new(|| {
 /// Normalizes the steps of one scenario.
 #[derive(Debug)]
 pub(crate) struct Normalizer {
+    /// Client-chosen resourceVersions that stay literal.
+    literal_rvs: &'static [&'static str],
+    /// The recording tool's field manager and the name the published files give it.
+    manager_alias: Option<(&'static str, &'static str)>,
     literals: Vec<(String, String)>,
     uids: Vec<(String, String)>,
     object_rvs: Vec<u64>,
@@ -89,9 +91,18 @@ pub(crate) struct Normalizer {
 }
 
 impl Normalizer {
-    /// A normalizer for a scenario run in `namespace` against a server at `netloc` (`host:port`).
+    /// A normalizer for a scenario run in `namespace` against a server at `netloc` (`host:port`),
+    /// by the transcript rules.
+    #[cfg(test)]
     pub(crate) fn new(namespace: &str, netloc: &str) -> Self {
+        Normalizer::with_rules(namespace, netloc, Rules::Transcript)
+    }
+
+    /// A normalizer by `rules`' literals.
+    pub(crate) fn with_rules(namespace: &str, netloc: &str, rules: Rules) -> Self {
         Normalizer {
+            literal_rvs: rules.literal_rvs(),
+            manager_alias: rules.manager_alias(),
             literals: vec![
                 (namespace.to_owned(), "<ns>".to_owned()),
                 (netloc.to_owned(), "<server>".to_owned()),
@@ -121,6 +132,29 @@ impl Normalizer {
         // The literal set grew with the uids and generated names just collected.
         self.literal_re = None;
         steps.iter().map(|step| self.step(step)).collect()
+    }
+
+    /// Normalizes `steps` by `rules`: as a whole (transcript rules), or each step together with the
+    /// steps before it only (sequence rules), which is how `seq-diff` numbers placeholders.
+    pub(crate) fn normalize(
+        namespace: &str,
+        netloc: &str,
+        rules: Rules,
+        steps: &[Step],
+    ) -> (Vec<Step>, Normalizer) {
+        let mut whole = Normalizer::with_rules(namespace, netloc, rules);
+        let normalized = whole.steps(steps);
+        if rules == Rules::Transcript {
+            return (normalized, whole);
+        }
+        let prefixwise = (1..=steps.len())
+            .map(|n| {
+                let mut normalizer = Normalizer::with_rules(namespace, netloc, rules);
+                normalizer.steps(&steps[..n]).pop()
+            })
+            .collect::<Option<Vec<Step>>>()
+            .unwrap_or(normalized);
+        (prefixwise, whole)
     }
 
     /// Normalizes free text (a scenario error, for instance) with what the steps taught.
@@ -161,6 +195,13 @@ impl Normalizer {
                 .into_owned(),
             None => value.to_owned(),
         };
+        if let Some((recorder, published)) = self.manager_alias {
+            if out == recorder {
+                out = published.to_owned();
+            } else {
+                out = out.replace(&format!("\"{recorder}\""), &format!("\"{published}\""));
+            }
+        }
         out = TIMESTAMP.replace_all(&out, "<time>").into_owned();
         out = GO_POINTER.replace_all(&out, "$1(<pointer>)").into_owned();
         for (pattern, placements) in RV_MESSAGES.iter() {
@@ -213,7 +254,7 @@ impl Normalizer {
         }
         if meta.contains_key("name")
             && let Some(rv) = meta.get("resourceVersion").and_then(Value::as_str)
-            && let Some(number) = object_rv_number(rv)
+            && let Some(number) = object_rv_number(rv, self.literal_rvs)
             && !self.object_rvs.contains(&number)
         {
             self.object_rvs.push(number);
@@ -247,7 +288,7 @@ impl Normalizer {
         let Some(number) = digits(value) else {
             return value.to_owned();
         };
-        if CLIENT_LITERAL_RVS.contains(&value) {
+        if self.literal_rvs.contains(&value) {
             return value.to_owned();
         }
         if placement != Placement::Global
@@ -444,9 +485,9 @@ fn digits(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-/// An object's resourceVersion as a number, unless it is a client literal.
-pub(crate) fn object_rv_number(rv: &str) -> Option<u64> {
-    if CLIENT_LITERAL_RVS.contains(&rv) {
+/// An object's resourceVersion as a number, unless it is one of the client literals `literal_rvs`.
+pub(crate) fn object_rv_number(rv: &str, literal_rvs: &[&str]) -> Option<u64> {
+    if literal_rvs.contains(&rv) {
         return None;
     }
     digits(rv)
@@ -563,6 +604,63 @@ mod tests {
             "<rv-2+>"
         );
         assert_eq!(events[2]["object"]["metadata"]["resourceVersion"], "<rv-2>");
+    }
+
+    #[test]
+    fn sequence_rules_number_each_step_by_its_prefix_and_still_tell_answers_apart() {
+        let ns = "zz-kcr-abcde-003";
+        let read = |name: &str, rv: &str| {
+            step(
+                get(
+                    &format!("/api/v1/namespaces/{ns}/endpoints/{name}"),
+                    json!([]),
+                ),
+                json!({"status": 200, "headers": {}, "format": "json",
+                    "body": ep(ns, name, &format!("u-{name}"), rv)}),
+                None,
+            )
+        };
+        let rv_of = |steps: &[Step], i: usize| {
+            steps[i].response.as_ref().unwrap()["body"]["metadata"]["resourceVersion"].clone()
+        };
+        let steps = vec![read("ep-1", "20"), read("ep-2", "10")];
+        // As a whole, 10 is the first object resourceVersion; step by step, each read was the
+        // first the recorder had seen when it normalized that step.
+        let (whole, _) = Normalizer::normalize(ns, "s", Rules::Transcript, &steps);
+        assert_eq!(
+            (rv_of(&whole, 0), rv_of(&whole, 1)),
+            (json!("<rv-2>"), json!("<rv-1>"))
+        );
+        let (prefixwise, _) = Normalizer::normalize(ns, "s", Rules::Sequence, &steps);
+        assert_eq!(
+            (rv_of(&prefixwise, 0), rv_of(&prefixwise, 1)),
+            (json!("<rv-1>"), json!("<rv-1>"))
+        );
+        // A second read that answers a newer resourceVersion is numbered apart.
+        let changed = vec![read("ep-1", "20"), read("ep-2", "30")];
+        let (changed, _) = Normalizer::normalize(ns, "s", Rules::Sequence, &changed);
+        assert_eq!(rv_of(&changed, 1), json!("<rv-2>"));
+        // And the same object answered twice keeps its number.
+        let same = vec![read("ep-1", "20"), read("ep-1", "20")];
+        let (same, _) = Normalizer::normalize(ns, "s", Rules::Sequence, &same);
+        assert_eq!(rv_of(&same, 1), json!("<rv-1>"));
+    }
+
+    #[test]
+    fn sequence_rules_name_the_recorder_s_manager_as_published_and_nobody_else() {
+        let mut n = Normalizer::with_rules("ns", "s", Rules::Sequence);
+        assert_eq!(n.text("seq-diff"), "k8s-transcript");
+        assert_eq!(
+            n.text(r#"conflict with "seq-diff" using v1"#),
+            r#"conflict with "k8s-transcript" using v1"#
+        );
+        // Other managers, and names that only contain the recorder's, stay what they are, so a
+        // server that records the wrong manager is still seen.
+        assert_eq!(n.text("kubectl"), "kubectl");
+        assert_eq!(n.text("seq-diff-2"), "seq-diff-2");
+        assert_eq!(n.text(r#"with \"seq-diff\""#), r#"with \"seq-diff\""#);
+        let mut plain = Normalizer::with_rules("ns", "s", Rules::Transcript);
+        assert_eq!(plain.text("seq-diff"), "seq-diff");
     }
 
     #[test]

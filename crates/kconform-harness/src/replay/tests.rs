@@ -29,6 +29,8 @@ fn scenario_run(target: &Target) -> Run<'_> {
         target,
         namespace: "zz-kcr-abcde-001".to_owned(),
         bindings: HashMap::new(),
+        step_bindings: HashMap::new(),
+        rv_candidates: HashMap::new(),
         object_rvs: Vec::new(),
         objects: HashMap::new(),
         steps: Vec::new(),
@@ -151,7 +153,7 @@ fn crafted_continue_tokens_are_re_encoded() {
 fn generated_names_and_abbreviated_strings() {
     let target = target();
     let mut run = scenario_run(&target);
-    run.bind_text("ep-gen-<gen-1>", "ep-gen-x7k2p");
+    bind_text(&mut run.bindings, "ep-gen-<gen-1>", "ep-gen-x7k2p", false);
     assert_eq!(run.bindings["<gen-1>"], "x7k2p");
     let scenario = recorded("v1.36.2", "create/generate-name");
     let (get, _) = run.outgoing(&scenario.steps[1]);

@@ -131,6 +131,64 @@ pub struct StreamEnd {
     /// Why the client stopped: `expected events received` or `client cap reached`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_stopped_because: Option<String>,
+    /// The recorder waited for this stream to end before it sent the next request, so no later
+    /// write of the scenario happened during the watch (`seq-diff` recordings).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sequential: bool,
+}
+
+/// Whose rules a directory of transcripts was normalized and compared by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rules {
+    /// `k8s-transcript record`: scripted scenarios, each normalized as a whole, so a placeholder
+    /// means the same value in every step; the client literals `0`, `1` and `999999999` stay.
+    #[default]
+    Transcript,
+    /// `seq-diff` (and `kconform diff --record`): random sequences, each step normalized together
+    /// with the steps before it only, so `<rv-N>` is the N-th object resourceVersion seen *so far*
+    /// and may name another value later; only `0` stays literal. Entries of `managedFields` (ordered
+    /// by time at one-second granularity) and server-side apply conflict causes (ordered by a Go
+    /// map) are compared as sets.
+    Sequence,
+}
+
+impl Rules {
+    /// The rules a recording tool follows, by the `tool` its `index.json` names.
+    pub fn of_tool(tool: &str) -> Rules {
+        match tool {
+            "seq-diff" | "kconform diff" => Rules::Sequence,
+            _ => Rules::Transcript,
+        }
+    }
+
+    /// The User-Agent the recording tool sent, from which the server derived the default field
+    /// manager.
+    pub(crate) fn user_agent(self) -> &'static str {
+        match self {
+            Rules::Transcript => "k8s-transcript/1",
+            Rules::Sequence => "seq-diff/1",
+        }
+    }
+
+    /// The field manager the recording tool's name became in the published files: `seq-diff`'s
+    /// answers were rewritten to say `k8s-transcript`, wherever the name stood as a JSON string or
+    /// quoted in a message (`conflict with "seq-diff"`), though not inside JSON escaped into a
+    /// message. Normalization maps it the same way.
+    pub(crate) fn manager_alias(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Rules::Transcript => None,
+            Rules::Sequence => Some(("seq-diff", "k8s-transcript")),
+        }
+    }
+
+    /// The client-chosen resourceVersions that normalization leaves literal.
+    pub(crate) fn literal_rvs(self) -> &'static [&'static str] {
+        match self {
+            Rules::Transcript => &["0", "1", super::normalize::FUTURE_RV],
+            Rules::Sequence => &["0"],
+        }
+    }
 }
 
 impl Request {
@@ -203,6 +261,27 @@ pub fn recorded_version(dir: &Path) -> Option<String> {
         .pointer("/server/gitVersion")
         .and_then(Value::as_str)
         .map(str::to_owned)
+}
+
+/// The rules `dir`'s recordings follow: its `index.json`'s `rules` when it names them (as ours
+/// do), else by the `tool` it names; transcript rules without an index.
+pub fn recorded_rules(dir: &Path) -> Rules {
+    let Some(index) = fs::read_to_string(dir.join("index.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    else {
+        return Rules::Transcript;
+    };
+    if let Some(rules) = index
+        .get("rules")
+        .and_then(|r| serde_json::from_value::<Rules>(r.clone()).ok())
+    {
+        return rules;
+    }
+    index
+        .get("tool")
+        .and_then(Value::as_str)
+        .map_or(Rules::Transcript, Rules::of_tool)
 }
 
 fn index_order(dir: &Path) -> Vec<String> {
@@ -293,6 +372,7 @@ pub fn write_index(
     dir: &Path,
     server_url: &str,
     git_version: Option<&str>,
+    rules: Rules,
     scenarios: &[&Scenario],
 ) -> Result<(), TranscriptError> {
     let entries: Vec<Value> = scenarios
@@ -314,6 +394,7 @@ pub fn write_index(
     let index = serde_json::json!({
         "tool": "kconform replay",
         "format_version": 1,
+        "rules": rules,
         "server": {"url": server_url, "gitVersion": git_version},
         "scenarios": entries,
     });

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
-use kconform_harness::replay::{self, ReplayOptions, ScenarioDiff, Target, Verdict};
+use kconform_harness::replay::{self, ReplayOptions, Rules, ScenarioDiff, Target, Verdict};
 use kconform_mock::{Config, Fault, TokenEntry};
 use kconform_spec::K8sVersion;
 
@@ -40,11 +40,17 @@ fn config(minor: u32) -> Config {
     config
 }
 
-async fn replay_one(minor: u32, scenario: &replay::Scenario) -> ScenarioDiff {
-    replay_on(config(minor), scenario).await
+fn sequences_dir(version: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../transcripts/sequences")
+        .join(format!("kube-apiserver-{version}"))
 }
 
-async fn replay_on(config: Config, scenario: &replay::Scenario) -> ScenarioDiff {
+async fn replay_one(minor: u32, rules: Rules, scenario: &replay::Scenario) -> ScenarioDiff {
+    replay_on(config(minor), rules, scenario).await
+}
+
+async fn replay_on(config: Config, rules: Rules, scenario: &replay::Scenario) -> ScenarioDiff {
     let server = kconform_mock::spawn(config)
         .await
         .expect("the mock starts on 127.0.0.1:0");
@@ -54,6 +60,7 @@ async fn replay_on(config: Config, scenario: &replay::Scenario) -> ScenarioDiff 
         Some(ADMIN_TOKEN.to_owned()),
     );
     opts.user_token = Some(USER_TOKEN.to_owned());
+    opts.compare.rules = rules;
     let target = Target::new(&opts).expect("a loopback target is accepted");
     let diff = replay::replay(&target, scenario).await;
     server.shutdown().await;
@@ -61,8 +68,13 @@ async fn replay_on(config: Config, scenario: &replay::Scenario) -> ScenarioDiff 
 }
 
 async fn replay_version(version: &str, minor: u32) {
-    let dir = transcripts_dir(version);
-    let scenarios = replay::load_dir(&dir).expect("the recordings load");
+    replay_dir(&transcripts_dir(version), version, minor).await;
+}
+
+/// Replays every scenario of `dir` (with the rules its index names), each against its own server.
+async fn replay_dir(dir: &Path, version: &str, minor: u32) {
+    let rules = replay::recorded_rules(dir);
+    let scenarios = replay::load_dir(dir).expect("the recordings load");
     let only = std::env::var("KCONFORM_TRANSCRIPTS_ONLY").ok();
     let selected: Vec<&replay::Scenario> =
         replay::select(&scenarios, only.as_deref()).expect("KCONFORM_TRANSCRIPTS_ONLY is a regex");
@@ -72,7 +84,7 @@ async fn replay_version(version: &str, minor: u32) {
         dir.display()
     );
     let results: Vec<ScenarioDiff> = futures::stream::iter(selected)
-        .map(|scenario| replay_one(minor, scenario))
+        .map(|scenario| replay_one(minor, rules, scenario))
         .buffered(PARALLEL)
         .collect()
         .await;
@@ -121,6 +133,19 @@ async fn every_recorded_scenario_answers_as_kube_apiserver_1_28() {
     replay_version("v1.28.7", 28).await;
 }
 
+/// The 60 random 30-step sequences seq-diff sent to a real kube-apiserver 1.36.2: the reference
+/// server answers every step as recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_recorded_random_sequence_answers_as_kube_apiserver_1_36() {
+    replay_dir(&sequences_dir("v1.36.2"), "sequences-v1.36.2", 36).await;
+}
+
+/// The same at 1.28.7.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_recorded_random_sequence_answers_as_kube_apiserver_1_28() {
+    replay_dir(&sequences_dir("v1.28.7"), "sequences-v1.28.7", 28).await;
+}
+
 /// The replay is not vacuous: a server with one watch behaviour broken answers the recorded scenario
 /// about that behaviour differently.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -151,7 +176,7 @@ async fn a_broken_watch_is_caught_by_the_recordings() {
                 .expect("the scenario is recorded");
             let mut config = config(36);
             config.faults.insert(fault);
-            async move { (fault, replay_on(config, scenario).await) }
+            async move { (fault, replay_on(config, Rules::Transcript, scenario).await) }
         })
         .buffer_unordered(PARALLEL)
         .collect()
