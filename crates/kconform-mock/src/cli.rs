@@ -41,6 +41,11 @@ pub struct ServeArgs {
     /// Number of events kept for continue tokens, Exact reads and watches before compaction.
     #[arg(long, default_value_t = config::DEFAULT_HISTORY)]
     pub history: usize,
+    /// Do the garbage collector's part too: remove the `orphan` and `foregroundDeletion` finalizers
+    /// of a deleted object at once, as a cluster running kube-controller-manager does (a
+    /// kube-apiserver alone, as recorded, keeps them).
+    #[arg(long)]
+    pub garbage_collector: bool,
     /// Break one behaviour on purpose (repeatable); see --list-faults.
     #[arg(long = "fault")]
     pub faults: Vec<Fault>,
@@ -81,6 +86,7 @@ impl ServeArgs {
         let mut config = Config {
             version: self.emulate,
             history: self.history,
+            garbage_collector: self.garbage_collector,
             ..Config::default()
         };
         if let Some(token) = &self.token {

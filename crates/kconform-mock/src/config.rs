@@ -32,6 +32,11 @@ pub struct Config {
     /// How often an open watch with `allowWatchBookmarks` gets a BOOKMARK once something was written
     /// (besides the one 2 s before its deadline).
     pub bookmark_interval: std::time::Duration,
+    /// Do the garbage collector's part: an object deleted with propagationPolicy Foreground or
+    /// Orphan loses that finalizer at once (Endpoints have no dependents), as in a cluster running
+    /// kube-controller-manager. Off by default: a kube-apiserver alone, as recorded, keeps the object
+    /// with its `foregroundDeletion` or `orphan` finalizer until a client removes it.
+    pub garbage_collector: bool,
     /// Behaviours to break on purpose.
     pub faults: FaultSet,
     /// TLS setting for [`crate::spawn`] and the binary.
@@ -46,6 +51,7 @@ impl Default for Config {
             grants: BTreeMap::new(),
             history: DEFAULT_HISTORY,
             bookmark_interval: DEFAULT_BOOKMARK_INTERVAL,
+            garbage_collector: false,
             faults: FaultSet::default(),
             tls: Tls::Off,
         }
@@ -342,6 +348,7 @@ faults! {
     GenerateNameWithoutSuffix => "generate-name-without-suffix": "generateName is used as the name as is, without the 5 random characters.",
     PutDoesNotCreate => "put-does-not-create": "PUT of a missing object answers 404 instead of creating it (201).",
     UidPreconditionIgnored => "uid-precondition-ignored": "PUT with a metadata.uid other than the stored one is not refused with 409 Conflict.",
+    PutCreatesDespiteUid => "put-creates-despite-uid": "PUT of a name that does not exist with a metadata.uid in the body creates the object (201) instead of failing the uid precondition with 409 Conflict.",
     DeletePreconditionsIgnored => "delete-preconditions-ignored": "DeleteOptions preconditions (uid, resourceVersion) are not enforced: a mismatch deletes instead of 409.",
     FinalizersIgnored => "finalizers-ignored": "DELETE removes an object at once even when finalizers hold it (no deletionTimestamp phase).",
     PropagationPolicyIgnored => "propagation-policy-ignored": "propagationPolicy Foreground/Orphan adds no foregroundDeletion/orphan finalizer: the object goes at once.",

@@ -324,6 +324,12 @@ fn base_entries(live: Option<&Value>, new: &Value) -> Vec<Entry> {
 /// `new`. `live` is the stored object (None on create).
 pub(crate) fn update(live: Option<&Value>, new: &mut Value, manager: &str, now: &str) {
     let mut entries = base_entries(live, new);
+    if live.is_some() && entries.is_empty() {
+        // fieldmanager's skipNonAppliedManager: an update of an object that has no managed fields
+        // (created empty, or cleared) is not tracked; only a create or an apply starts tracking.
+        store(new, &[]);
+        return;
+    }
     let empty = Value::Object(Map::new());
     let comparison = compare(live.unwrap_or(&empty), new);
     let taken: FieldSet = comparison
@@ -550,6 +556,40 @@ fn remove_path(object: &mut Value, path: &Path) {
 ///
 /// Returns the new object with its managedFields, or the conflicts when `force` is false and another
 /// manager owns a field whose value would change.
+/// The order structured-merge-diff's `Set.Iterate` visits paths in, which is the order of an apply
+/// conflict's fields: at each node its members (paths ending there) first, then its children, each
+/// group by path element (field names, then keys, then values, then indexes).
+fn set_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn element(e: &str) -> (u8, &str) {
+        let rank = match e.get(..2) {
+            Some("f:") => 0,
+            Some("k:") => 1,
+            Some("v:") => 2,
+            Some("i:") => 3,
+            _ => 4,
+        };
+        (rank, e.get(2..).unwrap_or(e))
+    }
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        let member = |p: &Path| p.len() == i + 1;
+        match (member(a), member(b)) {
+            (true, false) if x != y => return Ordering::Less,
+            (false, true) if x != y => return Ordering::Greater,
+            _ => {}
+        }
+        match element(x).cmp(&element(y)) {
+            Ordering::Equal => continue,
+            other => return other,
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// The manager that owns an untracked object's fields at its first apply (fieldmanager's
+/// `beforeApplyManagerName`).
+const BEFORE_FIRST_APPLY: &str = "before-first-apply";
+
 pub(crate) fn apply(
     live: Option<&Value>,
     applied: &Value,
@@ -560,6 +600,14 @@ pub(crate) fn apply(
     let empty = Value::Object(Map::new());
     let live_object = live.unwrap_or(&empty);
     let mut entries = live.and_then(decode).unwrap_or_default();
+    if let (Some(live), true) = (live, entries.is_empty()) {
+        // fieldmanager's skipNonAppliedManager: the first apply to an object nobody tracks gives
+        // everything it holds to an Update manager "before-first-apply", so the apply conflicts
+        // with the fields set before it.
+        let mut tracked = live.clone();
+        update(None, &mut tracked, BEFORE_FIRST_APPLY, now);
+        entries = decode(&tracked).unwrap_or_default();
+    }
     let mut merged = merge_applied(live_object, applied);
     let applied_set = applied_fields_of(applied);
 
@@ -592,7 +640,9 @@ pub(crate) fn apply(
         if entry.manager == manager && entry.is_apply() {
             continue;
         }
-        for path in entry.fields.intersection(&changed) {
+        let mut paths: Vec<&Path> = entry.fields.intersection(&changed).collect();
+        paths.sort_by(|a, b| set_order(a, b));
+        for path in paths {
             conflicts.push(Conflict {
                 manager: entry.manager.clone(),
                 update: !entry.is_apply(),
@@ -644,6 +694,30 @@ pub(crate) fn apply(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn conflicts_list_members_before_children_as_structured_merge_diff_iterates() {
+        let path = |p: &[&str]| p.iter().map(|e| (*e).to_owned()).collect::<Path>();
+        let mut paths = vec![
+            path(&["f:metadata", "f:labels", "f:app"]),
+            path(&["f:subsets"]),
+            path(&["f:metadata", "f:annotations", "f:a"]),
+            path(&["f:metadata", "f:finalizers", "v:\"x\""]),
+            path(&["f:metadata", "f:labels", "f:tier"]),
+        ];
+        paths.sort_by(|a, b| set_order(a, b));
+        let text: Vec<String> = paths.iter().map(path_text).collect();
+        assert_eq!(
+            text,
+            [
+                ".subsets",
+                ".metadata.annotations.a",
+                ".metadata.finalizers[=\"x\"]",
+                ".metadata.labels.app",
+                ".metadata.labels.tier"
+            ]
+        );
+    }
 
     #[test]
     fn create_gives_one_update_entry_like_the_recordings() {

@@ -161,6 +161,8 @@ pub fn summarize_data(data: &[u8]) -> String {
 #[derive(Debug, Clone, Copy)]
 enum Ty {
     Str,
+    /// A named string type (`types.UID`, `v1.DeletionPropagation`).
+    NamedStr(&'static str),
     Int32,
     Int64,
     Bool,
@@ -184,6 +186,7 @@ impl Ty {
     fn go_name(&self) -> String {
         match self {
             Ty::Str => "string".into(),
+            Ty::NamedStr(name) => (*name).into(),
             Ty::Int32 => "int32".into(),
             Ty::Int64 => "int64".into(),
             Ty::Bool => "bool".into(),
@@ -287,6 +290,39 @@ static ENDPOINTS: Struct = Struct {
         ("subsets", Ty::Slice(&ENDPOINT_SUBSET)),
     ],
 };
+
+static PRECONDITIONS: Struct = Struct {
+    name: "Preconditions",
+    fields: &[
+        ("uid", Ty::NamedStr("types.UID")),
+        ("resourceVersion", Ty::Str),
+    ],
+};
+static DELETE_OPTIONS: Struct = Struct {
+    name: "DeleteOptions",
+    fields: &[
+        ("kind", Ty::Str),
+        ("apiVersion", Ty::Str),
+        ("gracePeriodSeconds", Ty::Int64),
+        ("preconditions", Ty::Struct(&PRECONDITIONS)),
+        ("orphanDependents", Ty::Bool),
+        ("propagationPolicy", Ty::NamedStr("v1.DeletionPropagation")),
+        ("dryRun", Ty::StrSlice),
+        ("ignoreStoreReadErrorWithClusterBreakingPotential", Ty::Bool),
+    ],
+};
+
+/// The first Go type error decoding a DeleteOptions body (a JSON object) into `metav1.DeleteOptions`,
+/// e.g. `json: cannot unmarshal string into Go struct field DeleteOptions.dryRun of type []string`.
+/// Unknown fields are not errors there.
+pub fn delete_options_type_error(node: &Node) -> Option<String> {
+    let mut walk = Walk {
+        strict: Vec::new(),
+        first_error: None,
+    };
+    walk.object(node, &DELETE_OPTIONS, "", "");
+    walk.first_error
+}
 
 /// Kinds registered in core/v1 besides Endpoints: a body of one of these kinds is decoded and then fails
 /// conversion (`converting (v1.Service) to (core.Endpoints): unknown conversion`).
@@ -403,7 +439,7 @@ impl Walk {
             None
         };
         match ty {
-            Ty::Str => match node {
+            Ty::Str | Ty::NamedStr(_) => match node {
                 Node::String(s) => Some(Value::String(s.clone())),
                 _ => mismatch(self),
             },

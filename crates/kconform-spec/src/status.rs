@@ -357,17 +357,22 @@ impl Status {
         .with_details(resource_details(name))
     }
 
-    /// 409 for a PUT whose body uid differs from the stored uid (a storage precondition).
+    /// 409 for a PUT whose body uid differs from the stored uid (a storage precondition; `stored_uid`
+    /// is empty when no object has the name). A dry run checks it in the registry's
+    /// `DryRunnableStorage` with the registry key; a real write in the etcd store, whose key carries
+    /// the `/registry` prefix.
     pub fn conflict_uid_mismatch(
         namespace: &str,
         name: &str,
         sent_uid: &str,
         stored_uid: &str,
+        dry_run: bool,
     ) -> Status {
+        let prefix = if dry_run { "" } else { "/registry" };
         Status::conflict(
             name,
             &format!(
-                "StorageError: invalid object, Code: 4, Key: /registry/services/endpoints/{namespace}/{name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {sent_uid}, UID in object meta: {stored_uid}"
+                "StorageError: invalid object, Code: 4, Key: {prefix}/services/endpoints/{namespace}/{name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {sent_uid}, UID in object meta: {stored_uid}"
             ),
         )
     }
@@ -427,17 +432,34 @@ impl Status {
             ),
             many => {
                 let mut text = format!("Apply failed with {} conflicts: ", many.len());
-                let mut by_manager: Vec<(String, Vec<&str>)> = Vec::new();
+                // Grouped by manager in the order of the managers' identifiers (the JSON of their
+                // entry without fields and time, apiVersion only for updaters), as
+                // fieldmanager's getConflictMessage sorts them.
+                let mut by_manager: Vec<(String, String, Vec<&str>)> = Vec::new();
                 for conflict in many {
                     let head = describe(conflict).replacen("conflict with", "conflicts with", 1);
-                    match by_manager.iter_mut().find(|(h, _)| *h == head) {
-                        Some((_, fields)) => fields.push(&conflict.2),
-                        None => by_manager.push((head, vec![&conflict.2])),
+                    match by_manager.iter_mut().find(|(_, h, _)| *h == head) {
+                        Some((_, _, fields)) => fields.push(&conflict.2),
+                        None => {
+                            let (manager, is_update, _) = conflict;
+                            // A JSON string cannot fail to serialize.
+                            let quoted = serde_json::to_string(manager).unwrap_or_default();
+                            let identifier = if *is_update {
+                                format!(
+                                    r#"{{"manager":{},"operation":"Update","apiVersion":"v1"}}"#,
+                                    quoted
+                                )
+                            } else {
+                                format!(r#"{{"manager":{quoted},"operation":"Apply"}}"#)
+                            };
+                            by_manager.push((identifier, head, vec![&conflict.2]));
+                        }
                     }
                 }
+                by_manager.sort_by(|a, b| a.0.cmp(&b.0));
                 let parts: Vec<String> = by_manager
                     .iter()
-                    .map(|(head, fields)| {
+                    .map(|(_, head, fields)| {
                         let lines: Vec<String> = fields.iter().map(|f| format!("- {f}")).collect();
                         format!("{head}:\n{}", lines.join("\n"))
                     })

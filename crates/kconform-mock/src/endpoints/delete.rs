@@ -110,7 +110,7 @@ fn delete_one(
                 .filter(|_| !dry)
                 .map(|o| (*o).clone())
                 .unwrap_or(object);
-            if !dry {
+            if !dry && ctx.state.config.garbage_collector {
                 finish_garbage_collection(ctx, namespace, name);
             }
             Deleted::Pending { object, accepted }
@@ -119,7 +119,7 @@ fn delete_one(
     })
 }
 
-/// The garbage collector's part: Endpoints have no dependents, so the `orphan` and
+/// The garbage collector's part, when configured: Endpoints have no dependents, so the `orphan` and
 /// `foregroundDeletion` finalizers are removed at once (deleting the object if nothing else holds it).
 fn finish_garbage_collection(ctx: &Ctx, namespace: &str, name: &str) {
     let _ = ctx.state.store.write(namespace, name, |current, _| {

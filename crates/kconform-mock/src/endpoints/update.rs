@@ -211,25 +211,33 @@ pub(crate) async fn replace(
     if body_name != name {
         return Err(ApiError::status(Status::name_mismatch(&body_name, name)));
     }
-    let outcome = match ctx.state.store.get(namespace, name) {
+    let existing = ctx.state.store.get(namespace, name);
+    // The body's uid is a storage precondition (defaultUpdatedObjectInfo.Preconditions), checked
+    // by GuaranteedUpdate before anything else, against the empty object when there is none: a
+    // foreign uid is a 409 whether the object exists or not, with dryRun, a stale resourceVersion
+    // or none.
+    let sent_uid = meta_str(&object, "uid").to_owned();
+    let stored_uid = existing
+        .as_ref()
+        .map(|old| meta_str(old, "uid").to_owned())
+        .unwrap_or_default();
+    let precondition_checked = match existing {
+        Some(_) => !ctx.fault(Fault::UidPreconditionIgnored),
+        None => !ctx.fault(Fault::PutCreatesDespiteUid),
+    };
+    if !sent_uid.is_empty() && sent_uid != stored_uid && precondition_checked {
+        return Err(ApiError::status(Status::conflict_uid_mismatch(
+            namespace,
+            name,
+            &sent_uid,
+            &stored_uid,
+            dry_run(ctx, &opts),
+        )));
+    }
+    let outcome = match existing {
         None if ctx.fault(Fault::PutDoesNotCreate) => return Err(not_found(ctx, name)),
         None => create_through_update(ctx, namespace, name, object, &opts, None)?,
-        Some(old) => {
-            let sent_uid = meta_str(&object, "uid").to_owned();
-            let stored_uid = meta_str(&old, "uid").to_owned();
-            if !sent_uid.is_empty()
-                && sent_uid != stored_uid
-                && !ctx.fault(Fault::UidPreconditionIgnored)
-            {
-                return Err(ApiError::status(Status::conflict_uid_mismatch(
-                    namespace,
-                    name,
-                    &sent_uid,
-                    &stored_uid,
-                )));
-            }
-            update_existing(ctx, namespace, name, object, &old, &opts, false)?
-        }
+        Some(old) => update_existing(ctx, namespace, name, object, &old, &opts, false)?,
     };
     Ok(ok(ctx, outcome.code, &outcome.object))
 }

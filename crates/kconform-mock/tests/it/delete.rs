@@ -3,6 +3,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use kconform_mock::Config;
+
 use crate::http_support::*;
 
 async fn delete(s: &TestServer, name: &str, query: &str, body: Option<Value>) -> (u16, Value) {
@@ -104,10 +106,11 @@ async fn preconditions_and_propagation() {
         pending["metadata"]["finalizers"],
         json!(["foregroundDeletion"])
     );
+    let (status, held) = s.get("d", "ep").await;
     assert_eq!(
-        s.get("d", "ep").await.0,
-        404,
-        "the garbage collector's finalizer is removed at once"
+        (status, &held["metadata"]["finalizers"]),
+        (200, &json!(["foregroundDeletion"])),
+        "without a garbage collector the object stays with its finalizer, as on a kube-apiserver alone"
     );
     let _ = created;
     let (status, invalid) = delete(&s, "ep", "?propagationPolicy=Bogus", None).await;
@@ -139,4 +142,43 @@ async fn deletecollection_answers_the_deleted_list() {
     assert_eq!(deleted["items"].as_array().unwrap().len(), 2);
     assert_eq!(s.get("d", "a").await.0, 404);
     assert_eq!(s.get("d", "c").await.0, 200);
+}
+
+#[tokio::test]
+async fn the_configured_garbage_collector_removes_its_finalizers_at_once() {
+    let s = TestServer::with(Config {
+        garbage_collector: true,
+        ..config(36)
+    })
+    .await;
+    s.create_namespace("d").await;
+    for name in ["fg", "or", "held"] {
+        let mut body = endpoints(name);
+        if name == "held" {
+            body["metadata"]["finalizers"] = json!(["example.com/hold"]);
+        }
+        assert_eq!(s.post("d", &body).await.0, 201);
+    }
+    let delete = |name: &str, policy: &str| {
+        s.req(
+            Method::DELETE,
+            &format!("/api/v1/namespaces/d/endpoints/{name}?propagationPolicy={policy}"),
+        )
+        .send()
+    };
+    for (name, policy) in [
+        ("fg", "Foreground"),
+        ("or", "Orphan"),
+        ("held", "Foreground"),
+    ] {
+        assert_eq!(delete(name, policy).await.expect("DELETE").status(), 200);
+    }
+    assert_eq!(s.get("d", "fg").await.0, 404);
+    assert_eq!(s.get("d", "or").await.0, 404);
+    let (status, held) = s.get("d", "held").await;
+    assert_eq!(
+        (status, &held["metadata"]["finalizers"]),
+        (200, &json!(["example.com/hold"])),
+        "the collector removes its own finalizer only"
+    );
 }

@@ -96,6 +96,9 @@ pub fn parse_delete_options(
                 v,
             ));
         }
+        if let Some(error) = crate::decode::delete_options_type_error(&node) {
+            return Err(delete_body_error(error, v));
+        }
         if let Some(items) = value.get("dryRun").and_then(Value::as_array) {
             dry_run = items
                 .iter()
@@ -163,6 +166,32 @@ pub fn parse_delete_options(
 mod tests {
     use super::super::query::{V28, V36, pairs as q};
     use super::*;
+
+    #[test]
+    fn a_body_field_of_the_wrong_go_type_is_the_decoder_s_error() {
+        let body = br#"{"kind":"DeleteOptions","apiVersion":"v1","dryRun":"All"}"#;
+        let text = "json: cannot unmarshal string into Go struct field DeleteOptions.dryRun of type []string";
+        let old = parse_delete_options(body, &q(&[]), V28).unwrap_err();
+        assert_eq!((old.code, old.message.as_str()), (500, text));
+        let new = parse_delete_options(body, &q(&[]), V36).unwrap_err();
+        assert_eq!((new.code, new.message.as_str()), (400, text));
+        let nested = parse_delete_options(
+            br#"{"gracePeriodSeconds":"5","preconditions":{"uid":1}}"#,
+            &q(&[]),
+            V28,
+        )
+        .unwrap_err();
+        assert_eq!(
+            nested.message,
+            "json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64"
+        );
+        let uid =
+            parse_delete_options(br#"{"preconditions":{"uid":1}}"#, &q(&[]), V28).unwrap_err();
+        assert_eq!(
+            uid.message,
+            "json: cannot unmarshal number into Go struct field Preconditions.preconditions.uid of type types.UID"
+        );
+    }
 
     #[test]
     fn delete_options() {

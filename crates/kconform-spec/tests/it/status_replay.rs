@@ -54,10 +54,11 @@ fn rebuild(recorded: &Status) -> Option<Status> {
             Status::conflict_modified(name)
         }
         (409, "Conflict") if message.contains("StorageError") => {
-            let namespace = between(message, "/registry/services/endpoints/", "/")?;
+            let dry_run = !message.contains("Key: /registry/");
+            let namespace = between(message, "/services/endpoints/", "/")?;
             let sent = between(message, "UID in precondition: ", ",")?;
             let stored = message.rsplit("UID in object meta: ").next()?;
-            Status::conflict_uid_mismatch(namespace, name, sent, stored)
+            Status::conflict_uid_mismatch(namespace, name, sent, stored, dry_run)
         }
         (409, "Conflict") if message.contains("the UID in the precondition") => {
             Status::conflict_delete_uid_precondition(
