@@ -322,9 +322,15 @@ fn base_entries(live: Option<&Value>, new: &Value) -> Vec<Entry> {
 
 /// The managedFields after an Update operation (POST, PUT, non-apply PATCH) by `manager`, written into
 /// `new`. `live` is the stored object (None on create).
-pub(crate) fn update(live: Option<&Value>, new: &mut Value, manager: &str, now: &str) {
+pub(crate) fn update(
+    live: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    now: &str,
+    faults: Faults,
+) {
     let mut entries = base_entries(live, new);
-    if live.is_some() && entries.is_empty() {
+    if live.is_some() && entries.is_empty() && !faults.track_untracked {
         // fieldmanager's skipNonAppliedManager: an update of an object that has no managed fields
         // (created empty, or cleared) is not tracked; only a create or an apply starts tracking.
         store(new, &[]);
@@ -586,6 +592,17 @@ fn set_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
+/// The field manager's behaviours a fault switch can break (all false: as kube-apiserver).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Faults {
+    /// Track an update of an object that has no managedFields.
+    pub(crate) track_untracked: bool,
+    /// Give the first apply to an untracked object its fields without a `before-first-apply` owner.
+    pub(crate) no_before_first_apply: bool,
+    /// Order a manager's conflicting paths as text.
+    pub(crate) paths_as_text: bool,
+}
+
 /// The manager that owns an untracked object's fields at its first apply (fieldmanager's
 /// `beforeApplyManagerName`).
 const BEFORE_FIRST_APPLY: &str = "before-first-apply";
@@ -596,16 +613,17 @@ pub(crate) fn apply(
     manager: &str,
     force: bool,
     now: &str,
+    faults: Faults,
 ) -> Result<Value, Vec<Conflict>> {
     let empty = Value::Object(Map::new());
     let live_object = live.unwrap_or(&empty);
     let mut entries = live.and_then(decode).unwrap_or_default();
-    if let (Some(live), true) = (live, entries.is_empty()) {
+    if let (Some(live), true) = (live, entries.is_empty() && !faults.no_before_first_apply) {
         // fieldmanager's skipNonAppliedManager: the first apply to an object nobody tracks gives
         // everything it holds to an Update manager "before-first-apply", so the apply conflicts
         // with the fields set before it.
         let mut tracked = live.clone();
-        update(None, &mut tracked, BEFORE_FIRST_APPLY, now);
+        update(None, &mut tracked, BEFORE_FIRST_APPLY, now, faults);
         entries = decode(&tracked).unwrap_or_default();
     }
     let mut merged = merge_applied(live_object, applied);
@@ -641,7 +659,11 @@ pub(crate) fn apply(
             continue;
         }
         let mut paths: Vec<&Path> = entry.fields.intersection(&changed).collect();
-        paths.sort_by(|a, b| set_order(a, b));
+        if faults.paths_as_text {
+            paths.sort_by_cached_key(|p| path_text(p));
+        } else {
+            paths.sort_by(|a, b| set_order(a, b));
+        }
         for path in paths {
             conflicts.push(Conflict {
                 manager: entry.manager.clone(),
@@ -698,14 +720,14 @@ mod tests {
     #[test]
     fn conflicts_list_members_before_children_as_structured_merge_diff_iterates() {
         let path = |p: &[&str]| p.iter().map(|e| (*e).to_owned()).collect::<Path>();
-        let mut paths = vec![
+        let mut paths = [
             path(&["f:metadata", "f:labels", "f:app"]),
             path(&["f:subsets"]),
             path(&["f:metadata", "f:annotations", "f:a"]),
             path(&["f:metadata", "f:finalizers", "v:\"x\""]),
             path(&["f:metadata", "f:labels", "f:tier"]),
         ];
-        paths.sort_by(|a, b| set_order(a, b));
+        paths.sort_by(set_order);
         let text: Vec<String> = paths.iter().map(path_text).collect();
         assert_eq!(
             text,
@@ -724,7 +746,13 @@ mod tests {
         let mut object = json!({"kind": "Endpoints", "apiVersion": "v1",
             "metadata": {"name": "ep-1", "namespace": "ns", "labels": {"app": "demo"}},
             "subsets": [{"addresses": [{"ip": "10.1.2.3"}]}]});
-        update(None, &mut object, "k8s-transcript", "2026-01-01T00:00:00Z");
+        update(
+            None,
+            &mut object,
+            "k8s-transcript",
+            "2026-01-01T00:00:00Z",
+            Faults::default(),
+        );
         assert_eq!(
             object["metadata"]["managedFields"],
             json!([{"manager": "k8s-transcript", "operation": "Update", "apiVersion": "v1",
@@ -738,10 +766,10 @@ mod tests {
     #[test]
     fn a_second_updater_takes_the_changed_fields() {
         let mut first = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "subsets": []});
-        update(None, &mut first, "one", "t1");
+        update(None, &mut first, "one", "t1", Faults::default());
         let mut second = first.clone();
         second["subsets"] = json!([{"addresses": [{"ip": "10.0.0.1"}]}]);
-        update(Some(&first), &mut second, "two", "t2");
+        update(Some(&first), &mut second, "two", "t2", Faults::default());
         let entries = decode(&second).unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].manager, "two");
@@ -750,7 +778,7 @@ mod tests {
             [vec!["f:subsets".to_owned()]].into_iter().collect()
         );
         let mut same = second.clone();
-        update(Some(&second), &mut same, "three", "t3");
+        update(Some(&second), &mut same, "three", "t3", Faults::default());
         assert_eq!(same, second, "a no-op update changes nothing");
     }
 
@@ -758,10 +786,11 @@ mod tests {
     fn apply_conflicts_with_other_owners_unless_forced() {
         let applied = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "a"},
             "subsets": [{"addresses": [{"ip": "10.0.0.1"}]}]});
-        let created = apply(None, &applied, "a", false, "t1").unwrap();
+        let created = apply(None, &applied, "a", false, "t1", Faults::default()).unwrap();
         let other = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "a"},
             "subsets": [{"addresses": [{"ip": "10.0.0.2"}]}]});
-        let conflicts = apply(Some(&created), &other, "b", false, "t2").unwrap_err();
+        let conflicts =
+            apply(Some(&created), &other, "b", false, "t2", Faults::default()).unwrap_err();
         assert_eq!(
             conflicts,
             [Conflict {
@@ -770,12 +799,12 @@ mod tests {
                 field: ".subsets".to_owned()
             }]
         );
-        let forced = apply(Some(&created), &other, "b", true, "t2").unwrap();
+        let forced = apply(Some(&created), &other, "b", true, "t2", Faults::default()).unwrap();
         let entries = decode(&forced).unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].manager, "b");
         assert_eq!(
-            apply(Some(&forced), &other, "b", false, "t3").unwrap(),
+            apply(Some(&forced), &other, "b", false, "t3", Faults::default()).unwrap(),
             forced
         );
     }
@@ -786,7 +815,7 @@ mod tests {
             "metadata": {"name": "a", "labels": {"app": "x"}, "finalizers": ["example.com/hold"],
                 "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": "u1"}]},
             "subsets": []});
-        let created = apply(None, &applied, "a", false, "t1").unwrap();
+        let created = apply(None, &applied, "a", false, "t1", Faults::default()).unwrap();
         let fields = &created["metadata"]["managedFields"][0]["fieldsV1"]["f:metadata"];
         assert_eq!(fields["f:labels"], json!({"f:app": {}}), "{fields}");
         assert_eq!(
@@ -803,7 +832,7 @@ mod tests {
         assert!(fields["f:ownerReferences"].get(".").is_none(), "{fields}");
         // An Update of the same object owns the maps too, as the recordings show.
         let mut updated = applied.clone();
-        update(None, &mut updated, "u", "t1");
+        update(None, &mut updated, "u", "t1", Faults::default());
         let fields = &updated["metadata"]["managedFields"][0]["fieldsV1"]["f:metadata"];
         assert_eq!(
             fields["f:labels"],

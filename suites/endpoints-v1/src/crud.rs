@@ -1019,3 +1019,163 @@ async fn replace_invalid_metadata(ctx: Ctx) -> Verdict {
     }
     Ok(())
 }
+
+pub(crate) const EP_REPLACE_012: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE, op::READ],
+        params: &["dryRun"],
+        statuses: &[409, 404],
+        ..meta(
+            "EP-REPLACE-012",
+            Must,
+            "A PUT of a name that does not exist whose body carries a metadata.uid MUST answer 409 Conflict and create nothing, with and without dryRun=All: the uid is a storage precondition, checked against the empty object (`UID in object meta: ` is empty).",
+            "apiserver registry/generic/registry/store.go Update (the object's uid as GuaranteedUpdate precondition); recorded in the random sequences of v1.28.7 and v1.36.2 (seq-diff)",
+        )
+    },
+    replace_missing_with_uid
+);
+
+async fn replace_missing_with_uid(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    let bogus = "00000000-0000-4000-8000-000000000001";
+    let mut body = endpoints(&name);
+    body["metadata"]["uid"] = Value::from(bogus);
+    for dry_run in [true, false] {
+        let mut request = Request::put(ctx.object_path(&name));
+        if dry_run {
+            request = request.query("dryRun", "All");
+        }
+        let resp = send(&ctx, request.json(&body)).await?;
+        expect_status(&ctx, &resp, 409)?;
+        let got = json_of(&ctx, &resp)?;
+        expect_eq(&ctx, "reason", Some("Conflict"), got["reason"].as_str())?;
+        expect_json_eq(
+            &ctx,
+            "details",
+            &json!({"name": name, "kind": "endpoints"}),
+            &got["details"],
+        )?;
+        let message = got["message"].as_str().unwrap_or_default();
+        let prefix = cannot_fulfil("endpoints", &name, "");
+        let tail =
+            format!("Precondition failed: UID in precondition: {bogus}, UID in object meta: ");
+        ensure(
+            &ctx,
+            message.starts_with(&prefix) && message.ends_with(&tail),
+            format!("message {prefix}StorageError: ... {tail}"),
+            || format!("message {message}"),
+        )?;
+    }
+    let resp = get(&ctx, &name).await?;
+    expect_status(&ctx, &resp, 404)
+}
+
+pub(crate) const EP_REPLACE_013: Check = check!(
+    CheckMeta {
+        operations: &[op::CREATE, op::REPLACE, op::PATCH],
+        params: &["body"],
+        statuses: &[201, 200],
+        ..meta(
+            "EP-REPLACE-013",
+            Must,
+            "A create that sets no tracked field (a name only) MUST store no managedFields, and a PUT or merge patch of an object without managedFields MUST leave it without any: only an apply starts tracking an untracked object.",
+            "apiserver fieldmanager skipNonAppliedManager; recorded in the random sequences of v1.28.7 and v1.36.2 (seq-diff)",
+        )
+    },
+    untracked_objects_stay_untracked
+);
+
+async fn untracked_objects_stay_untracked(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    let created = create(&ctx, &name_only(&name)).await?;
+    expect_no_managed_fields(&ctx, "the created object", &created)?;
+    let mut body = endpoints(&name);
+    body["metadata"]["resourceVersion"] = Value::from(rv_of(&created));
+    let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&body)).await?;
+    expect_status(&ctx, &resp, 200)?;
+    expect_no_managed_fields(&ctx, "the replaced object", &json_of(&ctx, &resp)?)?;
+    let resp = merge_patch(
+        &ctx,
+        &name,
+        &json!({"metadata": {"labels": {"app": "web"}}}),
+    )
+    .await?;
+    expect_status(&ctx, &resp, 200)?;
+    expect_no_managed_fields(&ctx, "the patched object", &json_of(&ctx, &resp)?)
+}
+
+/// An Endpoints object with a name and nothing else.
+pub(crate) fn name_only(name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name}})
+}
+
+pub(crate) fn expect_no_managed_fields(ctx: &Ctx, what: &str, object: &Value) -> Verdict {
+    ensure(
+        ctx,
+        object.pointer("/metadata/managedFields").is_none(),
+        format!("{what} without metadata.managedFields"),
+        || {
+            format!(
+                "metadata.managedFields {}",
+                compact(&object["metadata"]["managedFields"])
+            )
+        },
+    )
+}
+
+pub(crate) const EP_REPLACE_014: Check = check!(
+    CheckMeta {
+        operations: &[op::REPLACE],
+        params: &["dryRun"],
+        statuses: &[200],
+        ..meta(
+            "EP-REPLACE-014",
+            Must,
+            "A PUT (here with dryRun=All and no resourceVersion) of an object that a finalizer holds in deletion MUST keep the stored metadata.deletionTimestamp and deletionGracePeriodSeconds in its answer, whatever the body says.",
+            "apiserver rest.BeforeUpdate (FillObjectMetaSystemFields keeps the old deletion fields); recorded in the random sequences of v1.28.7 and v1.36.2 (seq-diff)",
+        )
+    },
+    replace_keeps_deletion_state
+);
+
+async fn replace_keeps_deletion_state(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    let mut held = endpoints(&name);
+    held["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    create(&ctx, &held).await?;
+    let resp = send(&ctx, Request::delete(ctx.object_path(&name))).await?;
+    expect_status(&ctx, &resp, 200)?;
+    let terminating = json_of(&ctx, &resp)?;
+    let deletion = |o: &Value| {
+        json!({
+            "deletionTimestamp": o["metadata"]["deletionTimestamp"],
+            "deletionGracePeriodSeconds": o["metadata"]["deletionGracePeriodSeconds"],
+        })
+    };
+    ensure(
+        &ctx,
+        terminating["metadata"]["deletionTimestamp"].is_string(),
+        "the DELETE answer is the object with a deletionTimestamp",
+        || compact(&terminating["metadata"]),
+    )?;
+    let mut body = held.clone();
+    body["metadata"]["labels"] = json!({"app": "web"});
+    let resp = send(
+        &ctx,
+        Request::put(ctx.object_path(&name))
+            .query("dryRun", "All")
+            .json(&body),
+    )
+    .await?;
+    expect_status(&ctx, &resp, 200)?;
+    let answer = json_of(&ctx, &resp)?;
+    expect_json_eq(
+        &ctx,
+        "deletion fields",
+        &deletion(&terminating),
+        &deletion(&answer),
+    )?;
+    // Let the object go.
+    let resp = merge_patch(&ctx, &name, &json!({"metadata": {"finalizers": null}})).await?;
+    expect_status(&ctx, &resp, 200)
+}

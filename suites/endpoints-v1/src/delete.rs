@@ -935,3 +935,37 @@ async fn delete_collection_options(ctx: Ctx) -> Verdict {
         list_names(&ctx, &scope).await?,
     )
 }
+
+pub(crate) const EP_DELETE_012: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["body"],
+        statuses: &[400, 500],
+        ..meta(
+            "EP-DELETE-012",
+            Must,
+            "A DeleteOptions body with a field of the wrong JSON type (`\"dryRun\": \"All\"`) MUST fail to decode without deleting: `json: cannot unmarshal string into Go struct field DeleteOptions.dryRun of type []string`, 400 BadRequest from 1.35 and 500 before.",
+            "apiserver endpoints/handlers/delete.go (body decoded into metav1.DeleteOptions; BadRequest from 1.35); recorded in the random sequences of v1.28.7 and v1.36.2 (seq-diff)",
+        )
+    },
+    delete_body_wrong_type
+);
+
+async fn delete_body_wrong_type(ctx: Ctx) -> Verdict {
+    let name = ctx.name("ep");
+    create_named(&ctx, &name).await?;
+    let resp = delete(
+        &ctx,
+        Request::delete(ctx.object_path(&name))
+            .json(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "dryRun": "All"})),
+    )
+    .await?;
+    let message =
+        "json: cannot unmarshal string into Go struct field DeleteOptions.dryRun of type []string";
+    if ctx.version.at_least(35) {
+        expect_body(&ctx, &resp, 400, &bad_request(message))?;
+    } else {
+        expect_body(&ctx, &resp, 500, &status_failure(500, "", message, None))?;
+    }
+    expect_present(&ctx, &name).await.map(|_| ())
+}

@@ -6,6 +6,7 @@ use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
 use kconform_spec::status::{GroupKind, NAMESPACES_RESOURCE, Status};
 use serde_json::Value;
 
+use super::managed_faults;
 use crate::Fault;
 use crate::context::Ctx;
 use crate::http::ApiError;
@@ -151,6 +152,12 @@ pub(super) fn prepare_create(
     ctx.warnings
         .extend(kconform_spec::warnings::ip_warnings(object, ctx.version()));
     remove_meta(object, "managedFields");
-    managed::update(None, object, &manager(ctx, opts), &now());
+    managed::update(
+        None,
+        object,
+        &manager(ctx, opts),
+        &now(),
+        managed_faults(ctx),
+    );
     Ok(name)
 }

@@ -151,7 +151,7 @@ pub(crate) async fn delete(
     body: Body,
 ) -> Result<Response, ApiError> {
     let bytes = read_body(body).await?;
-    let opts = opts::delete_options(&ctx.query, &bytes, ctx.version())?;
+    let opts = delete_options(ctx, &bytes)?;
     match delete_one(ctx, namespace, name, &opts)? {
         Deleted::Gone { uid, object } => {
             if ctx.fault(Fault::DeleteReturnsObject) {
@@ -187,7 +187,7 @@ pub(crate) async fn delete_collection(
         list_opts.labels = Default::default();
         list_opts.fields = Default::default();
     }
-    let delete_opts = opts::delete_options(&ctx.query, &bytes, ctx.version())?;
+    let delete_opts = delete_options(ctx, &bytes)?;
     let page = select(ctx, Some(namespace), &list_opts).await?;
     for item in &page.items {
         let item_name = meta_str(item, "name").to_owned();
@@ -198,4 +198,18 @@ pub(crate) async fn delete_collection(
         }
     }
     Ok(respond(StatusCode::OK, &list_body(page), ctx.format))
+}
+
+/// The request's DeleteOptions (body, else query); the fault switch reads a body whose field has
+/// the wrong JSON type as if the body were not there.
+fn delete_options(ctx: &Ctx, bytes: &[u8]) -> Result<DeleteOpts, ApiError> {
+    match opts::delete_options(&ctx.query, bytes, ctx.version()) {
+        Err(error)
+            if ctx.fault(Fault::DeleteOptionsTypeErrorIgnored)
+                && error.body().message.starts_with("json: cannot unmarshal") =>
+        {
+            opts::delete_options(&ctx.query, b"", ctx.version())
+        }
+        other => other,
+    }
 }

@@ -33,3 +33,12 @@ fn not_found(ctx: &Ctx, name: &str) -> ApiError {
     }
     ApiError::status(status)
 }
+
+/// The field manager's fault switches that are on for this request.
+pub(crate) fn managed_faults(ctx: &Ctx) -> crate::managed::Faults {
+    crate::managed::Faults {
+        track_untracked: ctx.fault(Fault::UntrackedUpdatesTracked),
+        no_before_first_apply: ctx.fault(Fault::NoBeforeFirstApply),
+        paths_as_text: ctx.fault(Fault::ConflictPathsSortedAsText),
+    }
+}

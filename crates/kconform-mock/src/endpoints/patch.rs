@@ -17,7 +17,7 @@ use crate::opts::{self, FieldValidation, WriteOpts};
 
 use super::decoding::check_namespace;
 use super::update::{create_through_update, update_existing};
-use super::{not_found, ok};
+use super::{managed_faults, not_found, ok};
 
 /// PATCH (`patchCoreV1NamespacedEndpoints`); the router has read the patch kind from `Content-Type`.
 pub(crate) async fn patch(
@@ -179,14 +179,21 @@ fn apply_patch(
         return Ok(ok(ctx, outcome.code, &outcome.object));
     };
     let force = opts.force.unwrap_or(false) || ctx.fault(Fault::ApplyIgnoresConflicts);
-    let mut merged =
-        managed::apply(Some(old), &applied, &manager, force, &now()).map_err(|conflicts| {
-            let conflicts: Vec<(String, bool, String)> = conflicts
-                .into_iter()
-                .map(|c| (c.manager, c.update, c.field))
-                .collect();
-            ApiError::status(Status::apply_conflict(&conflicts))
-        })?;
+    let mut merged = managed::apply(
+        Some(old),
+        &applied,
+        &manager,
+        force,
+        &now(),
+        managed_faults(ctx),
+    )
+    .map_err(|conflicts| {
+        let conflicts: Vec<(String, bool, String)> = conflicts
+            .into_iter()
+            .map(|c| (c.manager, c.update, c.field))
+            .collect();
+        ApiError::status(Status::apply_conflict(&conflicts))
+    })?;
     if ctx.fault(Fault::ApplyOwnsLabelMap) {
         managed::apply_owns_label_map(&mut merged);
     }

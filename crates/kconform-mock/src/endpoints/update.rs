@@ -20,7 +20,7 @@ use super::decoding::{
     body_format, check_namespace, decode_body, default_object, dry_run, invalid, manager,
     prepare_create,
 };
-use super::{not_found, ok};
+use super::{managed_faults, not_found, ok};
 
 /// What an update writes: 200 with the object, or 201 when it created it.
 pub(super) struct UpdateOutcome {
@@ -45,12 +45,16 @@ pub(super) fn update_existing(
         return Err(ApiError::status(Status::conflict_modified(name)));
     }
     // BeforeUpdate: system fields come from the stored object.
+    let deletion_from_body = ctx.fault(Fault::UpdateDropsDeletionState);
     for field in [
         "creationTimestamp",
         "deletionTimestamp",
         "deletionGracePeriodSeconds",
         "generation",
     ] {
+        if deletion_from_body && field.starts_with("deletion") {
+            continue;
+        }
         match old.get("metadata").and_then(|m| m.get(field)) {
             Some(value) => set_meta(&mut object, field, value.clone()),
             None => remove_meta(&mut object, field),
@@ -78,7 +82,13 @@ pub(super) fn update_existing(
     ctx.warnings
         .extend(kconform_spec::warnings::ip_warnings(&object, ctx.version()));
     if !managed_by_apply {
-        managed::update(Some(old), &mut object, &manager(ctx, opts), &now());
+        managed::update(
+            Some(old),
+            &mut object,
+            &manager(ctx, opts),
+            &now(),
+            managed_faults(ctx),
+        );
     }
     // Unchanged except for managedFields timestamps: keep the stored managedFields so nothing is written.
     if same_ignoring_managed_times(&object, old) {
@@ -162,7 +172,8 @@ pub(super) fn create_through_update(
         let mut applied = object.clone();
         remove_meta(&mut applied, "managedFields");
         let now = now();
-        object = managed::apply(None, &applied, manager, true, &now).unwrap_or(object);
+        object = managed::apply(None, &applied, manager, true, &now, managed_faults(ctx))
+            .unwrap_or(object);
         if ctx.fault(crate::Fault::ApplyOwnsLabelMap) {
             managed::apply_owns_label_map(&mut object);
         }

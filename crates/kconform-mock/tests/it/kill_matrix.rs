@@ -108,8 +108,16 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("generate-name-without-suffix", &["EP-CREATE-006"]),
     ("put-does-not-create", &["EP-REPLACE-004"]),
     ("uid-precondition-ignored", &["EP-REPLACE-005"]),
+    ("put-creates-despite-uid", &["EP-REPLACE-012"]),
+    (
+        "update-drops-deletion-state",
+        &["EP-REPLACE-014", "EP-DELETE-"],
+    ),
     ("delete-preconditions-ignored", &["EP-DELETE-003"]),
-    ("finalizers-ignored", &["EP-DELETE-006", "EP-WATCH-022"]),
+    (
+        "finalizers-ignored",
+        &["EP-DELETE-006", "EP-WATCH-022", "EP-REPLACE-014"],
+    ),
     ("propagation-policy-ignored", &["EP-DELETE-009"]),
     (
         "delete-collection-ignores-selector",
@@ -160,8 +168,23 @@ const EXPECTED: &[(&str, &[&str])] = &[
         ],
     ),
     ("smp-merges-subsets", &["EP-PATCH-004"]),
-    ("apply-ignores-conflicts", &["EP-APPLY-003", "EP-APPLY-006"]),
+    (
+        "apply-ignores-conflicts",
+        &[
+            "EP-APPLY-003",
+            "EP-APPLY-006",
+            "EP-APPLY-008",
+            "EP-APPLY-009",
+        ],
+    ),
     ("apply-owns-label-map", &["EP-APPLY-007"]),
+    ("no-before-first-apply", &["EP-APPLY-008"]),
+    (
+        "untracked-updates-tracked",
+        &["EP-REPLACE-013", "EP-APPLY-008"],
+    ),
+    ("conflict-paths-sorted-as-text", &["EP-APPLY-009"]),
+    ("delete-options-type-error-ignored", &["EP-DELETE-012"]),
     ("json-patch-failure-400", &["EP-PATCH-003"]),
     ("watch-drops-events", &["EP-WATCH-"]),
     ("watch-reorders-events", &["EP-WATCH-"]),

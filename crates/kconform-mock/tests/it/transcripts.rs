@@ -190,3 +190,83 @@ async fn a_broken_watch_is_caught_by_the_recordings() {
         );
     }
 }
+
+/// The random sequences are not vacuous either: a server with one of the behaviours they were
+/// recorded for broken answers the sequence that shows it differently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_broken_server_is_caught_by_the_random_sequences() {
+    let dir = sequences_dir("v1.36.2");
+    let scenarios = replay::load_dir(&dir).expect("the sequences load");
+    let cases = [
+        (Fault::PutCreatesDespiteUid, "sequences/seed-7006"),
+        (Fault::NoBeforeFirstApply, "sequences/seed-7008"),
+        (Fault::UntrackedUpdatesTracked, "sequences/seed-7012"),
+        (Fault::ConflictPathsSortedAsText, "sequences/seed-7011"),
+        (Fault::DeleteOptionsTypeErrorIgnored, "sequences/seed-7047"),
+        (Fault::WatchIgnoresTimeout, "sequences/seed-7001"),
+    ];
+    let results: Vec<(Fault, ScenarioDiff)> = futures::stream::iter(cases)
+        .map(|(fault, id)| {
+            let scenario = scenarios
+                .iter()
+                .find(|s| s.id == id)
+                .expect("the sequence is recorded");
+            let mut config = config(36);
+            config.faults.insert(fault);
+            async move { (fault, replay_on(config, Rules::Sequence, scenario).await) }
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    for (fault, result) in results {
+        assert_eq!(
+            result.verdict,
+            Verdict::Differs,
+            "{fault:?} not caught by {}",
+            result.id
+        );
+    }
+}
+
+/// Two lists with only a deletion between them share a `<rv-N+>`, so the replayer tries each value
+/// an ambiguous read may have named; an answer that matches none of them is still a difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ambiguous_read_that_matches_no_candidate_differs() {
+    let dir = sequences_dir("v1.36.2");
+    let scenarios = replay::load_dir(&dir).expect("the sequences load");
+    let recorded = scenarios
+        .iter()
+        .find(|s| s.id == "sequences/seed-7059")
+        .expect("the sequence is recorded");
+    // Step 24 lists Exact at the <rv-5+> of step 18 (after a deletion), not of step 15.
+    let step = &recorded.steps[23];
+    assert_eq!(
+        step.request.query,
+        [
+            ("resourceVersion".to_owned(), "<rv-5+>".to_owned()),
+            ("resourceVersionMatch".to_owned(), "Exact".to_owned())
+        ]
+    );
+    let faithful = replay_on(config(36), Rules::Sequence, recorded).await;
+    assert_eq!(
+        faithful.verdict,
+        Verdict::Identical,
+        "{:?}",
+        faithful.differences
+    );
+    let mut changed = recorded.clone();
+    let items = changed.steps[23]
+        .response
+        .as_mut()
+        .and_then(|r| r.pointer_mut("/body/items"))
+        .and_then(serde_json::Value::as_array_mut)
+        .expect("the list has items");
+    items.clear();
+    let result = replay_on(config(36), Rules::Sequence, &changed).await;
+    assert_eq!(result.verdict, Verdict::Differs);
+    assert!(
+        result.differences.iter().any(|d| d.step == Some(24)),
+        "{:?}",
+        result.differences
+    );
+}
