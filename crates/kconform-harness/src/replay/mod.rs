@@ -506,12 +506,19 @@ async fn replay_in(target: &Target, scenario: &Scenario, namespace: &str) -> Sce
         error = run.play(scenario).await.err();
     }
     run.cleanup().await;
-    let (steps_normalized, mut normalizer) = Normalizer::normalize(
-        &run.namespace,
-        &target.netloc,
+    // Sequence rules normalize every prefix: CPU work that must not stall the runtime the target
+    // may share (an in-process reference server).
+    let (namespace, netloc, rules, steps) = (
+        run.namespace.clone(),
+        target.netloc.clone(),
         target.compare.rules,
-        &run.steps,
+        std::mem::take(&mut run.steps),
     );
+    let (steps_normalized, mut normalizer) = tokio::task::spawn_blocking(move || {
+        Normalizer::normalize(&namespace, &netloc, rules, &steps)
+    })
+    .await
+    .expect("normalizing a replay does not panic");
     let actual = Scenario {
         id: scenario.id.clone(),
         description: scenario.description.clone(),
@@ -758,7 +765,9 @@ impl Run<'_> {
     // ---- recorded steps ----------------------------------------------------------------------------
 
     fn outgoing(&mut self, step: &Step) -> (Outgoing, Step) {
-        if self.target.compare.rules == Rules::Sequence {
+        // Normalizing the whole prefix costs more than the step itself: only when the request
+        // names something the target chose.
+        if self.target.compare.rules == Rules::Sequence && names_server_choices(&step.request) {
             self.step_bindings = self.own_bindings();
         }
         self.build(step)
@@ -1268,6 +1277,28 @@ impl Run<'_> {
             other => other.clone(),
         }
     }
+}
+
+/// Whether a recorded request holds a placeholder for a value the target chose (a uid, a
+/// resourceVersion, a generated name, a continue token), not only `<ns>`, `<server>` or `<time>`.
+fn names_server_choices(request: &transcript::Request) -> bool {
+    let chosen = |text: &str| {
+        notation::placeholders(text)
+            .into_iter()
+            .any(|(range, _)| !matches!(&text[range], "<ns>" | "<ns>-b" | "<server>" | "<time>"))
+    };
+    fn any_text(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
+        match value {
+            Value::String(s) => test(s),
+            Value::Array(items) => items.iter().any(|v| any_text(v, test)),
+            Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_text(v, test)),
+            _ => false,
+        }
+    }
+    chosen(&request.path)
+        || request.query.iter().any(|(_, v)| chosen(v))
+        || request.headers.values().any(|v| any_text(v, &chosen))
+        || request.body.as_ref().is_some_and(|b| any_text(b, &chosen))
 }
 
 /// Binds the placeholders of `expected` (normalized) to the values at the same places of `actual`
