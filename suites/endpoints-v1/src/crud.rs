@@ -775,23 +775,33 @@ async fn replace_uid_mismatch(ctx: Ctx) -> Verdict {
     let bogus = "00000000-0000-4000-8000-000000000001";
     body["metadata"]["uid"] = Value::from(bogus);
     let resp = send(&ctx, Request::put(ctx.object_path(&name)).json(&body)).await?;
-    expect_status(&ctx, &resp, 409)?;
-    let got = json_of(&ctx, &resp)?;
-    expect_eq(&ctx, "reason", Some("Conflict"), got["reason"].as_str())?;
+    expect_uid_conflict(&ctx, &resp, &name, bogus, &uid_of(&created))
+}
+
+/// The 409 of a failed uid precondition on PUT: reason Conflict, details {name, kind: endpoints},
+/// and the storage error's texts around the etcd key (whose prefix is the installation's).
+fn expect_uid_conflict(
+    ctx: &Ctx,
+    resp: &kconform_harness::client::Response,
+    name: &str,
+    sent: &str,
+    stored: &str,
+) -> Verdict {
+    expect_status(ctx, resp, 409)?;
+    let got = json_of(ctx, resp)?;
+    expect_eq(ctx, "reason", Some("Conflict"), got["reason"].as_str())?;
     expect_json_eq(
-        &ctx,
+        ctx,
         "details",
         &json!({"name": name, "kind": "endpoints"}),
         &got["details"],
     )?;
     let message = got["message"].as_str().unwrap_or_default();
-    let prefix = cannot_fulfil("endpoints", &name, "");
-    let tail = format!(
-        "Precondition failed: UID in precondition: {bogus}, UID in object meta: {}",
-        uid_of(&created)
-    );
+    let prefix = cannot_fulfil("endpoints", name, "");
+    let tail =
+        format!("Precondition failed: UID in precondition: {sent}, UID in object meta: {stored}");
     ensure(
-        &ctx,
+        ctx,
         message.starts_with(&prefix) && message.ends_with(&tail),
         format!("message {prefix}StorageError: ... {tail}"),
         || format!("message {message}"),
@@ -1046,25 +1056,7 @@ async fn replace_missing_with_uid(ctx: Ctx) -> Verdict {
             request = request.query("dryRun", "All");
         }
         let resp = send(&ctx, request.json(&body)).await?;
-        expect_status(&ctx, &resp, 409)?;
-        let got = json_of(&ctx, &resp)?;
-        expect_eq(&ctx, "reason", Some("Conflict"), got["reason"].as_str())?;
-        expect_json_eq(
-            &ctx,
-            "details",
-            &json!({"name": name, "kind": "endpoints"}),
-            &got["details"],
-        )?;
-        let message = got["message"].as_str().unwrap_or_default();
-        let prefix = cannot_fulfil("endpoints", &name, "");
-        let tail =
-            format!("Precondition failed: UID in precondition: {bogus}, UID in object meta: ");
-        ensure(
-            &ctx,
-            message.starts_with(&prefix) && message.ends_with(&tail),
-            format!("message {prefix}StorageError: ... {tail}"),
-            || format!("message {message}"),
-        )?;
+        expect_uid_conflict(&ctx, &resp, &name, bogus, "")?;
     }
     let resp = get(&ctx, &name).await?;
     expect_status(&ctx, &resp, 404)

@@ -183,27 +183,7 @@ async fn a_broken_watch_is_caught_by_the_recordings() {
             "watch/deprecated-named-path",
         ),
     ];
-    let results: Vec<(Fault, ScenarioDiff)> = futures::stream::iter(cases)
-        .map(|(fault, id)| {
-            let scenario = scenarios
-                .iter()
-                .find(|s| s.id == id)
-                .expect("the scenario is recorded");
-            let mut config = config(36);
-            config.faults.insert(fault);
-            async move { (fault, replay_on(config, Rules::Transcript, scenario).await) }
-        })
-        .buffer_unordered(PARALLEL)
-        .collect()
-        .await;
-    for (fault, result) in results {
-        assert_eq!(
-            result.verdict,
-            Verdict::Differs,
-            "{fault:?} not caught by {}",
-            result.id
-        );
-    }
+    each_fault_is_caught(&scenarios, &cases, Rules::Transcript).await;
 }
 
 /// The random sequences are not vacuous either: a server with one of the behaviours they were
@@ -220,27 +200,7 @@ async fn a_broken_server_is_caught_by_the_random_sequences() {
         (Fault::DeleteOptionsTypeErrorIgnored, "sequences/seed-7047"),
         (Fault::WatchIgnoresTimeout, "sequences/seed-7001"),
     ];
-    let results: Vec<(Fault, ScenarioDiff)> = futures::stream::iter(cases)
-        .map(|(fault, id)| {
-            let scenario = scenarios
-                .iter()
-                .find(|s| s.id == id)
-                .expect("the sequence is recorded");
-            let mut config = config(36);
-            config.faults.insert(fault);
-            async move { (fault, replay_on(config, Rules::Sequence, scenario).await) }
-        })
-        .buffer_unordered(PARALLEL)
-        .collect()
-        .await;
-    for (fault, result) in results {
-        assert_eq!(
-            result.verdict,
-            Verdict::Differs,
-            "{fault:?} not caught by {}",
-            result.id
-        );
-    }
+    each_fault_is_caught(&scenarios, &cases, Rules::Sequence).await;
 }
 
 /// Two lists with only a deletion between them share a `<rv-N+>`, so the replayer tries each value
@@ -284,4 +244,33 @@ async fn an_ambiguous_read_that_matches_no_candidate_differs() {
         "{:?}",
         result.differences
     );
+}
+
+/// Replays each case's scenario against a 1.36 server with the case's fault alone: every one differs.
+async fn each_fault_is_caught(
+    scenarios: &[replay::Scenario],
+    cases: &[(Fault, &str)],
+    rules: Rules,
+) {
+    let results: Vec<(Fault, ScenarioDiff)> = futures::stream::iter(cases.iter().copied())
+        .map(|(fault, id)| {
+            let scenario = scenarios
+                .iter()
+                .find(|s| s.id == id)
+                .expect("the scenario is recorded");
+            let mut config = config(36);
+            config.faults.insert(fault);
+            async move { (fault, replay_on(config, rules, scenario).await) }
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    for (fault, result) in results {
+        assert_eq!(
+            result.verdict,
+            Verdict::Differs,
+            "{fault:?} not caught by {}",
+            result.id
+        );
+    }
 }
