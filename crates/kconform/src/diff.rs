@@ -353,7 +353,8 @@ fn verdict(report: &DiffReport) -> u8 {
         r.target
             .error
             .as_deref()
-            .is_some_and(|e| e.contains("HttpError"))
+            // A transport error (`HttpError`), also when creating the namespace failed on one.
+            .is_some_and(|e| e.contains("HttpError") || e.contains("request failed"))
     };
     let all_unanswered = report.identical == 0
         && report

@@ -310,6 +310,17 @@ fn watch_plan(step: &Step) -> StreamEnd {
     }
 }
 
+/// Records each watch's cap as planned, not as the replay waited (with slack for loaded
+/// machines): otherwise every replay of a recording would add that slack once more.
+fn planned_caps(scenario: &mut Scenario) {
+    for step in &mut scenario.steps {
+        let planned = watch_plan(step).client_cap_s;
+        if let Some(stream) = step.stream.as_mut() {
+            stream.client_cap_s = planned;
+        }
+    }
+}
+
 fn millis(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
@@ -527,6 +538,7 @@ async fn record_on_reference(
     }
     let (namespace, raw, notes) = session.close().await;
     scenario.steps = replay::normalize_steps(reference, &namespace, &raw);
+    planned_caps(&mut scenario);
     scenario.error = error;
     (scenario, notes)
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::{SequenceResult, ShrinkOptions, Shrunk, first_step, millis};
+use super::{SequenceResult, ShrinkOptions, Shrunk, first_step, millis, planned_caps};
 use crate::replay::{self, Difference, Scenario, Step, Target};
 
 /// One candidate that still differs: both sides' answers and the differences.
@@ -55,7 +55,8 @@ impl Shrinker<'_> {
         if on_reference.actual.error.is_some() {
             return None;
         }
-        let recording = renumbered(on_reference.actual);
+        let mut recording = renumbered(on_reference.actual);
+        planned_caps(&mut recording);
         let on_target = replay::replay(self.target, &recording).await;
         (!on_target.differences.is_empty()).then(|| Found {
             reference: recording,
