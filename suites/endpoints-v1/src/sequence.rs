@@ -332,10 +332,11 @@ impl EndpointsModel {
     /// A name that exists with probability `percent` (when any does), else any name.
     fn target_name(&self, rng: &mut Rng, percent: u32) -> String {
         let existing = self.existing();
-        if !existing.is_empty() && rng.chance(percent) {
-            if let Some(name) = rng.pick(&existing) {
-                return name.clone();
-            }
+        if !existing.is_empty()
+            && rng.chance(percent)
+            && let Some(name) = rng.pick(&existing)
+        {
+            return name.clone();
         }
         (*rng.choose(&NAMES)).to_owned()
     }
@@ -1284,7 +1285,7 @@ impl SequenceModel for EndpointsModel {
                     .and_then(Value::as_array)
                     .is_some_and(|f| !f.is_empty());
                 match meta_str(object, "name") {
-                    Some(name) if deleting && !held => self.forget(&name.to_owned()),
+                    Some(name) if deleting && !held => self.forget(name),
                     _ => self.remember(object),
                 }
                 self.capture(meta_str(object, "resourceVersion"));
@@ -1339,11 +1340,13 @@ mod tests {
 
     #[test]
     fn the_model_follows_the_references_answers() {
-        let mut model = EndpointsModel::default();
-        model.sent = Sent {
-            kind: Kind::Create,
-            name: Some("ep-1".to_owned()),
-            ..Sent::default()
+        let mut model = EndpointsModel {
+            sent: Sent {
+                kind: Kind::Create,
+                name: Some("ep-1".to_owned()),
+                ..Sent::default()
+            },
+            ..EndpointsModel::default()
         };
         let created = json!({"kind": "Endpoints", "metadata": {"name": "ep-1", "uid": "u1", "resourceVersion": "5"}});
         let mut answered = steps(1, 1).remove(0);

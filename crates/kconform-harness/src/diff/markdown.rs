@@ -178,7 +178,7 @@ fn answer(step: Option<&Step>) -> String {
         .get("status")
         .map(compact)
         .unwrap_or_else(|| "?".to_owned());
-    let mut text = format!("{status}");
+    let mut text = status;
     if let Some(body) = response.get("body") {
         let _ = write!(text, " `{}`", cut(&compact(body)));
     }

@@ -710,7 +710,8 @@ mod tests {
 
     #[test]
     fn sequence_rules_name_the_recorder_s_manager_as_published_and_nobody_else() {
-        let mut n = Normalizer::with_rules("ns", "s", Rules::Sequence);
+        // A realistic namespace and server: one-letter literals would match inside the names.
+        let mut n = Normalizer::with_rules("zz-kcr-abcde-001", "127.0.0.1:6443", Rules::Sequence);
         assert_eq!(n.text("seq-diff"), "k8s-transcript");
         assert_eq!(
             n.text(r#"conflict with "seq-diff" using v1"#),
@@ -721,7 +722,8 @@ mod tests {
         assert_eq!(n.text("kubectl"), "kubectl");
         assert_eq!(n.text("seq-diff-2"), "seq-diff-2");
         assert_eq!(n.text(r#"with \"seq-diff\""#), r#"with \"seq-diff\""#);
-        let mut plain = Normalizer::with_rules("ns", "s", Rules::Transcript);
+        let mut plain =
+            Normalizer::with_rules("zz-kcr-abcde-001", "127.0.0.1:6443", Rules::Transcript);
         assert_eq!(plain.text("seq-diff"), "seq-diff");
     }
 

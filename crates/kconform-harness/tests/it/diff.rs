@@ -152,7 +152,7 @@ async fn faults_are_found_and_shrunk_to_at_most_five_steps() {
             "{fault}: {} of {} sequences differ, smallest reproduction {smallest:?} steps",
             report.differing, report.sequences
         );
-        if report.differing == 0 || !smallest.is_some_and(|n| n <= 5) {
+        if report.differing == 0 || smallest.is_none_or(|n| n > 5) {
             failures.push(format!("{fault}: {smallest:?}\n{}", summary(&report)));
         }
         // Every reproduction is a transcript replay can read back.
