@@ -1200,6 +1200,14 @@ fn is_endpoints(body: &Value) -> bool {
 
 impl SequenceModel for EndpointsModel {
     fn next_step(&mut self, rng: &mut Rng) -> Step {
+        // Paging, selectors and deletecollection only show something with a few objects, and a
+        // continue token only when the next list follows it: lean towards both.
+        if self.objects.len() < 3 && rng.chance(30) {
+            return self.create(rng);
+        }
+        if self.next_page.is_some() && rng.chance(40) {
+            return self.list(rng);
+        }
         match rng.weighted(&OPERATIONS).unwrap_or(Op::Get) {
             Op::Create => self.create(rng),
             Op::Get => self.get(rng),
