@@ -7,7 +7,7 @@ use std::process::ExitCode;
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Run only the benchmarks whose group is named (fixtures, mock).
+    /// Run only the benchmarks whose group is named (fixtures, mock, diff).
     #[arg(long)]
     only: Option<String>,
 }
@@ -19,6 +19,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if wants("mock") {
         crate::bench_mock::run()?;
+    }
+    if wants("diff") {
+        crate::bench_diff::run()?;
     }
     Ok(ExitCode::SUCCESS)
 }

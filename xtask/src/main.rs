@@ -3,6 +3,7 @@
 //! Each command lives in its own module; this file only parses the command line and dispatches.
 
 mod bench;
+mod bench_diff;
 mod bench_fixtures;
 mod bench_mock;
 mod ci;

@@ -14,10 +14,14 @@
 //! - [`resource::Resource`]: the resource a suite exercises, described once; every path the
 //!   harness builds is derived from it.
 //! - [`coverage::Matrix`]: which checks cover which operation × parameter and operation × status.
+//! - [`replay`]: recorded transcripts replayed against a target, normalized and compared.
+//! - [`diff`]: seeded random sequences (chosen by a suite's [`diff::SequenceModel`]) sent to a
+//!   reference and a target, compared by replay's rules, and shrunk when they differ.
 
 pub mod baseline;
 pub mod client;
 pub mod coverage;
+pub mod diff;
 pub mod model;
 pub mod replay;
 pub mod report;

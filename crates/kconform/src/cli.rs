@@ -1,4 +1,4 @@
-//! The command line: `kconform run | list | explain | fixtures | mock | replay`.
+//! The command line: `kconform run | list | explain | fixtures | mock | replay | diff`.
 //!
 //! [`RunArgs`] is shared with `cargo xtask conformance`, which flattens it, so both accept exactly
 //! the same options and run the same code ([`crate::run::run`]).
@@ -38,6 +38,9 @@ pub enum Command {
     Mock(crate::mock::MockArgs),
     /// Replay recorded kube-apiserver transcripts against a server and show the differences.
     Replay(crate::replay::ReplayArgs),
+    /// Send the same random request sequences to a reference and a server, show every difference
+    /// shrunk to a small reproduction.
+    Diff(crate::diff::DiffArgs),
 }
 
 /// Which server to launch when no `--target` is given.

@@ -2,12 +2,13 @@
 //! `cargo xtask conformance` runs exactly the same code as `kconform run`.
 //!
 //! Commands: [`run`] (the suite, gated by a baseline, with reports), [`catalog`] (`list`, `explain`),
-//! [`fixtures`], [`mock`], [`replay`]. Exit codes are documented in [`exit`].
+//! [`fixtures`], [`mock`], [`replay`], [`diff`]. Exit codes are documented in [`exit`].
 //!
 //! Only this crate and `xtask` print or exit; the libraries below it return values and errors.
 
 pub mod catalog;
 pub mod cli;
+pub mod diff;
 pub mod exit;
 pub mod fixtures;
 pub mod launch;
@@ -29,6 +30,7 @@ pub fn main_with(cli: cli::Cli) -> ExitCode {
         cli::Command::Fixtures(args) => fixtures::run(&args),
         cli::Command::Mock(args) => mock::run(args),
         cli::Command::Replay(args) => replay::replay_blocking(args),
+        cli::Command::Diff(args) => diff::diff_blocking(args),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@ mod fixtures;
 mod list;
 mod options;
 mod patch;
+pub mod sequence;
 mod support;
 mod validation;
 mod watch;

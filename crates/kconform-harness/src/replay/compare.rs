@@ -756,6 +756,7 @@ mod tests {
 
     #[test]
     fn sequence_rules_settle_the_order_of_managed_fields_entries_only() {
+        // A fn, not a closure: a closure's signature cannot tie the result to its argument.
         fn entries(step: &mut Step) -> &mut Vec<Value> {
             body(step)
                 .pointer_mut("/metadata/managedFields")
@@ -781,6 +782,7 @@ mod tests {
 
     #[test]
     fn sequence_rules_compare_apply_conflict_causes_as_a_set() {
+        // A fn, not a closure: a closure's signature cannot tie the result to its argument.
         fn causes(step: &mut Step) -> &mut Vec<Value> {
             body(step)
                 .pointer_mut("/details/causes")

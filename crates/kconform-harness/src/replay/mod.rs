@@ -484,19 +484,7 @@ struct Run<'a> {
 
 async fn replay_in(target: &Target, scenario: &Scenario, namespace: &str) -> ScenarioDiff {
     let started = Instant::now();
-    let mut run = Run {
-        target,
-        namespace: namespace.to_owned(),
-        bindings: HashMap::new(),
-        step_bindings: HashMap::new(),
-        rv_candidates: HashMap::new(),
-        object_rvs: Vec::new(),
-        objects: HashMap::new(),
-        steps: Vec::new(),
-        open: None,
-        notes: Vec::new(),
-        created_namespaces: Vec::new(),
-    };
+    let mut run = Run::new(target, namespace);
     let needs_user = scenario.steps.iter().any(|s| s.request.auth == "user");
     let mut error = None;
     let mut skipped = None;
@@ -546,6 +534,95 @@ async fn replay_in(target: &Target, scenario: &Scenario, namespace: &str) -> Sce
         notes: run.notes,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         actual,
+    }
+}
+
+/// Steps sent to one server one at a time, in a fresh namespace, each request chosen after the
+/// previous answer: how `diff` drives its reference. Requests may hold `<ns>` and the server's own
+/// values; the answers are kept raw, as sent and received, for [`normalize_steps`].
+pub(crate) struct Session<'a> {
+    run: Run<'a>,
+}
+
+impl<'a> Session<'a> {
+    /// Creates the namespace.
+    ///
+    /// # Errors
+    /// The namespace cannot be created (the text says why).
+    pub(crate) async fn open(target: &'a Target, namespace: &str) -> Result<Session<'a>, String> {
+        let mut run = Run::new(target, namespace);
+        run.create_namespace(namespace).await?;
+        Ok(Session { run })
+    }
+
+    /// Sends one step (a watch is waited for as its `stream` plan says) and gives back the raw
+    /// step as sent and answered.
+    ///
+    /// # Errors
+    /// The request got no answer (the text says why); the step is still kept, without a response.
+    pub(crate) async fn send(&mut self, step: &Step) -> Result<&Step, String> {
+        if step.request.is_watch() {
+            self.run.start_watch(step).await?;
+            self.run.finish_watch().await;
+        } else {
+            self.run.plain(step).await?;
+        }
+        self.run
+            .steps
+            .last()
+            .ok_or_else(|| "the step was not recorded".to_owned())
+    }
+
+    /// Removes what the steps left (finalizers first) and the namespace; gives back the raw steps
+    /// and the notes on housekeeping that did not go as planned.
+    pub(crate) async fn close(mut self) -> (String, Vec<Step>, Vec<String>) {
+        self.run.cleanup().await;
+        (self.run.namespace, self.run.steps, self.run.notes)
+    }
+}
+
+/// Normalizes the raw steps of a [`Session`] in `namespace` on `target` by the target's rules.
+pub(crate) fn normalize_steps(target: &Target, namespace: &str, steps: &[Step]) -> Vec<Step> {
+    Normalizer::normalize(namespace, &target.netloc, target.compare.rules, steps).0
+}
+
+impl Target {
+    /// The base URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// The rules answers are normalized and compared by.
+    pub fn rules(&self) -> Rules {
+        self.compare.rules
+    }
+
+    /// The namespace prefix of every scenario run against this target.
+    pub(crate) fn namespace_prefix(&self) -> &str {
+        &self.namespace_prefix
+    }
+
+    /// The target's `/version` gitVersion, if it answers one.
+    pub async fn version(&self) -> Option<String> {
+        self.git_version().await
+    }
+}
+
+impl<'a> Run<'a> {
+    fn new(target: &'a Target, namespace: &str) -> Run<'a> {
+        Run {
+            target,
+            namespace: namespace.to_owned(),
+            bindings: HashMap::new(),
+            step_bindings: HashMap::new(),
+            rv_candidates: HashMap::new(),
+            object_rvs: Vec::new(),
+            objects: HashMap::new(),
+            steps: Vec::new(),
+            open: None,
+            notes: Vec::new(),
+            created_namespaces: Vec::new(),
+        }
     }
 }
 
@@ -765,9 +842,9 @@ impl Run<'_> {
     // ---- recorded steps ----------------------------------------------------------------------------
 
     fn outgoing(&mut self, step: &Step) -> (Outgoing, Step) {
-        // Normalizing the whole prefix costs more than the step itself: only when the request
-        // names something the target chose.
-        if self.target.compare.rules == Rules::Sequence && names_server_choices(&step.request) {
+        // Reading the bindings normalizes every earlier step: only worth it when the request names
+        // a value learnt from them.
+        if self.target.compare.rules == Rules::Sequence && names_learnt_values(step) {
             self.step_bindings = self.own_bindings();
         }
         self.build(step)
@@ -1279,26 +1356,30 @@ impl Run<'_> {
     }
 }
 
-/// Whether a recorded request holds a placeholder for a value the target chose (a uid, a
-/// resourceVersion, a generated name, a continue token), not only `<ns>`, `<server>` or `<time>`.
-fn names_server_choices(request: &transcript::Request) -> bool {
-    let chosen = |text: &str| {
-        notation::placeholders(text)
-            .into_iter()
-            .any(|(range, _)| !matches!(&text[range], "<ns>" | "<ns>-b" | "<server>" | "<time>"))
-    };
-    fn any_text(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
-        match value {
-            Value::String(s) => test(s),
-            Value::Array(items) => items.iter().any(|v| any_text(v, test)),
-            Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_text(v, test)),
-            _ => false,
-        }
-    }
-    chosen(&request.path)
-        || request.query.iter().any(|(_, v)| chosen(v))
-        || request.headers.values().any(|v| any_text(v, &chosen))
-        || request.body.as_ref().is_some_and(|b| any_text(b, &chosen))
+/// Whether a request holds a placeholder that stands for a value the server chose earlier
+/// (`<uid-N>`, `<rv-N>`, `<rv-N+>`, `<continue-N>`, `<gen-N>`).
+fn names_learnt_values(step: &Step) -> bool {
+    let request = &step.request;
+    let mut texts: Vec<&str> = vec![request.path.as_str()];
+    texts.extend(request.query.iter().map(|(_, v)| v.as_str()));
+    let body = request
+        .body
+        .as_ref()
+        .map(Value::to_string)
+        .unwrap_or_default();
+    texts.push(&body);
+    texts.iter().any(|text| {
+        notation::placeholders(text).into_iter().any(|(_, p)| {
+            matches!(
+                p,
+                Placeholder::Uid(_)
+                    | Placeholder::Rv(_)
+                    | Placeholder::RvAtOrAfter(_)
+                    | Placeholder::Continue(_)
+                    | Placeholder::Gen(_)
+            )
+        })
+    })
 }
 
 /// Binds the placeholders of `expected` (normalized) to the values at the same places of `actual`
@@ -1336,10 +1417,25 @@ fn bind_text(
     actual: &str,
     newest_wins: bool,
 ) {
+    let found = notation::placeholders(expected);
+    // The common case, a value that is one placeholder and nothing else, needs no regex (compiling
+    // one per value was most of a sequence replay's time).
+    if let [(range, placeholder)] = found.as_slice()
+        && range.start == 0
+        && range.end == expected.len()
+    {
+        bind_captured(
+            bindings,
+            vec![(expected.to_owned(), *placeholder)],
+            |_| Some(actual.to_owned()),
+            newest_wins,
+        );
+        return;
+    }
     let mut pattern = String::from("^");
     let mut symbols = Vec::new();
     let mut last = 0;
-    for (range, placeholder) in notation::placeholders(expected) {
+    for (range, placeholder) in found {
         pattern.push_str(&regex::escape(&expected[last..range.start]));
         pattern.push_str("(.*?)");
         symbols.push((expected[range.clone()].to_owned(), placeholder));
@@ -1356,6 +1452,21 @@ fn bind_text(
     let Some(captures) = re.captures(actual) else {
         return;
     };
+    bind_captured(
+        bindings,
+        symbols,
+        |i| captures.get(i + 1).map(|m| m.as_str().to_owned()),
+        newest_wins,
+    );
+}
+
+/// Binds each bindable placeholder of `symbols` to its captured value (`captured(i)` for the i-th).
+fn bind_captured(
+    bindings: &mut HashMap<String, String>,
+    symbols: Vec<(String, Placeholder)>,
+    captured: impl Fn(usize) -> Option<String>,
+    newest_wins: bool,
+) {
     for (i, (symbol, placeholder)) in symbols.into_iter().enumerate() {
         let bindable = matches!(
             placeholder,
@@ -1365,8 +1476,7 @@ fn bind_text(
                 | Placeholder::Continue(_)
                 | Placeholder::Gen(_)
         );
-        if let (true, Some(m)) = (bindable, captures.get(i + 1)) {
-            let value = m.as_str().to_owned();
+        if let (true, Some(value)) = (bindable, captured(i)) {
             // A cluster-wide resourceVersion stands for any value from `<rv-N>` up to the next
             // object resourceVersion, which a later answer may reveal (a deletion, in a watch's
             // events): the first value seen is the one least likely to lie past it.

@@ -5,6 +5,7 @@
 
 mod client;
 mod coverage;
+mod diff;
 mod invariants;
 mod model;
 mod module_graph;

@@ -250,7 +250,7 @@ async fn crafted_bad_answers_make_every_family_fail_with_evidence() {
 
 /// How the watch stream of [`watch_server`] misbehaves.
 #[derive(Clone, Copy, Debug)]
-enum BrokenStream {
+pub(crate) enum BrokenStream {
     /// Half an event, then the end.
     Truncated,
     /// Headers, then nothing, forever.
@@ -262,7 +262,7 @@ enum BrokenStream {
 }
 
 /// A server that behaves for everything but watches: creates echo the object, lists are empty.
-async fn watch_server(broken: BrokenStream) -> String {
+pub(crate) async fn watch_server(broken: BrokenStream) -> String {
     let app = axum::Router::new().fallback(move |request: AxumRequest| async move {
         watch_server_answer(broken, request).await
     });

@@ -2,9 +2,10 @@
 //! programs' flags, serve etcd's `/health` and kube-apiserver's `/readyz` (HTTPS with the generated
 //! certificate, bearer token from the generated token file), and record how they were started.
 //!
-//! This proves the orchestration (arguments, certificates, token file, readiness wait, target
-//! set-up, teardown), not compatibility with real etcd and kube-apiserver binaries, which are not
-//! available here.
+//! This proves the orchestration (arguments, certificates, token file, version check, readiness
+//! wait, compaction, target set-up, teardown), not compatibility with a real kube-apiserver, which
+//! is not available here (the etcd part also runs against Debian's real etcd in the launcher's
+//! unit tests).
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,14 +19,26 @@ open(os.environ["FAKE_DIR"] + "/etcd.args", "w").write("\n".join(args))
 open(os.environ["FAKE_DIR"] + "/etcd.pid", "w").write(str(os.getpid()))
 url = [a.split("=", 1)[1] for a in args if a.startswith("--listen-client-urls=")][0]
 port = int(url.rsplit(":", 1)[1])
+answers = {
+    ("GET", "/health"): b'{"health":"true"}',
+    ("GET", "/version"): b'{"etcdserver":"3.5.21","etcdcluster":"3.5.0"}',
+    ("POST", "/v3/kv/range"): b'{"header":{"revision":"7"}}',
+    ("POST", "/v3/kv/compaction"): b'{"header":{"revision":"7"}}',
+}
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = b'{"health":"true"}' if self.path == "/health" else b"{}"
-        self.send_response(200 if self.path == "/health" else 404)
+        length = int(self.headers.get("Content-Length") or 0)
+        sent = self.rfile.read(length) if length else b""
+        if self.path == "/v3/kv/compaction":
+            open(os.environ["FAKE_DIR"] + "/etcd.compaction", "wb").write(sent)
+        body = answers.get((self.command, self.path))
+        self.send_response(404 if body is None else 200)
+        body = body or b"{}"
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+    do_POST = do_GET
     def log_message(self, *a):
         pass
 http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
@@ -34,6 +47,9 @@ http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
 const FAKE_APISERVER: &str = r#"#!/usr/bin/env python3
 import http.server, os, ssl, sys
 args = sys.argv[1:]
+if args == ["--version"]:
+    print("Kubernetes v1.36.2-fake")
+    sys.exit(0)
 open(os.environ["FAKE_DIR"] + "/apiserver.args", "w").write("\n".join(args))
 open(os.environ["FAKE_DIR"] + "/apiserver.pid", "w").write(str(os.getpid()))
 flag = lambda name: [a.split("=", 1)[1] for a in args if a.startswith("--" + name + "=")][0]
@@ -136,6 +152,10 @@ async fn launch_kube_apiserver_starts_waits_runs_and_tears_down_with_stand_in_bi
     assert!(stdout.contains("EP-READ-001"), "{dump}");
 
     let etcd_args = std::fs::read_to_string(dir.join("etcd.args")).expect("etcd was started");
+    // etcd (reporting 3.5.21, new enough for 1.36) was compacted at its revision once ready.
+    let compaction =
+        std::fs::read_to_string(dir.join("etcd.compaction")).expect("etcd was compacted");
+    assert!(compaction.contains(r#""revision":"7""#), "{compaction}");
     assert!(
         etcd_args.contains("--listen-client-urls=http://127.0.0.1:"),
         "{etcd_args}"
@@ -178,7 +198,7 @@ async fn a_kube_apiserver_that_exits_at_once_is_reported_with_its_log() {
     write_executable(&etcd, FAKE_ETCD);
     write_executable(
         &apiserver,
-        "#!/bin/sh\necho 'E1127 flag provided but not defined: -bogus' >&2\nexit 1\n",
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Kubernetes v1.36.2'; exit 0; fi\necho 'E1127 flag provided but not defined: -bogus' >&2\nexit 1\n",
     );
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"));
     command

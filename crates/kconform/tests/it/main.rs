@@ -3,6 +3,7 @@
 
 mod browser;
 mod commands;
+mod diff;
 mod gate;
 mod launch;
 mod secrets;

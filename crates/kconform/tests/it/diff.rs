@@ -1,0 +1,191 @@
+//! `kconform diff` as a process: against the built-in reference, against a faulty server (exit 1,
+//! a reproduction that `kconform replay` runs), recording and comparing offline, and the errors.
+
+use crate::support::{kconform, scratch_dir, server};
+
+fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("the file was written");
+    serde_json::from_str(&text).expect("it is JSON")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_faithful_server_has_no_difference_and_its_recording_compares_offline() {
+    let target = server(&[]).await;
+    let out = scratch_dir("diff-faithful");
+    let record = out.join("recorded");
+    let ran = kconform(&[
+        "diff",
+        "--target",
+        &target.url,
+        "--token",
+        &target.token,
+        "--seed",
+        "5",
+        "--sequences",
+        "4",
+        "--steps",
+        "10",
+        "--out",
+        &out.display().to_string(),
+        "--record",
+        &record.display().to_string(),
+    ])
+    .await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert!(
+        ran.stdout.contains("4 identical, 0 differ"),
+        "{}",
+        ran.dump()
+    );
+    assert!(
+        ran.stderr.contains("emulating Kubernetes"),
+        "{}",
+        ran.dump()
+    );
+    assert!(!ran.stdout.contains(&target.token) && !ran.stderr.contains(&target.token));
+    let report = read_json(&out.join("report.json"));
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["identical"], 4);
+    assert_eq!(report["results"].as_array().map(Vec::len), Some(4));
+    assert!(
+        std::fs::read_to_string(out.join("report.md"))
+            .expect("report.md")
+            .contains("# kconform diff")
+    );
+    assert_eq!(read_json(&record.join("index.json"))["rules"], "sequence");
+
+    // The recorded answers are a reference too: offline, the same server still agrees.
+    let ran = kconform(&[
+        "diff",
+        "--target",
+        &target.url,
+        "--token",
+        &target.token,
+        "--reference-recording",
+        &record.display().to_string(),
+        "--out",
+        &out.join("offline").display().to_string(),
+    ])
+    .await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert!(
+        ran.stdout.contains("4 identical, 0 differ"),
+        "{}",
+        ran.dump()
+    );
+    target.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_faulty_server_differs_and_the_reproduction_replays() {
+    let faulty = server(&[kconform_mock::Fault::NotFoundWrongReason]).await;
+    let out = scratch_dir("diff-faulty");
+    let ran = kconform(&[
+        "diff",
+        "--target",
+        &faulty.url,
+        "--token",
+        &faulty.token,
+        "--sequences",
+        "2",
+        "--steps",
+        "12",
+        "--out",
+        &out.display().to_string(),
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.dump());
+    assert!(
+        ran.stdout.contains("DIFFERS") || ran.stdout.contains("differ"),
+        "{}",
+        ran.dump()
+    );
+    let report = read_json(&out.join("report.json"));
+    let shrunk = report["results"][0]["shrunk"]["steps"].as_u64();
+    assert!(shrunk.is_some_and(|n| n <= 5), "{report:#}");
+    let markdown = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(
+        markdown.contains("```sh") && markdown.contains("$KCONFORM_TOKEN"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains(&faulty.token));
+
+    // The reproduction is a transcript: replay shows the same difference, and none on a
+    // faithful server.
+    let reproductions = out.join("reproductions").display().to_string();
+    let ran = kconform(&[
+        "replay",
+        "--transcripts",
+        &reproductions,
+        "--target",
+        &faulty.url,
+        "--token",
+        &faulty.token,
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.dump());
+    let faithful = server(&[]).await;
+    let ran = kconform(&[
+        "replay",
+        "--transcripts",
+        &reproductions,
+        "--target",
+        &faithful.url,
+        "--token",
+        &faithful.token,
+    ])
+    .await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    faulty.server.shutdown().await;
+    faithful.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_references_and_targets_exit_2_with_a_clear_error() {
+    let ran = kconform(&[
+        "diff",
+        "--target",
+        "http://127.0.0.1:9",
+        "--launch-reference",
+        "kube-apiserver",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+    assert!(ran.stderr.contains("not supported yet"), "{}", ran.dump());
+
+    let ran = kconform(&["diff", "--target", "http://192.0.2.1:6443"]).await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+    assert!(
+        ran.stderr.contains("refusing non-loopback target"),
+        "{}",
+        ran.dump()
+    );
+
+    // Nothing listens on port 9: the target never answers, which is no verdict about it.
+    let out = scratch_dir("diff-unreachable");
+    let ran = kconform(&[
+        "diff",
+        "--target",
+        "http://127.0.0.1:9",
+        "--sequences",
+        "1",
+        "--steps",
+        "3",
+        "--no-shrink",
+        "--out",
+        &out.display().to_string(),
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+
+    let ran = kconform(&[
+        "diff",
+        "--target",
+        "http://127.0.0.1:9",
+        "--reference-recording",
+        "/nonexistent/dir",
+    ])
+    .await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+    assert!(ran.stderr.contains("/nonexistent/dir"), "{}", ran.dump());
+}

@@ -1,0 +1,1376 @@
+//! The request model of `kconform diff` for Endpoints: which request comes next in a random
+//! sequence, chosen from the seed and a model of the namespace built from the reference's answers
+//! only (so every target receives the same requests).
+//!
+//! The vocabulary is small on purpose (four names, a few label sets and selectors), so that names
+//! collide, selectors match, preconditions go stale and finalizers hold objects. The mix covers
+//! every operation and the parameters the suite covers: creates (valid, invalid, edge cases,
+//! generateName, dryRun, fieldValidation with unknown and duplicate fields, finalizers), gets
+//! (resourceVersion 0, a captured one, a malformed one), replaces (current, stale or no
+//! resourceVersion, its own or a foreign uid, dryRun, invalid, name mismatch), patches of all four
+//! types (merge, JSON, strategic with `$deleteFromPrimitiveList`, apply with two managers, force
+//! and dryRun), deletes (preconditions, propagationPolicy, gracePeriodSeconds, dryRun in the query
+//! or the body, malformed bodies), deletecollection with label and field selectors, lists
+//! (limit/continue walks, selectors, resourceVersion 0 / NotOlderThan / Exact, invalid options) and
+//! short watches (timeoutSeconds 1 or 2; from a captured, a zero, a malformed or no
+//! resourceVersion; selectors, bookmarks, sendInitialEvents, the deprecated path).
+//!
+//! Not in the mix: watches and reads from a too-old (compacted) resourceVersion. The only
+//! portable one is a literal such as `1`, and by the sequence rules (only `0` is literal) it is
+//! normalized as a cluster-wide resourceVersion, which the target's replay fills in with a current
+//! one; a compaction on demand exists only on the reference server (`/kconform/admin/compact`).
+
+use std::collections::BTreeMap;
+
+use kconform_harness::diff::{Rng, SequenceModel};
+use kconform_harness::replay::Step;
+use kconform_harness::replay::transcript::Request;
+use serde_json::{Map, Value, json};
+
+const NAMES: [&str; 4] = ["ep-1", "ep-2", "ep-3", "ep-4"];
+const LABEL_SETS: [&[(&str, &str)]; 5] = [
+    &[],
+    &[("app", "a")],
+    &[("app", "b")],
+    &[("app", "a"), ("tier", "1")],
+    &[("tier", "2")],
+];
+const SELECTORS: [&str; 8] = [
+    "app=a",
+    "app=b",
+    "app!=a",
+    "app in (a,b)",
+    "app notin (a)",
+    "tier",
+    "!tier",
+    "app=a,tier=1",
+];
+const BAD_SELECTORS: [&str; 3] = ["a b", "app in (a", "tier>x"];
+const IPS: [&str; 4] = ["10.1.2.3", "10.1.2.4", "192.168.7.1", "2001:db8::5"];
+const MANAGERS: [&str; 2] = ["manager-a", "manager-b"];
+/// A finalizer nobody but the cleanup removes.
+const HOLD: &str = "example.com/hold";
+/// A uid no object has.
+const FOREIGN_UID: &str = "00000000-0000-0000-0000-000000000001";
+
+const COLLECTION: &str = "/api/v1/namespaces/<ns>/endpoints";
+const DEPRECATED_WATCH: &str = "/api/v1/watch/namespaces/<ns>/endpoints";
+
+/// Operations and their weights.
+#[derive(Clone, Copy)]
+enum Op {
+    Create,
+    Get,
+    Replace,
+    Patch,
+    Delete,
+    DeleteCollection,
+    List,
+    Watch,
+}
+
+const OPERATIONS: [(Op, u32); 8] = [
+    (Op::Create, 18),
+    (Op::Get, 8),
+    (Op::Replace, 12),
+    (Op::Patch, 20),
+    (Op::Delete, 10),
+    (Op::DeleteCollection, 3),
+    (Op::List, 16),
+    (Op::Watch, 5),
+];
+
+/// What the model must know about the request it sent to read the answer.
+#[derive(Clone, Default)]
+struct Sent {
+    kind: Kind,
+    name: Option<String>,
+    dry_run: bool,
+    /// A list of an older state (Exact): says nothing about the present.
+    historical: bool,
+    /// A list that may not show every object (selector, limit, continue).
+    partial: bool,
+    /// The query a later step continues, without `continue`.
+    page_query: Option<Vec<(String, String)>>,
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Kind {
+    #[default]
+    Read,
+    Create,
+    Write,
+    Delete,
+    DeleteCollection,
+    List,
+    Watch,
+}
+
+/// The model of one sequence's namespace, from the reference's answers.
+#[derive(Default)]
+pub struct EndpointsModel {
+    /// Objects believed to exist: name → the last object the reference returned.
+    objects: BTreeMap<String, Value>,
+    /// resourceVersions an object had before (for stale preconditions).
+    old_rvs: BTreeMap<String, Vec<String>>,
+    /// resourceVersions seen in write and list answers (where watches and Exact reads start).
+    captured: Vec<String>,
+    /// The query and token of the last partial list, to continue it.
+    next_page: Option<(Vec<(String, String)>, String)>,
+    /// generateName prefixes used so far (one per create, so lists sort predictably).
+    generated: u32,
+    sent: Sent,
+}
+
+/// A fresh model, for [`kconform_harness::diff::DiffOptions::model`].
+pub fn model() -> Box<dyn SequenceModel> {
+    Box::new(EndpointsModel::default())
+}
+
+fn labels(rng: &mut Rng) -> Map<String, Value> {
+    rng.choose(&LABEL_SETS)
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+        .collect()
+}
+
+fn object(name: Option<&str>, labels: Map<String, Value>, subsets: Option<Value>) -> Value {
+    let mut metadata = Map::new();
+    if let Some(name) = name {
+        metadata.insert("name".to_owned(), Value::String(name.to_owned()));
+    }
+    if !labels.is_empty() {
+        metadata.insert("labels".to_owned(), Value::Object(labels));
+    }
+    let mut body = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata});
+    if let Some(subsets) = subsets {
+        body["subsets"] = subsets;
+    }
+    body
+}
+
+fn subsets(rng: &mut Rng) -> Option<Value> {
+    match rng.below(100) {
+        0..=7 => return None,
+        8..=12 => return Some(json!([])),
+        _ => {}
+    }
+    let first = rng.below(IPS.len());
+    let mut addresses = vec![json!({"ip": IPS[first]})];
+    if rng.chance(40) {
+        addresses.push(json!({"ip": IPS[(first + 1 + rng.below(IPS.len() - 1)) % IPS.len()]}));
+    }
+    if rng.chance(15) {
+        addresses[0]["hostname"] = json!("host-a");
+    }
+    let mut subset = json!({"addresses": addresses});
+    if rng.chance(15) {
+        subset["notReadyAddresses"] = json!([{"ip": rng.choose(&IPS), "nodeName": "node-1"}]);
+    }
+    if rng.chance(90) {
+        subset["ports"] = match rng.below(4) {
+            0 => json!([{"name": "http", "port": 80}]),
+            1 => json!([{"port": 8080}]),
+            2 => {
+                json!([{"name": "http", "port": 80, "protocol": "TCP"}, {"name": "dns", "port": 53, "protocol": "UDP"}])
+            }
+            _ => json!([{"name": "h2", "port": 443, "appProtocol": "kubernetes.io/h2c"}]),
+        };
+    }
+    Some(json!([subset]))
+}
+
+/// Invalid variations of a valid object: (what, JSON merge patch onto it).
+fn invalid_mutations() -> [(&'static str, Value); 12] {
+    [
+        (
+            "ip not an address",
+            json!({"subsets": [{"addresses": [{"ip": "foo"}], "ports": [{"port": 80}]}]}),
+        ),
+        (
+            "empty ip",
+            json!({"subsets": [{"addresses": [{"ip": ""}], "ports": [{"port": 80}]}]}),
+        ),
+        (
+            "loopback ip",
+            json!({"subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": 80}]}]}),
+        ),
+        (
+            "port 0",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"port": 0}]}]}),
+        ),
+        (
+            "port 70000",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"port": 70000}]}]}),
+        ),
+        (
+            "unknown protocol",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"port": 80, "protocol": "XYZ"}]}]}),
+        ),
+        (
+            "upper-case port name",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"name": "HTTP", "port": 80}]}]}),
+        ),
+        (
+            "duplicate port names",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"name": "p", "port": 80}, {"name": "p", "port": 81}]}]}),
+        ),
+        (
+            "unnamed ports",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"port": 80}, {"port": 81}]}]}),
+        ),
+        (
+            "bad hostname",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3", "hostname": "Host_A"}], "ports": [{"port": 80}]}]}),
+        ),
+        ("invalid name", json!({"metadata": {"name": "Bad_Name"}})),
+        (
+            "invalid label key",
+            json!({"metadata": {"labels": {"a b": "c"}}}),
+        ),
+    ]
+}
+
+/// Valid objects at the edge of the rules.
+fn edge_cases() -> [(&'static str, Value); 4] {
+    [
+        (
+            "non-canonical IPv6",
+            json!({"subsets": [{"addresses": [{"ip": "2001:db8:0:0::5"}], "ports": [{"port": 80}]}]}),
+        ),
+        (
+            "port 65535",
+            json!({"subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"port": 65535, "protocol": "SCTP"}]}]}),
+        ),
+        (
+            "only not-ready addresses",
+            json!({"subsets": [{"notReadyAddresses": [{"ip": "10.1.2.3"}], "ports": [{"port": 80}]}]}),
+        ),
+        (
+            "annotations",
+            json!({"metadata": {"annotations": {"example.com/note": "x"}}}),
+        ),
+    ]
+}
+
+/// `target` with `patch` applied as a JSON merge patch (null removes).
+fn merged(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(target), Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else if let Some(existing) = target.get_mut(key)
+                    && existing.is_object()
+                    && value.is_object()
+                {
+                    merged(existing, value);
+                } else {
+                    target.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
+}
+
+fn step<K: Into<String>>(
+    note: String,
+    method: &str,
+    path: String,
+    query: Vec<(K, String)>,
+    body: Option<Value>,
+    content_type: Option<&str>,
+) -> Step {
+    let mut headers = Map::new();
+    headers.insert("Accept".to_owned(), json!("application/json"));
+    if body.is_some() {
+        headers.insert(
+            "Content-Type".to_owned(),
+            json!(content_type.unwrap_or("application/json")),
+        );
+    }
+    Step {
+        note: Some(note),
+        request: Request {
+            method: method.to_owned(),
+            path,
+            query: query.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            headers,
+            auth: "admin".to_owned(),
+            body,
+        },
+        nondeterministic: None,
+        response: None,
+        events: None,
+        stream: None,
+        continue_tokens: None,
+    }
+}
+
+fn query_text<K: AsRef<str>>(query: &[(K, String)]) -> String {
+    query
+        .iter()
+        .map(|(k, v)| format!("{}={v}", k.as_ref()))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn object_path(name: &str) -> String {
+    format!("{COLLECTION}/{name}")
+}
+
+fn meta_str<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+    object.get("metadata")?.get(key)?.as_str()
+}
+
+impl EndpointsModel {
+    fn existing(&self) -> Vec<String> {
+        self.objects.keys().cloned().collect()
+    }
+
+    /// A name that exists with probability `percent` (when any does), else any name.
+    fn target_name(&self, rng: &mut Rng, percent: u32) -> String {
+        let existing = self.existing();
+        if !existing.is_empty()
+            && rng.chance(percent)
+            && let Some(name) = rng.pick(&existing)
+        {
+            return name.clone();
+        }
+        (*rng.choose(&NAMES)).to_owned()
+    }
+
+    fn rv_of(&self, name: &str) -> Option<String> {
+        self.objects
+            .get(name)
+            .and_then(|o| meta_str(o, "resourceVersion"))
+            .map(str::to_owned)
+    }
+
+    fn uid_of(&self, name: &str) -> Option<String> {
+        self.objects
+            .get(name)
+            .and_then(|o| meta_str(o, "uid"))
+            .map(str::to_owned)
+    }
+
+    /// An older resourceVersion of `name`, else another object's current one.
+    fn stale_rv(&self, rng: &mut Rng, name: &str) -> Option<String> {
+        if let Some(old) = self.old_rvs.get(name).and_then(|rvs| rng.pick(rvs)) {
+            return Some(old.clone());
+        }
+        let others: Vec<String> = self.existing().into_iter().filter(|n| n != name).collect();
+        rng.pick(&others).and_then(|other| self.rv_of(other))
+    }
+
+    /// ("current" | "stale", the resourceVersion) for a precondition.
+    fn precondition_rv(&self, rng: &mut Rng, name: &str) -> (&'static str, Option<String>) {
+        if rng.chance(60) {
+            ("current", self.rv_of(name))
+        } else {
+            ("stale", self.stale_rv(rng, name))
+        }
+    }
+
+    fn captured_rv(&self, rng: &mut Rng) -> Option<String> {
+        let recent = &self.captured[self.captured.len().saturating_sub(6)..];
+        rng.pick(recent).cloned()
+    }
+
+    fn latest_rv(&self) -> Option<String> {
+        self.captured
+            .iter()
+            .filter_map(|rv| rv.parse::<u64>().ok().map(|n| (n, rv)))
+            .max_by_key(|(n, _)| *n)
+            .map(|(_, rv)| rv.clone())
+    }
+
+    fn capture(&mut self, rv: Option<&str>) {
+        if let Some(rv) = rv.filter(|rv| !rv.is_empty())
+            && self.captured.last().map(String::as_str) != Some(rv)
+        {
+            self.captured.push(rv.to_owned());
+        }
+    }
+
+    fn remember(&mut self, object: &Value) {
+        let Some(name) = meta_str(object, "name").map(str::to_owned) else {
+            return;
+        };
+        let rv = meta_str(object, "resourceVersion").map(str::to_owned);
+        if let Some(old) = self
+            .objects
+            .get(&name)
+            .and_then(|o| meta_str(o, "resourceVersion"))
+            .map(str::to_owned)
+            && Some(&old) != rv.as_ref()
+        {
+            let olds = self.old_rvs.entry(name.clone()).or_default();
+            if !olds.contains(&old) {
+                olds.push(old);
+            }
+        }
+        self.objects.insert(name, object.clone());
+    }
+
+    fn forget(&mut self, name: &str) {
+        if let Some(old) = self.objects.remove(name)
+            && let Some(rv) = meta_str(&old, "resourceVersion")
+        {
+            self.old_rvs
+                .entry(name.to_owned())
+                .or_default()
+                .push(rv.to_owned());
+        }
+    }
+
+    // ---- the operations ----------------------------------------------------------------------------
+
+    fn create(&mut self, rng: &mut Rng) -> Step {
+        let name = *rng.choose(&NAMES);
+        let variant = rng
+            .weighted(&[
+                ("valid", 40),
+                ("held", 6),
+                ("invalid", 18),
+                ("edge", 5),
+                ("generate-name", 8),
+                ("dry-run", 8),
+                ("field-validation", 12),
+                ("duplicate-field", 3),
+            ])
+            .unwrap_or("valid");
+        let mut body = object(Some(name), labels(rng), subsets(rng));
+        let mut query = Vec::new();
+        let mut what = format!("create {name}");
+        self.sent = Sent {
+            kind: Kind::Create,
+            name: Some(name.to_owned()),
+            ..Sent::default()
+        };
+        match variant {
+            "held" => {
+                body["metadata"]["finalizers"] = json!([HOLD]);
+                what.push_str(" held by a finalizer");
+            }
+            "invalid" => {
+                let table = invalid_mutations();
+                let (label, patch) = &table[rng.below(table.len())];
+                merged(&mut body, patch);
+                what = format!("create {name}, invalid: {label}");
+            }
+            "edge" => {
+                let table = edge_cases();
+                let (label, patch) = &table[rng.below(table.len())];
+                merged(&mut body, patch);
+                what = format!("create {name}, edge case: {label}");
+            }
+            "generate-name" => {
+                self.generated += 1;
+                let prefix = format!("ep-gen-{}-", self.generated);
+                if let Some(meta) = body["metadata"].as_object_mut() {
+                    meta.remove("name");
+                    meta.insert("generateName".to_owned(), json!(prefix));
+                }
+                what = format!("create with generateName {prefix}");
+                self.sent.name = None;
+            }
+            "dry-run" => {
+                query.push(("dryRun", "All".to_owned()));
+                self.sent.dry_run = true;
+                what.push_str(" dryRun=All");
+            }
+            "field-validation" => {
+                let mode = *rng.choose(&["Strict", "Warn", "Ignore", ""]);
+                body["foo"] = json!("bar");
+                if let Some(address) = body.pointer_mut("/subsets/0/addresses/0") {
+                    address["bar"] = json!(1);
+                }
+                if !mode.is_empty() {
+                    query.push(("fieldValidation", mode.to_owned()));
+                }
+                what.push_str(&format!(" with unknown fields, fieldValidation={mode}"));
+            }
+            _ => {
+                let mode = *rng.choose(&["Strict", "Warn", "Ignore"]);
+                body = Value::String(format!(
+                    r#"{{"apiVersion":"v1","kind":"Endpoints","metadata":{{"name":"{name}","name":"{name}"}},"subsets":[{{"addresses":[{{"ip":"10.1.2.3"}}],"ports":[{{"port":80}}]}}]}}"#
+                ));
+                query.push(("fieldValidation", mode.to_owned()));
+                what.push_str(&format!(" with a duplicate field, fieldValidation={mode}"));
+            }
+        }
+        step(what, "POST", COLLECTION.to_owned(), query, Some(body), None)
+    }
+
+    fn get(&mut self, rng: &mut Rng) -> Step {
+        let name = self.target_name(rng, 70);
+        let query = match rng.below(100) {
+            0..=19 => vec![("resourceVersion", "0".to_owned())],
+            20..=29 => self
+                .captured_rv(rng)
+                .map(|rv| vec![("resourceVersion", rv)])
+                .unwrap_or_default(),
+            30..=34 => vec![("resourceVersion", "abc".to_owned())],
+            _ => Vec::new(),
+        };
+        self.sent = Sent {
+            kind: Kind::Read,
+            name: Some(name.clone()),
+            ..Sent::default()
+        };
+        let what = format!("get {name} {}", query_text(&query));
+        step(what, "GET", object_path(&name), query, None, None)
+    }
+
+    fn replace(&mut self, rng: &mut Rng) -> Step {
+        let name = self.target_name(rng, 75);
+        let current = self.objects.get(&name).cloned();
+        let keep_labels = current.is_some() && rng.chance(50);
+        let labels = match (&current, keep_labels) {
+            (Some(current), true) => current
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            _ => labels(rng),
+        };
+        let mut body = object(Some(&name), labels, subsets(rng));
+        let mut notes = Vec::new();
+        if let Some(finalizers) = current
+            .as_ref()
+            .and_then(|c| c.pointer("/metadata/finalizers"))
+            .filter(|_| rng.chance(85))
+        {
+            body["metadata"]["finalizers"] = finalizers.clone();
+        }
+        let mode = if current.is_some() {
+            rng.weighted(&[("current", 55), ("stale", 20), ("none", 25)])
+        } else {
+            rng.weighted(&[("none", 70), ("stale", 30)])
+        }
+        .unwrap_or("none");
+        let rv = match mode {
+            "current" => self.rv_of(&name),
+            "stale" => self.stale_rv(rng, &name),
+            _ => None,
+        };
+        match &rv {
+            Some(rv) => {
+                body["metadata"]["resourceVersion"] = json!(rv);
+                notes.push(format!("{mode} resourceVersion"));
+            }
+            None => notes.push("no resourceVersion".to_owned()),
+        }
+        if rng.chance(10) {
+            let own = if rng.chance(50) {
+                self.uid_of(&name)
+            } else {
+                None
+            };
+            notes.push(
+                if own.is_some() {
+                    "its uid"
+                } else {
+                    "a foreign uid"
+                }
+                .to_owned(),
+            );
+            body["metadata"]["uid"] = json!(own.unwrap_or_else(|| FOREIGN_UID.to_owned()));
+        }
+        let mut query = Vec::new();
+        self.sent = Sent {
+            kind: Kind::Write,
+            name: Some(name.clone()),
+            ..Sent::default()
+        };
+        match rng
+            .weighted(&[
+                ("none", 74),
+                ("invalid", 8),
+                ("dry-run", 8),
+                ("field-validation", 6),
+                ("name-mismatch", 4),
+            ])
+            .unwrap_or("none")
+        {
+            "invalid" => {
+                let table = invalid_mutations();
+                let (label, patch) = &table[rng.below(10)];
+                merged(&mut body, patch);
+                notes.push(format!("invalid: {label}"));
+            }
+            "dry-run" => {
+                query.push(("dryRun", "All".to_owned()));
+                self.sent.dry_run = true;
+                notes.push("dryRun=All".to_owned());
+            }
+            "field-validation" => {
+                let mode = *rng.choose(&["Strict", "Warn", "Ignore"]);
+                body["foo"] = json!("bar");
+                query.push(("fieldValidation", mode.to_owned()));
+                notes.push(format!("unknown field, fieldValidation={mode}"));
+            }
+            "name-mismatch" => {
+                let other = NAMES
+                    .iter()
+                    .find(|n| **n != name)
+                    .copied()
+                    .unwrap_or("ep-0");
+                body["metadata"]["name"] = json!(other);
+                notes.push(format!("body names {other}"));
+            }
+            _ => {}
+        }
+        let what = format!("replace {name} ({})", notes.join(", "));
+        step(what, "PUT", object_path(&name), query, Some(body), None)
+    }
+
+    fn patch(&mut self, rng: &mut Rng) -> Step {
+        let name = self.target_name(rng, 80);
+        self.sent = Sent {
+            kind: Kind::Write,
+            name: Some(name.clone()),
+            ..Sent::default()
+        };
+        let kind = rng
+            .weighted(&[
+                ("merge", 30),
+                ("json", 25),
+                ("strategic", 20),
+                ("apply", 25),
+            ])
+            .unwrap_or("merge");
+        let (content_type, mut query, body, mut what) = match kind {
+            "json" => {
+                let (body, what) = self.json_patch(rng, &name);
+                ("application/json-patch+json", Vec::new(), body, what)
+            }
+            "apply" => {
+                let (query, body, what) = self.apply_patch(rng, &name);
+                ("application/apply-patch+yaml", query, body, what)
+            }
+            strategy => {
+                let (query, body, what) = self.metadata_patch(rng, &name, strategy == "strategic");
+                let content_type = if strategy == "strategic" {
+                    "application/strategic-merge-patch+json"
+                } else {
+                    "application/merge-patch+json"
+                };
+                (content_type, query, body, what)
+            }
+        };
+        if rng.chance(10) {
+            query.push(("dryRun", "All".to_owned()));
+            self.sent.dry_run = true;
+            what.push_str(", dryRun=All");
+        }
+        step(
+            format!("{kind} patch {name}: {what}"),
+            "PATCH",
+            object_path(&name),
+            query,
+            Some(body),
+            Some(content_type),
+        )
+    }
+
+    fn metadata_patch(
+        &self,
+        rng: &mut Rng,
+        name: &str,
+        strategic: bool,
+    ) -> (Vec<(&'static str, String)>, Value, String) {
+        let mut table = vec![
+            ("labels", 30),
+            ("subsets", 25),
+            ("add-finalizer", 8),
+            ("drop-finalizers", 10),
+            ("precondition", 10),
+            ("invalid", 8),
+            ("field-validation", 7),
+        ];
+        if strategic {
+            table.push(("delete-from-list", 8));
+        }
+        let change = rng.weighted(&table).unwrap_or("labels");
+        let maybe = |rng: &mut Rng, values: &[&str; 3]| match *rng.choose(values) {
+            "" => Value::Null,
+            value => json!(value),
+        };
+        match change {
+            "labels" => {
+                let app = maybe(rng, &["a", "b", ""]);
+                let tier = maybe(rng, &["1", "2", ""]);
+                (
+                    Vec::new(),
+                    json!({"metadata": {"labels": {"app": app, "tier": tier}}}),
+                    "labels".to_owned(),
+                )
+            }
+            "subsets" => (
+                Vec::new(),
+                json!({"subsets": subsets(rng)}),
+                "subsets".to_owned(),
+            ),
+            "add-finalizer" => (
+                Vec::new(),
+                json!({"metadata": {"finalizers": [HOLD]}}),
+                "add a finalizer".to_owned(),
+            ),
+            "drop-finalizers" => (
+                Vec::new(),
+                json!({"metadata": {"finalizers": null}}),
+                "drop the finalizers".to_owned(),
+            ),
+            "delete-from-list" => (
+                Vec::new(),
+                json!({"metadata": {"$deleteFromPrimitiveList/finalizers": [HOLD]}}),
+                "$deleteFromPrimitiveList finalizers".to_owned(),
+            ),
+            "precondition" => {
+                let (which, rv) = self.precondition_rv(rng, name);
+                let mut body = json!({"metadata": {"labels": {"app": rng.choose(&["a", "b"])}}});
+                if let Some(rv) = &rv {
+                    body["metadata"]["resourceVersion"] = json!(rv);
+                }
+                let which = if rv.is_some() { which } else { "no" };
+                (
+                    Vec::new(),
+                    body,
+                    format!("labels with {which} resourceVersion"),
+                )
+            }
+            "invalid" => {
+                let table = invalid_mutations();
+                let (label, patch) = &table[rng.below(10)];
+                (Vec::new(), patch.clone(), format!("invalid: {label}"))
+            }
+            _ => {
+                let mode = *rng.choose(&["Strict", "Warn", "Ignore"]);
+                (
+                    vec![("fieldValidation", mode.to_owned())],
+                    json!({"foo": "bar", "metadata": {"labels": {"app": "a"}}}),
+                    format!("unknown field, fieldValidation={mode}"),
+                )
+            }
+        }
+    }
+
+    fn json_patch(&self, rng: &mut Rng, name: &str) -> (Value, String) {
+        let mut ops = Vec::new();
+        let mut notes = Vec::new();
+        for _ in 0..1 + rng.below(2) {
+            let kind = rng
+                .weighted(&[
+                    ("add-label", 15),
+                    ("set-labels", 10),
+                    ("remove-label", 10),
+                    ("replace-ip", 15),
+                    ("add-address", 10),
+                    ("test-label", 15),
+                    ("test-rv", 15),
+                    ("finalizers", 10),
+                ])
+                .unwrap_or("add-label");
+            let op = match kind {
+                "add-label" => {
+                    json!({"op": "add", "path": "/metadata/labels/app", "value": rng.choose(&["a", "b"])})
+                }
+                "set-labels" => {
+                    json!({"op": "add", "path": "/metadata/labels", "value": labels(rng)})
+                }
+                "remove-label" => {
+                    json!({"op": "remove", "path": format!("/metadata/labels/{}", rng.choose(&["app", "tier"]))})
+                }
+                "replace-ip" => {
+                    json!({"op": "replace", "path": "/subsets/0/addresses/0/ip", "value": rng.choose(&IPS)})
+                }
+                "add-address" => {
+                    json!({"op": "add", "path": "/subsets/0/addresses/-", "value": {"ip": rng.choose(&IPS)}})
+                }
+                "test-label" => {
+                    json!({"op": "test", "path": "/metadata/labels/app", "value": rng.choose(&["a", "b"])})
+                }
+                "test-rv" => {
+                    let (which, rv) = self.precondition_rv(rng, name);
+                    notes.push(format!("test {which} resourceVersion"));
+                    json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv.unwrap_or_else(|| "1".to_owned())})
+                }
+                _ => {
+                    if rng.chance(50) {
+                        json!({"op": "add", "path": "/metadata/finalizers", "value": [HOLD]})
+                    } else {
+                        json!({"op": "remove", "path": "/metadata/finalizers"})
+                    }
+                }
+            };
+            if kind != "test-rv" {
+                notes.push(kind.to_owned());
+            }
+            ops.push(op);
+        }
+        (Value::Array(ops), notes.join(", "))
+    }
+
+    fn apply_patch(
+        &self,
+        rng: &mut Rng,
+        name: &str,
+    ) -> (Vec<(&'static str, String)>, Value, String) {
+        let mut query = Vec::new();
+        let mut notes = Vec::new();
+        if rng.chance(93) {
+            let manager = *rng.choose(&MANAGERS);
+            query.push(("fieldManager", manager.to_owned()));
+            notes.push(format!("fieldManager={manager}"));
+        } else {
+            notes.push("no fieldManager".to_owned());
+        }
+        if rng.chance(30) {
+            query.push(("force", "true".to_owned()));
+            notes.push("force".to_owned());
+        }
+        let subsets = subsets(rng)
+            .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()))
+            .unwrap_or_else(|| json!([{"addresses": [{"ip": rng.choose(&IPS)}]}]));
+        let mut body = object(Some(name), labels(rng), Some(subsets));
+        if rng.chance(5) {
+            body["foo"] = json!("bar");
+            notes.push("unknown field".to_owned());
+        } else if rng.chance(5)
+            && let Some(rv) = self.rv_of(name)
+        {
+            body["metadata"]["resourceVersion"] = json!(rv);
+            notes.push("current resourceVersion".to_owned());
+        }
+        (query, body, notes.join(", "))
+    }
+
+    fn delete(&mut self, rng: &mut Rng) -> Step {
+        let name = self.target_name(rng, 75);
+        self.sent = Sent {
+            kind: Kind::Delete,
+            name: Some(name.clone()),
+            ..Sent::default()
+        };
+        let mut query = Vec::new();
+        let mut body = None;
+        let mut what = format!("delete {name}");
+        let options = || json!({"kind": "DeleteOptions", "apiVersion": "v1"});
+        match rng
+            .weighted(&[
+                ("plain", 45),
+                ("precondition", 20),
+                ("dry-run", 14),
+                ("propagation", 9),
+                ("grace-period", 6),
+                ("orphan-false", 6),
+                ("malformed", 4),
+            ])
+            .unwrap_or("plain")
+        {
+            "precondition" => {
+                let mut preconditions = Map::new();
+                let mut notes = Vec::new();
+                if rng.chance(50) {
+                    let own = if rng.chance(60) {
+                        self.uid_of(&name)
+                    } else {
+                        None
+                    };
+                    notes.push(if own.is_some() {
+                        "its uid"
+                    } else {
+                        "a foreign uid"
+                    });
+                    preconditions.insert(
+                        "uid".to_owned(),
+                        json!(own.unwrap_or_else(|| FOREIGN_UID.to_owned())),
+                    );
+                }
+                if preconditions.is_empty() || rng.chance(50) {
+                    let (which, rv) = self.precondition_rv(rng, &name);
+                    notes.push(if rv.is_some() { which } else { "literal 1" });
+                    preconditions.insert(
+                        "resourceVersion".to_owned(),
+                        json!(rv.unwrap_or_else(|| "1".to_owned())),
+                    );
+                }
+                let mut options = options();
+                options["preconditions"] = Value::Object(preconditions);
+                body = Some(options);
+                what.push_str(&format!(" with preconditions ({})", notes.join(", ")));
+            }
+            "dry-run" => {
+                self.sent.dry_run = true;
+                if rng.chance(50) {
+                    query.push(("dryRun", "All".to_owned()));
+                    what.push_str(" dryRun=All");
+                } else {
+                    let mut options = options();
+                    options["dryRun"] = json!(["All"]);
+                    body = Some(options);
+                    what.push_str(" (dryRun in DeleteOptions)");
+                }
+            }
+            "propagation" => {
+                let policy = *rng.choose(&["Foreground", "Orphan", "Background"]);
+                query.push(("propagationPolicy", policy.to_owned()));
+                what.push_str(&format!(" propagationPolicy={policy}"));
+            }
+            "grace-period" => {
+                let seconds = *rng.choose(&["0", "30"]);
+                query.push(("gracePeriodSeconds", seconds.to_owned()));
+                what.push_str(&format!(" gracePeriodSeconds={seconds}"));
+            }
+            "orphan-false" => {
+                query.push(("orphanDependents", "false".to_owned()));
+                what.push_str(" orphanDependents=false");
+            }
+            "malformed" => {
+                let malformed = match rng.below(3) {
+                    0 => Value::String("not json".to_owned()),
+                    1 => json!({"kind": "Endpoints", "apiVersion": "v1"}),
+                    _ => {
+                        let mut options = options();
+                        options["dryRun"] = json!("All");
+                        options
+                    }
+                };
+                what.push_str(&format!(" with a malformed body {malformed}"));
+                body = Some(malformed);
+            }
+            _ => {}
+        }
+        step(what, "DELETE", object_path(&name), query, body, None)
+    }
+
+    fn delete_collection(&mut self, rng: &mut Rng) -> Step {
+        let mut query = match rng.below(10) {
+            0..=7 => vec![("labelSelector", (*rng.choose(&SELECTORS)).to_owned())],
+            8 => vec![(
+                "fieldSelector",
+                format!("metadata.name={}", rng.choose(&NAMES)),
+            )],
+            _ => vec![("labelSelector", (*rng.choose(&BAD_SELECTORS)).to_owned())],
+        };
+        self.sent = Sent {
+            kind: Kind::DeleteCollection,
+            ..Sent::default()
+        };
+        if rng.chance(20) {
+            query.push(("dryRun", "All".to_owned()));
+            self.sent.dry_run = true;
+        }
+        let what = format!("deletecollection {}", query_text(&query));
+        step(what, "DELETE", COLLECTION.to_owned(), query, None, None)
+    }
+
+    fn list(&mut self, rng: &mut Rng) -> Step {
+        self.sent = Sent {
+            kind: Kind::List,
+            ..Sent::default()
+        };
+        if let Some((page_query, token)) = self.next_page.clone()
+            && rng.chance(70)
+        {
+            let mut query = page_query.clone();
+            query.push(("continue".to_owned(), token));
+            self.sent.partial = true;
+            self.sent.page_query = Some(page_query);
+            let what = "list the next page".to_owned();
+            return step(what, "GET", COLLECTION.to_owned(), query, None, None);
+        }
+        let variant = rng
+            .weighted(&[
+                ("plain", 12),
+                ("limit", 22),
+                ("label", 16),
+                ("field", 10),
+                ("rv-0", 10),
+                ("not-older-than", 10),
+                ("exact", 10),
+                ("invalid", 10),
+            ])
+            .unwrap_or("plain");
+        let mut query: Vec<(&str, String)> = Vec::new();
+        match variant {
+            "limit" => {
+                if rng.chance(30) {
+                    query.push(("labelSelector", (*rng.choose(&SELECTORS)).to_owned()));
+                }
+                query.push(("limit", (*rng.choose(&["1", "2"])).to_owned()));
+            }
+            "label" => query.push(("labelSelector", (*rng.choose(&SELECTORS)).to_owned())),
+            "field" => {
+                let selector = match rng.below(3) {
+                    0 => format!("metadata.name={}", rng.choose(&NAMES)),
+                    1 => format!("metadata.name!={}", rng.choose(&NAMES)),
+                    _ => "metadata.namespace=<ns>".to_owned(),
+                };
+                query.push(("fieldSelector", selector));
+            }
+            "rv-0" => {
+                query.push(("resourceVersion", "0".to_owned()));
+                if rng.chance(40) {
+                    query.push(("limit", "1".to_owned()));
+                }
+            }
+            "not-older-than" | "exact" => {
+                let rv = if variant == "not-older-than" || rng.chance(40) {
+                    self.latest_rv()
+                } else {
+                    self.captured_rv(rng)
+                };
+                if let Some(rv) = rv {
+                    let exact = variant == "exact";
+                    query.push(("resourceVersion", rv));
+                    query.push((
+                        "resourceVersionMatch",
+                        if exact { "Exact" } else { "NotOlderThan" }.to_owned(),
+                    ));
+                    self.sent.historical = exact;
+                    if rng.chance(30) {
+                        query.push(("limit", "1".to_owned()));
+                    }
+                }
+            }
+            "invalid" => {
+                query = match rng.below(7) {
+                    0 => vec![("resourceVersionMatch", "NotOlderThan".to_owned())],
+                    1 => vec![
+                        ("resourceVersion", "0".to_owned()),
+                        ("resourceVersionMatch", "Exact".to_owned()),
+                    ],
+                    2 => vec![("labelSelector", (*rng.choose(&BAD_SELECTORS)).to_owned())],
+                    3 => vec![("fieldSelector", "spec.foo=x".to_owned())],
+                    4 => vec![
+                        ("limit", "1".to_owned()),
+                        ("continue", "not-a-token".to_owned()),
+                    ],
+                    5 => vec![("resourceVersion", "abc".to_owned())],
+                    _ => vec![("limit", (*rng.choose(&["abc", "-1"])).to_owned())],
+                };
+            }
+            _ => {}
+        }
+        self.sent.partial = query
+            .iter()
+            .any(|(k, _)| matches!(*k, "labelSelector" | "fieldSelector" | "limit" | "continue"));
+        if query.iter().any(|(k, _)| *k == "limit") && !self.sent.historical {
+            self.sent.page_query = Some(
+                query
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
+            );
+        }
+        let what = format!("list {}", query_text(&query));
+        step(what, "GET", COLLECTION.to_owned(), query, None, None)
+    }
+
+    fn watch(&mut self, rng: &mut Rng) -> Step {
+        self.sent = Sent {
+            kind: Kind::Watch,
+            ..Sent::default()
+        };
+        let deprecated_path = rng.chance(10);
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if !deprecated_path {
+            query.push(("watch", "1".to_owned()));
+        }
+        let start = rng
+            .weighted(&[
+                ("captured", 60),
+                ("zero", 10),
+                ("unset", 12),
+                ("initial-events", 10),
+                ("malformed", 4),
+            ])
+            .unwrap_or("unset");
+        let mut initial = false;
+        let mut bookmarks = rng.chance(50);
+        match start {
+            "captured" => match self.captured_rv(rng) {
+                Some(rv) => query.push(("resourceVersion", rv)),
+                None => initial = true,
+            },
+            "zero" => {
+                query.push(("resourceVersion", "0".to_owned()));
+                initial = true;
+            }
+            "initial-events" => {
+                query.push(("sendInitialEvents", "true".to_owned()));
+                query.push(("resourceVersionMatch", "NotOlderThan".to_owned()));
+                bookmarks = true;
+                initial = true;
+            }
+            "malformed" => query.push(("resourceVersion", "abc".to_owned())),
+            _ => initial = true,
+        }
+        match rng.below(10) {
+            0 | 1 => query.push(("labelSelector", (*rng.choose(&SELECTORS)).to_owned())),
+            2 => query.push((
+                "fieldSelector",
+                format!("metadata.name={}", rng.choose(&NAMES)),
+            )),
+            _ => {}
+        }
+        if bookmarks {
+            query.push(("allowWatchBookmarks", "true".to_owned()));
+        }
+        let timeout = if rng.chance(70) { "1" } else { "2" };
+        query.push(("timeoutSeconds", timeout.to_owned()));
+        let what = format!(
+            "watch {}{}",
+            query_text(&query),
+            if deprecated_path {
+                " (deprecated path)"
+            } else {
+                ""
+            }
+        );
+        let path = if deprecated_path {
+            DEPRECATED_WATCH
+        } else {
+            COLLECTION
+        };
+        let mut watch = step(what, "GET", path.to_owned(), query, None, None);
+        let mut marks = Map::new();
+        if initial {
+            marks.insert(
+                "initial_event_order".to_owned(),
+                json!(
+                    "initial ADDED events come from an unordered store (watch cache before 1.32)"
+                ),
+            );
+        }
+        if bookmarks {
+            marks.insert(
+                "periodic_bookmarks".to_owned(),
+                json!("BOOKMARKs other than the initial-events-end one come at the server's discretion: only that one is compared"),
+            );
+        }
+        if !marks.is_empty() {
+            watch.nondeterministic = Some(marks);
+        }
+        watch
+    }
+
+    fn observe_list(&mut self, status: Option<u64>, body: Option<&Value>) {
+        self.next_page = None;
+        let (Some(200), Some(body)) = (status, body) else {
+            return;
+        };
+        if self.sent.historical {
+            return;
+        }
+        let items: Vec<Value> = body
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for item in &items {
+            self.remember(item);
+        }
+        if !self.sent.partial {
+            let listed: Vec<&str> = items.iter().filter_map(|i| meta_str(i, "name")).collect();
+            for name in self.existing() {
+                if !listed.contains(&name.as_str()) {
+                    self.forget(&name);
+                }
+            }
+        }
+        self.capture(meta_str(body, "resourceVersion"));
+        if let (Some(token), Some(page_query)) = (
+            meta_str(body, "continue").filter(|t| !t.is_empty()),
+            self.sent.page_query.clone(),
+        ) {
+            self.next_page = Some((page_query, token.to_owned()));
+        }
+    }
+}
+
+fn is_endpoints(body: &Value) -> bool {
+    body.get("kind").and_then(Value::as_str) == Some("Endpoints")
+        && meta_str(body, "name").is_some()
+}
+
+impl SequenceModel for EndpointsModel {
+    fn next_step(&mut self, rng: &mut Rng) -> Step {
+        // Paging, selectors and deletecollection only show something with a few objects, and a
+        // continue token only when the next list follows it: lean towards both.
+        if self.objects.len() < 3 && rng.chance(30) {
+            return self.create(rng);
+        }
+        if self.next_page.is_some() && rng.chance(40) {
+            return self.list(rng);
+        }
+        match rng.weighted(&OPERATIONS).unwrap_or(Op::Get) {
+            Op::Create => self.create(rng),
+            Op::Get => self.get(rng),
+            Op::Replace => self.replace(rng),
+            Op::Patch => self.patch(rng),
+            Op::Delete => self.delete(rng),
+            Op::DeleteCollection => self.delete_collection(rng),
+            Op::List => self.list(rng),
+            Op::Watch => self.watch(rng),
+        }
+    }
+
+    fn observe(&mut self, answered: &Step) {
+        let response = answered.response.as_ref();
+        let status = response
+            .and_then(|r| r.get("status"))
+            .and_then(Value::as_u64);
+        let body = response.and_then(|r| r.get("body"));
+        let sent = self.sent.clone();
+        if sent.kind == Kind::List {
+            self.observe_list(status, body);
+            return;
+        }
+        if sent.dry_run
+            || sent.kind == Kind::Watch
+            || sent.kind == Kind::Read && status != Some(404)
+        {
+            if sent.kind == Kind::Read
+                && status == Some(200)
+                && let Some(body) = body.filter(|b| is_endpoints(b))
+            {
+                self.remember(body);
+            }
+            return;
+        }
+        let object = body.filter(|b| is_endpoints(b));
+        if sent.kind == Kind::DeleteCollection {
+            if status == Some(200)
+                && let Some(items) = body.and_then(|b| b.get("items")).and_then(Value::as_array)
+            {
+                for item in items {
+                    let held = item
+                        .pointer("/metadata/finalizers")
+                        .and_then(Value::as_array)
+                        .is_some_and(|f| !f.is_empty());
+                    if held {
+                        self.remember(item);
+                    } else if let Some(name) = meta_str(item, "name") {
+                        self.forget(name);
+                    }
+                }
+            }
+            return;
+        }
+        if sent.kind == Kind::Create {
+            if status == Some(201)
+                && let Some(object) = object
+            {
+                self.remember(object);
+                self.capture(meta_str(object, "resourceVersion"));
+            }
+            return;
+        }
+        if status == Some(404) {
+            if let Some(name) = &sent.name {
+                self.forget(name);
+            }
+            return;
+        }
+        match object {
+            None => {
+                if sent.kind == Kind::Delete
+                    && status == Some(200)
+                    && let Some(name) = &sent.name
+                {
+                    self.forget(name);
+                }
+            }
+            Some(object) if matches!(status, Some(200..=202)) => {
+                let deleting = object.pointer("/metadata/deletionTimestamp").is_some();
+                let held = object
+                    .pointer("/metadata/finalizers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|f| !f.is_empty());
+                match meta_str(object, "name") {
+                    Some(name) if deleting && !held => self.forget(name),
+                    _ => self.remember(object),
+                }
+                self.capture(meta_str(object, "resourceVersion"));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(seed: u64, n: usize) -> Vec<Step> {
+        let mut rng = Rng::new(seed);
+        let mut model = EndpointsModel::default();
+        (0..n).map(|_| model.next_step(&mut rng)).collect()
+    }
+
+    #[test]
+    fn a_seed_always_chooses_the_same_requests() {
+        assert_eq!(steps(11, 40), steps(11, 40));
+        assert_ne!(steps(11, 40), steps(12, 40));
+    }
+
+    #[test]
+    fn every_operation_and_patch_type_comes_up_and_watches_are_bounded() {
+        let all: Vec<Step> = (0..20).flat_map(|seed| steps(seed, 50)).collect();
+        for method in ["POST", "GET", "PUT", "PATCH", "DELETE"] {
+            assert!(all.iter().any(|s| s.request.method == method), "{method}");
+        }
+        for content_type in [
+            "application/merge-patch+json",
+            "application/json-patch+json",
+            "application/strategic-merge-patch+json",
+            "application/apply-patch+yaml",
+        ] {
+            assert!(
+                all.iter()
+                    .any(|s| s.request.headers.get("Content-Type") == Some(&json!(content_type))),
+                "{content_type}"
+            );
+        }
+        let watches: Vec<&Step> = all.iter().filter(|s| s.request.is_watch()).collect();
+        assert!(watches.len() > 10, "{}", watches.len());
+        for watch in watches {
+            let timeout = watch.request.query_value("timeoutSeconds");
+            assert!(matches!(timeout, Some("1" | "2")), "{:?}", watch.request);
+        }
+        assert!(all.iter().all(|s| s.request.path.contains("<ns>")));
+    }
+
+    #[test]
+    fn the_model_follows_the_references_answers() {
+        let mut model = EndpointsModel {
+            sent: Sent {
+                kind: Kind::Create,
+                name: Some("ep-1".to_owned()),
+                ..Sent::default()
+            },
+            ..EndpointsModel::default()
+        };
+        let created = json!({"kind": "Endpoints", "metadata": {"name": "ep-1", "uid": "u1", "resourceVersion": "5"}});
+        let mut answered = steps(1, 1).remove(0);
+        answered.response = Some(json!({"status": 201, "body": created}));
+        model.observe(&answered);
+        assert_eq!(model.rv_of("ep-1").as_deref(), Some("5"));
+        assert_eq!(model.captured, ["5"]);
+        model.sent = Sent {
+            kind: Kind::Delete,
+            name: Some("ep-1".to_owned()),
+            ..Sent::default()
+        };
+        answered.response =
+            Some(json!({"status": 200, "body": {"kind": "Status", "status": "Success"}}));
+        model.observe(&answered);
+        assert!(model.objects.is_empty());
+        assert_eq!(model.old_rvs["ep-1"], ["5"]);
+    }
+}
