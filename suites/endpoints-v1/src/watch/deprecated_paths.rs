@@ -80,7 +80,7 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, named: Option<&str>) -> Verd
     }
     // kube-apiserver validates the ListOptions as sent, before the deprecated path forces the
     // watch (`ListResource` in the apiserver's endpoints/handlers/get.go): without `watch=1` these
-    // are a list's options at every version (recorded from v1.36.2).
+    // are a list's options at every version (the answer issue 10 reports from kube-apiserver v1.36.2; not in the recordings here).
     let initial = |as_watch: bool| {
         let req = Request::get(path);
         let req = if as_watch {
