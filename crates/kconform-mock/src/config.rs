@@ -389,6 +389,9 @@ faults! {
     WatchSelectorExitNotDeleted => "watch-selector-exit-not-deleted": "An object that stops matching a watch's selector is not delivered as DELETED (the watcher never learns it left).",
     WatchNamedPathIgnoresName => "watch-named-path-ignores-name": "The deprecated named watch path /api/v1/watch/namespaces/{ns}/endpoints/{name} delivers every object of the namespace.",
     WatchWrongContentType => "watch-wrong-content-type": "Watch streams are labelled `Content-Type: text/plain` instead of `application/json`.",
+    PathNamesUnchecked => "path-names-unchecked": "A name in the URL that cannot be a path segment (`.`, `..`, one containing `%`) is looked up as is instead of answering 400 `Name parameter invalid`.",
+    PathSegmentsUndecoded => "path-segments-undecoded": "Path segments are used as sent, without percent-decoding: `caf%C3%A9` is not the name `café`, nor `e%70-1` the name `ep-1`.",
+    NotAcceptableListShort => "not-acceptable-list-short": "A list or watch with no acceptable media type answers get's 406 text, without `application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch`.",
     DiscoveryMissingDeleteCollection => "discovery-missing-delete-collection": "GET /api/v1 lists the endpoints resource without the deletecollection verb.",
 }
 

@@ -15,18 +15,12 @@ pub struct Query {
 }
 
 impl Query {
-    /// Parse a raw query string (`a=1&b=%20x`); `+` is a space, bad escapes are kept literally.
+    /// Parse a raw query string as Go's `url.ParseQuery` does (`kconform_spec::urls::parse_query`):
+    /// `+` is a space, a pair with a malformed escape or a `;` is dropped.
     pub fn parse(raw: Option<&str>) -> Query {
-        let pairs = raw
-            .unwrap_or_default()
-            .split('&')
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                let (key, value) = part.split_once('=').unwrap_or((part, ""));
-                (percent_decode(key), percent_decode(value))
-            })
-            .collect();
-        Query { pairs }
+        Query {
+            pairs: kconform_spec::urls::parse_query(raw.unwrap_or_default()),
+        }
     }
 
     /// The first value of `key` (Go's `url.Values.Get`).
@@ -55,32 +49,6 @@ impl Query {
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Go's `strconv.ParseBool`.
@@ -329,8 +297,8 @@ mod tests {
         assert_eq!(query.get("labelSelector"), Some("app in (a,b)"));
         assert_eq!(query.get("b"), Some("x y"));
         assert_eq!(query.get("flag"), Some(""));
-        assert_eq!(query.get("bad"), Some("%zz"));
-        assert_eq!(query.get("end"), Some("%4"));
+        assert_eq!(query.get("bad"), None);
+        assert_eq!(query.get("end"), None);
     }
 
     #[test]

@@ -50,8 +50,29 @@ enum Route {
     NotFound,
 }
 
+/// The path the router reads: percent-decoded as Go's `URL.Path` is (`None` when an escape is
+/// malformed), or as sent under the `path-segments-undecoded` fault.
+fn request_path(state: &AppState, raw: &str) -> Option<String> {
+    if state.config.faults.has(crate::Fault::PathSegmentsUndecoded) {
+        return Some(raw.to_owned());
+    }
+    kconform_spec::urls::unescape_path(raw).ok()
+}
+
+/// Go's HTTP server refuses a request URI it cannot parse before any handler runs, with a plain-text
+/// answer and the connection closed (net/http `conn.serve`).
+fn bad_request_uri() -> Response {
+    let mut response = crate::http::text(http::StatusCode::BAD_REQUEST, "400 Bad Request");
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// The route of a decoded path, from go-restful's tokens (slashes trimmed at both ends).
 fn route(path: &str) -> Route {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segments = kconform_spec::urls::path_segments(path);
     let owned = |s: &str| s.to_owned();
     match segments.as_slice() {
         ["healthz" | "livez" | "readyz"] => Route::Health,
@@ -135,12 +156,43 @@ fn patch_kind(headers: &HeaderMap) -> Result<PatchKind, ApiError> {
     })
 }
 
+/// The router's 406 for the route go-restful would have matched: a list (also with `?watch=true`) or a
+/// deprecated watch path names the `;stream=watch` types too.
+fn not_acceptable(state: &AppState, route: &Route, method: &Method) -> Status {
+    let action = match (route, method) {
+        (Route::Collection(_), &Method::GET) => "list",
+        (Route::DeprecatedWatch(..), &Method::GET) => "watch",
+        _ => "get",
+    };
+    if state
+        .config
+        .faults
+        .has(crate::Fault::NotAcceptableListShort)
+    {
+        return Status::not_acceptable();
+    }
+    kconform_spec::negotiation::not_acceptable_for(action)
+}
+
+/// The namer's refusal of a name from the URL (`.`, `..`, a `%`), the first thing the get, update,
+/// patch and delete handlers do (a patch checks its Content-Type before).
+fn check_name(ctx: &Ctx, name: &str) -> Result<(), ApiError> {
+    if ctx.fault(crate::Fault::PathNamesUnchecked) {
+        return Ok(());
+    }
+    kconform_spec::urls::check_path_name(name).map_err(ApiError::status)
+}
+
 fn is_watch(query: &Query) -> bool {
     query.get("watch").is_some_and(crate::opts::lenient_bool)
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    // Go's HTTP server decodes the path before any filter runs.
+    let Some(path) = request_path(&state, parts.uri.path()) else {
+        return bad_request_uri();
+    };
     let query = Query::parse(parts.uri.query());
     let Some(user) = authenticate(&state, &parts.headers).or_else(|| {
         (state.config.faults.has(crate::Fault::UnauthenticatedWatch)
@@ -153,7 +205,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         return router_error(Status::unauthorized(), false);
     };
     let method = parts.method.clone();
-    let route = route(parts.uri.path());
+    let route = route(&path);
 
     // Endpoints routes: authorization, then the deprecation Warning, then negotiation.
     let endpoints_verb = match (&route, &method) {
@@ -226,7 +278,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         None if openapi || state.config.faults.has(crate::Fault::NotAcceptableIgnored) => {
             Format::default()
         }
-        None => return router_error(Status::not_acceptable(), true),
+        None => return router_error(not_acceptable(&state, &route, &method), true),
     };
     let mut ctx = Ctx {
         state: state.clone(),
@@ -301,15 +353,21 @@ async fn handle(
         (Route::Collection(Some(ns)), Method::DELETE) => {
             endpoints::delete::delete_collection(ctx, &ns, body).await
         }
-        (Route::Item(ns, name), Method::GET) => endpoints::reads::get(ctx, &ns, &name).await,
+        (Route::Item(ns, name), Method::GET) => {
+            check_name(ctx, &name)?;
+            endpoints::reads::get(ctx, &ns, &name).await
+        }
         (Route::Item(ns, name), Method::PUT) => {
+            check_name(ctx, &name)?;
             endpoints::update::replace(ctx, &ns, &name, body).await
         }
         (Route::Item(ns, name), Method::PATCH) => {
             let kind = patch_kind(&ctx.headers)?;
+            check_name(ctx, &name)?;
             endpoints::patch::patch(ctx, &ns, &name, kind, body).await
         }
         (Route::Item(ns, name), Method::DELETE) => {
+            check_name(ctx, &name)?;
             endpoints::delete::delete(ctx, &ns, &name, body).await
         }
         (Route::NotFound, _) => Err(ApiError::Router {

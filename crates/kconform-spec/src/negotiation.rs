@@ -54,6 +54,19 @@ pub fn negotiate_accept(accept: Option<&str>) -> Result<MediaType, Status> {
         .ok_or_else(Status::not_acceptable)
 }
 
+/// The router's 406 for one operation, by its `x-kubernetes-action` ([`crate::ops::Operation::action`]).
+///
+/// go-restful lists the media types of the route it matched: list, watch and watchlist routes also
+/// produce the two `;stream=watch` types ([`Status::not_acceptable_streaming`]), every other route
+/// the serializers' three ([`Status::not_acceptable`]). A `?watch=true` request is served by the
+/// list route, so it gets the list's text (recorded for get, create, list and watch).
+pub fn not_acceptable_for(action: &str) -> Status {
+    match action {
+        "list" | "watch" | "watchlist" => Status::not_acceptable_streaming(),
+        _ => Status::not_acceptable(),
+    }
+}
+
 /// The body format of a POST or PUT from its `Content-Type` (parameters ignored; empty means JSON).
 ///
 /// # Errors
@@ -129,6 +142,37 @@ mod tests {
         assert_eq!(negotiate_accept(Some("*/*")), Ok(MediaType::Json));
         let refused = negotiate_accept(Some("text/html")).unwrap_err();
         assert_eq!(refused, Status::not_acceptable());
+    }
+
+    #[test]
+    fn not_acceptable_texts_per_operation() {
+        const SHORT: &str = "406: Not Acceptable\n\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf";
+        const STREAMING: &str = "406: Not Acceptable\n\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch";
+        let texts: Vec<(&str, String)> = crate::ops::operations()
+            .iter()
+            .map(|op| (op.id, not_acceptable_for(op.action).message))
+            .collect();
+        let want = |id: &str| match id {
+            "listCoreV1EndpointsForAllNamespaces"
+            | "listCoreV1NamespacedEndpoints"
+            | "watchCoreV1EndpointsListForAllNamespaces"
+            | "watchCoreV1NamespacedEndpoints"
+            | "watchCoreV1NamespacedEndpointsList" => STREAMING,
+            _ => SHORT,
+        };
+        assert_eq!(texts.len(), 11);
+        for (id, text) in &texts {
+            assert_eq!(text, want(id), "{id}");
+        }
+        let streaming = not_acceptable_for("list");
+        assert_eq!(
+            String::from_utf8(streaming.to_json_bytes()).unwrap(),
+            format!(
+                "{{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{{}},\"status\":\"Failure\",\"message\":{},\"reason\":\"NotAcceptable\",\"details\":{{}},\"code\":406}}\n",
+                serde_json::to_string(STREAMING).unwrap()
+            )
+        );
+        assert_eq!(not_acceptable_for("get"), Status::not_acceptable());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cause::Cause;
+use crate::gotext::go_quote;
 use crate::json;
 
 /// The resource name used in NotFound/AlreadyExists/Conflict/Forbidden details for Endpoints.
@@ -169,6 +170,12 @@ pub const SERIALIZER_MEDIA_TYPES: [&str; 3] = [
     "application/yaml",
     "application/vnd.kubernetes.protobuf",
 ];
+/// The watch forms a list or watch route also produces (go-restful's `Produces`, after
+/// [`SERIALIZER_MEDIA_TYPES`]).
+pub const STREAM_MEDIA_TYPES: [&str; 2] = [
+    "application/json;stream=watch",
+    "application/vnd.kubernetes.protobuf;stream=watch",
+];
 /// The media types PATCH accepts (without the CBOR apply type, whose gate is off through 1.36).
 pub const PATCH_MEDIA_TYPES: [&str; 4] = [
     "application/json-patch+json",
@@ -290,12 +297,12 @@ impl Status {
         status
     }
 
-    /// 404 `<resource> "<name>" not found`; `resource` is `endpoints`, or `namespaces` for a missing namespace on create.
+    /// 404 `<resource> "<name>" not found` (the name quoted as Go's `%q` does); `resource` is `endpoints`, or `namespaces` for a missing namespace on create.
     pub fn not_found(resource: &str, name: &str) -> Status {
         Status::failure(
             404,
             reason::NOT_FOUND,
-            format!("{resource} \"{name}\" not found"),
+            format!("{resource} {} not found", go_quote(name)),
         )
         .with_details(StatusDetails {
             name: name.to_owned(),
@@ -306,11 +313,38 @@ impl Status {
 
     /// 406 as the router writes it (recordings, "disagree" item 1): the handler-level text never reaches clients.
     pub fn not_acceptable() -> Status {
+        Status::not_acceptable_from(&SERIALIZER_MEDIA_TYPES)
+    }
+
+    /// 406 from the router for a list or a watch route (go-restful's `Produces` of LIST, WATCH and
+    /// WATCHLIST also names the [`STREAM_MEDIA_TYPES`]): the text of [`Status::not_acceptable`],
+    /// then `, application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch`.
+    pub fn not_acceptable_streaming() -> Status {
+        let all: Vec<&str> = SERIALIZER_MEDIA_TYPES
+            .iter()
+            .chain(STREAM_MEDIA_TYPES.iter())
+            .copied()
+            .collect();
+        Status::not_acceptable_from(&all)
+    }
+
+    fn not_acceptable_from(media_types: &[&str]) -> Status {
         let message = format!(
             "406: Not Acceptable\n\nAvailable representations: {}",
-            SERIALIZER_MEDIA_TYPES.join(", ")
+            media_types.join(", ")
         );
         Status::failure(406, reason::NOT_ACCEPTABLE, message).with_details(StatusDetails::default())
+    }
+
+    /// 400 from the namer for a name in the URL that cannot be a path segment
+    /// (`Name parameter invalid: ".": may not be '.'`); `errors` are
+    /// [`crate::names::path_segment_name`]'s, joined by `;`.
+    pub fn name_parameter_invalid(name: &str, errors: &[String]) -> Status {
+        Status::bad_request(format!(
+            "Name parameter invalid: {}: {}",
+            go_quote(name),
+            errors.join(";")
+        ))
     }
 
     /// 409 AlreadyExists on POST of an existing name.

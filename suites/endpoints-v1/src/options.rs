@@ -555,6 +555,41 @@ async fn protobuf_first_accept(ctx: Ctx) -> Verdict {
     Ok(())
 }
 
+pub(crate) const EP_OPTS_010: Check = check!(
+    CheckMeta {
+        operations: &[op::LIST, op::LIST_ALL],
+        params: &["watch"],
+        statuses: &[406],
+        ..meta(
+            "EP-OPTS-010",
+            Must,
+            "A list or watch with no supported media type in Accept MUST answer 406 NotAcceptable naming the watch forms too: `406: Not Acceptable\\n\\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch` with details {}.",
+            "kube-apiserver: endpoints/installer.go (LIST, WATCH and WATCHLIST routes produce allMediaTypes); recorded in the shared protobuf recordings (errors-in-protobuf: LIST and WATCH with Accept application/cbor)",
+        )
+    },
+    not_acceptable_list
+);
+
+async fn not_acceptable_list(ctx: Ctx) -> Verdict {
+    let want = status_failure(
+        406,
+        "NotAcceptable",
+        "406: Not Acceptable\n\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch",
+        Some(json!({})),
+    );
+    for req in [
+        Request::get(ctx.collection_path()),
+        Request::get("/api/v1/endpoints"),
+        Request::get(ctx.collection_path())
+            .query("watch", "true")
+            .query("timeoutSeconds", "1"),
+    ] {
+        let resp = send(&ctx, req.header("Accept", "text/plain")).await?;
+        expect_body(&ctx, &resp, 406, &want)?;
+    }
+    Ok(())
+}
+
 pub(crate) const EP_WARN_001: Check = check!(
     CheckMeta {
         operations: &[

@@ -47,7 +47,8 @@ async fn accept_headers_choose_json_or_yaml_or_406() {
     let body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         body["message"],
-        "406: Not Acceptable\n\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+        "406: Not Acceptable\n\nAvailable representations: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch",
+        "a list's route also produces the watch forms"
     );
 }
 

@@ -87,7 +87,13 @@ const EXPECTED: &[(&str, &[&str])] = &[
     // Checks that read an object back after a dry run or a delete compare the exact 404 body.
     (
         "not-found-wrong-reason",
-        &["EP-READ-001", "EP-CREATE-002", "EP-PATCH-005", "EP-DELETE-"],
+        &[
+            "EP-READ-001",
+            "EP-READ-004",
+            "EP-CREATE-002",
+            "EP-PATCH-005",
+            "EP-DELETE-",
+        ],
     ),
     ("no-remaining-item-count", &["EP-LIST-"]),
     (
@@ -155,7 +161,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
         &["EP-OPTS-004", "EP-OPTS-005"],
     ),
     ("pretty-ignored", &["EP-OPTS-007", "EP-LIST-022"]),
-    ("not-acceptable-ignored", &["EP-OPTS-008"]),
+    ("not-acceptable-ignored", &["EP-OPTS-008", "EP-OPTS-010"]),
     ("unsupported-media-type-accepted", &["EP-CREATE-011"]),
     ("no-body-size-limit", &["EP-CREATE-012"]),
     (
@@ -200,6 +206,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     ("watch-wrong-content-type", &["EP-WATCH-"]),
     ("discovery-missing-delete-collection", &["EP-DISC-001"]),
+    ("path-names-unchecked", &["EP-READ-003"]),
+    // The refused name `x%25y` is also named undecoded then (`"x%25y"` in the message).
+    ("path-segments-undecoded", &["EP-READ-003", "EP-READ-004"]),
+    ("not-acceptable-list-short", &["EP-OPTS-010"]),
 ];
 
 /// One check that did not pass, and why (for the failure message).

@@ -13,5 +13,6 @@ mod kubectl;
 mod list;
 mod namespaces;
 mod patch;
+mod paths;
 mod tls;
 mod transcripts;
