@@ -115,6 +115,14 @@ pub struct Written {
     pub event: Option<Arc<Event>>,
 }
 
+/// One retained event with the key whose revision it made (the object's metadata need not spell
+/// the key, so compaction does not rebuild it from there).
+#[derive(Debug)]
+struct Logged {
+    key: String,
+    event: Arc<Event>,
+}
+
 /// One revision of one key: `None` is a tombstone.
 #[derive(Clone, Debug)]
 struct Revision {
@@ -133,8 +141,9 @@ struct Inner {
     /// Endpoints, keyed `<namespace>/<name>` like etcd keys (so all-namespace order matches), each with
     /// its revisions oldest first. Only the newest revision at or below `compacted` is kept.
     endpoints: BTreeMap<String, Vec<Revision>>,
-    /// The retained events, oldest first, all with `rv > compacted`.
-    log: VecDeque<Arc<Event>>,
+    /// The retained events, oldest first, all with `rv > compacted`: exactly one per revision above
+    /// `compacted` in `endpoints`.
+    log: VecDeque<Logged>,
     /// Namespaces by name (no history: nothing lists them at an old revision).
     namespaces: BTreeMap<String, Arc<Value>>,
 }
@@ -279,7 +288,7 @@ impl Store {
     /// current revision + 1 if the log is empty. A watch "too old" message reports this.
     pub fn oldest_retained_rv(&self) -> u64 {
         let inner = self.lock();
-        inner.log.front().map_or(inner.rv + 1, |event| event.rv)
+        inner.log.front().map_or(inner.rv + 1, |logged| logged.event.rv)
     }
 
     /// How many events the log currently retains.
@@ -527,10 +536,13 @@ impl Store {
         });
         inner
             .endpoints
-            .entry(k)
+            .entry(k.clone())
             .or_default()
             .push(Revision { rv, object: stored });
-        inner.log.push_back(event.clone());
+        inner.log.push_back(Logged {
+            key: k,
+            event: event.clone(),
+        });
         inner.trim();
         // Sending while the lock is held keeps the broadcast in revision order and atomic with
         // subscriptions; an error only means nobody is subscribed.
@@ -568,6 +580,7 @@ impl Store {
                 let backlog = inner
                     .log
                     .iter()
+                    .map(|logged| &logged.event)
                     .filter(|event| event.rv > rv)
                     .filter(|event| namespace.is_none_or(|ns| event.namespace == ns))
                     .cloned()
@@ -701,7 +714,7 @@ impl Inner {
     fn trim(&mut self) {
         if self.log.len() > self.history {
             let drop = self.log.len() - self.history;
-            let to = self.log[drop - 1].rv;
+            let to = self.log[drop - 1].event.rv;
             self.compact_to(to);
         }
     }
@@ -712,15 +725,29 @@ impl Inner {
             return;
         }
         self.compacted = to;
-        while self.log.front().is_some_and(|event| event.rv <= to) {
-            self.log.pop_front();
+        // Every key was reduced to its state at the previous compacted revision, so only a key with a
+        // revision since then can hold anything to drop, and each such revision has its event in the
+        // log. Visiting the keys of the dropped events makes compaction cost what it drops, not the
+        // size of the store (issue 10: a create once cost a pass over every stored object).
+        while self.log.front().is_some_and(|logged| logged.event.rv <= to) {
+            if let Some(logged) = self.log.pop_front() {
+                self.compact_key(&logged.key, to);
+            }
         }
-        self.endpoints.retain(|_, revs| {
-            // Keep the newest revision at or below `to` (the state at `to`) and everything after it.
-            let first_kept = revs.iter().rposition(|rev| rev.rv <= to).unwrap_or(0);
-            revs.drain(..first_kept);
-            !(revs.len() == 1 && revs[0].object.is_none() && revs[0].rv <= to)
-        });
+    }
+
+    /// Drop the revisions of `key` shadowed at `to`, and the key itself when all that is left is a
+    /// tombstone at or below `to`.
+    fn compact_key(&mut self, key: &str, to: u64) {
+        let Some(revs) = self.endpoints.get_mut(key) else {
+            return;
+        };
+        // Keep the newest revision at or below `to` (the state at `to`) and everything after it.
+        let first_kept = revs.iter().rposition(|rev| rev.rv <= to).unwrap_or(0);
+        revs.drain(..first_kept);
+        if revs.len() == 1 && revs[0].object.is_none() && revs[0].rv <= to {
+            self.endpoints.remove(key);
+        }
     }
 }
 
@@ -836,6 +863,67 @@ mod tests {
         assert_eq!(store.compacted_rv(), store.current_rv() - 2);
         assert_eq!(store.oldest_retained_rv(), store.current_rv() - 1);
         assert_eq!(store.snapshot(None, None).unwrap().items.len(), 5);
+    }
+
+    /// Compaction visits only the keys of the events it drops (issue 10: it used to visit every
+    /// stored key on every write once the window was full). The store must still look as a pass over
+    /// every key would leave it: at most one revision of a key at or below the compacted revision, no
+    /// key that is only a compacted tombstone, one retained event per newer revision, and every
+    /// retained revision reading as it was written.
+    #[test]
+    fn compaction_keeps_every_retained_state_and_nothing_older() {
+        let store = Store::new(5);
+        let mut states: Vec<(u64, Vec<(String, Value)>)> = Vec::new();
+        for step in 0..300u64 {
+            let ns = if step % 3 == 0 { "a" } else { "b" };
+            let name = format!("o{}", step * 7 % 4);
+            if step % 5 == 4 {
+                store
+                    .write(ns, &name, |_, _| Ok::<_, ()>((Mutation::Delete, ())))
+                    .unwrap();
+            } else {
+                put(&store, ns, &name, &(step % 6).to_string());
+            }
+            if step % 37 == 36 {
+                store.compact_now();
+            }
+            if step == 150 {
+                store.set_history(2);
+            }
+            let now = store.snapshot(None, None).unwrap();
+            states.push((
+                now.rv,
+                now.items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), (**v).clone()))
+                    .collect(),
+            ));
+
+            let inner = store.lock();
+            let mut newer = 0;
+            for (k, revs) in &inner.endpoints {
+                let old = revs.iter().filter(|rev| rev.rv <= inner.compacted).count();
+                assert!(old <= 1, "step {step}: {k} keeps {old} compacted revisions");
+                assert!(
+                    !(revs.len() == 1 && revs[0].object.is_none() && revs[0].rv <= inner.compacted),
+                    "step {step}: {k} is only a compacted tombstone"
+                );
+                newer += revs.len() - old;
+            }
+            assert_eq!(inner.log.len(), newer, "step {step}: one event per newer revision");
+            drop(inner);
+
+            let compacted = store.compacted_rv();
+            for (rv, items) in states.iter().filter(|(rv, _)| *rv >= compacted) {
+                let read = store.snapshot(None, Some(*rv)).unwrap();
+                let read: Vec<(String, Value)> = read
+                    .items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), (**v).clone()))
+                    .collect();
+                assert_eq!(&read, items, "step {step}: revision {rv} reads differently");
+            }
+        }
     }
 
     #[test]
