@@ -146,6 +146,9 @@ struct Inner {
     log: VecDeque<Logged>,
     /// Namespaces by name (no history: nothing lists them at an old revision).
     namespaces: BTreeMap<String, Arc<Value>>,
+    /// What compaction dropped while the lock was held, freed once it is released
+    /// ([`Store::unlock`]), so that writers do not wait for other writers' frees.
+    dropped: Vec<Logged>,
 }
 
 /// The shared store. Cheap to share behind an `Arc`; every operation takes one short lock.
@@ -208,8 +211,11 @@ pub fn key(namespace: &str, name: &str) -> String {
 
 /// The labels of an object as a map (empty when absent or malformed).
 pub fn labels_of(object: &Value) -> BTreeMap<String, String> {
+    // `get` rather than `pointer`: a JSON pointer is split and unescaped into new strings on every
+    // call, and this runs for every event and every object a label selector looks at.
     object
-        .pointer("/metadata/labels")
+        .get("metadata")
+        .and_then(|meta| meta.get("labels"))
         .and_then(Value::as_object)
         .map(|labels| {
             labels
@@ -226,24 +232,34 @@ fn set_resource_version(object: &mut Value, rv: u64) {
     }
 }
 
-/// A copy of `value` whose maps and arrays have exactly the capacity they need.
-fn compact(value: &Value) -> Value {
+/// `value` with maps and arrays of exactly the capacity they need: the maps are rebuilt around the
+/// same keys and values (moved, not copied), the arrays and strings shrunk in place.
+fn shrink(value: Value) -> Value {
     match value {
-        Value::Object(map) => {
-            let mut out = serde_json::Map::with_capacity(map.len());
-            for (key, child) in map {
-                out.insert(key.clone(), compact(child));
-            }
-            Value::Object(out)
+        // Collecting an exact-size iterator allocates the map at its length.
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, child)| (key, shrink(child)))
+                .collect(),
+        ),
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.into_iter().map(shrink).collect();
+            items.shrink_to_fit();
+            Value::Array(items)
         }
-        Value::Array(items) => Value::Array(items.iter().map(compact).collect()),
-        other => other.clone(),
+        Value::String(mut text) => {
+            text.shrink_to_fit();
+            Value::String(text)
+        }
+        other => other,
     }
 }
 
-fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
+/// `metadata.<key>` as a string ("" when absent or not a string).
+fn meta_str<'a>(object: &'a Value, key: &str) -> &'a str {
     object
-        .pointer(pointer)
+        .get("metadata")
+        .and_then(|meta| meta.get(key))
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
@@ -260,6 +276,7 @@ impl Store {
                 endpoints: BTreeMap::new(),
                 log: VecDeque::new(),
                 namespaces: BTreeMap::new(),
+                dropped: Vec::new(),
             }),
             events,
         }
@@ -271,6 +288,13 @@ impl Store {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Release a lock taken for a write and free what its compaction dropped.
+    fn unlock(mut inner: MutexGuard<'_, Inner>) {
+        let dropped = std::mem::take(&mut inner.dropped);
+        drop(inner);
+        drop(dropped);
     }
 
     /// The newest revision.
@@ -288,7 +312,10 @@ impl Store {
     /// current revision + 1 if the log is empty. A watch "too old" message reports this.
     pub fn oldest_retained_rv(&self) -> u64 {
         let inner = self.lock();
-        inner.log.front().map_or(inner.rv + 1, |logged| logged.event.rv)
+        inner
+            .log
+            .front()
+            .map_or(inner.rv + 1, |logged| logged.event.rv)
     }
 
     /// How many events the log currently retains.
@@ -301,6 +328,7 @@ impl Store {
         let mut inner = self.lock();
         inner.history = history.max(1);
         inner.trim();
+        Self::unlock(inner);
     }
 
     /// Forget all history up to the current revision (the admin "compact now").
@@ -309,6 +337,7 @@ impl Store {
         let mut inner = self.lock();
         let to = inner.rv;
         inner.compact_to(to);
+        Self::unlock(inner);
         to
     }
 
@@ -438,12 +467,9 @@ impl Store {
                 previous: current,
                 event: None,
             },
-            Mutation::Put(object) => {
-                // Maps built by inserting keep spare capacity; the stored copy is rebuilt exactly sized
-                // (it stays in memory for as long as the history window holds it).
-                let mut object = compact(&object);
+            Mutation::Put(mut object) => {
                 if let Some(old) = &current {
-                    let old_rv = str_at(old, "/metadata/resourceVersion").to_owned();
+                    let old_rv = meta_str(old, "resourceVersion").to_owned();
                     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
                         meta.insert("resourceVersion".to_owned(), Value::String(old_rv));
                     }
@@ -461,7 +487,10 @@ impl Store {
                 inner.rv += 1;
                 let rv = inner.rv;
                 set_resource_version(&mut object, rv);
-                let object = Arc::new(object);
+                // Maps built by inserting keep spare capacity; the stored object is rebuilt exactly
+                // sized once stamped (it stays in memory for as long as the key or the history window
+                // holds it).
+                let object = Arc::new(shrink(object));
                 let kind = if current.is_some() {
                     EventType::Modified
                 } else {
@@ -510,6 +539,7 @@ impl Store {
                 }
             },
         };
+        Self::unlock(inner);
         Ok((written, out))
     }
 
@@ -527,8 +557,8 @@ impl Store {
         let event = Arc::new(Event {
             kind,
             rv,
-            namespace: str_at(&event_object, "/metadata/namespace").to_owned(),
-            name: str_at(&event_object, "/metadata/name").to_owned(),
+            namespace: meta_str(&event_object, "namespace").to_owned(),
+            name: meta_str(&event_object, "name").to_owned(),
             labels: labels_of(&event_object),
             previous_labels: previous.as_deref().map(labels_of).unwrap_or_default(),
             object: event_object,
@@ -656,6 +686,7 @@ impl Store {
             }
         }
         inner.rv += 1;
+        Self::unlock(inner);
         Some(namespace)
     }
 
@@ -732,6 +763,7 @@ impl Inner {
         while self.log.front().is_some_and(|logged| logged.event.rv <= to) {
             if let Some(logged) = self.log.pop_front() {
                 self.compact_key(&logged.key, to);
+                self.dropped.push(logged);
             }
         }
     }
@@ -910,7 +942,11 @@ mod tests {
                 );
                 newer += revs.len() - old;
             }
-            assert_eq!(inner.log.len(), newer, "step {step}: one event per newer revision");
+            assert_eq!(
+                inner.log.len(),
+                newer,
+                "step {step}: one event per newer revision"
+            );
             drop(inner);
 
             let compacted = store.compacted_rv();
