@@ -2,23 +2,39 @@
 //!
 //! Speed and memory targets are measured here, never asserted by timed tests.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Run only the benchmarks whose group is named (fixtures, mock, diff).
+    /// Run only the benchmarks whose group is named: fixtures, mock, mock-creates (the create
+    /// scaling figures alone; mock includes them), or diff.
     #[arg(long)]
     only: Option<String>,
+    /// Measure this kconform-mock binary instead of building the release binary of this checkout
+    /// (to compare two revisions with the same client).
+    #[arg(long)]
+    mock_binary: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let wants = |group: &str| args.only.as_deref().is_none_or(|only| only == group);
+    // A group also runs when a group it belongs to is named (`mock` runs `mock-creates`).
+    let wants = |group: &str| {
+        args.only
+            .as_deref()
+            .is_none_or(|only| only == group || group.starts_with(&format!("{only}-")))
+    };
     if wants("fixtures") {
         crate::bench_fixtures::run()?;
     }
-    if wants("mock") {
-        crate::bench_mock::run()?;
+    let mock = crate::bench_mock::Groups {
+        server: wants("mock"),
+        creates: wants("mock-creates"),
+        watch: wants("mock"),
+    };
+    if mock.server || mock.creates || mock.watch {
+        crate::bench_mock::run(mock, args.mock_binary)?;
     }
     if wants("diff") {
         crate::bench_diff::run()?;

@@ -1,8 +1,36 @@
 //! Benchmarks of the reference server (`cargo xtask bench --only mock`).
 
-pub(crate) fn run() -> anyhow::Result<()> {
-    server::run()?;
-    watch_fan_out::run()
+use std::path::PathBuf;
+
+/// Which of the reference server's benchmarks to run.
+#[derive(Clone, Copy)]
+pub(crate) struct Groups {
+    /// Cold start, request throughput and memory at 10,000 objects.
+    pub(crate) server: bool,
+    /// Create throughput on an empty store and at 100,000 objects, memory per object.
+    pub(crate) creates: bool,
+    /// Watch fan-out.
+    pub(crate) watch: bool,
+}
+
+/// Run `groups`, measuring `binary` when given and the release build of this checkout otherwise.
+pub(crate) fn run(groups: Groups, binary: Option<PathBuf>) -> anyhow::Result<()> {
+    if groups.server || groups.creates {
+        let binary = match binary {
+            Some(binary) => binary,
+            None => server::build_release_binary()?,
+        };
+        if groups.server {
+            server::run(&binary)?;
+        }
+        if groups.creates {
+            create_scaling::run(&binary)?;
+        }
+    }
+    if groups.watch {
+        watch_fan_out::run()?;
+    }
+    Ok(())
 }
 
 /// Watch fan-out: many watchers of one namespace over real loopback connections, many writes; every
@@ -266,7 +294,7 @@ mod watch_fan_out {
 mod server {
     use std::io::{BufRead as _, BufReader};
     use std::net::SocketAddr;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
@@ -283,20 +311,21 @@ mod server {
     /// Client connections for the throughput figures.
     const CONNECTIONS: usize = 8;
 
-    pub(super) fn run() -> anyhow::Result<()> {
-        let binary = build_release_binary()?;
-        cold_start_binary(&binary)?;
+    pub(super) fn run(binary: &Path) -> anyhow::Result<()> {
+        cold_start_binary(binary)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .context("cannot start the tokio runtime")?;
         runtime.block_on(async {
             cold_start_in_process().await?;
-            throughput_and_memory(&binary).await
+            throughput_and_memory(binary).await
         })
     }
 
-    fn build_release_binary() -> anyhow::Result<PathBuf> {
+    /// Build the release binary of this checkout and return its path (under `CARGO_TARGET_DIR` when
+    /// that is set, as the nested cargo puts it there).
+    pub(super) fn build_release_binary() -> anyhow::Result<PathBuf> {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .map(PathBuf::from)
@@ -318,13 +347,16 @@ mod server {
         if !status.success() {
             bail!("cargo build of kconform-mock failed");
         }
-        Ok(root.join("target/release/kconform-mock"))
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("target"));
+        Ok(root.join(target).join("release/kconform-mock"))
     }
 
     /// A started binary, killed on drop.
-    struct Server {
-        child: Child,
-        addr: SocketAddr,
+    pub(super) struct Server {
+        pub(super) child: Child,
+        pub(super) addr: SocketAddr,
     }
 
     impl Drop for Server {
@@ -334,16 +366,11 @@ mod server {
         }
     }
 
-    fn start(binary: &PathBuf) -> anyhow::Result<Server> {
+    /// Start `binary` on 127.0.0.1:0 with the bench token and `extra` options.
+    pub(super) fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<Server> {
         let mut child = Command::new(binary)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--token",
-                TOKEN,
-                "--history",
-                &(OBJECTS * 2).to_string(),
-            ])
+            .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -372,11 +399,11 @@ mod server {
     }
 
     /// Spawn the binary and time spawn → first 200 from /healthz, ten times.
-    fn cold_start_binary(binary: &PathBuf) -> anyhow::Result<()> {
+    fn cold_start_binary(binary: &Path) -> anyhow::Result<()> {
         let mut samples = Vec::new();
         for _ in 0..10 {
             let started = Instant::now();
-            let server = start(binary)?;
+            let server = start(binary, &[])?;
             samples.push(first_200_blocking(server.addr, started)?);
         }
         samples.sort();
@@ -393,7 +420,10 @@ mod server {
         Ok(())
     }
 
-    fn first_200_blocking(addr: SocketAddr, started: Instant) -> anyhow::Result<Duration> {
+    pub(super) fn first_200_blocking(
+        addr: SocketAddr,
+        started: Instant,
+    ) -> anyhow::Result<Duration> {
         use std::io::{Read as _, Write as _};
         loop {
             if started.elapsed() > LIMIT {
@@ -435,14 +465,14 @@ mod server {
 
     /// A keep-alive HTTP/1.1 connection with just enough parsing for the server's answers
     /// (Content-Length bodies).
-    struct Connection {
+    pub(super) struct Connection {
         stream: TcpStream,
         addr: SocketAddr,
         buffer: Vec<u8>,
     }
 
     impl Connection {
-        async fn open(addr: SocketAddr) -> anyhow::Result<Connection> {
+        pub(super) async fn open(addr: SocketAddr) -> anyhow::Result<Connection> {
             let stream = tokio::time::timeout(LIMIT, TcpStream::connect(addr))
                 .await
                 .context("connect timed out")??;
@@ -454,7 +484,7 @@ mod server {
             })
         }
 
-        async fn request(
+        pub(super) async fn request(
             &mut self,
             method: &str,
             path: &str,
@@ -565,7 +595,7 @@ mod server {
         Ok((per_connection * CONNECTIONS) as f64 / started.elapsed().as_secs_f64().max(1e-9))
     }
 
-    fn rss_kib(pid: u32) -> Option<u64> {
+    pub(super) fn rss_kib(pid: u32) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         status
             .lines()
@@ -573,8 +603,9 @@ mod server {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
-    async fn throughput_and_memory(binary: &PathBuf) -> anyhow::Result<()> {
-        let server = start(binary)?;
+    async fn throughput_and_memory(binary: &Path) -> anyhow::Result<()> {
+        let history = (OBJECTS * 2).to_string();
+        let server = start(binary, &["--history", &history])?;
         first_200_blocking(server.addr, Instant::now())?;
         let pid = server.child.id();
         let before = rss_kib(pid);
@@ -603,6 +634,296 @@ mod server {
                 println!(
                     "  per object                {:>10.0} bytes",
                     grown as f64 * 1024.0 / OBJECTS as f64
+                );
+            }
+            _ => println!("  (no /proc on this system)"),
+        }
+        Ok(())
+    }
+}
+
+/// Whether a create costs more as the store grows: generateName creates (POST, as `kubectl create`
+/// with `metadata.generateName` sends them) from 16 concurrent keep-alive connections over loopback
+/// against the release binary with its default history window, first on an empty store and then once
+/// 100,000 objects are stored; the resident memory each stored object costs; and get throughput at
+/// that size, to show reads did not pay for the writes.
+///
+/// Every window is bounded: it ends after its request count or its deadline, whichever comes first,
+/// and says so when the deadline ended it. Each kind of create window runs three times (the empty
+/// store on three fresh servers) and the median is the figure.
+mod create_scaling {
+    use std::net::SocketAddr;
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use anyhow::{Context as _, bail};
+    use serde_json::json;
+
+    use super::server::{Connection, Server, first_200_blocking, rss_kib, start};
+
+    /// Concurrent client connections (oha's `-c 16`, as issue 10 measured).
+    const CONNECTIONS: usize = 16;
+    /// Objects stored before the second create window.
+    const STORED: usize = 100_000;
+    /// Requests in each measured window.
+    const WINDOW: usize = 10_000;
+    /// Measured windows of each kind; the median is the figure.
+    const RUNS: usize = 3;
+    /// Deadline of one measured window.
+    const WINDOW_LIMIT: Duration = Duration::from_secs(60);
+    /// Deadline of filling the store up to [`STORED`].
+    const FILL_LIMIT: Duration = Duration::from_secs(300);
+    const NAMESPACE: &str = "default";
+
+    pub(super) fn run(binary: &Path) -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the tokio runtime")?;
+        runtime.block_on(scaling(binary))
+    }
+
+    /// What one window did.
+    struct Window {
+        done: usize,
+        elapsed: Duration,
+        hit_deadline: bool,
+        /// CPU time the server process used during the window (user and system, all threads).
+        server_cpu: Option<Duration>,
+        /// CPU time this process (the clients) used during the window.
+        client_cpu: Option<Duration>,
+    }
+
+    impl Window {
+        fn rate(&self) -> f64 {
+            self.done as f64 / self.elapsed.as_secs_f64().max(1e-9)
+        }
+
+        /// Server CPU per request in microseconds, a figure that does not depend on how fast the
+        /// client is or on what else the machine runs.
+        fn cpu_us(&self, cpu: Option<Duration>) -> String {
+            match cpu {
+                Some(cpu) => format!(
+                    "{:.0} us",
+                    cpu.as_secs_f64() * 1e6 / self.done.max(1) as f64
+                ),
+                None => "n/a".to_owned(),
+            }
+        }
+
+        fn note(&self) -> &'static str {
+            if self.hit_deadline {
+                "  (ended by its deadline)"
+            } else {
+                ""
+            }
+        }
+    }
+
+    /// The body of the i-th create: what `kubectl create` sends for an object with
+    /// `metadata.generateName`, one address that differs per object. Written as text, so the client
+    /// spends its time on the wire rather than building JSON.
+    fn generate_name_body(i: usize) -> Vec<u8> {
+        let ip = format!("10.{}.{}.{}", i / 62_500 % 250, i / 250 % 250, i % 250 + 1);
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Endpoints","metadata":{{"generateName":"bench-","labels":{{"app":"bench"}}}},"subsets":[{{"addresses":[{{"ip":"{ip}"}}],"ports":[{{"name":"http","port":80}}]}}]}}"#
+        )
+        .into_bytes()
+    }
+
+    /// The request a window sends.
+    #[derive(Clone, Copy)]
+    enum Request {
+        /// A generateName create.
+        Create,
+        /// A get of the object `probe-<connection>`.
+        GetProbe,
+    }
+
+    /// The CPU time process `pid` has used (user and system, all threads), from `/proc/<pid>/stat`.
+    fn cpu_time(pid: u32) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields after the command name, which is in parentheses and may hold spaces; utime and
+        // stime are fields 14 and 15 of the whole line, in USER_HZ ticks (100 per second on Linux).
+        let after = stat.rsplit_once(')')?.1;
+        let mut fields = after.split_whitespace().skip(11);
+        let user: u64 = fields.next()?.parse().ok()?;
+        let system: u64 = fields.next()?.parse().ok()?;
+        Some(Duration::from_millis((user + system) * 10))
+    }
+
+    /// Send `requests` requests of one kind from [`CONNECTIONS`] connections, each taking the next
+    /// request number from a shared counter, until all are answered or `limit` has passed.
+    async fn window(
+        addr: SocketAddr,
+        pid: u32,
+        request: Request,
+        requests: usize,
+        limit: Duration,
+    ) -> anyhow::Result<Window> {
+        let cpu_before = cpu_time(pid);
+        let client_before = cpu_time(std::process::id());
+        let next = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let deadline = started + limit;
+        let mut tasks = Vec::with_capacity(CONNECTIONS);
+        for c in 0..CONNECTIONS {
+            let (next, done) = (next.clone(), done.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut connection = Connection::open(addr).await?;
+                let collection = format!("/api/v1/namespaces/{NAMESPACE}/endpoints");
+                let probe = format!("{collection}/probe-{c}");
+                while Instant::now() < deadline {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= requests {
+                        break;
+                    }
+                    let (method, path, body) = match request {
+                        Request::Create => ("POST", &collection, Some(generate_name_body(i))),
+                        Request::GetProbe => ("GET", &probe, None),
+                    };
+                    let (status, _) = connection.request(method, path, body.as_deref()).await?;
+                    if !(200..300).contains(&status) {
+                        bail!("{method} {path} answered {status}");
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<(), anyhow::Error>(())
+            }));
+        }
+        for task in tasks {
+            task.await.context("a client task failed")??;
+        }
+        let done = done.load(Ordering::Relaxed);
+        let elapsed = started.elapsed();
+        let server_cpu = cpu_before
+            .zip(cpu_time(pid))
+            .map(|(before, after)| after.saturating_sub(before));
+        let client_cpu = client_before
+            .zip(cpu_time(std::process::id()))
+            .map(|(before, after)| after.saturating_sub(before));
+        Ok(Window {
+            done,
+            elapsed,
+            hit_deadline: done < requests,
+            server_cpu,
+            client_cpu,
+        })
+    }
+
+    /// Start `binary` with its defaults and wait until it answers.
+    fn start_default(binary: &Path) -> anyhow::Result<Server> {
+        let server = start(binary, &[])?;
+        first_200_blocking(server.addr, Instant::now())?;
+        Ok(server)
+    }
+
+    /// The window with the median rate.
+    fn median(windows: &[Window]) -> &Window {
+        let mut sorted: Vec<&Window> = windows.iter().collect();
+        sorted.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
+        sorted[sorted.len() / 2]
+    }
+
+    async fn scaling(binary: &Path) -> anyhow::Result<()> {
+        // Each empty-store window gets a fresh server; the median of several is the figure, as one
+        // short window on a shared machine can catch a burst of someone else's work.
+        let mut empty = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let server = start_default(binary)?;
+            let pid = server.child.id();
+            empty.push(window(server.addr, pid, Request::Create, WINDOW, WINDOW_LIMIT).await?);
+        }
+
+        let server = start_default(binary)?;
+        let pid = server.child.id();
+        let addr = server.addr;
+        let mut probes = Connection::open(addr).await?;
+        for c in 0..CONNECTIONS {
+            let body = json!({"apiVersion": "v1", "kind": "Endpoints",
+                "metadata": {"name": format!("probe-{c}")},
+                "subsets": [{"addresses": [{"ip": "10.255.0.1"}], "ports": [{"port": 80}]}]})
+            .to_string();
+            let path = format!("/api/v1/namespaces/{NAMESPACE}/endpoints");
+            let (status, _) = probes.request("POST", &path, Some(body.as_bytes())).await?;
+            if status != 201 {
+                bail!("creating probe-{c} answered {status}");
+            }
+        }
+        drop(probes);
+
+        let rss_empty = rss_kib(pid);
+        let fill = window(addr, pid, Request::Create, STORED - CONNECTIONS, FILL_LIMIT).await?;
+        let stored = CONNECTIONS + fill.done;
+        let rss_stored = rss_kib(pid);
+        let mut full = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            full.push(window(addr, pid, Request::Create, WINDOW, WINDOW_LIMIT).await?);
+        }
+        let get = window(addr, pid, Request::GetProbe, WINDOW * 2, WINDOW_LIMIT).await?;
+        drop(server);
+
+        println!(
+            "mock create scaling (release binary, default history window, {CONNECTIONS} keep-alive loopback connections, generateName POSTs)"
+        );
+        let line = |what: &str, window: &Window, detail: String| {
+            println!(
+                "  {what:<26}{:>8.0} req/s   CPU per request: server {:>6}, clients {:>6}   ({detail}){}",
+                window.rate(),
+                window.cpu_us(window.server_cpu),
+                window.cpu_us(window.client_cpu),
+                window.note()
+            );
+        };
+        for (i, window) in empty.iter().enumerate() {
+            line(
+                &format!("create, empty store #{}", i + 1),
+                window,
+                format!("{} creates from 0 objects, a fresh server", window.done),
+            );
+        }
+        line(
+            "create, filling",
+            &fill,
+            format!("{} creates up to {stored} objects", fill.done),
+        );
+        let mut at = stored;
+        for (i, window) in full.iter().enumerate() {
+            line(
+                &format!("create, {stored} stored #{}", i + 1),
+                window,
+                format!("{} creates from {at} objects", window.done),
+            );
+            at += window.done;
+        }
+        line(
+            &format!("get, {stored} stored"),
+            &get,
+            format!("{} gets of one object per connection", get.done),
+        );
+        let (empty, full) = (median(&empty), median(&full));
+        println!(
+            "  create, median of {RUNS}: empty store {:.0} req/s, {stored} stored {:.0} req/s ({:.1} %)",
+            empty.rate(),
+            full.rate(),
+            100.0 * full.rate() / empty.rate().max(1e-9)
+        );
+        println!(
+            "mock memory per stored object (growth of VmRSS from {CONNECTIONS} to {stored} objects / objects added; includes the retained event window)"
+        );
+        match (rss_empty, rss_stored) {
+            (Some(before), Some(after)) => {
+                let added = (stored - CONNECTIONS).max(1);
+                println!(
+                    "  resident, {stored} stored {:>9.1} MiB",
+                    after as f64 / 1024.0
+                );
+                println!(
+                    "  per object                {:>10.0} bytes",
+                    after.saturating_sub(before) as f64 * 1024.0 / added as f64
                 );
             }
             _ => println!("  (no /proc on this system)"),

@@ -15,10 +15,10 @@ type Path = Vec<String>;
 /// A set of field paths.
 pub(crate) type FieldSet = BTreeSet<Path>;
 
-/// The leaves (and their values) and all member paths of an object.
-struct Walk {
+/// The leaves (and their values, borrowed from the object) and all member paths of an object.
+struct Walk<'a> {
     members: FieldSet,
-    leaves: BTreeMap<Path, Value>,
+    leaves: BTreeMap<Path, &'a Value>,
 }
 
 const STRIPPED_METADATA: [&str; 9] = [
@@ -37,7 +37,7 @@ fn field(name: &str) -> String {
     format!("f:{name}")
 }
 
-fn walk(object: &Value) -> Walk {
+fn walk(object: &Value) -> Walk<'_> {
     let mut w = Walk {
         members: FieldSet::new(),
         leaves: BTreeMap::new(),
@@ -59,12 +59,12 @@ fn walk(object: &Value) -> Walk {
     w
 }
 
-fn leaf(w: &mut Walk, path: Path, value: &Value) {
+fn leaf<'a>(w: &mut Walk<'a>, path: Path, value: &'a Value) {
     w.members.insert(path.clone());
-    w.leaves.insert(path, value.clone());
+    w.leaves.insert(path, value);
 }
 
-fn walk_metadata(w: &mut Walk, meta: &Value) {
+fn walk_metadata<'a>(w: &mut Walk<'a>, meta: &'a Value) {
     let Some(meta) = meta.as_object() else { return };
     let base = vec![field("metadata")];
     for (key, value) in meta {
@@ -151,8 +151,17 @@ pub(crate) struct Comparison {
 }
 
 pub(crate) fn compare(old: &Value, new: &Value) -> Comparison {
-    let old = walk(old);
     let new = walk(new);
+    if old.as_object().is_none_or(Map::is_empty) {
+        // Nothing before (a create): everything is added, as the general case below would find
+        // against an empty walk, without copying every path into the differences.
+        return Comparison {
+            added: new.members,
+            removed: FieldSet::new(),
+            modified: FieldSet::new(),
+        };
+    }
+    let old = walk(old);
     let added = new.members.difference(&old.members).cloned().collect();
     let removed = old.members.difference(&new.members).cloned().collect();
     let modified = new
@@ -266,7 +275,7 @@ fn set_to_trie(set: &FieldSet) -> Value {
 }
 
 fn encode(entries: &[Entry]) -> Value {
-    let mut sorted = entries.to_vec();
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
     // kube-apiserver sorts managedFields by operation, then time, then manager.
     sorted.sort_by(|a, b| {
         a.operation
@@ -338,11 +347,8 @@ pub(crate) fn update(
     }
     let empty = Value::Object(Map::new());
     let comparison = compare(live.unwrap_or(&empty), new);
-    let taken: FieldSet = comparison
-        .added
-        .union(&comparison.modified)
-        .cloned()
-        .collect();
+    let mut taken = comparison.added;
+    taken.extend(comparison.modified);
     for entry in &mut entries {
         // Update operations take fields over without conflicts; removed fields leave every owner.
         entry.fields = entry.fields.difference(&taken).cloned().collect();

@@ -115,6 +115,14 @@ pub struct Written {
     pub event: Option<Arc<Event>>,
 }
 
+/// One retained event with the key whose revision it made (the object's metadata need not spell
+/// the key, so compaction does not rebuild it from there).
+#[derive(Debug)]
+struct Logged {
+    key: String,
+    event: Arc<Event>,
+}
+
 /// One revision of one key: `None` is a tombstone.
 #[derive(Clone, Debug)]
 struct Revision {
@@ -133,10 +141,14 @@ struct Inner {
     /// Endpoints, keyed `<namespace>/<name>` like etcd keys (so all-namespace order matches), each with
     /// its revisions oldest first. Only the newest revision at or below `compacted` is kept.
     endpoints: BTreeMap<String, Vec<Revision>>,
-    /// The retained events, oldest first, all with `rv > compacted`.
-    log: VecDeque<Arc<Event>>,
+    /// The retained events, oldest first, all with `rv > compacted`: exactly one per revision above
+    /// `compacted` in `endpoints`.
+    log: VecDeque<Logged>,
     /// Namespaces by name (no history: nothing lists them at an old revision).
     namespaces: BTreeMap<String, Arc<Value>>,
+    /// What compaction dropped while the lock was held, freed once it is released
+    /// ([`Store::unlock`]), so that writers do not wait for other writers' frees.
+    dropped: Vec<Logged>,
 }
 
 /// The shared store. Cheap to share behind an `Arc`; every operation takes one short lock.
@@ -199,8 +211,11 @@ pub fn key(namespace: &str, name: &str) -> String {
 
 /// The labels of an object as a map (empty when absent or malformed).
 pub fn labels_of(object: &Value) -> BTreeMap<String, String> {
+    // `get` rather than `pointer`: a JSON pointer is split and unescaped into new strings on every
+    // call, and this runs for every event and every object a label selector looks at.
     object
-        .pointer("/metadata/labels")
+        .get("metadata")
+        .and_then(|meta| meta.get("labels"))
         .and_then(Value::as_object)
         .map(|labels| {
             labels
@@ -217,24 +232,34 @@ fn set_resource_version(object: &mut Value, rv: u64) {
     }
 }
 
-/// A copy of `value` whose maps and arrays have exactly the capacity they need.
-fn compact(value: &Value) -> Value {
+/// `value` with maps and arrays of exactly the capacity they need: the maps are rebuilt around the
+/// same keys and values (moved, not copied), the arrays and strings shrunk in place.
+fn shrink(value: Value) -> Value {
     match value {
-        Value::Object(map) => {
-            let mut out = serde_json::Map::with_capacity(map.len());
-            for (key, child) in map {
-                out.insert(key.clone(), compact(child));
-            }
-            Value::Object(out)
+        // Collecting an exact-size iterator allocates the map at its length.
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, child)| (key, shrink(child)))
+                .collect(),
+        ),
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.into_iter().map(shrink).collect();
+            items.shrink_to_fit();
+            Value::Array(items)
         }
-        Value::Array(items) => Value::Array(items.iter().map(compact).collect()),
-        other => other.clone(),
+        Value::String(mut text) => {
+            text.shrink_to_fit();
+            Value::String(text)
+        }
+        other => other,
     }
 }
 
-fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
+/// `metadata.<key>` as a string ("" when absent or not a string).
+fn meta_str<'a>(object: &'a Value, key: &str) -> &'a str {
     object
-        .pointer(pointer)
+        .get("metadata")
+        .and_then(|meta| meta.get(key))
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
@@ -251,6 +276,7 @@ impl Store {
                 endpoints: BTreeMap::new(),
                 log: VecDeque::new(),
                 namespaces: BTreeMap::new(),
+                dropped: Vec::new(),
             }),
             events,
         }
@@ -262,6 +288,13 @@ impl Store {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Release a lock taken for a write and free what its compaction dropped.
+    fn unlock(mut inner: MutexGuard<'_, Inner>) {
+        let dropped = std::mem::take(&mut inner.dropped);
+        drop(inner);
+        drop(dropped);
     }
 
     /// The newest revision.
@@ -279,7 +312,10 @@ impl Store {
     /// current revision + 1 if the log is empty. A watch "too old" message reports this.
     pub fn oldest_retained_rv(&self) -> u64 {
         let inner = self.lock();
-        inner.log.front().map_or(inner.rv + 1, |event| event.rv)
+        inner
+            .log
+            .front()
+            .map_or(inner.rv + 1, |logged| logged.event.rv)
     }
 
     /// How many events the log currently retains.
@@ -292,6 +328,7 @@ impl Store {
         let mut inner = self.lock();
         inner.history = history.max(1);
         inner.trim();
+        Self::unlock(inner);
     }
 
     /// Forget all history up to the current revision (the admin "compact now").
@@ -300,6 +337,7 @@ impl Store {
         let mut inner = self.lock();
         let to = inner.rv;
         inner.compact_to(to);
+        Self::unlock(inner);
         to
     }
 
@@ -429,12 +467,9 @@ impl Store {
                 previous: current,
                 event: None,
             },
-            Mutation::Put(object) => {
-                // Maps built by inserting keep spare capacity; the stored copy is rebuilt exactly sized
-                // (it stays in memory for as long as the history window holds it).
-                let mut object = compact(&object);
+            Mutation::Put(mut object) => {
                 if let Some(old) = &current {
-                    let old_rv = str_at(old, "/metadata/resourceVersion").to_owned();
+                    let old_rv = meta_str(old, "resourceVersion").to_owned();
                     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
                         meta.insert("resourceVersion".to_owned(), Value::String(old_rv));
                     }
@@ -452,7 +487,10 @@ impl Store {
                 inner.rv += 1;
                 let rv = inner.rv;
                 set_resource_version(&mut object, rv);
-                let object = Arc::new(object);
+                // Maps built by inserting keep spare capacity; the stored object is rebuilt exactly
+                // sized once stamped (it stays in memory for as long as the key or the history window
+                // holds it).
+                let object = Arc::new(shrink(object));
                 let kind = if current.is_some() {
                     EventType::Modified
                 } else {
@@ -501,6 +539,7 @@ impl Store {
                 }
             },
         };
+        Self::unlock(inner);
         Ok((written, out))
     }
 
@@ -518,8 +557,8 @@ impl Store {
         let event = Arc::new(Event {
             kind,
             rv,
-            namespace: str_at(&event_object, "/metadata/namespace").to_owned(),
-            name: str_at(&event_object, "/metadata/name").to_owned(),
+            namespace: meta_str(&event_object, "namespace").to_owned(),
+            name: meta_str(&event_object, "name").to_owned(),
             labels: labels_of(&event_object),
             previous_labels: previous.as_deref().map(labels_of).unwrap_or_default(),
             object: event_object,
@@ -527,10 +566,13 @@ impl Store {
         });
         inner
             .endpoints
-            .entry(k)
+            .entry(k.clone())
             .or_default()
             .push(Revision { rv, object: stored });
-        inner.log.push_back(event.clone());
+        inner.log.push_back(Logged {
+            key: k,
+            event: event.clone(),
+        });
         inner.trim();
         // Sending while the lock is held keeps the broadcast in revision order and atomic with
         // subscriptions; an error only means nobody is subscribed.
@@ -568,6 +610,7 @@ impl Store {
                 let backlog = inner
                     .log
                     .iter()
+                    .map(|logged| &logged.event)
                     .filter(|event| event.rv > rv)
                     .filter(|event| namespace.is_none_or(|ns| event.namespace == ns))
                     .cloned()
@@ -643,6 +686,7 @@ impl Store {
             }
         }
         inner.rv += 1;
+        Self::unlock(inner);
         Some(namespace)
     }
 
@@ -701,7 +745,7 @@ impl Inner {
     fn trim(&mut self) {
         if self.log.len() > self.history {
             let drop = self.log.len() - self.history;
-            let to = self.log[drop - 1].rv;
+            let to = self.log[drop - 1].event.rv;
             self.compact_to(to);
         }
     }
@@ -712,15 +756,30 @@ impl Inner {
             return;
         }
         self.compacted = to;
-        while self.log.front().is_some_and(|event| event.rv <= to) {
-            self.log.pop_front();
+        // Every key was reduced to its state at the previous compacted revision, so only a key with a
+        // revision since then can hold anything to drop, and each such revision has its event in the
+        // log. Visiting the keys of the dropped events makes compaction cost what it drops, not the
+        // size of the store (issue 10: a create once cost a pass over every stored object).
+        while self.log.front().is_some_and(|logged| logged.event.rv <= to) {
+            if let Some(logged) = self.log.pop_front() {
+                self.compact_key(&logged.key, to);
+                self.dropped.push(logged);
+            }
         }
-        self.endpoints.retain(|_, revs| {
-            // Keep the newest revision at or below `to` (the state at `to`) and everything after it.
-            let first_kept = revs.iter().rposition(|rev| rev.rv <= to).unwrap_or(0);
-            revs.drain(..first_kept);
-            !(revs.len() == 1 && revs[0].object.is_none() && revs[0].rv <= to)
-        });
+    }
+
+    /// Drop the revisions of `key` shadowed at `to`, and the key itself when all that is left is a
+    /// tombstone at or below `to`.
+    fn compact_key(&mut self, key: &str, to: u64) {
+        let Some(revs) = self.endpoints.get_mut(key) else {
+            return;
+        };
+        // Keep the newest revision at or below `to` (the state at `to`) and everything after it.
+        let first_kept = revs.iter().rposition(|rev| rev.rv <= to).unwrap_or(0);
+        revs.drain(..first_kept);
+        if revs.len() == 1 && revs[0].object.is_none() && revs[0].rv <= to {
+            self.endpoints.remove(key);
+        }
     }
 }
 
@@ -836,6 +895,71 @@ mod tests {
         assert_eq!(store.compacted_rv(), store.current_rv() - 2);
         assert_eq!(store.oldest_retained_rv(), store.current_rv() - 1);
         assert_eq!(store.snapshot(None, None).unwrap().items.len(), 5);
+    }
+
+    /// Compaction visits only the keys of the events it drops (issue 10: it used to visit every
+    /// stored key on every write once the window was full). The store must still look as a pass over
+    /// every key would leave it: at most one revision of a key at or below the compacted revision, no
+    /// key that is only a compacted tombstone, one retained event per newer revision, and every
+    /// retained revision reading as it was written.
+    #[test]
+    fn compaction_keeps_every_retained_state_and_nothing_older() {
+        let store = Store::new(5);
+        let mut states: Vec<(u64, Vec<(String, Value)>)> = Vec::new();
+        for step in 0..300u64 {
+            let ns = if step % 3 == 0 { "a" } else { "b" };
+            let name = format!("o{}", step * 7 % 4);
+            if step % 5 == 4 {
+                store
+                    .write(ns, &name, |_, _| Ok::<_, ()>((Mutation::Delete, ())))
+                    .unwrap();
+            } else {
+                put(&store, ns, &name, &(step % 6).to_string());
+            }
+            if step % 37 == 36 {
+                store.compact_now();
+            }
+            if step == 150 {
+                store.set_history(2);
+            }
+            let now = store.snapshot(None, None).unwrap();
+            states.push((
+                now.rv,
+                now.items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), (**v).clone()))
+                    .collect(),
+            ));
+
+            let inner = store.lock();
+            let mut newer = 0;
+            for (k, revs) in &inner.endpoints {
+                let old = revs.iter().filter(|rev| rev.rv <= inner.compacted).count();
+                assert!(old <= 1, "step {step}: {k} keeps {old} compacted revisions");
+                assert!(
+                    !(revs.len() == 1 && revs[0].object.is_none() && revs[0].rv <= inner.compacted),
+                    "step {step}: {k} is only a compacted tombstone"
+                );
+                newer += revs.len() - old;
+            }
+            assert_eq!(
+                inner.log.len(),
+                newer,
+                "step {step}: one event per newer revision"
+            );
+            drop(inner);
+
+            let compacted = store.compacted_rv();
+            for (rv, items) in states.iter().filter(|(rv, _)| *rv >= compacted) {
+                let read = store.snapshot(None, Some(*rv)).unwrap();
+                let read: Vec<(String, Value)> = read
+                    .items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), (**v).clone()))
+                    .collect();
+                assert_eq!(&read, items, "step {step}: revision {rv} reads differently");
+            }
+        }
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub(crate) async fn create(
         1
     };
     let mut attempt = 1;
+    // The object moves into the store only when it is written; a refused attempt leaves it here for
+    // the next name (no copy per attempt).
+    let mut pending = Some(object);
     let written = loop {
         let result = ctx
             .state
@@ -70,25 +73,41 @@ pub(crate) async fn create(
                     Status::already_exists_being_deleted(&name),
                 )),
                 Some(_) if ctx.fault(Fault::AlreadyExistsOverwrites) && !dry => {
-                    Ok((Mutation::Put(object.clone()), ()))
+                    Ok((put(&mut pending)?, ()))
                 }
                 Some(_) if generated => Err(ApiError::status(
                     Status::already_exists_generate_name(&name),
                 )),
                 Some(_) => Err(ApiError::status(Status::already_exists(&name))),
                 None if dry => Ok((Mutation::Keep, ())),
-                None => Ok((Mutation::Put(object.clone()), ())),
+                None => Ok((put(&mut pending)?, ())),
             });
-        match result {
-            Ok((written, ())) => break written,
-            Err(err) if generated && attempt < attempts && err.body().reason == "AlreadyExists" => {
+        match (result, pending.as_mut()) {
+            (Ok((written, ())), _) => break written,
+            (Err(err), Some(object))
+                if generated && attempt < attempts && err.body().reason == "AlreadyExists" =>
+            {
                 attempt += 1;
-                name = generate_name(meta_str(&object, "generateName"));
-                set_meta(&mut object, "name", Value::String(name.clone()));
+                name = generate_name(meta_str(object, "generateName"));
+                set_meta(object, "name", Value::String(name.clone()));
             }
-            Err(err) => return Err(err),
+            (Err(err), _) => return Err(err),
         }
     };
-    let stored = written.object.map(|o| (*o).clone()).unwrap_or(object);
-    Ok(ok(ctx, code, &stored))
+    // The stored object is answered as it is; a dry run answers the object it would have stored.
+    match (written.object, pending) {
+        (Some(stored), _) => Ok(ok(ctx, code, &stored)),
+        (None, Some(object)) => Ok(ok(ctx, code, &object)),
+        (None, None) => Err(ApiError::internal(
+            "the created object is neither stored nor kept",
+        )),
+    }
+}
+
+/// The `Put` of the pending object, which the create loop holds until one attempt writes it.
+fn put(pending: &mut Option<Value>) -> Result<Mutation, ApiError> {
+    pending
+        .take()
+        .map(Mutation::Put)
+        .ok_or_else(|| ApiError::internal("the object to create was already handed to the store"))
 }

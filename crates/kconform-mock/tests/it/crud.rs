@@ -194,3 +194,59 @@ async fn invalid_objects_get_422_from_the_spec_rules() {
     );
     assert!(error.get("reason").is_none());
 }
+
+/// RetryGenerateName (1.31+): a generated name that collides is drawn again, so the create succeeds
+/// with another name and the stored object is the one sent; before 1.31 the collision is a 409.
+/// The fault `generate-name-without-suffix` makes the first draw collide on purpose: it uses
+/// generateName as is, and only the first draw is affected.
+#[tokio::test]
+async fn a_colliding_generated_name_is_drawn_again_from_1_31() {
+    for (version, retried) in [(36, true), (30, false)] {
+        let mut config = config(version);
+        config
+            .faults
+            .insert(kconform_mock::Fault::GenerateNameWithoutSuffix);
+        let s = TestServer::with(config).await;
+        s.create_namespace("gen").await;
+        let body = json!({"metadata": {"generateName": "ep-x", "labels": {"try": "1"}},
+            "subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}]}]});
+        let (status, first) = s.post("gen", &body).await;
+        assert_eq!(
+            (status, first["metadata"]["name"].as_str()),
+            (201, Some("ep-x"))
+        );
+        let (status, second) = s.post("gen", &body).await;
+        if retried {
+            assert_eq!(status, 201, "1.{version}: {second}");
+            let name = second["metadata"]["name"].as_str().unwrap();
+            assert!(name.starts_with("ep-x") && name.len() == 9, "{name}");
+            assert_eq!(second["metadata"]["labels"]["try"], "1");
+            let rv = |o: &serde_json::Value| {
+                o["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+            };
+            assert!(rv(&second) > rv(&first));
+            let (status, stored) = s.get("gen", name).await;
+            assert_eq!((status, &stored), (200, &second));
+        } else {
+            assert_eq!(
+                (
+                    status,
+                    second["reason"].as_str(),
+                    second["message"].as_str()
+                ),
+                (
+                    409,
+                    Some("AlreadyExists"),
+                    Some(
+                        "endpoints \"ep-x\" already exists, the server was not able to generate a unique name for the object"
+                    )
+                ),
+                "1.{version}"
+            );
+        }
+    }
+}
