@@ -25,19 +25,7 @@ fn target() -> Target {
 }
 
 fn scenario_run(target: &Target) -> Run<'_> {
-    Run {
-        target,
-        namespace: "zz-kcr-abcde-001".to_owned(),
-        bindings: HashMap::new(),
-        step_bindings: HashMap::new(),
-        rv_candidates: HashMap::new(),
-        object_rvs: Vec::new(),
-        objects: HashMap::new(),
-        steps: Vec::new(),
-        open: None,
-        notes: Vec::new(),
-        created_namespaces: Vec::new(),
-    }
+    Run::new(target, "zz-kcr-abcde-001")
 }
 
 #[test]
