@@ -9,8 +9,12 @@ use kconform_harness::replay::ReplayOptions;
 use kconform_mock::{Config, Fault};
 
 const TOKEN: &str = "kconform-bench-admin";
-const SEQUENCES: usize = 40;
 const STEPS: usize = 30;
+/// (sequences, concurrency) of the throughput runs. A sequence spends most of its time in watches,
+/// which last their `timeoutSeconds` (1 or 2 s) on each side whatever the CPU: throughput comes
+/// from running many sequences at once.
+const THROUGHPUT_RUNS: [(usize, usize); 2] = [(48, 16), (384, 192)];
+/// Concurrency of the shrink runs.
 const CONCURRENCY: usize = 16;
 
 pub(crate) fn run() -> anyhow::Result<()> {
@@ -34,7 +38,7 @@ async fn mock(faults: &[Fault]) -> anyhow::Result<kconform_mock::RunningServer> 
         .context("starting a reference server")
 }
 
-fn options(reference: &str, target: &str, sequences: usize) -> DiffOptions {
+fn options(reference: &str, target: &str, sequences: usize, concurrency: usize) -> DiffOptions {
     let side = |url: &str| {
         let mut opts = ReplayOptions::new(url, endpoints_v1::RESOURCE, Some(TOKEN.to_owned()));
         opts.namespace_prefix = diff::DEFAULT_NAMESPACE_PREFIX.to_owned();
@@ -47,27 +51,29 @@ fn options(reference: &str, target: &str, sequences: usize) -> DiffOptions {
         seed: 1,
         sequences,
         steps: STEPS,
-        concurrency: CONCURRENCY,
+        concurrency,
         shrink: ShrinkOptions::default(),
     }
 }
 
 /// Sequences per second of a diff between two faithful servers (nothing to shrink).
 async fn throughput() -> anyhow::Result<()> {
-    let (a, b) = (mock(&[]).await?, mock(&[]).await?);
-    let started = Instant::now();
-    let report = diff::run(&options(&a.url, &b.url, SEQUENCES), |_| {})
-        .await
-        .context("the diff could not run")?;
-    let took = started.elapsed();
-    a.shutdown().await;
-    b.shutdown().await;
-    println!(
-        "diff: {SEQUENCES} sequences of {STEPS} steps between two loopback reference servers in {:.1} s: {:.1} sequences/s ({} identical, concurrency {CONCURRENCY})",
-        took.as_secs_f64(),
-        SEQUENCES as f64 / took.as_secs_f64().max(f64::EPSILON),
-        report.identical
-    );
+    for (sequences, concurrency) in THROUGHPUT_RUNS {
+        let (a, b) = (mock(&[]).await?, mock(&[]).await?);
+        let started = Instant::now();
+        let report = diff::run(&options(&a.url, &b.url, sequences, concurrency), |_| {})
+            .await
+            .context("the diff could not run")?;
+        let took = started.elapsed();
+        a.shutdown().await;
+        b.shutdown().await;
+        println!(
+            "diff: {sequences} sequences of {STEPS} steps between two loopback reference servers in {:.1} s: {:.1} sequences/s ({} identical, concurrency {concurrency})",
+            took.as_secs_f64(),
+            sequences as f64 / took.as_secs_f64().max(f64::EPSILON),
+            report.identical
+        );
+    }
     Ok(())
 }
 
@@ -75,7 +81,7 @@ async fn throughput() -> anyhow::Result<()> {
 async fn shrink_time() -> anyhow::Result<()> {
     for fault in [Fault::ApplyOwnsLabelMap, Fault::ContinueSkipsItem] {
         let (a, b) = (mock(&[]).await?, mock(&[fault]).await?);
-        let report = diff::run(&options(&a.url, &b.url, 8), |_| {})
+        let report = diff::run(&options(&a.url, &b.url, 8, CONCURRENCY), |_| {})
             .await
             .context("the diff could not run")?;
         a.shutdown().await;

@@ -22,7 +22,8 @@ use crate::launch;
 /// A reference `kconform diff` launches itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LaunchReference {
-    /// etcd and kube-apiserver from binaries (not supported yet).
+    /// etcd and kube-apiserver from binaries (`--kube-apiserver PATH --etcd PATH`), on loopback
+    /// ports, with generated certificates and tokens, torn down when the diff ends.
     KubeApiserver,
 }
 
@@ -101,7 +102,7 @@ pub struct DiffArgs {
     /// offline `--reference-recording DIR` or `kconform replay`.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
-    /// Directory for report.json, report.md and reproductions/ [default:
+    /// Directory for report.json, report.md, report.html and reproductions/ [default:
     /// target/kconform/diff/<host>-<port>/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -186,11 +187,6 @@ fn progress_line(done: usize, total: usize, result: &SequenceResult) -> String {
 }
 
 async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
-    if args.launch_reference.is_some() {
-        bail!(
-            "--launch-reference kube-apiserver is not supported yet; start kube-apiserver yourself (or `kconform run --launch kube-apiserver` to see how) and pass --reference URL --reference-token T"
-        );
-    }
     let target = side(
         &args.target,
         args.tokens.token.clone(),
@@ -235,8 +231,8 @@ async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
             _ = tokio::signal::ctrl_c() => None,
         }
     } else {
-        let (reference, launched) = match &args.reference {
-            Some(url) => (
+        let (reference, launched) = match (&args.reference, args.launch_reference) {
+            (Some(url), _) => (
                 side(
                     url,
                     args.reference_token.clone(),
@@ -246,7 +242,39 @@ async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
                 )?,
                 None,
             ),
-            None => {
+            (None, Some(LaunchReference::KubeApiserver)) => {
+                let (Some(kube_apiserver), Some(etcd)) = (&args.kube_apiserver, &args.etcd) else {
+                    bail!(
+                        "--launch-reference kube-apiserver needs --kube-apiserver PATH and --etcd PATH"
+                    );
+                };
+                let binaries = launch::kube_apiserver::Binaries {
+                    kube_apiserver: kube_apiserver.clone(),
+                    etcd: etcd.clone(),
+                };
+                let launched = tokio::select! {
+                    launched = launch::kube_apiserver(&binaries) => launched?,
+                    _ = tokio::signal::ctrl_c() => {
+                        // Dropping the launch future kills any half-started child (kill_on_drop).
+                        eprintln!("kconform diff: interrupted while starting the reference");
+                        return Ok(exit::code(exit::INTERRUPTED));
+                    }
+                };
+                eprintln!(
+                    "kconform diff: launched kube-apiserver as the reference at {}",
+                    launched.target.url
+                );
+                let mut reference = side(
+                    &launched.target.url,
+                    launched.target.token.clone(),
+                    None,
+                    false,
+                    false,
+                )?;
+                reference.ca_pem = launched.target.ca_pem.clone();
+                (reference, Some(launched.server))
+            }
+            (None, None) => {
                 let mut config = kconform_mock::Config::default();
                 let reported = match args.k8s_version {
                     Some(version) => {
@@ -379,6 +407,8 @@ fn write_reports(report: &DiffReport, out: &Path, record: Option<&Path>) -> anyh
         .with_context(|| format!("writing {}", out.join("report.json").display()))?;
     std::fs::write(out.join("report.md"), diff::markdown(report))
         .with_context(|| format!("writing {}", out.join("report.md").display()))?;
+    std::fs::write(out.join("report.html"), diff::html(report))
+        .with_context(|| format!("writing {}", out.join("report.html").display()))?;
     let reproductions = out.join("reproductions");
     if reproductions.exists() {
         std::fs::remove_dir_all(&reproductions)

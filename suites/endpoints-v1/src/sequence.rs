@@ -15,6 +15,12 @@
 //! short watches (timeoutSeconds 1 or 2; from a captured, a zero, a malformed or no
 //! resourceVersion; selectors, bookmarks, sendInitialEvents, the deprecated path).
 //!
+//! Some requests come with a token the server does not know (401), some creates with a YAML body
+//! (block style, and now and then a YAML 1.1 surprise such as an unquoted `off`), a large object
+//! (hundreds of addresses), `Content-Type: text/plain` (415), another `metadata.namespace` (400) or
+//! into a namespace that does not exist (404); some reads ask for `pretty=true` or for
+//! `Accept: text/plain` (406), and some watches use the deprecated named path.
+//!
 //! Not in the mix: watches and reads from a too-old (compacted) resourceVersion. The only
 //! portable one is a literal such as `1`, and by the sequence rules (only `0` is literal) it is
 //! normalized as a cluster-wide resourceVersion, which the target's replay fills in with a current
@@ -253,6 +259,48 @@ fn edge_cases() -> [(&'static str, Value); 4] {
     ]
 }
 
+/// `value` as block-style YAML, strings double-quoted (so no YAML 1.1 rule changes their type),
+/// indented by `indent` spaces.
+fn block_yaml(value: &Value, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let scalar = |v: &Value| match v {
+        Value::Object(map) if map.is_empty() => "{}".to_owned(),
+        Value::Array(items) if items.is_empty() => "[]".to_owned(),
+        other => other.to_string(),
+    };
+    let nested = |v: &Value| match v {
+        Value::Object(map) => !map.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        _ => false,
+    };
+    let mut out = String::new();
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if nested(v) {
+                    let inner = if v.is_array() { indent } else { indent + 2 };
+                    out.push_str(&format!("{pad}{key}:\n{}", block_yaml(v, inner)));
+                } else {
+                    out.push_str(&format!("{pad}{key}: {}\n", scalar(v)));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                if nested(item) {
+                    let inner = block_yaml(item, indent + 2);
+                    // The first line of the item goes after the dash.
+                    out.push_str(&format!("{pad}- {}", &inner[indent + 2..]));
+                } else {
+                    out.push_str(&format!("{pad}- {}\n", scalar(item)));
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+    }
+    out
+}
+
 /// `target` with `patch` applied as a JSON merge patch (null removes).
 fn merged(target: &mut Value, patch: &Value) {
     match (target, patch) {
@@ -439,6 +487,11 @@ impl EndpointsModel {
                 ("dry-run", 8),
                 ("field-validation", 12),
                 ("duplicate-field", 3),
+                ("yaml", 7),
+                ("large", 3),
+                ("missing-namespace", 2),
+                ("namespace-mismatch", 2),
+                ("wrong-content-type", 2),
             ])
             .unwrap_or("valid");
         let mut body = object(Some(name), labels(rng), subsets(rng));
@@ -492,6 +545,61 @@ impl EndpointsModel {
                 }
                 what.push_str(&format!(" with unknown fields, fieldValidation={mode}"));
             }
+            "yaml" => {
+                if rng.chance(25) {
+                    // YAML 1.1 reads an unquoted `off` as false: a label value that is not a string.
+                    body["metadata"]["labels"] = json!({"app": "off"});
+                    let text = block_yaml(&body, 0).replace("app: \"off\"", "app: off");
+                    body = Value::String(text);
+                    what.push_str(" as YAML with the label value off unquoted");
+                } else {
+                    body = Value::String(block_yaml(&body, 0));
+                    what.push_str(" as YAML");
+                }
+                return step(
+                    what,
+                    "POST",
+                    COLLECTION.to_owned(),
+                    query,
+                    Some(body),
+                    Some("application/yaml"),
+                );
+            }
+            "missing-namespace" => {
+                what.push_str(" in a namespace that does not exist");
+                return step(
+                    what,
+                    "POST",
+                    "/api/v1/namespaces/<ns>-missing/endpoints".to_owned(),
+                    query,
+                    Some(body),
+                    None,
+                );
+            }
+            "namespace-mismatch" => {
+                body["metadata"]["namespace"] = json!("default");
+                what.push_str(" with metadata.namespace default");
+            }
+            "wrong-content-type" => {
+                what.push_str(" with Content-Type text/plain");
+                return step(
+                    what,
+                    "POST",
+                    COLLECTION.to_owned(),
+                    query,
+                    Some(body),
+                    Some("text/plain"),
+                );
+            }
+            "large" => {
+                let count = 150 + rng.below(200);
+                let addresses: Vec<Value> = (0..count)
+                    .map(|i| json!({"ip": format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, i % 256)}))
+                    .collect();
+                body["subsets"] =
+                    json!([{"addresses": addresses, "ports": [{"name": "http", "port": 80}]}]);
+                what.push_str(&format!(" with {count} addresses"));
+            }
             _ => {
                 let mode = *rng.choose(&["Strict", "Warn", "Ignore"]);
                 body = Value::String(format!(
@@ -520,8 +628,21 @@ impl EndpointsModel {
             name: Some(name.clone()),
             ..Sent::default()
         };
+        let mut query = query;
+        if rng.chance(5) {
+            query.push(("pretty", "true".to_owned()));
+        }
         let what = format!("get {name} {}", query_text(&query));
-        step(what, "GET", object_path(&name), query, None, None)
+        let mut get = step(what, "GET", object_path(&name), query, None, None);
+        if rng.chance(4) {
+            get.request
+                .headers
+                .insert("Accept".to_owned(), json!("text/plain"));
+            if let Some(note) = &mut get.note {
+                note.push_str(" with Accept text/plain");
+            }
+        }
+        get
     }
 
     fn replace(&mut self, rng: &mut Rng) -> Step {
@@ -1067,6 +1188,10 @@ impl EndpointsModel {
                     .collect(),
             );
         }
+        if rng.chance(5) {
+            // After page_query: a continued page need not repeat it.
+            query.push(("pretty", "true".to_owned()));
+        }
         let what = format!("list {}", query_text(&query));
         step(what, "GET", COLLECTION.to_owned(), query, None, None)
     }
@@ -1077,6 +1202,8 @@ impl EndpointsModel {
             ..Sent::default()
         };
         let deprecated_path = rng.chance(10);
+        // The deprecated named path, /api/v1/watch/namespaces/{ns}/endpoints/{name}.
+        let named = deprecated_path && rng.chance(40);
         let mut query: Vec<(&str, String)> = Vec::new();
         if !deprecated_path {
             query.push(("watch", "1".to_owned()));
@@ -1132,12 +1259,14 @@ impl EndpointsModel {
                 ""
             }
         );
-        let path = if deprecated_path {
-            DEPRECATED_WATCH
+        let path = if named {
+            format!("{DEPRECATED_WATCH}/{}", rng.choose(&NAMES))
+        } else if deprecated_path {
+            DEPRECATED_WATCH.to_owned()
         } else {
-            COLLECTION
+            COLLECTION.to_owned()
         };
-        let mut watch = step(what, "GET", path.to_owned(), query, None, None);
+        let mut watch = step(what, "GET", path, query, None, None);
         let mut marks = Map::new();
         if initial {
             marks.insert(
@@ -1208,6 +1337,29 @@ impl SequenceModel for EndpointsModel {
         if self.next_page.is_some() && rng.chance(40) {
             return self.list(rng);
         }
+        if rng.chance(3) {
+            // Any operation with a token the server does not know: 401, and nothing changes.
+            let mut step = self.any_operation(rng);
+            step.request.auth = "bad-token".to_owned();
+            if let Some(note) = &mut step.note {
+                note.push_str(" with an unknown token");
+            }
+            self.sent = Sent {
+                kind: Kind::Read,
+                ..Sent::default()
+            };
+            return step;
+        }
+        self.any_operation(rng)
+    }
+
+    fn observe(&mut self, answered: &Step) {
+        self.observe_answer(answered);
+    }
+}
+
+impl EndpointsModel {
+    fn any_operation(&mut self, rng: &mut Rng) -> Step {
         match rng.weighted(&OPERATIONS).unwrap_or(Op::Get) {
             Op::Create => self.create(rng),
             Op::Get => self.get(rng),
@@ -1220,7 +1372,7 @@ impl SequenceModel for EndpointsModel {
         }
     }
 
-    fn observe(&mut self, answered: &Step) {
+    fn observe_answer(&mut self, answered: &Step) {
         let response = answered.response.as_ref();
         let status = response
             .and_then(|r| r.get("status"))
@@ -1343,7 +1495,51 @@ mod tests {
             let timeout = watch.request.query_value("timeoutSeconds");
             assert!(matches!(timeout, Some("1" | "2")), "{:?}", watch.request);
         }
-        assert!(all.iter().all(|s| s.request.path.contains("<ns>")));
+        assert!(
+            all.iter()
+                .all(|s| s.request.path.contains("/namespaces/<ns>"))
+        );
+        assert!(all.iter().any(|s| s.request.auth == "bad-token"));
+        for path_part in [
+            "<ns>-missing",
+            "/api/v1/watch/namespaces/<ns>/endpoints/ep-",
+        ] {
+            assert!(
+                all.iter().any(|s| s.request.path.contains(path_part)),
+                "{path_part}"
+            );
+        }
+        assert!(
+            all.iter()
+                .any(|s| s.request.query_value("pretty") == Some("true"))
+        );
+        assert!(all.iter().any(|s| {
+            s.request.headers.get("Content-Type") == Some(&json!("application/yaml"))
+        }));
+    }
+
+    #[test]
+    fn yaml_bodies_read_back_as_the_object() {
+        let object = object(
+            Some("ep-1"),
+            labels(&mut Rng::new(3)),
+            Some(
+                json!([{"addresses": [{"ip": "10.1.2.3"}, {"ip": "10.1.2.4", "hostname": "h"}], "ports": [{"name": "http", "port": 80}]}, {"addresses": []}]),
+            ),
+        );
+        let text = block_yaml(&object, 0);
+        assert!(text.starts_with("apiVersion: \"v1\"\n"), "{text}");
+        assert!(
+            text.contains("subsets:\n- addresses:\n  - ip: \"10.1.2.3\"\n  - ip: \"10.1.2.4\"\n    hostname: \"h\"\n  ports:\n  - name: \"http\"\n    port: 80\n- addresses: []\n"),
+            "{text}"
+        );
+        let decoded = kconform_spec::decode::decode_endpoints(
+            text.as_bytes(),
+            kconform_spec::decode::BodyFormat::Yaml,
+        )
+        .expect("valid YAML");
+        assert_eq!(decoded.object, object, "{text}");
+        assert!(decoded.strict.is_empty(), "{text}");
     }
 
     #[test]

@@ -129,7 +129,7 @@ fn sequence(out: &mut String, result: &SequenceResult) {
     curl_script(out, reference);
 }
 
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     cut(&text.replace('\n', " "))
 }
 
@@ -142,7 +142,7 @@ fn cut(text: &str) -> String {
     }
 }
 
-fn compact(value: &Value) -> String {
+pub(super) fn compact(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),
@@ -158,7 +158,7 @@ fn query_string(step: &Step) -> String {
         .join("&")
 }
 
-fn request_line(step: &Step) -> String {
+pub(super) fn request_line(step: &Step) -> String {
     let query = query_string(step);
     if query.is_empty() {
         format!("{} {}", step.request.method, step.request.path)
@@ -167,7 +167,7 @@ fn request_line(step: &Step) -> String {
     }
 }
 
-fn answer(step: Option<&Step>) -> String {
+pub(super) fn answer(step: Option<&Step>) -> String {
     let Some(step) = step else {
         return "(not sent)".to_owned();
     };
@@ -201,7 +201,7 @@ fn shell_quote(text: &str) -> String {
 
 /// A script that sends the reproduction's requests with curl. Values the server chose (`<rv-N>`,
 /// `<uid-N>`, …) are left as placeholders: read them from the earlier answers.
-fn curl_script(out: &mut String, scenario: &Scenario) {
+pub(super) fn curl_script(out: &mut String, scenario: &Scenario) {
     let _ = writeln!(
         out,
         "```sh\n# TARGET=https://127.0.0.1:6443 KCONFORM_TOKEN=... sh this-script\n# <rv-N>, <uid-N>, <gen-N>, <continue-N>: the values the server answered earlier\nNS=kconform-repro-$$\nAUTH=\"Authorization: Bearer $KCONFORM_TOKEN\"\ncurl -sS -k -H \"$AUTH\" -H 'Content-Type: application/json' \"$TARGET/api/v1/namespaces\" -d \"{{\\\"apiVersion\\\":\\\"v1\\\",\\\"kind\\\":\\\"Namespace\\\",\\\"metadata\\\":{{\\\"name\\\":\\\"$NS\\\"}}}}\""

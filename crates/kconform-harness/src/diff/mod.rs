@@ -21,6 +21,7 @@
 //! **Invariant:** every request, watch and shrink is bounded (per-request timeouts, watch caps, a
 //! trial budget and a deadline per shrink).
 
+mod html;
 mod markdown;
 mod rng;
 mod shrink;
@@ -31,6 +32,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use serde::Serialize;
 
+pub use html::html;
 pub use markdown::markdown;
 pub use rng::Rng;
 

@@ -420,6 +420,10 @@ pub async fn replay(target: &Target, scenario: &Scenario) -> ScenarioDiff {
 
 // Fixed patterns: compiling them cannot fail.
 
+/// What a run learnt from answers (bindings, objects by uid, object resourceVersions), saved
+/// around a trial request.
+type Learnt = (HashMap<String, String>, HashMap<String, Value>, Vec<u64>);
+
 /// A watch step in progress.
 struct OpenWatch {
     /// Index of its step in `Run::steps`.
@@ -640,9 +644,10 @@ impl Run<'_> {
         for step in &scenario.steps {
             if step.request.is_watch() {
                 self.finish_watch().await;
-                self.start_watch(step).await?;
                 if step.stream.as_ref().is_some_and(|s| s.sequential) {
-                    self.finish_watch().await;
+                    self.sequential_watch(step).await?;
+                } else {
+                    self.start_watch(step).await?;
                 }
             } else {
                 self.plain(step).await?;
@@ -942,43 +947,88 @@ impl Run<'_> {
             self.step_bindings.insert(symbol.to_owned(), value);
             let (outgoing, sent) = self.build(step);
             let mark = self.steps.len();
-            let (bindings, objects, object_rvs) = (
-                self.bindings.clone(),
-                self.objects.clone(),
-                self.object_rvs.clone(),
-            );
+            let saved = self.learnt();
             self.send_plain(step, outgoing, sent).await?;
-            let (normalized, _) = Normalizer::normalize(
-                &self.namespace,
-                &self.target.netloc,
-                self.target.compare.rules,
-                &self.steps,
-            );
-            let one = |steps: Vec<Step>| Scenario {
-                id: String::new(),
-                description: String::new(),
-                steps,
-                error: None,
-                skipped: None,
-            };
-            let actual = one(normalized.into_iter().skip(mark).collect());
-            if compare_scenarios(&one(vec![step.clone()]), &actual, &self.target.compare).is_empty()
-            {
+            if self.answer_matches(step, mark) {
                 return Ok(());
             }
             let answer = self.steps.pop().expect("send_plain pushed the step");
-            let learnt = std::mem::replace(&mut self.bindings, bindings);
-            let objects = std::mem::replace(&mut self.objects, objects);
-            let object_rvs = std::mem::replace(&mut self.object_rvs, object_rvs);
-            first.get_or_insert((answer, learnt, objects, object_rvs));
+            first.get_or_insert((answer, self.restore(saved)));
         }
-        if let Some((answer, bindings, objects, object_rvs)) = first {
+        if let Some((answer, learnt)) = first {
             self.steps.push(answer);
-            self.bindings = bindings;
-            self.objects = objects;
-            self.object_rvs = object_rvs;
+            self.restore(learnt);
         }
         Ok(())
+    }
+
+    /// A watch the recorder waited for before its next request (sequence rules): opened and read to
+    /// its end. When its `<rv-N+>` stood for several values (cluster-wide resourceVersions move with
+    /// writes elsewhere, so one placeholder can name several of them), it is opened once per value,
+    /// like [`Run::plain_read_of_any`], and the first stream that matches the recording is kept.
+    async fn sequential_watch(&mut self, step: &Step) -> Result<(), String> {
+        let (outgoing, sent) = self.outgoing(step);
+        let Some((symbol, values)) = self.ambiguous(step) else {
+            self.start_watch_with(step, outgoing, sent).await?;
+            self.finish_watch().await;
+            return Ok(());
+        };
+        let mut first = None;
+        for value in values {
+            self.step_bindings.insert(symbol.clone(), value);
+            let (outgoing, sent) = self.build(step);
+            let mark = self.steps.len();
+            let saved = self.learnt();
+            self.start_watch_with(step, outgoing, sent).await?;
+            self.finish_watch().await;
+            if self.answer_matches(step, mark) {
+                return Ok(());
+            }
+            let answer = self.steps.pop().expect("start_watch pushed the step");
+            first.get_or_insert((answer, self.restore(saved)));
+        }
+        if let Some((answer, learnt)) = first {
+            self.steps.push(answer);
+            self.restore(learnt);
+        }
+        Ok(())
+    }
+
+    /// What answers taught so far: bindings, objects and object resourceVersions.
+    fn learnt(&self) -> Learnt {
+        (
+            self.bindings.clone(),
+            self.objects.clone(),
+            self.object_rvs.clone(),
+        )
+    }
+
+    /// Puts back what was learnt before a trial; gives back what the trial learnt.
+    fn restore(&mut self, (bindings, objects, object_rvs): Learnt) -> Learnt {
+        (
+            std::mem::replace(&mut self.bindings, bindings),
+            std::mem::replace(&mut self.objects, objects),
+            std::mem::replace(&mut self.object_rvs, object_rvs),
+        )
+    }
+
+    /// Whether the steps from `mark` on, normalized with everything before them, match `step`.
+    fn answer_matches(&self, step: &Step, mark: usize) -> bool {
+        let (normalized, _) = Normalizer::normalize(
+            &self.namespace,
+            &self.target.netloc,
+            self.target.compare.rules,
+            &self.steps,
+        );
+        let one = |steps: Vec<Step>| Scenario {
+            id: String::new(),
+            description: String::new(),
+            steps,
+            error: None,
+            skipped: None,
+        };
+        let actual = one(normalized.into_iter().skip(mark).collect());
+        compare_scenarios(&one(vec![step.clone()]), &actual, &self.target.compare).is_empty()
     }
 
     async fn send_plain(
@@ -1018,7 +1068,16 @@ impl Run<'_> {
     }
 
     async fn start_watch(&mut self, step: &Step) -> Result<(), String> {
-        let (outgoing, mut sent) = self.outgoing(step);
+        let (outgoing, sent) = self.outgoing(step);
+        self.start_watch_with(step, outgoing, sent).await
+    }
+
+    async fn start_watch_with(
+        &mut self,
+        step: &Step,
+        outgoing: Outgoing,
+        mut sent: Step,
+    ) -> Result<(), String> {
         self.wait_for_cache(&outgoing.query).await;
         let (until, cap) = watch_plan(step);
         let stream = http::watch(&self.target.client, &self.target.base, &outgoing, cap).await;

@@ -24,7 +24,8 @@ pub const CELL_COLOURS: [(CellState, &str); 6] = [
     (CellState::Uncovered, "#eaeef2"),
 ];
 
-const STYLE: &str = r#"
+/// The stylesheet of every kconform HTML page (the run report and the diff report).
+pub(crate) const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;padding:16px 24px;color:#1f2328;background:#fff;font-size:14px}
 h1{font-size:22px;margin:0 0 8px}
@@ -70,6 +71,9 @@ td.selected{outline:3px solid #0969da;outline-offset:-1px}
 .body dd{margin:0}
 pre{background:#f6f8fa;border:1px solid #d1d9e0;border-radius:6px;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:12px;margin:4px 0}
 .hidden{display:none}
+.diffstep{margin:4px 0 10px}
+.diffstep.differs{border-left:4px solid #cf222e;padding-left:8px}
+.diffstep .answers{display:grid;grid-template-columns:1fr 1fr;gap:8px}
 "#;
 
 const SCRIPT: &str = r#"

@@ -9,7 +9,7 @@
 //! [`normalized`] turns a report into JSON with everything that varies between runs replaced by a
 //! placeholder (durations, timestamps, uids, resourceVersions, ports), for snapshot tests.
 
-mod html;
+pub(crate) mod html;
 mod junit;
 mod markdown;
 

@@ -138,7 +138,7 @@ async fn faults_are_found_and_shrunk_to_at_most_five_steps() {
     ];
     let runs = faults.iter().map(|fault| async move {
         let (faithful, faulty) = (mock(&[]).await, mock(&[*fault]).await);
-        let mut opts = options(&faithful.url, &faulty.url, 1, 6, 20);
+        let mut opts = options(&faithful.url, &faulty.url, 1, 8, 24);
         opts.shrink.max_trials = 40;
         opts.shrink.time_limit = Duration::from_secs(60);
         let report = diff::run(&opts, |_| {}).await.expect("the diff runs");
@@ -300,13 +300,13 @@ async fn hostile_targets_differ_without_panic_or_hang() {
     reference.shutdown().await;
 }
 
-/// The differential kill matrix: every fault switch alone against the faithful server, 6 sequences
-/// of 24 steps each (seeds 1 to 6). Written to `snapshots/diff-kill-matrix.md`.
+/// The differential kill matrix: every fault switch alone against the faithful server, 10
+/// sequences of 30 steps each (seeds 1 to 10). Written to `snapshots/diff-kill-matrix.md`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "slow (every fault switch; minutes in a debug build): run with `cargo test -p kconform-harness --test it diff_kill_matrix -- --ignored`, which rewrites snapshots/diff-kill-matrix.md"]
 async fn diff_kill_matrix() {
-    const SEQUENCES: usize = 6;
-    const STEPS: usize = 24;
+    const SEQUENCES: usize = 10;
+    const STEPS: usize = 30;
     let rows = futures::stream::iter(Fault::ALL.iter().copied())
         .map(|fault| async move {
             let (faithful, faulty) = (mock(&[]).await, mock(&[fault]).await);

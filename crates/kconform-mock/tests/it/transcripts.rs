@@ -274,3 +274,127 @@ async fn each_fault_is_caught(
         );
     }
 }
+
+/// A watch the recorder waited for, from a `<rv-N+>` that stood for two values (two lists with
+/// only a deletion between them): the replayer opens it once per value and keeps the stream that
+/// matches the recording, and a stream that matches none is still a difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ambiguous_sequential_watch_is_tried_from_each_value() {
+    let step = |method: &str, path: &str, query: serde_json::Value, body: serde_json::Value| {
+        serde_json::json!({
+            "request": {
+                "method": method,
+                "path": path,
+                "query": query,
+                "headers": {"Accept": "application/json", "Content-Type": "application/json"},
+                "auth": "admin",
+                "body": body,
+            }
+        })
+    };
+    let collection = "/api/v1/namespaces/<ns>/endpoints";
+    let mut watch = step(
+        "GET",
+        collection,
+        serde_json::json!([
+            ["watch", "1"],
+            ["resourceVersion", "<rv-1+>"],
+            ["timeoutSeconds", "1"]
+        ]),
+        serde_json::Value::Null,
+    );
+    watch["request"]
+        .as_object_mut()
+        .expect("an object")
+        .remove("body");
+    watch["stream"] =
+        serde_json::json!({"ended_by": "server", "client_cap_s": 5.0, "sequential": true});
+    let mut steps = vec![
+        step(
+            "POST",
+            collection,
+            serde_json::json!([]),
+            serde_json::json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "ep-1"}}),
+        ),
+        step(
+            "GET",
+            collection,
+            serde_json::json!([]),
+            serde_json::Value::Null,
+        ),
+        step(
+            "DELETE",
+            &format!("{collection}/ep-1"),
+            serde_json::json!([]),
+            serde_json::Value::Null,
+        ),
+        step(
+            "GET",
+            collection,
+            serde_json::json!([]),
+            serde_json::Value::Null,
+        ),
+        watch,
+    ];
+    for s in &mut steps {
+        if s["request"]["body"].is_null() {
+            s["request"]
+                .as_object_mut()
+                .expect("an object")
+                .remove("body");
+        }
+    }
+    let scenario: replay::Scenario = serde_json::from_value(serde_json::json!({
+        "id": "ambiguous-watch",
+        "description": "a watch from a cluster-wide resourceVersion two lists share",
+        "steps": steps,
+    }))
+    .expect("a scenario");
+    // First pass: the recording holds no answers, so the first value's stream is kept (the one
+    // from before the deletion, with its DELETED event).
+    let first = replay_on(config(36), Rules::Sequence, &scenario).await;
+    let mut recorded = first.actual.clone();
+    assert_eq!(recorded.steps.len(), 5, "{:?}", first.differences);
+    for (i, list) in [1, 3].into_iter().enumerate() {
+        assert_eq!(
+            recorded.steps[list]
+                .response
+                .as_ref()
+                .and_then(|r| r.pointer("/body/metadata/resourceVersion")),
+            Some(&serde_json::json!("<rv-1+>")),
+            "list {i} names the shared placeholder"
+        );
+    }
+    let events = |s: &replay::Scenario| s.steps[4].events.clone().unwrap_or_default();
+    assert_eq!(
+        events(&recorded)
+            .iter()
+            .map(|e| e["type"].clone())
+            .collect::<Vec<_>>(),
+        [serde_json::json!("DELETED")]
+    );
+    // The recording says the watch started after the deletion: only the second value matches.
+    // (The first pass sent the first value, the create's own resourceVersion, which its
+    // recording names `<rv-1>`; a reference that sent the second names it `<rv-1+>`.)
+    recorded.steps[4].request.query = scenario.steps[4].request.query.clone();
+    recorded.steps[4].events = Some(Vec::new());
+    let faithful = replay_on(config(36), Rules::Sequence, &recorded).await;
+    assert_eq!(
+        faithful.verdict,
+        Verdict::Identical,
+        "{:?}",
+        faithful.differences
+    );
+    // An event neither stream has is a difference.
+    let mut changed = recorded.clone();
+    let mut added = events(&first.actual);
+    added[0]["type"] = serde_json::json!("ADDED");
+    changed.steps[4].events = Some(added);
+    let result = replay_on(config(36), Rules::Sequence, &changed).await;
+    assert_eq!(result.verdict, Verdict::Differs);
+    assert!(
+        result.differences.iter().any(|d| d.step == Some(5)),
+        "{:?}",
+        result.differences
+    );
+}

@@ -52,6 +52,11 @@ async fn a_faithful_server_has_no_difference_and_its_recording_compares_offline(
             .expect("report.md")
             .contains("# kconform diff")
     );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("No difference") && !html.contains(&target.token),
+        "{html}"
+    );
     assert_eq!(read_json(&record.join("index.json"))["rules"], "sequence");
 
     // The recorded answers are a reference too: offline, the same server still agrees.
@@ -111,6 +116,17 @@ async fn a_faulty_server_differs_and_the_reproduction_replays() {
         "{markdown}"
     );
     assert!(!markdown.contains(&faulty.token));
+    // The HTML section shows the same sequence, its reproduction step by step and the script.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let id = differing["id"].as_str().expect("an id");
+    assert!(
+        html.contains("The target differs from the reference")
+            && html.contains(id)
+            && html.contains("class=\"diffstep differs\"")
+            && html.contains("$KCONFORM_TOKEN"),
+        "{html}"
+    );
+    assert!(!html.contains(&faulty.token));
 
     // The reproduction is a transcript: replay shows the same difference, and none on a
     // faithful server.
@@ -153,7 +169,13 @@ async fn unusable_references_and_targets_exit_2_with_a_clear_error() {
     ])
     .await;
     assert_eq!(ran.code, Some(2), "{}", ran.dump());
-    assert!(ran.stderr.contains("not supported yet"), "{}", ran.dump());
+    assert!(
+        ran.stderr.contains(
+            "--launch-reference kube-apiserver needs --kube-apiserver PATH and --etcd PATH"
+        ),
+        "{}",
+        ran.dump()
+    );
 
     let ran = kconform(&["diff", "--target", "http://192.0.2.1:6443"]).await;
     assert_eq!(ran.code, Some(2), "{}", ran.dump());
@@ -190,4 +212,75 @@ async fn unusable_references_and_targets_exit_2_with_a_clear_error() {
     .await;
     assert_eq!(ran.code, Some(2), "{}", ran.dump());
     assert!(ran.stderr.contains("/nonexistent/dir"), "{}", ran.dump());
+}
+
+/// `--launch-reference kube-apiserver` with the stand-in binaries of `launch.rs`: the launcher
+/// starts etcd and kube-apiserver, the diff reaches the reference over TLS with the generated CA
+/// and admin token (the stand-in answers 401 to anything else), and both processes are gone
+/// afterwards. The stand-in serves namespaces but no Endpoints, so the target differs from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn launch_reference_kube_apiserver_starts_uses_and_tears_down_the_binaries() {
+    use crate::launch::{FAKE_APISERVER, FAKE_ETCD, alive, write_executable};
+    let target = server(&[]).await;
+    let dir = scratch_dir("diff-launch-reference");
+    let etcd = dir.join("etcd");
+    let apiserver = dir.join("kube-apiserver");
+    write_executable(&etcd, FAKE_ETCD);
+    write_executable(&apiserver, FAKE_APISERVER);
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"));
+    command
+        .args([
+            "diff",
+            "--target",
+            &target.url,
+            "--token",
+            &target.token,
+            "--launch-reference",
+            "kube-apiserver",
+            "--kube-apiserver",
+            apiserver.to_str().expect("utf-8"),
+            "--etcd",
+            etcd.to_str().expect("utf-8"),
+            "--sequences",
+            "1",
+            "--steps",
+            "3",
+            "--no-shrink",
+            "--out",
+            dir.join("out").to_str().expect("utf-8"),
+        ])
+        .env("FAKE_DIR", &dir)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), command.output())
+        .await
+        .expect("kconform finished within 120 s")
+        .expect("kconform started");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let dump = format!("exit {:?}\n{stdout}\n{stderr}", output.status.code());
+    assert!(
+        stderr.contains(
+            "kconform diff: launched kube-apiserver as the reference at https://127.0.0.1:"
+        ),
+        "{dump}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{dump}");
+    assert!(
+        stdout.contains("against https://127.0.0.1:") && stdout.contains("0 identical, 1 differ"),
+        "{dump}"
+    );
+    // The stand-in's own answer, so the request reached it with the admin token.
+    assert!(stdout.contains("expected 404"), "{dump}");
+    assert!(
+        !stdout.contains(&target.token) && !stderr.contains(&target.token),
+        "{dump}"
+    );
+    for name in ["etcd.pid", "apiserver.pid"] {
+        let pid = std::fs::read_to_string(dir.join(name)).expect("pid recorded");
+        assert!(
+            !alive(pid.trim()),
+            "{name} {pid} still running after kconform exited"
+        );
+    }
 }

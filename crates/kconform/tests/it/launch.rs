@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::support::scratch_dir;
 
-const FAKE_ETCD: &str = r#"#!/usr/bin/env python3
+pub(crate) const FAKE_ETCD: &str = r#"#!/usr/bin/env python3
 import http.server, os, sys
 args = sys.argv[1:]
 open(os.environ["FAKE_DIR"] + "/etcd.args", "w").write("\n".join(args))
@@ -44,7 +44,7 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
 "#;
 
-const FAKE_APISERVER: &str = r#"#!/usr/bin/env python3
+pub(crate) const FAKE_APISERVER: &str = r#"#!/usr/bin/env python3
 import http.server, os, ssl, sys
 args = sys.argv[1:]
 if args == ["--version"]:
@@ -82,13 +82,13 @@ server.socket = context.wrap_socket(server.socket, server_side=True)
 server.serve_forever()
 "#;
 
-fn write_executable(path: &Path, text: &str) {
+pub(crate) fn write_executable(path: &Path, text: &str) {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::write(path, text).expect("write stand-in");
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-fn alive(pid: &str) -> bool {
+pub(crate) fn alive(pid: &str) -> bool {
     std::process::Command::new("kill")
         .args(["-0", pid])
         .stderr(std::process::Stdio::null())
