@@ -420,9 +420,17 @@ pub async fn replay(target: &Target, scenario: &Scenario) -> ScenarioDiff {
 
 // Fixed patterns: compiling them cannot fail.
 
-/// What a run learnt from answers (bindings, objects by uid, object resourceVersions), saved
-/// around a trial request.
-type Learnt = (HashMap<String, String>, HashMap<String, Value>, Vec<u64>);
+/// At most this many values are tried for a read's unbound `<rv-N>`.
+const MAX_RV_TRIALS: usize = 40;
+
+/// What a run learnt from answers (bindings, objects by uid, object resourceVersions, positional
+/// bindings), saved around a trial request.
+type Learnt = (
+    HashMap<String, String>,
+    HashMap<String, Value>,
+    Vec<u64>,
+    HashMap<String, String>,
+);
 
 /// A watch step in progress.
 struct OpenWatch {
@@ -474,6 +482,11 @@ struct Run<'a> {
     /// them, so two lists with writes but no object resourceVersion between them (a deletion) share
     /// a placeholder, and a request naming it may have carried either.
     rv_candidates: HashMap<String, Vec<String>>,
+    /// Sequence rules: what each placeholder stood for at the same place of the newest answer whose
+    /// recording names it. Where this differs from the target's own numbering (writes elsewhere
+    /// moved a cluster-wide value between two answers on one side only, so one side numbers two
+    /// values where the other numbers one), a read naming it is tried with both.
+    positional: HashMap<String, String>,
     /// Object resourceVersions seen in actual answers (fallback for unbound `<rv-N>`).
     object_rvs: Vec<u64>,
     /// The newest actual object per uid (where `<time>` values in request bodies come from).
@@ -620,6 +633,7 @@ impl<'a> Run<'a> {
             bindings: HashMap::new(),
             step_bindings: HashMap::new(),
             rv_candidates: HashMap::new(),
+            positional: HashMap::new(),
             object_rvs: Vec::new(),
             objects: HashMap::new(),
             steps: Vec::new(),
@@ -928,9 +942,49 @@ impl Run<'_> {
                     .collect::<Vec<_>>()
             })
             .find_map(|symbol| {
-                let values = self.rv_candidates.get(&symbol)?;
-                (values.len() > 1).then(|| (symbol, values.clone()))
+                let mut values = match self.rv_candidates.get(&symbol) {
+                    Some(values) => values.clone(),
+                    None => match self.step_bindings.get(&symbol) {
+                        Some(value) => vec![value.clone()],
+                        // An object resourceVersion this very answer reveals first (prefix
+                        // numbering counts it): the read named a value seen earlier under another
+                        // placeholder, so try each resourceVersion seen, newest first.
+                        None if symbol.starts_with("<rv-") && !symbol.ends_with("+>") => {
+                            self.every_rv_seen()
+                        }
+                        None => Vec::new(),
+                    },
+                };
+                if let Some(value) = self.positional.get(&symbol)
+                    && !values.contains(value)
+                {
+                    values.push(value.clone());
+                }
+                (values.len() > 1).then_some((symbol, values))
             })
+    }
+
+    /// Every resourceVersion the target answered so far (object and cluster-wide), newest first, at
+    /// most [`MAX_RV_TRIALS`].
+    fn every_rv_seen(&self) -> Vec<String> {
+        let mut seen: Vec<u64> = self.object_rvs.clone();
+        for (symbol, value) in &self.step_bindings {
+            if symbol.starts_with("<rv-")
+                && let Ok(rv) = value.parse::<u64>()
+            {
+                seen.push(rv);
+            }
+        }
+        seen.extend(
+            self.rv_candidates
+                .values()
+                .flatten()
+                .filter_map(|v| v.parse::<u64>().ok()),
+        );
+        seen.sort_unstable_by(|a, b| b.cmp(a));
+        seen.dedup();
+        seen.truncate(MAX_RV_TRIALS);
+        seen.iter().map(u64::to_string).collect()
     }
 
     /// Sends a read once per value its ambiguous placeholder may have stood for and keeps the first
@@ -1000,15 +1054,17 @@ impl Run<'_> {
             self.bindings.clone(),
             self.objects.clone(),
             self.object_rvs.clone(),
+            self.positional.clone(),
         )
     }
 
     /// Puts back what was learnt before a trial; gives back what the trial learnt.
-    fn restore(&mut self, (bindings, objects, object_rvs): Learnt) -> Learnt {
+    fn restore(&mut self, (bindings, objects, object_rvs, positional): Learnt) -> Learnt {
         (
             std::mem::replace(&mut self.bindings, bindings),
             std::mem::replace(&mut self.objects, objects),
             std::mem::replace(&mut self.object_rvs, object_rvs),
+            std::mem::replace(&mut self.positional, positional),
         )
     }
 
@@ -1060,6 +1116,11 @@ impl Run<'_> {
         ) {
             let actual = actual.clone();
             self.bind(expected, &actual);
+            if self.target.compare.rules == Rules::Sequence {
+                let mut here = HashMap::new();
+                bind(&mut here, expected, &actual, true);
+                self.positional.extend(here);
+            }
             self.learn(&actual);
         }
         sent.response = Some(response);

@@ -119,19 +119,37 @@ impl Normalizer {
     /// Normalizes `steps` (raw, as sent and received) into transcript steps.
     pub(crate) fn steps(&mut self, steps: &[Step]) -> Vec<Step> {
         for step in steps {
-            if let Some(body) = step.response.as_ref().and_then(|r| r.get("body")) {
-                self.collect(body, None);
-            }
-            for event in step.events.iter().flatten() {
-                if let Some(object) = event.get("object") {
-                    self.collect(object, Some("object"));
-                }
-            }
+            self.collect_step(step);
         }
         self.object_rvs.sort_unstable();
         // The literal set grew with the uids and generated names just collected.
         self.literal_re = None;
         steps.iter().map(|step| self.step(step)).collect()
+    }
+
+    /// Pass 1 over one step: the server-issued values of its answer and events.
+    fn collect_step(&mut self, step: &Step) {
+        if let Some(body) = step.response.as_ref().and_then(|r| r.get("body")) {
+            self.collect(body, None);
+        }
+        for event in step.events.iter().flatten() {
+            if let Some(object) = event.get("object") {
+                self.collect(object, Some("object"));
+            }
+        }
+    }
+
+    /// Normalizes the next step of a sequence together with the steps given before it: the same
+    /// as a fresh normalizer's `steps(prefix)` would give for its last step (pass 1 only appends,
+    /// and pass 2 numbers tokens by first appearance), in time linear in the sequence.
+    fn next_prefix_step(&mut self, step: &Step) -> Step {
+        let learnt = (self.uids.len(), self.generated.len());
+        self.collect_step(step);
+        self.object_rvs.sort_unstable();
+        if (self.uids.len(), self.generated.len()) != learnt {
+            self.literal_re = None;
+        }
+        self.step(step)
     }
 
     /// Normalizes `steps` by `rules`: as a whole (transcript rules), or each step together with the
@@ -147,13 +165,12 @@ impl Normalizer {
         if rules == Rules::Transcript {
             return (normalized, whole);
         }
-        let prefixwise = (1..=steps.len())
-            .map(|n| {
-                let mut normalizer = Normalizer::with_rules(namespace, netloc, rules);
-                normalizer.steps(&steps[..n]).pop()
-            })
-            .collect::<Option<Vec<Step>>>()
-            .unwrap_or(normalized);
+        let mut incremental = Normalizer::with_rules(namespace, netloc, rules);
+        let prefixwise = steps
+            .iter()
+            .map(|step| incremental.next_prefix_step(step))
+            .collect();
+        drop(normalized);
         (prefixwise, whole)
     }
 
@@ -706,6 +723,77 @@ mod tests {
         let same = vec![read("ep-1", "20"), read("ep-1", "20")];
         let (same, _) = Normalizer::normalize(ns, "s", Rules::Sequence, &same);
         assert_eq!(rv_of(&same, 1), json!("<rv-1>"));
+    }
+
+    /// Sequence rules normalize each step with its prefix incrementally; the result must be what a
+    /// fresh normalizer of each prefix gives, for uids, resourceVersions in every placement,
+    /// generated names and continue tokens.
+    #[test]
+    fn prefixwise_normalization_is_each_prefix_normalized_afresh() {
+        let ns = "zz-kcr-abcde-007";
+        let token = |rv: u64| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+                r#"{{"v":"meta.k8s.io/v1","rv":{rv},"start":"ep-1\u0000"}}"#
+            ))
+        };
+        let list = |rv: &str, items: Value, cont: String| {
+            step(
+                get(
+                    &format!("/api/v1/namespaces/{ns}/endpoints"),
+                    json!([["limit", "1"]]),
+                ),
+                json!({"status": 200, "headers": {}, "format": "json", "body": {
+                    "kind": "EndpointsList", "metadata": {"resourceVersion": rv, "continue": cont},
+                    "items": items}}),
+                None,
+            )
+        };
+        let mut generated = ep(ns, "ep-gen-abcde", "u-3", "41");
+        generated["metadata"]["generateName"] = json!("ep-gen-");
+        let steps = vec![
+            step(
+                get(
+                    &format!("/api/v1/namespaces/{ns}/endpoints/ep-2"),
+                    json!([]),
+                ),
+                json!({"status": 200, "headers": {}, "format": "json", "body": ep(ns, "ep-2", "u-2", "30")}),
+                None,
+            ),
+            list("35", json!([ep(ns, "ep-1", "u-1", "20")]), token(35)),
+            step(
+                get(
+                    &format!("/api/v1/namespaces/{ns}/endpoints"),
+                    json!([["continue", token(35)], ["resourceVersion", "30"]]),
+                ),
+                json!({"status": 200, "headers": {}, "format": "json", "body": {
+                    "kind": "EndpointsList", "metadata": {"resourceVersion": "35"},
+                    "items": [generated, ep(ns, "ep-2", "u-2", "30")]}}),
+                Some(json!([{"type": "MODIFIED", "object": ep(ns, "ep-1", "u-1", "50")}])),
+            ),
+            list("60", json!([]), token(60)),
+        ];
+        let (incremental, _) = Normalizer::normalize(ns, "127.0.0.1:1", Rules::Sequence, &steps);
+        let afresh: Vec<Step> = (1..=steps.len())
+            .map(|n| {
+                Normalizer::with_rules(ns, "127.0.0.1:1", Rules::Sequence)
+                    .steps(&steps[..n])
+                    .pop()
+                    .expect("a step")
+            })
+            .collect();
+        assert_eq!(incremental, afresh);
+        // And the numbering did happen (the test is not comparing raw steps).
+        let text = serde_json::to_string(&incremental).expect("serializable");
+        for symbol in [
+            "<uid-3>",
+            "<rv-4>",
+            "<rv-2+>",
+            "<rv-4+>",
+            "<gen-1>",
+            "<continue-2>",
+        ] {
+            assert!(text.contains(symbol), "{symbol} missing in {text}");
+        }
     }
 
     #[test]

@@ -398,3 +398,36 @@ async fn an_ambiguous_sequential_watch_is_tried_from_each_value() {
         result.differences
     );
 }
+
+/// A sequence (recorded by `kconform diff` from the reference server) whose step 23 reads Exact at
+/// a resourceVersion that step 20 answered as a cluster-wide one; step 23's own answer reveals it
+/// as an object's, so prefix numbering names it `<rv-6>` there, a placeholder no earlier answer
+/// binds. The replayer tries the values it has seen, and still sees a changed answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_read_of_a_resource_version_its_answer_reveals_is_tried_with_each_seen() {
+    let text = include_str!("../data/revealed-rv-sequence.json");
+    let recorded: replay::Scenario = serde_json::from_str(text).expect("a scenario");
+    assert_eq!(recorded.steps[22].request.query[0].1, "<rv-6>");
+    let faithful = replay_on(config(36), Rules::Sequence, &recorded).await;
+    assert_eq!(
+        faithful.verdict,
+        Verdict::Identical,
+        "{:?}",
+        faithful.differences
+    );
+    let mut changed = recorded.clone();
+    let items = changed.steps[22]
+        .response
+        .as_mut()
+        .and_then(|r| r.pointer_mut("/body/items"))
+        .and_then(serde_json::Value::as_array_mut)
+        .expect("the list has items");
+    items[0]["metadata"]["name"] = serde_json::json!("ep-9");
+    let result = replay_on(config(36), Rules::Sequence, &changed).await;
+    assert_eq!(result.verdict, Verdict::Differs);
+    assert!(
+        result.differences.iter().any(|d| d.step == Some(23)),
+        "{:?}",
+        result.differences
+    );
+}
