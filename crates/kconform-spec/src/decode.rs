@@ -720,7 +720,14 @@ pub fn decode_endpoints_for(
     };
     let json_bytes: Vec<u8> = match format {
         BodyFormat::Json => body.to_vec(),
-        BodyFormat::Yaml => yaml_to_json(body).map_err(unrecognized)?,
+        // A YAML failure is the decoder's error as is: `yaml: line 7: …`, `json: unsupported value: NaN`,
+        // or, for nesting the JSON reader refuses, its `exceeded max depth`.
+        BodyFormat::Yaml => crate::yaml::yaml_to_json(body).map_err(|err| match err {
+            crate::yaml::YamlError::TooDeep => unrecognized(format!(
+                "couldn't get version/kind; json parse error: {err}"
+            )),
+            other => unrecognized(other.to_string()),
+        })?,
     };
     let node = gojson::parse(&json_bytes)
         .map_err(|e| unrecognized(format!("couldn't get version/kind; json parse error: {e}")))?;
@@ -838,18 +845,6 @@ pub fn decode_endpoints(body: &[u8], format: BodyFormat) -> Result<Decoded, Deco
     decode_endpoints_for(body, format, K8sVersion::NEWEST)
 }
 
-/// `sigs.k8s.io/yaml.YAMLToJSON`; a body that already is JSON passes through unchanged (YAML is a superset).
-fn yaml_to_json(body: &[u8]) -> Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| format!("error converting YAML to JSON: yaml: invalid UTF-8: {e}"))?;
-    if gojson::parse(body).is_ok() {
-        return Ok(body.to_vec());
-    }
-    let value: Value = serde_saphyr::from_str(text)
-        .map_err(|e| format!("error converting YAML to JSON: yaml: {e}"))?;
-    serde_json::to_vec(&value).map_err(|e| format!("error converting YAML to JSON: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -952,11 +947,12 @@ mod tests {
         let body = b"apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: ep-1\nsubsets:\n- addresses:\n  - ip: 10.1.2.3\n  ports:\n  - name: http\n    port: 80\n";
         let decoded = decode_endpoints(body, BodyFormat::Yaml).unwrap();
         assert_eq!(decoded.object["subsets"][0]["ports"][0]["port"], 80);
-        assert!(
+        // go-yaml's text, with the summary of the body Go appends to every unrecognized body.
+        assert_eq!(
             decode_endpoints(b"a: [", BodyFormat::Yaml)
                 .unwrap_err()
-                .to_string()
-                .contains("error converting YAML to JSON")
+                .to_string(),
+            "the object provided is unrecognized (must be of type Endpoints): yaml: line 1: did not find expected node content (613a205b)"
         );
     }
 }
