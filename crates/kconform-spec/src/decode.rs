@@ -41,6 +41,11 @@ pub struct Decoded {
     /// Both kinds together in the order kube-apiserver reports them: document order, identical problems
     /// once, at most 100 (`sigs.k8s.io/json` `saveStrictError`).
     pub strict: Vec<StrictProblem>,
+    /// For a YAML body with a key set twice in one mapping: go-yaml's strict error
+    /// (`yaml: unmarshal errors:` and a `line N: key "k" already set in map` line each). kube-apiserver's
+    /// strict decoding runs `YAMLToJSONStrict` on the body and reports this before the JSON's problems;
+    /// the JSON made of the YAML has no duplicates left (the last value won).
+    pub yaml_strict: Option<String>,
 }
 
 /// One strict-decoding problem.
@@ -63,7 +68,11 @@ impl StrictProblem {
 impl Decoded {
     /// The strict-decoding problems in kube-apiserver's order: `unknown field "x"`, `duplicate field "y"`.
     pub fn strict_problems(&self) -> Vec<String> {
-        self.strict.iter().map(StrictProblem::text).collect()
+        self.yaml_strict
+            .iter()
+            .cloned()
+            .chain(self.strict.iter().map(StrictProblem::text))
+            .collect()
     }
 
     /// The 400 error for `fieldValidation=Strict` on POST/PUT, if there is any unknown or duplicate field.
@@ -76,9 +85,14 @@ impl Decoded {
         })
     }
 
-    /// The `Warning` texts for `fieldValidation=Warn` (the default): one per problem.
+    /// The `Warning` texts for `fieldValidation=Warn` (the default): one per problem. kube-apiserver's
+    /// warning recorder drops a text with a control character (`net.NewWarningHeader` refuses it), so
+    /// the multi-line YAML duplicate-key text never becomes a header.
     pub fn warnings(&self) -> Vec<String> {
         self.strict_problems()
+            .into_iter()
+            .filter(|text| !text.chars().any(char::is_control))
+            .collect()
     }
 }
 
@@ -829,11 +843,18 @@ pub fn decode_endpoints_for(
             .map(|p| p.path.clone())
             .collect()
     };
+    let yaml_strict = match format {
+        BodyFormat::Yaml => crate::yaml::yaml_to_json_strict(body)
+            .err()
+            .map(|err| err.to_string()),
+        BodyFormat::Json => None,
+    };
     Ok(Decoded {
         object,
         unknown_fields: paths(true),
         duplicate_fields: paths(false),
         strict: walk.strict,
+        yaml_strict,
     })
 }
 
@@ -940,6 +961,18 @@ mod tests {
             decoded.strict_error().unwrap().to_string(),
             "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: unknown field \"foo\", duplicate field \"metadata.name\", unknown field \"subsets[0].addresses[0].bar\""
         );
+    }
+
+    #[test]
+    fn yaml_keys_set_twice_are_strict_problems_but_no_warnings() {
+        let body = b"metadata:\n  name: a\n  name: b\nfoo: 1\n";
+        let decoded = decode_endpoints(body, BodyFormat::Yaml).unwrap();
+        assert_eq!(decoded.object["metadata"]["name"], "b");
+        assert_eq!(
+            decoded.strict_error().unwrap().to_string(),
+            "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: yaml: unmarshal errors:\n  line 3: key \"name\" already set in map, unknown field \"foo\""
+        );
+        assert_eq!(decoded.warnings(), vec!["unknown field \"foo\"".to_owned()]);
     }
 
     #[test]

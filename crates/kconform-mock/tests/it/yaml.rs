@@ -209,3 +209,263 @@ async fn recorded_yaml_bodies_answer_as_kube_apiserver_1_28() {
 async fn recorded_yaml_bodies_answer_as_kube_apiserver_1_36() {
     replay_yaml("kube-apiserver-v1.36.2", 36).await;
 }
+
+/// Every problem text go-yaml v2 (libyaml's reader, scanner and parser, go-yaml's composer and
+/// decoder) can put after `yaml: [line N: ]`, from its sources.
+const GO_YAML_PROBLEMS: &[&str] = &[
+    "invalid leading UTF-8 octet",
+    "incomplete UTF-8 octet sequence",
+    "invalid trailing UTF-8 octet",
+    "invalid length of a UTF-8 sequence",
+    "invalid Unicode character",
+    "control characters are not allowed",
+    "incomplete UTF-16 character",
+    "unexpected low surrogate area",
+    "incomplete UTF-16 surrogate pair",
+    "expected low surrogate area",
+    "found character that cannot start any token",
+    "could not find expected ':'",
+    "block sequence entries are not allowed in this context",
+    "mapping keys are not allowed in this context",
+    "mapping values are not allowed in this context",
+    "found unknown directive name",
+    "did not find expected comment or line break",
+    "could not find expected directive name",
+    "found unexpected non-alphabetical character",
+    "did not find expected digit or '.' character",
+    "found extremely long version number",
+    "did not find expected version number",
+    "did not find expected whitespace",
+    "did not find expected whitespace or line break",
+    "did not find expected alphabetic or numeric character",
+    "did not find the expected '>'",
+    "did not find expected '!'",
+    "did not find expected tag URI",
+    "did not find URI escaped octet",
+    "found an incorrect leading UTF-8 octet",
+    "found an incorrect trailing UTF-8 octet",
+    "found an indentation indicator equal to 0",
+    "found a tab character where an indentation space is expected",
+    "found unexpected document indicator",
+    "found unexpected end of stream",
+    "found unknown escape character",
+    "did not find expected hexdecimal number",
+    "found invalid Unicode character escape code",
+    "found a tab character that violates indentation",
+    "exceeded max depth of 10000",
+    "did not find expected <stream-start>",
+    "did not find expected <document start>",
+    "found undefined tag handle",
+    "did not find expected node content",
+    "did not find expected '-' indicator",
+    "did not find expected key",
+    "did not find expected ',' or ']'",
+    "did not find expected ',' or '}'",
+    "found duplicate %YAML directive",
+    "found incompatible YAML document",
+    "found duplicate %TAG directive",
+    "document contains excessive aliasing",
+    "map merge requires map or sequence of maps as the value",
+    "!!binary value contains invalid base64 data",
+];
+
+/// Whether `error` (what follows `must be of type Endpoints): `) is a text Go writes for a YAML body.
+fn is_go_yaml_conversion_error(error: &str) -> bool {
+    if let Some(problem) = error.strip_prefix("yaml: ") {
+        let problem = match problem.strip_prefix("line ") {
+            Some(rest) => match rest.split_once(": ") {
+                Some((line, text)) if line.parse::<u32>().is_ok() => text,
+                _ => return false,
+            },
+            None => problem,
+        };
+        return GO_YAML_PROBLEMS.contains(&problem)
+            || (problem.starts_with("unknown anchor '") && problem.ends_with("' referenced"))
+            || (problem.starts_with("anchor '") && problem.ends_with("' value contains itself"))
+            || (problem.starts_with("cannot decode !!") && problem.contains("` as a "))
+            || problem.starts_with("invalid map key: ");
+    }
+    matches!(
+        error,
+        "json: unsupported value: NaN"
+            | "json: unsupported value: +Inf"
+            | "json: unsupported value: -Inf"
+            | "couldn't get version/kind; json parse error: exceeded max depth"
+    ) || error.starts_with("unsupported map key of type: ")
+        || error.starts_with("couldn't get version/kind; json parse error: json: cannot unmarshal ")
+        || error.starts_with("unexpected GroupVersion string: ")
+}
+
+/// Malformed YAML and JSON bodies, each with the message kube-apiserver gives (go-yaml's and
+/// encoding/json's texts, with Go's summary of the body).
+const MALFORMED: &[(&str, &str, &str)] = &[
+    (
+        "application/yaml",
+        "a: b: c\n",
+        "the object provided is unrecognized (must be of type Endpoints): yaml: mapping values are not allowed in this context (613a20623a20630a)",
+    ),
+    (
+        "application/yaml",
+        "metadata:\n\tname: a\n",
+        "the object provided is unrecognized (must be of type Endpoints): yaml: line 2: found character that cannot start any token (6d657461646174613a0a096e616d653a20610a)",
+    ),
+    (
+        "application/yaml",
+        "metadata:\n  name: a\n  name: b\n  labels: {a: [\n",
+        "the object provided is unrecognized (must be of type Endpoints): yaml: line 4: did not find expected node content (6d657461646174613a0a20206e616d653a20610a20206e616d653a20620a ...)",
+    ),
+    (
+        "application/yaml",
+        "metadata:\n  name: *x\n",
+        "the object provided is unrecognized (must be of type Endpoints): yaml: unknown anchor 'x' referenced (6d657461646174613a0a20206e616d653a202a780a)",
+    ),
+    (
+        "application/yaml",
+        "metadata:\n  name: a\n b: c\n",
+        "the object provided is unrecognized (must be of type Endpoints): yaml: line 2: did not find expected key (6d657461646174613a0a20206e616d653a20610a20623a20630a)",
+    ),
+    (
+        "application/yaml",
+        "subsets:\n- ports:\n  - port: !!int x\n",
+        "the object provided is unrecognized (must be of type Endpoints): yaml: cannot decode !!str `x` as a !!int (737562736574733a0a2d20706f7274733a0a20202d20706f72743a202121 ...)",
+    ),
+    (
+        "application/yaml",
+        "metadata:\n  name: \"a\\qb\"\n",
+        "the object provided is unrecognized (must be of type Endpoints): yaml: line 2: found unknown escape character (6d657461646174613a0a20206e616d653a2022615c7162220a)",
+    ),
+    (
+        "application/yaml",
+        "metadata:\n  name: a\n  name: b\n",
+        "",
+    ),
+    (
+        "application/json",
+        "{\"metadata\": {\"name\": \"a\",}}",
+        "the object provided is unrecognized (must be of type Endpoints): couldn't get version/kind; json parse error: invalid character '}' looking for beginning of object key string ({\"metadata\": {\"name\": \"a\",}})",
+    ),
+    (
+        "application/json",
+        "metadata:\n  name: a\n",
+        "the object provided is unrecognized (must be of type Endpoints): couldn't get version/kind; json parse error: invalid character 'm' looking for beginning of value (6d657461646174613a0a20206e616d653a20610a)",
+    ),
+    (
+        "application/json",
+        "{\"metadata\": {\"name\": 5}}",
+        "Endpoints in version \"v1\" cannot be handled as a Endpoints: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string",
+    ),
+];
+
+/// Status messages of malformed bodies are Go's texts, never a Rust library's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_get_go_texts_only() {
+    let server = TestServer::with(config(36)).await;
+    let ns = "yaml-malformed";
+    server.create_namespace(ns).await;
+    for (content_type, body, message) in MALFORMED {
+        let response = server
+            .req(Method::POST, &format!("/api/v1/namespaces/{ns}/endpoints"))
+            .header("Content-Type", *content_type)
+            .body(*body)
+            .send()
+            .await
+            .expect("POST answers");
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.expect("a JSON answer");
+        if message.is_empty() {
+            // A key set twice is not an error: the last value wins, as recorded (p08).
+            assert_eq!(status, 201, "{body:?}: {answer}");
+            assert_eq!(answer["metadata"]["name"], "b");
+            continue;
+        }
+        assert_eq!(status, 400, "{body:?}: {answer}");
+        assert_eq!(answer["message"], *message, "{body:?}");
+    }
+    // fieldValidation=Strict: go-yaml's strict error comes first (read from apimachinery's source).
+    let response = server
+        .req(
+            Method::POST,
+            &format!("/api/v1/namespaces/{ns}/endpoints?fieldValidation=Strict"),
+        )
+        .header("Content-Type", "application/yaml")
+        .body("metadata:\n  name: a\n  name: b\n")
+        .send()
+        .await
+        .expect("POST answers");
+    assert_eq!(response.status(), 400);
+    let answer: Value = response.json().await.expect("a JSON answer");
+    assert_eq!(
+        answer["message"],
+        "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: yaml: unmarshal errors:\n  line 3: key \"name\" already set in map"
+    );
+    server.server.shutdown().await;
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever YAML-shaped body is sent, a 400 for an unreadable body carries one of Go's texts.
+    #[test]
+    fn every_yaml_error_message_is_a_go_text(body in yaml_body()) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let (status, answer) = runtime.block_on(async {
+            let server = TestServer::with(config(36)).await;
+            server.create_namespace("yaml-prop").await;
+            let response = server
+                .req(Method::POST, "/api/v1/namespaces/yaml-prop/endpoints")
+                .header("Content-Type", "application/yaml")
+                .body(body.clone())
+                .send()
+                .await
+                .expect("POST answers");
+            let status = response.status().as_u16();
+            let answer: Value = response.json().await.expect("a JSON answer");
+            server.server.shutdown().await;
+            (status, answer)
+        });
+        let message = answer["message"].as_str().unwrap_or_default();
+        if status == 400 {
+            if let Some(rest) = message.strip_prefix("the object provided is unrecognized (must be of type Endpoints): ") {
+                let error = rest.rsplit_once(" (").map_or(rest, |(error, _)| error);
+                proptest::prop_assert!(is_go_yaml_conversion_error(error), "{:?}: {}", body, message);
+            } else {
+                proptest::prop_assert!(message.starts_with("Endpoints in version \"v1\" cannot be handled as a Endpoints: json: ")
+                    || message.starts_with("Endpoints in version \"v1\" cannot be handled as a Endpoints: no kind ")
+                    || message.contains(" cannot be handled as a Endpoints: "), "{:?}: {}", body, message);
+            }
+        }
+        for leaked in ["saphyr", "serde", "DuplicateKeyPolicy", " at line ", "column "] {
+            proptest::prop_assert!(!message.contains(leaked), "{:?}: {}", body, message);
+        }
+    }
+}
+
+fn yaml_body() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        Just("metadata:\n".to_owned()),
+        Just("  name: a\n".to_owned()),
+        Just("  labels: ".to_owned()),
+        Just("subsets:\n- ports:\n  - port: ".to_owned()),
+        Just("\n".to_owned()),
+        Just("\t".to_owned()),
+        Just("  ".to_owned()),
+        Just("- ".to_owned()),
+        Just(": ".to_owned()),
+        Just("&a ".to_owned()),
+        Just("*a ".to_owned()),
+        Just("*b ".to_owned()),
+        Just("<<: ".to_owned()),
+        Just("!!int ".to_owned()),
+        Just("|\n".to_owned()),
+        Just(".nan".to_owned()),
+        Just("---\n".to_owned()),
+        "[\\[\\]{},'\"#\\\\!|>@`%?]".prop_map(|s| s),
+        "[a-z0-9.~]{1,5}".prop_map(|s| s),
+    ];
+    proptest::collection::vec(piece, 1..16).prop_map(|pieces| pieces.concat())
+}
