@@ -334,11 +334,7 @@ const MALFORMED: &[(&str, &str, &str)] = &[
         "metadata:\n  name: \"a\\qb\"\n",
         "the object provided is unrecognized (must be of type Endpoints): yaml: line 2: found unknown escape character (6d657461646174613a0a20206e616d653a2022615c7162220a)",
     ),
-    (
-        "application/yaml",
-        "metadata:\n  name: a\n  name: b\n",
-        "",
-    ),
+    ("application/yaml", "metadata:\n  name: a\n  name: b\n", ""),
     (
         "application/json",
         "{\"metadata\": {\"name\": \"a\",}}",
