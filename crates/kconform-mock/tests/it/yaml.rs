@@ -397,6 +397,40 @@ async fn malformed_bodies_get_go_texts_only() {
     server.server.shutdown().await;
 }
 
+/// An apply body kube-apiserver's apply patcher cannot read: `error decoding YAML:` and
+/// sigs.k8s.io/yaml's text (not recorded: read from `handlers/patch.go` and sigs.k8s.io/yaml).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_apply_bodies_get_the_apply_patcher_s_texts() {
+    let server = TestServer::with(config(36)).await;
+    let ns = "yaml-apply";
+    server.create_namespace(ns).await;
+    for (body, message) in [
+        (
+            "metadata: {name: [\n",
+            "error decoding YAML: error converting YAML to JSON: yaml: line 1: did not find expected node content",
+        ),
+        (
+            "- a\n",
+            "error decoding YAML: error unmarshaling JSON: json: cannot unmarshal array into Go value of type map[string]interface {}",
+        ),
+    ] {
+        let response = server
+            .req(
+                Method::PATCH,
+                &format!("/api/v1/namespaces/{ns}/endpoints/ep-1?fieldManager=m"),
+            )
+            .header("Content-Type", "application/apply-patch+yaml")
+            .body(body)
+            .send()
+            .await
+            .expect("PATCH answers");
+        assert_eq!(response.status(), 400, "{body:?}");
+        let answer: Value = response.json().await.expect("a JSON answer");
+        assert_eq!(answer["message"], message, "{body:?}");
+    }
+    server.server.shutdown().await;
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
