@@ -191,12 +191,12 @@ impl Decoder<'_> {
             || ConvertError::Yaml("map merge requires map or sequence of maps as the value".into());
         let nodes = &self.doc.nodes;
         match &nodes[index].kind {
-            NodeKind::Mapping(_) => self.merge_one(index, map, depth),
+            NodeKind::Mapping(_) => self.merge_one(index, map, depth + 1),
             NodeKind::Alias(_, target) => {
                 if !matches!(nodes[*target].kind, NodeKind::Mapping(_)) {
                     return Err(want_map());
                 }
-                self.merge_one(index, map, depth)
+                self.merge_one(index, map, depth + 1)
             }
             NodeKind::Sequence(children) => {
                 // Earlier maps win, so they are merged last.
@@ -211,7 +211,7 @@ impl Decoder<'_> {
                     if !ok {
                         return Err(want_map());
                     }
-                    self.merge_one(child, map, depth)?;
+                    self.merge_one(child, map, depth + 1)?;
                 }
                 Ok(())
             }
@@ -219,13 +219,17 @@ impl Decoder<'_> {
         }
     }
 
-    /// `d.unmarshal(n, out)` with `out` the parent's map: counted like any other node.
+    /// `d.unmarshal(n, out)` with `out` the parent's map: counted like any other node. A merge nests
+    /// like a child (`depth` is one more), so a chain of merges cannot exhaust the stack either.
     fn merge_one(
         &mut self,
         index: usize,
         map: &mut Vec<(GoValue, GoValue)>,
         depth: usize,
     ) -> Decode<()> {
+        if depth > self.max_depth {
+            return Err(ConvertError::TooDeep);
+        }
         self.decode_count += 1;
         if self.alias_depth > 0 {
             self.alias_count += 1;
