@@ -191,3 +191,21 @@ fn alias_bombs_stop_at_go_yaml_budget() {
     }
     assert_eq!(error_of(&doc), "yaml: document contains excessive aliasing");
 }
+
+#[test]
+fn a_mapping_with_many_keys_keeps_each_once() {
+    // Keys are looked up by hash: a body with tens of thousands of annotations stays linear.
+    let mut doc = String::new();
+    for i in 0..50_000 {
+        doc.push_str(&format!("k{i}: v\n"));
+    }
+    doc.push_str("k7: last\n");
+    let value = json_of(&doc);
+    let map = value.as_object().expect("a mapping");
+    assert_eq!(map.len(), 50_000);
+    assert_eq!(map["k7"], "last");
+    assert_eq!(
+        yaml_to_json_strict(doc.as_bytes()).unwrap_err().to_string(),
+        "yaml: unmarshal errors:\n  line 50001: key \"k7\" already set in map"
+    );
+}

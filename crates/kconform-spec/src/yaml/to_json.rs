@@ -4,7 +4,7 @@
 //! Go values are kept as Go has them (`int`, `uint64`, `float64`, maps keyed by any scalar), so keys
 //! are stringified and numbers printed exactly as Go does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::parser::{Document, NodeKind};
 use super::resolve::{self, BINARY_TAG, MERGE_TAG, Scalar};
@@ -25,18 +25,39 @@ enum GoValue {
 }
 
 impl GoValue {
-    /// Go's `==` on map keys.
-    fn same_key(&self, other: &GoValue) -> bool {
-        match (self, other) {
-            (GoValue::Nil, GoValue::Nil) => true,
-            (GoValue::Bool(a), GoValue::Bool(b)) => a == b,
-            (GoValue::Int(a), GoValue::Int(b)) => a == b,
-            (GoValue::Uint(a), GoValue::Uint(b)) => a == b,
-            (GoValue::Float(a), GoValue::Float(b)) => a == b,
-            (GoValue::Str(a), GoValue::Str(b)) => a == b,
-            _ => false,
-        }
+    /// The key Go's map compares this value by (`==` on the dynamic type and value), if it can be a
+    /// key that equals another: NaN never does, and lists and maps are refused before.
+    fn map_key(&self) -> Option<MapKey> {
+        Some(match self {
+            GoValue::Nil => MapKey::Nil,
+            GoValue::Bool(b) => MapKey::Bool(*b),
+            GoValue::Int(i) => MapKey::Int(*i),
+            GoValue::Uint(u) => MapKey::Uint(*u),
+            // +0 and -0 are one key in Go.
+            GoValue::Float(f) if *f == 0.0 => MapKey::Float(0),
+            GoValue::Float(f) if f.is_nan() => return None,
+            GoValue::Float(f) => MapKey::Float(f.to_bits()),
+            GoValue::Str(s) => MapKey::Str(s.clone()),
+            GoValue::Seq(_) | GoValue::Map(_) => return None,
+        })
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum MapKey {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(u64),
+    Str(Vec<u8>),
+}
+
+/// A Go map being filled: its pairs in insertion order and where each key is.
+#[derive(Default)]
+struct GoMap {
+    pairs: Vec<(GoValue, GoValue)>,
+    index: HashMap<MapKey, usize>,
 }
 
 /// Why the first document cannot become JSON; the texts are Go's.
@@ -126,20 +147,15 @@ impl Decoder<'_> {
                 Ok(GoValue::Seq(items))
             }
             NodeKind::Mapping(_) => {
-                let mut map = Vec::new();
+                let mut map = GoMap::default();
                 self.mapping(index, &mut map, depth)?;
-                Ok(GoValue::Map(map))
+                Ok(GoValue::Map(map.pairs))
             }
         }
     }
 
     /// `d.mapping` into an existing map (a merge writes into its parent's map).
-    fn mapping(
-        &mut self,
-        index: usize,
-        map: &mut Vec<(GoValue, GoValue)>,
-        depth: usize,
-    ) -> Decode<()> {
+    fn mapping(&mut self, index: usize, map: &mut GoMap, depth: usize) -> Decode<()> {
         let NodeKind::Mapping(children) = &self.doc.nodes[index].kind else {
             return Ok(());
         };
@@ -159,7 +175,7 @@ impl Decoder<'_> {
                 )));
             }
             let value = self.unmarshal(value_index, depth + 1)?;
-            let existing = map.iter_mut().find(|(k, _)| k.same_key(&key));
+            let existing = key.map_key().and_then(|k| map.index.get(&k).copied());
             match existing {
                 Some(_) if self.strict => {
                     let line = self.doc.nodes[value_index].line + 1;
@@ -168,8 +184,13 @@ impl Decoder<'_> {
                         go_sharp_v(&key, false)
                     ));
                 }
-                Some((_, slot)) => *slot = value,
-                None => map.push((key, value)),
+                Some(at) => map.pairs[at].1 = value,
+                None => {
+                    if let Some(k) = key.map_key() {
+                        map.index.insert(k, map.pairs.len());
+                    }
+                    map.pairs.push((key, value));
+                }
             }
         }
         Ok(())
@@ -181,12 +202,7 @@ impl Decoder<'_> {
                 if value == "<<" && (*implicit || tag == MERGE_TAG))
     }
 
-    fn merge(
-        &mut self,
-        index: usize,
-        map: &mut Vec<(GoValue, GoValue)>,
-        depth: usize,
-    ) -> Decode<()> {
+    fn merge(&mut self, index: usize, map: &mut GoMap, depth: usize) -> Decode<()> {
         let want_map =
             || ConvertError::Yaml("map merge requires map or sequence of maps as the value".into());
         let nodes = &self.doc.nodes;
@@ -221,12 +237,7 @@ impl Decoder<'_> {
 
     /// `d.unmarshal(n, out)` with `out` the parent's map: counted like any other node. A merge nests
     /// like a child (`depth` is one more), so a chain of merges cannot exhaust the stack either.
-    fn merge_one(
-        &mut self,
-        index: usize,
-        map: &mut Vec<(GoValue, GoValue)>,
-        depth: usize,
-    ) -> Decode<()> {
+    fn merge_one(&mut self, index: usize, map: &mut GoMap, depth: usize) -> Decode<()> {
         if depth > self.max_depth {
             return Err(ConvertError::TooDeep);
         }
@@ -252,12 +263,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn merge_target(
-        &mut self,
-        index: usize,
-        map: &mut Vec<(GoValue, GoValue)>,
-        depth: usize,
-    ) -> Decode<()> {
+    fn merge_target(&mut self, index: usize, map: &mut GoMap, depth: usize) -> Decode<()> {
         self.decode_count += 1;
         if self.alias_depth > 0 {
             self.alias_count += 1;
@@ -385,6 +391,7 @@ fn jsonable(value: GoValue) -> Result<Jsonable, ConvertError> {
         }
         GoValue::Map(pairs) => {
             let mut members: Vec<(Vec<u8>, Jsonable)> = Vec::with_capacity(pairs.len());
+            let mut index: HashMap<Vec<u8>, usize> = HashMap::with_capacity(pairs.len());
             for (key, value) in pairs {
                 let name = match &key {
                     GoValue::Str(s) => s.clone(),
@@ -410,9 +417,12 @@ fn jsonable(value: GoValue) -> Result<Jsonable, ConvertError> {
                 };
                 let value = jsonable(value)?;
                 // Keys equal after stringifying: Go's map keeps whichever it wrote last.
-                match members.iter_mut().find(|(k, _)| *k == name) {
-                    Some((_, slot)) => *slot = value,
-                    None => members.push((name, value)),
+                match index.get(&name) {
+                    Some(&at) => members[at].1 = value,
+                    None => {
+                        index.insert(name.clone(), members.len());
+                        members.push((name, value));
+                    }
                 }
             }
             members.sort_by(|a, b| a.0.cmp(&b.0));
