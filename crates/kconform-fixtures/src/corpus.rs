@@ -60,15 +60,6 @@ pub enum CorpusError {
         /// proptest's explanation.
         reason: String,
     },
-    /// A fixture could not be rendered as YAML.
-    #[error("rendering {file} as YAML")]
-    Yaml {
-        /// The fixture file.
-        file: String,
-        /// The serializer's error.
-        #[source]
-        source: serde_saphyr::SerializeError,
-    },
     /// Reading or writing a file failed.
     #[error("{action} {path}")]
     Io {
@@ -277,10 +268,8 @@ impl Builder {
             }
             Body::Json(value) => {
                 let yaml_file = format!("{folder}/{stem}.yaml");
-                let text = serde_saphyr::to_string(value).map_err(|source| CorpusError::Yaml {
-                    file: yaml_file.clone(),
-                    source,
-                })?;
+                // Written as kube-apiserver writes YAML, so the twin reads back as its JSON twin.
+                let text = kconform_spec::yaml::to_yaml(value);
                 self.files.insert(yaml_file.clone(), text.into_bytes());
                 self.files.insert(file.clone(), json_bytes(value));
                 Some(yaml_file)
@@ -314,7 +303,7 @@ impl Builder {
 /// Generates the corpus for `options`.
 ///
 /// # Errors
-/// [`CorpusError::Generate`] if a strategy gives up, [`CorpusError::Yaml`] if a body cannot be rendered.
+/// [`CorpusError::Generate`] if a strategy gives up.
 pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
     let mut b = Builder {
         files: BTreeMap::new(),

@@ -137,8 +137,9 @@ pub fn encode<T: Serialize + ?Sized>(
         ApiError::internal(format!("encoding the response failed: {err}"))
     };
     if format.yaml {
+        // kube-apiserver writes YAML as go-yaml writes the Go map of the JSON: keys sorted, its quoting.
         let json = serde_json::to_value(value).map_err(|e| failed(&e))?;
-        let text = serde_saphyr::to_string(&json).map_err(|e| failed(&e))?;
+        let text = kconform_spec::yaml::to_yaml(&json);
         return Ok((text.into_bytes(), "application/yaml"));
     }
     let bytes = if format.pretty {

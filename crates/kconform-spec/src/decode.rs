@@ -41,6 +41,11 @@ pub struct Decoded {
     /// Both kinds together in the order kube-apiserver reports them: document order, identical problems
     /// once, at most 100 (`sigs.k8s.io/json` `saveStrictError`).
     pub strict: Vec<StrictProblem>,
+    /// For a YAML body with a key set twice in one mapping: go-yaml's strict error
+    /// (`yaml: unmarshal errors:` and a `line N: key "k" already set in map` line each). kube-apiserver's
+    /// strict decoding runs `YAMLToJSONStrict` on the body and reports this before the JSON's problems;
+    /// the JSON made of the YAML has no duplicates left (the last value won).
+    pub yaml_strict: Option<String>,
 }
 
 /// One strict-decoding problem.
@@ -63,7 +68,11 @@ impl StrictProblem {
 impl Decoded {
     /// The strict-decoding problems in kube-apiserver's order: `unknown field "x"`, `duplicate field "y"`.
     pub fn strict_problems(&self) -> Vec<String> {
-        self.strict.iter().map(StrictProblem::text).collect()
+        self.yaml_strict
+            .iter()
+            .cloned()
+            .chain(self.strict.iter().map(StrictProblem::text))
+            .collect()
     }
 
     /// The 400 error for `fieldValidation=Strict` on POST/PUT, if there is any unknown or duplicate field.
@@ -76,9 +85,14 @@ impl Decoded {
         })
     }
 
-    /// The `Warning` texts for `fieldValidation=Warn` (the default): one per problem.
+    /// The `Warning` texts for `fieldValidation=Warn` (the default): one per problem. kube-apiserver's
+    /// warning recorder drops a text with a control character (`net.NewWarningHeader` refuses it), so
+    /// the multi-line YAML duplicate-key text never becomes a header.
     pub fn warnings(&self) -> Vec<String> {
         self.strict_problems()
+            .into_iter()
+            .filter(|text| !text.chars().any(char::is_control))
+            .collect()
     }
 }
 
@@ -720,7 +734,14 @@ pub fn decode_endpoints_for(
     };
     let json_bytes: Vec<u8> = match format {
         BodyFormat::Json => body.to_vec(),
-        BodyFormat::Yaml => yaml_to_json(body).map_err(unrecognized)?,
+        // A YAML failure is the decoder's error as is: `yaml: line 7: …`, `json: unsupported value: NaN`,
+        // or, for nesting the JSON reader refuses, its `exceeded max depth`.
+        BodyFormat::Yaml => crate::yaml::yaml_to_json(body).map_err(|err| match err {
+            crate::yaml::YamlError::TooDeep => unrecognized(format!(
+                "couldn't get version/kind; json parse error: {err}"
+            )),
+            other => unrecognized(other.to_string()),
+        })?,
     };
     let node = gojson::parse(&json_bytes)
         .map_err(|e| unrecognized(format!("couldn't get version/kind; json parse error: {e}")))?;
@@ -822,11 +843,18 @@ pub fn decode_endpoints_for(
             .map(|p| p.path.clone())
             .collect()
     };
+    let yaml_strict = match format {
+        BodyFormat::Yaml => crate::yaml::yaml_to_json_strict(body)
+            .err()
+            .map(|err| err.to_string()),
+        BodyFormat::Json => None,
+    };
     Ok(Decoded {
         object,
         unknown_fields: paths(true),
         duplicate_fields: paths(false),
         strict: walk.strict,
+        yaml_strict,
     })
 }
 
@@ -836,18 +864,6 @@ pub fn decode_endpoints_for(
 /// The [`DecodeError`] whose `Display` is kube-apiserver's 400 message.
 pub fn decode_endpoints(body: &[u8], format: BodyFormat) -> Result<Decoded, DecodeError> {
     decode_endpoints_for(body, format, K8sVersion::NEWEST)
-}
-
-/// `sigs.k8s.io/yaml.YAMLToJSON`; a body that already is JSON passes through unchanged (YAML is a superset).
-fn yaml_to_json(body: &[u8]) -> Result<Vec<u8>, String> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| format!("error converting YAML to JSON: yaml: invalid UTF-8: {e}"))?;
-    if gojson::parse(body).is_ok() {
-        return Ok(body.to_vec());
-    }
-    let value: Value = serde_saphyr::from_str(text)
-        .map_err(|e| format!("error converting YAML to JSON: yaml: {e}"))?;
-    serde_json::to_vec(&value).map_err(|e| format!("error converting YAML to JSON: {e}"))
 }
 
 #[cfg(test)]
@@ -948,15 +964,28 @@ mod tests {
     }
 
     #[test]
+    fn yaml_keys_set_twice_are_strict_problems_but_no_warnings() {
+        let body = b"metadata:\n  name: a\n  name: b\nfoo: 1\n";
+        let decoded = decode_endpoints(body, BodyFormat::Yaml).unwrap();
+        assert_eq!(decoded.object["metadata"]["name"], "b");
+        assert_eq!(
+            decoded.strict_error().unwrap().to_string(),
+            "Endpoints in version \"v1\" cannot be handled as a Endpoints: strict decoding error: yaml: unmarshal errors:\n  line 3: key \"name\" already set in map, unknown field \"foo\""
+        );
+        assert_eq!(decoded.warnings(), vec!["unknown field \"foo\"".to_owned()]);
+    }
+
+    #[test]
     fn yaml_bodies() {
         let body = b"apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: ep-1\nsubsets:\n- addresses:\n  - ip: 10.1.2.3\n  ports:\n  - name: http\n    port: 80\n";
         let decoded = decode_endpoints(body, BodyFormat::Yaml).unwrap();
         assert_eq!(decoded.object["subsets"][0]["ports"][0]["port"], 80);
-        assert!(
+        // go-yaml's text, with the summary of the body Go appends to every unrecognized body.
+        assert_eq!(
             decode_endpoints(b"a: [", BodyFormat::Yaml)
                 .unwrap_err()
-                .to_string()
-                .contains("error converting YAML to JSON")
+                .to_string(),
+            "the object provided is unrecognized (must be of type Endpoints): yaml: line 1: did not find expected node content (613a205b)"
         );
     }
 }

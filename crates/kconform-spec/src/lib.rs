@@ -24,6 +24,8 @@
 //! - [`urls`]: request paths and queries as kube-apiserver decodes them, and the namer's refusals.
 //! - [`watch`]: watch event frames, bookmarks and ERROR events.
 //! - [`json`]: Go-compatible JSON encoding; [`gotext`]: Go's quoting, runes and `strconv` error texts.
+//! - [`yaml`]: YAML as kube-apiserver reads it (go-yaml v2's scanner, parser and YAML 1.1 rules, then
+//!   `sigs.k8s.io/yaml`'s conversion to JSON) and writes it (go-yaml's emitter).
 //!
 //! # Example: the create path of `POST /api/v1/namespaces/{ns}/endpoints`
 //!
@@ -77,6 +79,7 @@ pub mod validate;
 pub mod version;
 pub mod warnings;
 pub mod watch;
+pub mod yaml;
 
 pub use cause::Cause;
 pub use version::K8sVersion;

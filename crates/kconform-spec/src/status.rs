@@ -721,6 +721,13 @@ impl Status {
         Status::bad_request(format!("error decoding patch: {error}"))
     }
 
+    /// 400 for an apply body that `sigs.k8s.io/yaml.Unmarshal` cannot read into a map: `error` is its
+    /// text, e.g. `error converting YAML to JSON: yaml: line 1: did not find expected node content`
+    /// (not recorded: read from the apply patcher, `handlers/patch.go`).
+    pub fn apply_yaml_decode_failed(error: &str) -> Status {
+        Status::bad_request(format!("error decoding YAML: {error}"))
+    }
+
     /// 400 for an apply body of another kind: `invalid object type: <group>/<version>, Kind=<kind>`,
     /// `api_version` as sent (`v1` has the empty group).
     pub fn apply_invalid_object_type(api_version: &str, kind: &str) -> Status {

@@ -101,9 +101,7 @@ pub(crate) fn check_fixture(
 ) -> Result<(), String> {
     let json = body.to_json_bytes();
     let yaml = match body {
-        Body::Json(value) => {
-            Some(serde_saphyr::to_string(value).map_err(|e| format!("yaml: {e}"))?)
-        }
+        Body::Json(value) => Some(kconform_spec::yaml::to_yaml(value)),
         Body::Raw(_) => None,
     };
     for e in expected {

@@ -93,3 +93,24 @@ fn objects_are_shaped_as_clients_send_them() {
         assert_eq!(object["kind"], "Endpoints");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// A valid object written as YAML the way kube-apiserver writes it decodes, through the YAML path
+    /// (go-yaml v2 and sigs.k8s.io/yaml), to the object its JSON decodes to.
+    #[test]
+    fn valid_endpoints_as_yaml_decode_to_the_json_object(
+        fixture in prop::sample::select(ValidShape::ALL).prop_flat_map(|shape| valid_shape(shape, K8sVersion::NEWEST))
+    ) {
+        use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
+        let v = fixture.versions.to;
+        let json = serde_json::to_vec(&fixture.object).expect("JSON");
+        let yaml = kconform_spec::yaml::to_yaml(&fixture.object);
+        let from_json = decode_endpoints_for(&json, BodyFormat::Json, v).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let from_yaml = decode_endpoints_for(yaml.as_bytes(), BodyFormat::Yaml, v)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
+        prop_assert_eq!(&from_yaml.object, &from_json.object, "{}", yaml);
+        prop_assert!(from_yaml.strict_problems().is_empty(), "{:?}", from_yaml.strict_problems());
+    }
+}

@@ -364,10 +364,17 @@ pub(crate) fn response_headers(headers: &HeaderMap) -> Value {
     Value::Object(out)
 }
 
-/// `(format, body)` of a raw body: `empty`, `text`, `json` or `json-pretty`.
-pub(crate) fn body_record(raw: &[u8]) -> (&'static str, Value) {
+/// `(format, body)` of a raw body: `empty`, `yaml` (the text, for a `Content-Type: application/yaml`
+/// answer: compared byte for byte, not as a parsed value), `text`, `json` or `json-pretty`.
+pub(crate) fn body_record(raw: &[u8], content_type: Option<&str>) -> (&'static str, Value) {
     if raw.is_empty() {
         return ("empty", Value::String(String::new()));
+    }
+    if content_type.is_some_and(|t| t.trim_start().starts_with("application/yaml")) {
+        return (
+            "yaml",
+            Value::String(String::from_utf8_lossy(raw).into_owned()),
+        );
     }
     match serde_json::from_slice::<Value>(raw) {
         Ok(parsed) => {
@@ -384,7 +391,10 @@ pub(crate) fn body_record(raw: &[u8]) -> (&'static str, Value) {
 
 /// The transcript record of a complete answer.
 pub(crate) fn response_record(status: u16, headers: &HeaderMap, raw: &[u8]) -> Value {
-    let (format, body) = body_record(raw);
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let (format, body) = body_record(raw, content_type);
     let mut out = Map::new();
     out.insert("status".to_owned(), Value::from(status));
     out.insert("headers".to_owned(), response_headers(headers));
@@ -414,10 +424,15 @@ mod tests {
 
     #[test]
     fn body_formats() {
-        assert_eq!(body_record(b"").0, "empty");
-        assert_eq!(body_record(b"{\"a\":1}\n").0, "json");
-        assert_eq!(body_record(b"{\n  \"a\": 1\n}\n").0, "json-pretty");
-        assert_eq!(body_record(b"404 page not found").0, "text");
+        assert_eq!(body_record(b"", None).0, "empty");
+        assert_eq!(body_record(b"{\"a\":1}\n", None).0, "json");
+        assert_eq!(body_record(b"{\n  \"a\": 1\n}\n", None).0, "json-pretty");
+        assert_eq!(body_record(b"404 page not found", None).0, "text");
+        // YAML stays text even when it happens to parse as JSON.
+        assert_eq!(
+            body_record(b"{}\n", Some("application/yaml")),
+            ("yaml", Value::String("{}\n".to_owned()))
+        );
         assert_eq!(round_ms(Duration::from_millis(2449)), 2400);
         assert_eq!(round_ms(Duration::from_millis(2451)), 2500);
     }

@@ -130,7 +130,10 @@ impl Normalizer {
     /// Pass 1 over one step: the server-issued values of its answer and events.
     fn collect_step(&mut self, step: &Step) {
         if let Some(body) = step.response.as_ref().and_then(|r| r.get("body")) {
-            self.collect(body, None);
+            match yaml_body(step.response.as_ref(), body) {
+                Some(parsed) => self.collect(&parsed, None),
+                None => self.collect(body, None),
+            }
         }
         for event in step.events.iter().flatten() {
             if let Some(object) = event.get("object") {
@@ -438,7 +441,12 @@ impl Normalizer {
             Value::Object(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    let rewritten = if k == "body" || k == "headers" {
+                    let rewritten = if k == "body"
+                        && let (Some(parsed), Value::String(text)) =
+                            (yaml_body(Some(response), v), v)
+                    {
+                        Value::String(self.yaml_text(text, &parsed))
+                    } else if k == "body" || k == "headers" {
                         self.value(v, Side::Response, Some(k))
                     } else {
                         v.clone()
@@ -487,6 +495,72 @@ impl Normalizer {
             stream: step.stream.clone(),
             continue_tokens: (!tokens.is_empty()).then_some(tokens),
         }
+    }
+}
+
+impl Normalizer {
+    /// A YAML answer normalized as text: its value is normalized like a JSON body, and each scalar
+    /// whose value became a placeholder is rewritten in place, quotes kept, so every other byte of the
+    /// text is compared as the server wrote it.
+    fn yaml_text(&mut self, text: &str, parsed: &Value) -> String {
+        let normalized = self.value(parsed, Side::Response, Some("body"));
+        let mut replacements: Vec<(String, String)> = Vec::new();
+        changed_leaves(parsed, &normalized, &mut replacements);
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let (content, newline) = match line.strip_suffix('\n') {
+                Some(content) => (content, "\n"),
+                None => (line, ""),
+            };
+            let mut rewritten = content.to_owned();
+            for (raw, placeholder) in &replacements {
+                for quote in ["", "\"", "'"] {
+                    let scalar = format!("{quote}{raw}{quote}");
+                    let replaced = format!("{quote}{placeholder}{quote}");
+                    for marker in [": ", "- "] {
+                        if let Some(head) = rewritten.strip_suffix(&scalar)
+                            && head.ends_with(marker)
+                        {
+                            rewritten = format!("{head}{replaced}");
+                        }
+                    }
+                }
+            }
+            out.push_str(&rewritten);
+            out.push_str(newline);
+        }
+        out
+    }
+}
+
+/// The value of a YAML answer's body, read as kube-apiserver's YAML decoding reads it.
+fn yaml_body(response: Option<&Value>, body: &Value) -> Option<Value> {
+    let text = body.as_str()?;
+    if response?.get("format").and_then(Value::as_str) != Some("yaml") {
+        return None;
+    }
+    let json = kconform_spec::yaml::yaml_to_json(text.as_bytes()).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+/// The scalars `normalize` changed: `(the text as written, its placeholder)`.
+fn changed_leaves(raw: &Value, normalized: &Value, out: &mut Vec<(String, String)>) {
+    match (raw, normalized) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                if let Some(other) = b.get(key) {
+                    changed_leaves(value, other, out);
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (value, other) in a.iter().zip(b) {
+                changed_leaves(value, other, out);
+            }
+        }
+        (Value::String(a), Value::String(b)) if a != b => out.push((a.clone(), b.clone())),
+        (Value::Number(a), Value::String(b)) => out.push((a.to_string(), b.clone())),
+        _ => {}
     }
 }
 
@@ -610,6 +684,53 @@ mod tests {
         json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {
             "name": name, "namespace": ns, "uid": uid, "resourceVersion": rv,
             "creationTimestamp": "2026-11-27T12:29:29Z"}})
+    }
+
+    #[test]
+    fn a_yaml_answer_is_normalized_as_text_with_its_bytes_kept() {
+        let ns = "zz-ktx-abcde-002";
+        let yaml = |quote_rv: bool| {
+            let rv = if quote_rv { "\"650\"" } else { "'650'" };
+            format!(
+                "apiVersion: v1\nkind: Endpoints\nmetadata:\n  creationTimestamp: \"2026-11-27T12:29:29Z\"\n  name: ep-1\n  namespace: {ns}\n  resourceVersion: {rv}\n  uid: u-9\n"
+            )
+        };
+        let steps = vec![step(
+            get(
+                &format!("/api/v1/namespaces/{ns}/endpoints/ep-1"),
+                json!([]),
+            ),
+            json!({"status": 200, "headers": {}, "format": "yaml", "body": yaml(true)}),
+            None,
+        )];
+        let out = Normalizer::new(ns, "127.0.0.1:6443").steps(&steps);
+        let body = out[0].response.as_ref().unwrap()["body"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            body,
+            "apiVersion: v1\nkind: Endpoints\nmetadata:\n  creationTimestamp: \"<time>\"\n  name: ep-1\n  namespace: <ns>\n  resourceVersion: \"<rv-1>\"\n  uid: <uid-1>\n"
+        );
+        // The same value quoted another way is another text: a byte difference stays a difference.
+        let other = vec![step(
+            get(
+                &format!("/api/v1/namespaces/{ns}/endpoints/ep-1"),
+                json!([]),
+            ),
+            json!({"status": 200, "headers": {}, "format": "yaml", "body": yaml(false)}),
+            None,
+        )];
+        let out = Normalizer::new(ns, "127.0.0.1:6443").steps(&other);
+        let other_body = out[0].response.as_ref().unwrap()["body"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_ne!(other_body, body);
+        assert!(
+            other_body.contains("resourceVersion: '<rv-1>'"),
+            "{other_body}"
+        );
     }
 
     #[test]

@@ -146,6 +146,10 @@ fn apply_patch(
     opts: &WriteOpts,
 ) -> Result<Response, ApiError> {
     let manager = opts.field_manager.clone();
+    // kube-apiserver's apply patcher reads the body with sigs.k8s.io/yaml.Unmarshal into a map first.
+    if let Some(error) = apply_body_error(bytes) {
+        return Err(ApiError::status(Status::apply_yaml_decode_failed(&error)));
+    }
     let decoded = match decode_endpoints_for(bytes, BodyFormat::Yaml, ctx.version()) {
         Ok(decoded) => decoded,
         Err(kconform_spec::decode::DecodeError::CannotHandle { kind, version, .. })
@@ -199,4 +203,26 @@ fn apply_patch(
     }
     let outcome = update_existing(ctx, namespace, name, merged, old, opts, true)?;
     Ok(ok(ctx, outcome.code, &outcome.object))
+}
+
+/// What `sigs.k8s.io/yaml.Unmarshal(body, &map[string]interface{})` says about an apply body, if it
+/// fails: the YAML conversion's error, or the JSON decoding's for a document that is not a mapping.
+fn apply_body_error(bytes: &[u8]) -> Option<String> {
+    use kconform_spec::gojson::{self, Node};
+    use kconform_spec::yaml::{YamlError, yaml_to_json};
+    let json = match yaml_to_json(bytes) {
+        Ok(json) => json,
+        Err(YamlError::TooDeep) => {
+            return Some(format!("error unmarshaling JSON: {}", YamlError::TooDeep));
+        }
+        Err(err) => return Some(format!("error converting YAML to JSON: {err}")),
+    };
+    match gojson::parse(&json) {
+        Ok(Node::Object(_) | Node::Null) => None,
+        Ok(other) => Some(format!(
+            "error unmarshaling JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+            other.kind_word()
+        )),
+        Err(err) => Some(format!("error unmarshaling JSON: {err}")),
+    }
 }

@@ -179,7 +179,9 @@ proptest! {
         } else if status >= 400 && method != Method::HEAD {
             let text = String::from_utf8_lossy(&bytes);
             let parsed: Result<Value, _> = if content.as_deref() == Some("application/yaml") {
-                serde_saphyr::from_str(&text).map_err(|e| e.to_string())
+                kconform_spec::yaml::yaml_to_json(&bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|json| serde_json::from_slice(&json).map_err(|e| e.to_string()))
             } else {
                 serde_json::from_str(&text).map_err(|e| e.to_string())
             };

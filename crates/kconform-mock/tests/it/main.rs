@@ -16,3 +16,4 @@ mod patch;
 mod paths;
 mod tls;
 mod transcripts;
+mod yaml;

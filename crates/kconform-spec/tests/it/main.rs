@@ -11,3 +11,4 @@ mod selector_replay;
 mod status_replay;
 mod status_snapshots;
 mod update_replay;
+mod yaml_replay;
