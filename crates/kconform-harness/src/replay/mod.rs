@@ -432,6 +432,14 @@ type Learnt = (
     HashMap<String, String>,
 );
 
+/// How [`Run::send_trying_each`] sends a step: one request and its answer, or a watch read to
+/// its end.
+#[derive(Clone, Copy)]
+enum Sending {
+    Plain,
+    SequentialWatch,
+}
+
 /// A watch step in progress.
 struct OpenWatch {
     /// Index of its step in `Run::steps`.
@@ -919,11 +927,7 @@ impl Run<'_> {
     }
 
     async fn plain(&mut self, step: &Step) -> Result<(), String> {
-        let (outgoing, sent) = self.outgoing(step);
-        if let Some((symbol, values)) = self.ambiguous(step) {
-            return self.plain_read_of_any(step, &symbol, values).await;
-        }
-        self.send_plain(step, outgoing, sent).await
+        self.send_trying_each(Sending::Plain, step).await
     }
 
     /// Sequence rules: the placeholder of a side-effect-free read that stood for more than one
@@ -987,45 +991,21 @@ impl Run<'_> {
         seen.iter().map(u64::to_string).collect()
     }
 
-    /// Sends a read once per value its ambiguous placeholder may have stood for and keeps the first
-    /// answer that matches the recording (else the first answer): the recording cannot tell which
-    /// of them was sent, and a read changes nothing.
-    async fn plain_read_of_any(
-        &mut self,
-        step: &Step,
-        symbol: &str,
-        values: Vec<String>,
-    ) -> Result<(), String> {
-        let mut first = None;
-        for value in values {
-            self.step_bindings.insert(symbol.to_owned(), value);
-            let (outgoing, sent) = self.build(step);
-            let mark = self.steps.len();
-            let saved = self.learnt();
-            self.send_plain(step, outgoing, sent).await?;
-            if self.answer_matches(step, mark) {
-                return Ok(());
-            }
-            let answer = self.steps.pop().expect("send_plain pushed the step");
-            first.get_or_insert((answer, self.restore(saved)));
-        }
-        if let Some((answer, learnt)) = first {
-            self.steps.push(answer);
-            self.restore(learnt);
-        }
-        Ok(())
+    /// A watch the recorder waited for before its next request (sequence rules): opened and read to
+    /// its end, tried once per value like any read (see [`Run::send_trying_each`]).
+    async fn sequential_watch(&mut self, step: &Step) -> Result<(), String> {
+        self.send_trying_each(Sending::SequentialWatch, step).await
     }
 
-    /// A watch the recorder waited for before its next request (sequence rules): opened and read to
-    /// its end. When its `<rv-N+>` stood for several values (cluster-wide resourceVersions move with
-    /// writes elsewhere, so one placeholder can name several of them), it is opened once per value,
-    /// like [`Run::plain_read_of_any`], and the first stream that matches the recording is kept.
-    async fn sequential_watch(&mut self, step: &Step) -> Result<(), String> {
+    /// Sends `step`. Under sequence rules, a read whose placeholder may have stood for several
+    /// values (cluster-wide resourceVersions move with writes elsewhere, so one placeholder can name
+    /// several of them; see [`Run::ambiguous`]) is sent once per value, and the first answer that
+    /// matches the recording is kept, else the first answer: the recording cannot tell which of
+    /// them was sent, and a read changes nothing.
+    async fn send_trying_each(&mut self, how: Sending, step: &Step) -> Result<(), String> {
         let (outgoing, sent) = self.outgoing(step);
         let Some((symbol, values)) = self.ambiguous(step) else {
-            self.start_watch_with(step, outgoing, sent).await?;
-            self.finish_watch().await;
-            return Ok(());
+            return self.send_as(how, step, outgoing, sent).await;
         };
         let mut first = None;
         for value in values {
@@ -1033,12 +1013,11 @@ impl Run<'_> {
             let (outgoing, sent) = self.build(step);
             let mark = self.steps.len();
             let saved = self.learnt();
-            self.start_watch_with(step, outgoing, sent).await?;
-            self.finish_watch().await;
+            self.send_as(how, step, outgoing, sent).await?;
             if self.answer_matches(step, mark) {
                 return Ok(());
             }
-            let answer = self.steps.pop().expect("start_watch pushed the step");
+            let answer = self.steps.pop().expect("send_as pushed the step");
             first.get_or_insert((answer, self.restore(saved)));
         }
         if let Some((answer, learnt)) = first {
@@ -1048,7 +1027,25 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// What answers taught so far: bindings, objects and object resourceVersions.
+    async fn send_as(
+        &mut self,
+        how: Sending,
+        step: &Step,
+        outgoing: Outgoing,
+        sent: Step,
+    ) -> Result<(), String> {
+        match how {
+            Sending::Plain => self.send_plain(step, outgoing, sent).await,
+            Sending::SequentialWatch => {
+                self.start_watch_with(step, outgoing, sent).await?;
+                self.finish_watch().await;
+                Ok(())
+            }
+        }
+    }
+
+    /// What answers taught so far: bindings, objects, object resourceVersions and positional
+    /// bindings.
     fn learnt(&self) -> Learnt {
         (
             self.bindings.clone(),
