@@ -27,6 +27,8 @@ pub enum BodyFormat {
     Json,
     /// `application/yaml`.
     Yaml,
+    /// `application/vnd.kubernetes.protobuf` ([`crate::protobuf::decode_endpoints_request`]).
+    Protobuf,
 }
 
 /// A successfully decoded body.
@@ -340,7 +342,7 @@ pub fn delete_options_type_error(node: &Node) -> Option<String> {
 
 /// Kinds registered in core/v1 besides Endpoints: a body of one of these kinds is decoded and then fails
 /// conversion (`converting (v1.Service) to (core.Endpoints): unknown conversion`).
-const CORE_V1_KINDS: &[&str] = &[
+pub(crate) const CORE_V1_KINDS: &[&str] = &[
     "Binding",
     "ComponentStatus",
     "ComponentStatusList",
@@ -395,6 +397,16 @@ const CORE_V1_KINDS: &[&str] = &[
 ];
 
 /// The scheme name kube-apiserver prints in "no kind … is registered" errors.
+/// The scheme's `no kind "<kind>" is registered for version "<gv>" in scheme "<file:line>"`.
+pub(crate) fn not_registered(kind: &str, group_version: &str, v: K8sVersion) -> String {
+    format!(
+        "no kind {} is registered for version {} in scheme {}",
+        crate::gotext::go_quote(kind),
+        crate::gotext::go_quote(group_version),
+        crate::gotext::go_quote(scheme_name(v))
+    )
+}
+
 fn scheme_name(v: K8sVersion) -> &'static str {
     // 1.28.7 printed the runtime package's own call site; 1.36.2 prints the legacy scheme's. The change
     // between them is not pinned down by a recording, so 1.29+ is assumed to match 1.36.
@@ -742,6 +754,7 @@ pub fn decode_endpoints_for(
             )),
             other => unrecognized(other.to_string()),
         })?,
+        BodyFormat::Protobuf => return crate::protobuf::decode_endpoints_request(body, v),
     };
     let node = gojson::parse(&json_bytes)
         .map_err(|e| unrecognized(format!("couldn't get version/kind; json parse error: {e}")))?;
@@ -807,12 +820,7 @@ pub fn decode_endpoints_for(
         format!("{group}/{version}")
     };
     if group_version != "v1" || (kind != "Endpoints" && !CORE_V1_KINDS.contains(&kind.as_str())) {
-        return Err(cannot(format!(
-            "no kind {} is registered for version {} in scheme {}",
-            crate::gotext::go_quote(&kind),
-            crate::gotext::go_quote(&group_version),
-            crate::gotext::go_quote(scheme_name(v))
-        )));
+        return Err(cannot(not_registered(&kind, &group_version, v)));
     }
     if kind != "Endpoints" {
         return Err(cannot(format!(
@@ -847,7 +855,7 @@ pub fn decode_endpoints_for(
         BodyFormat::Yaml => crate::yaml::yaml_to_json_strict(body)
             .err()
             .map(|err| err.to_string()),
-        BodyFormat::Json => None,
+        BodyFormat::Json | BodyFormat::Protobuf => None,
     };
     Ok(Decoded {
         object,

@@ -21,6 +21,7 @@
 //! - [`options`]: query-option parsing and validation, continue tokens, default field manager.
 //! - [`patch`]: the 422 texts of non-apply PATCH decode failures (patched-document rendering).
 //! - [`negotiation`]: Accept/Content-Type handling (406, 415) and pretty printing.
+//! - [`protobuf`]: Kubernetes protobuf: the `k8s\0` envelope, Endpoints, lists, Status, DeleteOptions, watch frames.
 //! - [`urls`]: request paths and queries as kube-apiserver decodes them, and the namer's refusals.
 //! - [`watch`]: watch event frames, bookmarks and ERROR events.
 //! - [`json`]: Go-compatible JSON encoding; [`gotext`]: Go's quoting, runes and `strconv` error texts.
@@ -71,6 +72,7 @@ pub mod notation;
 pub mod ops;
 pub mod options;
 pub mod patch;
+pub mod protobuf;
 pub mod rules;
 pub mod selectors;
 pub mod status;

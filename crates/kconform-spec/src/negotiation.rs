@@ -11,8 +11,7 @@ pub enum MediaType {
     Json,
     /// `application/yaml`.
     Yaml,
-    /// `application/vnd.kubernetes.protobuf` (kube-apiserver serves it; a JSON-only server answers JSON,
-    /// which client-go accepts — recordings, "disagree" item 12).
+    /// `application/vnd.kubernetes.protobuf` ([`crate::protobuf`]).
     Protobuf,
 }
 
@@ -70,7 +69,7 @@ pub fn not_acceptable_for(action: &str) -> Status {
 /// The body format of a POST or PUT from its `Content-Type` (parameters ignored; empty means JSON).
 ///
 /// # Errors
-/// The handler's 415 listing JSON, YAML and protobuf. Protobuf bodies are not modelled and also give 415.
+/// The handler's 415 listing JSON, YAML and protobuf for any other type.
 pub fn write_body_format(content_type: Option<&str>) -> Result<BodyFormat, Status> {
     match content_type
         .map(|c| {
@@ -84,6 +83,7 @@ pub fn write_body_format(content_type: Option<&str>) -> Result<BodyFormat, Statu
     {
         None | Some("") | Some("application/json") => Ok(BodyFormat::Json),
         Some("application/yaml") => Ok(BodyFormat::Yaml),
+        Some(crate::protobuf::MEDIA_TYPE) => Ok(BodyFormat::Protobuf),
         Some(_) => Err(Status::unsupported_media_type(&SERIALIZER_MEDIA_TYPES)),
     }
 }
@@ -183,6 +183,10 @@ mod tests {
             Ok(BodyFormat::Yaml)
         );
         assert_eq!(write_body_format(Some("text/plain")).unwrap_err().code, 415);
+        assert_eq!(
+            write_body_format(Some("application/vnd.kubernetes.protobuf")),
+            Ok(BodyFormat::Protobuf)
+        );
         assert_eq!(
             patch_kind(Some("application/apply-patch+yaml")),
             Ok(PatchKind::Apply)

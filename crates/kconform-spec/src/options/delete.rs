@@ -47,6 +47,25 @@ fn delete_body_error(message: String, v: K8sVersion) -> Status {
     }
 }
 
+/// Parses a protobuf DeleteOptions body (what client-go sends on every delete), otherwise as
+/// [`parse_delete_options`]: an empty body means the query.
+///
+/// # Errors
+/// A body that is not protobuf DeleteOptions (the serializer's text: 500 up to 1.34, 400 from 1.35),
+/// then the errors of [`parse_delete_options`].
+pub fn parse_delete_options_protobuf(
+    body: &[u8],
+    query: &QueryPairs,
+    v: K8sVersion,
+) -> Result<DeleteOptions, Status> {
+    if body.is_empty() {
+        return parse_delete_options(body, query, v);
+    }
+    let json = crate::protobuf::delete_options_as_json(body)
+        .map_err(|err| delete_body_error(err.to_string(), v))?;
+    parse_delete_options(&json, query, v)
+}
+
 /// Parses DeleteOptions from the body when it is non-empty, otherwise from the query, and validates them.
 ///
 /// # Errors
@@ -166,6 +185,39 @@ pub fn parse_delete_options(
 mod tests {
     use super::super::query::{V28, V36, pairs as q};
     use super::*;
+
+    #[test]
+    fn protobuf_bodies_carry_the_same_options() {
+        let body = crate::protobuf::encode(&serde_json::json!({"kind": "DeleteOptions",
+            "apiVersion": "v1", "propagationPolicy": "Foreground", "dryRun": ["All"],
+            "preconditions": {"resourceVersion": "7"}}))
+        .unwrap();
+        let opts = parse_delete_options_protobuf(&body, &q(&[]), V36).unwrap();
+        assert!(opts.dry_run);
+        assert_eq!(opts.propagation_policy, Some(Propagation::Foreground));
+        assert_eq!(opts.precondition_resource_version.as_deref(), Some("7"));
+        let refused = parse_delete_options_protobuf(b"{}", &q(&[]), V28).unwrap_err();
+        assert_eq!(
+            (refused.code, refused.message.as_str()),
+            (
+                500,
+                "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
+            )
+        );
+        let endpoints = crate::protobuf::encode(&serde_json::json!({"kind": "Endpoints",
+            "apiVersion": "v1", "metadata": {}}))
+        .unwrap();
+        let wrong_kind = parse_delete_options_protobuf(&endpoints, &q(&[]), V36).unwrap_err();
+        assert_eq!(
+            wrong_kind.message,
+            "no kind \"Endpoints\" is registered for version \"v1\" in scheme \"pkg/apis/meta/internalversion/scheme/register.go:27\""
+        );
+        assert!(
+            parse_delete_options_protobuf(b"", &q(&[("dryRun", "All")]), V36)
+                .unwrap()
+                .dry_run
+        );
+    }
 
     #[test]
     fn a_body_field_of_the_wrong_go_type_is_the_decoder_s_error() {

@@ -22,7 +22,7 @@ mod write;
 
 pub use crate::gotext::{NumError, go_parse_int, go_parse_uint};
 pub use continue_token::{ContinueToken, decode_continue, encode_continue, path_clean};
-pub use delete::{DeleteOptions, Propagation, parse_delete_options};
+pub use delete::{DeleteOptions, Propagation, parse_delete_options, parse_delete_options_protobuf};
 pub use list::{
     ListOptions, ReadKind, apply_list_defaults, check_continue_with_resource_version,
     check_field_selector_fields, check_named_watch, list_options_causes, parse_list_options,

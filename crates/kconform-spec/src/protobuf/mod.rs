@@ -1,0 +1,413 @@
+//! Kubernetes protobuf (`application/vnd.kubernetes.protobuf`) as kube-apiserver writes and reads it for
+//! Endpoints: the `k8s\0` envelope around a `runtime.Unknown`, the messages Endpoints, EndpointsList,
+//! Status, DeleteOptions and WatchEvent, and the length-framed watch stream.
+//!
+//! Objects are carried in their JSON form (`serde_json::Value`, as the rest of this crate and the
+//! reference server hold them): [`encode`] writes a JSON object's protobuf byte for byte as Go's
+//! `MarshalToSizedBuffer` does, including the empty fields Go always writes, and [`decode`] gives the
+//! JSON Go's `json.Marshal` would write for the decoded struct. The field tables are in `schema`.
+//!
+//! Failures carry the Go texts ([`ProtobufError`]); [`decode_endpoints_request`] turns them into
+//! kube-apiserver's 400 messages for a create or update body.
+
+mod codec;
+mod schema;
+mod time;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use serde_json::{Map, Value};
+
+use crate::decode::{DecodeError, Decoded, summarize_data};
+use crate::version::K8sVersion;
+pub use wire::WireError;
+use wire::{LEN, Writer};
+
+/// The four bytes every protobuf body starts with (`k8s\0`).
+pub const MAGIC: [u8; 4] = *b"k8s\0";
+/// The protobuf media type.
+pub const MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
+/// The Content-Type of a protobuf watch stream.
+pub const STREAM_MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf;stream=watch";
+/// The largest watch frame [`FrameReader`] accepts (client-go's decoder refuses larger ones too).
+pub const MAX_FRAME: usize = 16 * 1024 * 1024;
+
+/// Why bytes are not (or a value cannot become) Kubernetes protobuf.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtobufError {
+    /// No bytes at all (the serializer's `empty data`).
+    #[error("empty data")]
+    Empty,
+    /// The bytes do not start with [`MAGIC`].
+    #[error(
+        "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
+    )]
+    NoMagic,
+    /// The bytes after the magic are not the message they claim to be.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// A kind this crate has no message for (when encoding, or decoding a whole object).
+    #[error("no protobuf message for kind {0:?}")]
+    UnknownKind(String),
+    /// A time field whose JSON text is not RFC 3339 (when encoding).
+    #[error("time {0:?} is not RFC 3339")]
+    Time(String),
+    /// A `fieldsV1` value that does not serialise as JSON (when encoding).
+    #[error("fieldsV1 is not JSON: {0}")]
+    Json(String),
+    /// A watch frame longer than [`MAX_FRAME`].
+    #[error("watch frame of {0} bytes is longer than the limit of {MAX_FRAME}")]
+    FrameTooLong(u64),
+}
+
+/// The envelope's `runtime.Unknown`, its `raw` undecoded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unknown {
+    /// `typeMeta.apiVersion`.
+    pub api_version: String,
+    /// `typeMeta.kind`.
+    pub kind: String,
+    /// The object's own message.
+    pub raw: Vec<u8>,
+    /// `contentEncoding` (always empty from kube-apiserver).
+    pub content_encoding: String,
+    /// `contentType` (always empty from kube-apiserver).
+    pub content_type: String,
+}
+
+static TYPE_META: schema::Message = schema::Message {
+    name: "TypeMeta",
+    fields: &[
+        schema::Field {
+            number: 1,
+            json: "apiVersion",
+            go: "APIVersion",
+            ty: schema::Type::Str,
+            presence: schema::Presence::Always,
+            omit_empty: false,
+        },
+        schema::Field {
+            number: 2,
+            json: "kind",
+            go: "Kind",
+            ty: schema::Type::Str,
+            presence: schema::Presence::Always,
+            omit_empty: false,
+        },
+    ],
+    json_order: &[],
+};
+
+/// Reads the envelope: the magic, then `runtime.Unknown` with the generated `Unmarshal`'s checks.
+///
+/// # Errors
+/// [`ProtobufError::Empty`], [`ProtobufError::NoMagic`], or the Go text of the first wire problem.
+pub fn parse_envelope(data: &[u8]) -> Result<Unknown, ProtobufError> {
+    if data.is_empty() {
+        return Err(ProtobufError::Empty);
+    }
+    let Some(body) = data.strip_prefix(&MAGIC) else {
+        return Err(ProtobufError::NoMagic);
+    };
+    let mut unknown = Unknown::default();
+    let mut type_meta = Map::new();
+    let mut at = 0usize;
+    while at < body.len() {
+        let start = at;
+        let (number, wire_type) = wire::read_key(body, &mut at, "Unknown")?;
+        let go = match number {
+            1 => "TypeMeta",
+            2 => "Raw",
+            3 => "ContentEncoding",
+            4 => "ContentType",
+            _ => {
+                at = start;
+                let length = wire::skip(&body[at..])?;
+                at = at
+                    .checked_add(length)
+                    .filter(|end| *end <= body.len())
+                    .ok_or(WireError::UnexpectedEof)?;
+                continue;
+            }
+        };
+        if wire_type != LEN {
+            return Err(WireError::WrongWireType {
+                wire_type,
+                field: go,
+            }
+            .into());
+        }
+        let end = wire::read_length(body, &mut at, body.len())?;
+        let bytes = &body[at..end];
+        at = end;
+        match number {
+            1 => {
+                // TypeMeta merges, as a singular message does.
+                for (key, value) in codec::decode_message(bytes, &TYPE_META)? {
+                    if !value.as_str().is_some_and(str::is_empty) {
+                        type_meta.insert(key, value);
+                    }
+                }
+            }
+            2 => unknown.raw = bytes.to_vec(),
+            3 => unknown.content_encoding = String::from_utf8_lossy(bytes).into_owned(),
+            _ => unknown.content_type = String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+    let text = |key: &str| {
+        type_meta
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    unknown.api_version = text("apiVersion");
+    unknown.kind = text("kind");
+    Ok(unknown)
+}
+
+/// Writes the envelope of a JSON object whose `kind` names its message.
+fn write_envelope(w: &mut Writer, object: &Value) -> Result<(), ProtobufError> {
+    let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or("");
+    let kind = text("kind");
+    let msg =
+        schema::message_of_kind(kind).ok_or_else(|| ProtobufError::UnknownKind(kind.to_owned()))?;
+    w.buf.extend_from_slice(&MAGIC);
+    w.message(1, |w| {
+        w.bytes(1, text("apiVersion").as_bytes());
+        w.bytes(2, kind.as_bytes());
+        Ok::<(), ProtobufError>(())
+    })?;
+    w.message(2, |w| codec::encode_message(w, object.as_object(), msg))?;
+    w.bytes(3, b"");
+    w.bytes(4, b"");
+    Ok(())
+}
+
+/// The protobuf body of a JSON object (Endpoints, EndpointsList, Status, DeleteOptions), envelope
+/// included, byte for byte as kube-apiserver writes it.
+///
+/// # Errors
+/// [`ProtobufError::UnknownKind`] for another kind, [`ProtobufError::Time`] for a time that is not
+/// RFC 3339.
+pub fn encode(object: &Value) -> Result<Vec<u8>, ProtobufError> {
+    let mut w = Writer::default();
+    write_envelope(&mut w, object)?;
+    Ok(w.buf)
+}
+
+/// The JSON form of a protobuf body, `kind` and `apiVersion` first as Go's `TypeMeta` writes them.
+///
+/// # Errors
+/// The envelope's errors, [`ProtobufError::UnknownKind`] for a kind without a message here, and the
+/// wire errors of the object.
+pub fn decode(data: &[u8]) -> Result<Value, ProtobufError> {
+    let unknown = parse_envelope(data)?;
+    let msg = schema::message_of_kind(&unknown.kind)
+        .ok_or_else(|| ProtobufError::UnknownKind(unknown.kind.clone()))?;
+    Ok(with_type_meta(
+        codec::decode_message(&unknown.raw, msg)?,
+        &unknown.kind,
+        &unknown.api_version,
+    ))
+}
+
+fn with_type_meta(fields: Map<String, Value>, kind: &str, api_version: &str) -> Value {
+    let mut object = Map::with_capacity(fields.len() + 2);
+    if !kind.is_empty() {
+        object.insert("kind".to_owned(), Value::String(kind.to_owned()));
+    }
+    if !api_version.is_empty() {
+        object.insert(
+            "apiVersion".to_owned(),
+            Value::String(api_version.to_owned()),
+        );
+    }
+    object.extend(fields);
+    Value::Object(object)
+}
+
+/// A bare `metav1.WatchEvent` (no envelope, as the stream serializer writes it) whose object is a
+/// whole envelope.
+///
+/// # Errors
+/// As [`encode`], for the object.
+pub fn encode_watch_event(event_type: &str, object: &Value) -> Result<Vec<u8>, ProtobufError> {
+    let mut event = Map::new();
+    event.insert("type".to_owned(), Value::String(event_type.to_owned()));
+    event.insert("object".to_owned(), object.clone());
+    let mut w = Writer::default();
+    codec::encode_message(&mut w, Some(&event), &schema::WATCH_EVENT)?;
+    Ok(w.buf)
+}
+
+/// One frame of a protobuf watch stream: the 4-byte big-endian length, then the bare event.
+///
+/// # Errors
+/// As [`encode`], for the object.
+pub fn encode_watch_frame(event_type: &str, object: &Value) -> Result<Vec<u8>, ProtobufError> {
+    let event = encode_watch_event(event_type, object)?;
+    let length =
+        u32::try_from(event.len()).map_err(|_| ProtobufError::FrameTooLong(event.len() as u64))?;
+    let mut frame = Vec::with_capacity(event.len() + 4);
+    frame.extend_from_slice(&length.to_be_bytes());
+    frame.extend_from_slice(&event);
+    Ok(frame)
+}
+
+/// The type and JSON object of a bare WatchEvent.
+///
+/// # Errors
+/// The wire errors of the event or of its object's envelope.
+pub fn decode_watch_event(data: &[u8]) -> Result<(String, Value), ProtobufError> {
+    let mut event = codec::decode_message(data, &schema::WATCH_EVENT)?;
+    let event_type = match event.remove("type") {
+        Some(Value::String(text)) => text,
+        _ => String::new(),
+    };
+    Ok((event_type, event.remove("object").unwrap_or(Value::Null)))
+}
+
+/// Splits a protobuf watch stream into frames as its bytes arrive, holding at most one frame.
+#[derive(Debug, Default)]
+pub struct FrameReader {
+    buffer: Vec<u8>,
+}
+
+impl FrameReader {
+    /// A reader with nothing buffered.
+    pub fn new() -> FrameReader {
+        FrameReader::default()
+    }
+
+    /// Appends bytes read from the stream.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// The next whole frame's event bytes, or None until more bytes arrive.
+    ///
+    /// # Errors
+    /// [`ProtobufError::FrameTooLong`] for a length over [`MAX_FRAME`], before anything is allocated.
+    pub fn next_frame(&mut self) -> Result<Option<Vec<u8>>, ProtobufError> {
+        let Some(prefix) = self.buffer.first_chunk::<4>() else {
+            return Ok(None);
+        };
+        let length = u32::from_be_bytes(*prefix);
+        let length = usize::try_from(length)
+            .ok()
+            .filter(|n| *n <= MAX_FRAME)
+            .ok_or(ProtobufError::FrameTooLong(u64::from(length)))?;
+        if self.buffer.len() < 4 + length {
+            return Ok(None);
+        }
+        let frame = self.buffer[4..4 + length].to_vec();
+        self.buffer.drain(..4 + length);
+        Ok(Some(frame))
+    }
+
+    /// Bytes of an incomplete frame still buffered (a stream ending here was cut off).
+    pub fn pending(&self) -> usize {
+        self.buffer.len()
+    }
+}
+
+/// Decodes a POST or PUT body in protobuf into an Endpoints as kube-apiserver 1.`v` does
+/// (`protobuf.Serializer.Decode`, then the codec's conversion, then `transformDecodeError`).
+///
+/// A missing kind or version defaults to `Endpoints`/`v1`. Protobuf has no unknown or duplicate
+/// fields to report, so the result's strict lists are empty.
+///
+/// # Errors
+/// The [`DecodeError`] whose `Display` is the 400 message: the envelope's failures as
+/// `the object provided is unrecognized (must be of type Endpoints): … (<summary>)`, another kind as
+/// `<kind> in version "<version>" cannot be handled as a Endpoints: …`.
+pub fn decode_endpoints_request(data: &[u8], v: K8sVersion) -> Result<Decoded, DecodeError> {
+    let unknown = parse_envelope(data).map_err(|err| DecodeError::Unrecognized {
+        error: err.to_string(),
+        summary: summarize_data(data),
+    })?;
+    // `schema.FromAPIVersionAndKind`: an apiVersion with more than one slash has no group/version.
+    let (group, version) = match unknown.api_version.matches('/').count() {
+        0 => (String::new(), unknown.api_version.clone()),
+        1 => {
+            let (group, version) = unknown.api_version.split_once('/').unwrap_or_default();
+            (group.to_owned(), version.to_owned())
+        }
+        _ => (String::new(), String::new()),
+    };
+    // copyKindDefaults with the request's Endpoints v1.
+    let kind = if unknown.kind.is_empty() {
+        "Endpoints".to_owned()
+    } else {
+        unknown.kind.clone()
+    };
+    let (group, version) = if version.is_empty() {
+        (String::new(), "v1".to_owned())
+    } else {
+        (group, version)
+    };
+    let cannot = |error: String| DecodeError::CannotHandle {
+        kind: kind.clone(),
+        version: version.clone(),
+        error,
+    };
+    let group_version = if group.is_empty() {
+        version.clone()
+    } else {
+        format!("{group}/{version}")
+    };
+    if group_version != "v1"
+        || (kind != "Endpoints" && !crate::decode::CORE_V1_KINDS.contains(&kind.as_str()))
+    {
+        return Err(cannot(crate::decode::not_registered(
+            &kind,
+            &group_version,
+            v,
+        )));
+    }
+    // The raw bytes are unmarshalled into the named type before conversion fails; of the other core
+    // kinds only EndpointsList has a message here.
+    if kind == "EndpointsList" {
+        codec::decode_message(&unknown.raw, &schema::ENDPOINTS_LIST)
+            .map_err(|err| cannot(err.to_string()))?;
+    }
+    if kind != "Endpoints" {
+        return Err(cannot(format!(
+            "converting (v1.{kind}) to (core.Endpoints): unknown conversion"
+        )));
+    }
+    let fields = codec::decode_message(&unknown.raw, &schema::ENDPOINTS)
+        .map_err(|err| cannot(err.to_string()))?;
+    let mut object = with_type_meta(fields, "", "");
+    if let Some(map) = object.as_object_mut() {
+        map.insert("kind".to_owned(), Value::String("Endpoints".to_owned()));
+        map.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
+    }
+    Ok(Decoded {
+        object,
+        unknown_fields: Vec::new(),
+        duplicate_fields: Vec::new(),
+        strict: Vec::new(),
+        yaml_strict: None,
+    })
+}
+
+/// The JSON text of a protobuf DeleteOptions body, for the JSON DeleteOptions reader: the envelope's
+/// `apiVersion` and `kind`, and the fields when the kind is `DeleteOptions` (or empty). Another kind
+/// keeps only its type, so the reader refuses it with the scheme's text.
+///
+/// # Errors
+/// The Go text of the envelope's or the message's first problem.
+pub fn delete_options_as_json(data: &[u8]) -> Result<Vec<u8>, ProtobufError> {
+    let unknown = parse_envelope(data)?;
+    let fields = if matches!(unknown.kind.as_str(), "" | "DeleteOptions") {
+        codec::decode_message(&unknown.raw, &schema::DELETE_OPTIONS)?
+    } else {
+        Map::new()
+    };
+    let object = with_type_meta(fields, &unknown.kind, &unknown.api_version);
+    serde_json::to_vec(&object).map_err(|e| ProtobufError::Json(e.to_string()))
+}

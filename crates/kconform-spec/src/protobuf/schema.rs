@@ -1,0 +1,454 @@
+//! The messages kube-apiserver writes and reads for Endpoints, as data: field numbers from k8s.io/api
+//! core/v1 and apimachinery meta/v1 and runtime `generated.proto`, the JSON names and `omitempty` of the
+//! Go structs, and whether Go's `MarshalToSizedBuffer` writes a field when it is empty (non-pointer
+//! fields are always written; pointers only when set; repeated fields and maps only when non-empty).
+
+/// What a field holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Type {
+    /// A string (JSON string).
+    Str,
+    /// An int32 varint (JSON number).
+    Int32,
+    /// An int64 varint (JSON number).
+    Int64,
+    /// A bool varint (JSON boolean).
+    Bool,
+    /// A nested message (JSON object).
+    Message(&'static Message),
+    /// `metav1.Time`: `{1 seconds, 2 nanos}`; a JSON RFC 3339 string, a zero Time being an empty message.
+    Time,
+    /// `metav1.FieldsV1`: `{1 Raw}` with the JSON text in `Raw`; a JSON object.
+    FieldsV1,
+    /// `runtime.RawExtension` whose `raw` is a whole envelope (`k8s\0` + Unknown); a JSON object with its
+    /// own `kind` and `apiVersion`.
+    Object,
+}
+
+/// When Go writes a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presence {
+    /// A non-pointer Go field: written even when `""`, `0` or empty.
+    Always,
+    /// A pointer Go field: written only when set.
+    IfSet,
+    /// A slice: one field per element, none when empty.
+    Repeated,
+    /// A `map[string]string`: one `{1 key, 2 value}` entry per key, sorted by key.
+    Map,
+}
+
+/// One field of a message.
+#[derive(Debug)]
+pub(crate) struct Field {
+    pub(crate) number: u32,
+    /// The JSON name.
+    pub(crate) json: &'static str,
+    /// The Go field name, which the decoding errors name.
+    pub(crate) go: &'static str,
+    pub(crate) ty: Type,
+    pub(crate) presence: Presence,
+    /// Whether Go's JSON leaves the field out when it is empty (`omitempty`, or a nil pointer).
+    pub(crate) omit_empty: bool,
+}
+
+/// One message: its Go name (in decoding errors), its fields in field-number order, and the order of
+/// the Go struct's fields (JSON order) where it differs.
+#[derive(Debug)]
+pub(crate) struct Message {
+    pub(crate) name: &'static str,
+    pub(crate) fields: &'static [Field],
+    /// Indexes into `fields` in Go struct order; empty when it is field-number order.
+    pub(crate) json_order: &'static [usize],
+}
+
+const fn field(
+    number: u32,
+    json: &'static str,
+    go: &'static str,
+    ty: Type,
+    presence: Presence,
+    omit_empty: bool,
+) -> Field {
+    Field {
+        number,
+        json,
+        go,
+        ty,
+        presence,
+        omit_empty,
+    }
+}
+
+use Presence::{Always, IfSet, Map, Repeated};
+use Type::{Bool, Int32, Int64, Str, Time};
+
+pub(crate) static OBJECT_REFERENCE: Message = Message {
+    name: "ObjectReference",
+    fields: &[
+        field(1, "kind", "Kind", Str, Always, true),
+        field(2, "namespace", "Namespace", Str, Always, true),
+        field(3, "name", "Name", Str, Always, true),
+        field(4, "uid", "UID", Str, Always, true),
+        field(5, "apiVersion", "APIVersion", Str, Always, true),
+        field(6, "resourceVersion", "ResourceVersion", Str, Always, true),
+        field(7, "fieldPath", "FieldPath", Str, Always, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static ENDPOINT_ADDRESS: Message = Message {
+    name: "EndpointAddress",
+    fields: &[
+        field(1, "ip", "IP", Str, Always, false),
+        field(
+            2,
+            "targetRef",
+            "TargetRef",
+            Type::Message(&OBJECT_REFERENCE),
+            IfSet,
+            true,
+        ),
+        field(3, "hostname", "Hostname", Str, Always, true),
+        field(4, "nodeName", "NodeName", Str, IfSet, true),
+    ],
+    // Go: IP, Hostname, NodeName, TargetRef.
+    json_order: &[0, 2, 3, 1],
+};
+
+pub(crate) static ENDPOINT_PORT: Message = Message {
+    name: "EndpointPort",
+    fields: &[
+        field(1, "name", "Name", Str, Always, true),
+        field(2, "port", "Port", Int32, Always, false),
+        field(3, "protocol", "Protocol", Str, Always, true),
+        field(4, "appProtocol", "AppProtocol", Str, IfSet, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static ENDPOINT_SUBSET: Message = Message {
+    name: "EndpointSubset",
+    fields: &[
+        field(
+            1,
+            "addresses",
+            "Addresses",
+            Type::Message(&ENDPOINT_ADDRESS),
+            Repeated,
+            true,
+        ),
+        field(
+            2,
+            "notReadyAddresses",
+            "NotReadyAddresses",
+            Type::Message(&ENDPOINT_ADDRESS),
+            Repeated,
+            true,
+        ),
+        field(
+            3,
+            "ports",
+            "Ports",
+            Type::Message(&ENDPOINT_PORT),
+            Repeated,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static OWNER_REFERENCE: Message = Message {
+    name: "OwnerReference",
+    fields: &[
+        field(1, "kind", "Kind", Str, Always, false),
+        field(3, "name", "Name", Str, Always, false),
+        field(4, "uid", "UID", Str, Always, false),
+        field(5, "apiVersion", "APIVersion", Str, Always, false),
+        field(6, "controller", "Controller", Bool, IfSet, true),
+        field(
+            7,
+            "blockOwnerDeletion",
+            "BlockOwnerDeletion",
+            Bool,
+            IfSet,
+            true,
+        ),
+    ],
+    // Go: APIVersion, Kind, Name, UID, Controller, BlockOwnerDeletion.
+    json_order: &[3, 0, 1, 2, 4, 5],
+};
+
+pub(crate) static MANAGED_FIELDS_ENTRY: Message = Message {
+    name: "ManagedFieldsEntry",
+    fields: &[
+        field(1, "manager", "Manager", Str, Always, true),
+        field(2, "operation", "Operation", Str, Always, true),
+        field(3, "apiVersion", "APIVersion", Str, Always, true),
+        field(4, "time", "Time", Time, IfSet, true),
+        field(6, "fieldsType", "FieldsType", Str, Always, true),
+        field(7, "fieldsV1", "FieldsV1", Type::FieldsV1, IfSet, true),
+        field(8, "subresource", "Subresource", Str, Always, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static OBJECT_META: Message = Message {
+    name: "ObjectMeta",
+    fields: &[
+        field(1, "name", "Name", Str, Always, true),
+        field(2, "generateName", "GenerateName", Str, Always, true),
+        field(3, "namespace", "Namespace", Str, Always, true),
+        field(4, "selfLink", "SelfLink", Str, Always, true),
+        field(5, "uid", "UID", Str, Always, true),
+        field(6, "resourceVersion", "ResourceVersion", Str, Always, true),
+        field(7, "generation", "Generation", Int64, Always, true),
+        // A zero Time marshals to JSON `null`, which omitempty keeps.
+        field(
+            8,
+            "creationTimestamp",
+            "CreationTimestamp",
+            Time,
+            Always,
+            false,
+        ),
+        field(
+            9,
+            "deletionTimestamp",
+            "DeletionTimestamp",
+            Time,
+            IfSet,
+            true,
+        ),
+        field(
+            10,
+            "deletionGracePeriodSeconds",
+            "DeletionGracePeriodSeconds",
+            Int64,
+            IfSet,
+            true,
+        ),
+        field(11, "labels", "Labels", Str, Map, true),
+        field(12, "annotations", "Annotations", Str, Map, true),
+        field(
+            13,
+            "ownerReferences",
+            "OwnerReferences",
+            Type::Message(&OWNER_REFERENCE),
+            Repeated,
+            true,
+        ),
+        field(14, "finalizers", "Finalizers", Str, Repeated, true),
+        field(
+            17,
+            "managedFields",
+            "ManagedFields",
+            Type::Message(&MANAGED_FIELDS_ENTRY),
+            Repeated,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static LIST_META: Message = Message {
+    name: "ListMeta",
+    fields: &[
+        field(1, "selfLink", "SelfLink", Str, Always, true),
+        field(2, "resourceVersion", "ResourceVersion", Str, Always, true),
+        field(3, "continue", "Continue", Str, Always, true),
+        field(
+            4,
+            "remainingItemCount",
+            "RemainingItemCount",
+            Int64,
+            IfSet,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static ENDPOINTS: Message = Message {
+    name: "Endpoints",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ObjectMeta",
+            Type::Message(&OBJECT_META),
+            Always,
+            false,
+        ),
+        field(
+            2,
+            "subsets",
+            "Subsets",
+            Type::Message(&ENDPOINT_SUBSET),
+            Repeated,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static ENDPOINTS_LIST: Message = Message {
+    name: "EndpointsList",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ListMeta",
+            Type::Message(&LIST_META),
+            Always,
+            false,
+        ),
+        // `json:"items"` without omitempty.
+        field(
+            2,
+            "items",
+            "Items",
+            Type::Message(&ENDPOINTS),
+            Repeated,
+            false,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static STATUS_CAUSE: Message = Message {
+    name: "StatusCause",
+    fields: &[
+        field(1, "reason", "Type", Str, Always, true),
+        field(2, "message", "Message", Str, Always, true),
+        field(3, "field", "Field", Str, Always, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static STATUS_DETAILS: Message = Message {
+    name: "StatusDetails",
+    fields: &[
+        field(1, "name", "Name", Str, Always, true),
+        field(2, "group", "Group", Str, Always, true),
+        field(3, "kind", "Kind", Str, Always, true),
+        field(
+            4,
+            "causes",
+            "Causes",
+            Type::Message(&STATUS_CAUSE),
+            Repeated,
+            true,
+        ),
+        field(
+            5,
+            "retryAfterSeconds",
+            "RetryAfterSeconds",
+            Int32,
+            Always,
+            true,
+        ),
+        field(6, "uid", "UID", Str, Always, true),
+    ],
+    // Go: Name, Group, Kind, UID, Causes, RetryAfterSeconds.
+    json_order: &[0, 1, 2, 5, 3, 4],
+};
+
+pub(crate) static STATUS: Message = Message {
+    name: "Status",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ListMeta",
+            Type::Message(&LIST_META),
+            Always,
+            false,
+        ),
+        field(2, "status", "Status", Str, Always, true),
+        field(3, "message", "Message", Str, Always, true),
+        field(4, "reason", "Reason", Str, Always, true),
+        field(
+            5,
+            "details",
+            "Details",
+            Type::Message(&STATUS_DETAILS),
+            IfSet,
+            true,
+        ),
+        field(6, "code", "Code", Int32, Always, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static PRECONDITIONS: Message = Message {
+    name: "Preconditions",
+    fields: &[
+        field(1, "uid", "UID", Str, IfSet, true),
+        field(2, "resourceVersion", "ResourceVersion", Str, IfSet, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static DELETE_OPTIONS: Message = Message {
+    name: "DeleteOptions",
+    fields: &[
+        field(
+            1,
+            "gracePeriodSeconds",
+            "GracePeriodSeconds",
+            Int64,
+            IfSet,
+            true,
+        ),
+        field(
+            2,
+            "preconditions",
+            "Preconditions",
+            Type::Message(&PRECONDITIONS),
+            IfSet,
+            true,
+        ),
+        field(3, "orphanDependents", "OrphanDependents", Bool, IfSet, true),
+        field(
+            4,
+            "propagationPolicy",
+            "PropagationPolicy",
+            Str,
+            IfSet,
+            true,
+        ),
+        field(5, "dryRun", "DryRun", Str, Repeated, true),
+        field(
+            6,
+            "ignoreStoreReadErrorWithClusterBreakingPotential",
+            "IgnoreStoreReadErrorWithClusterBreakingPotential",
+            Bool,
+            IfSet,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+/// `metav1.WatchEvent`: `{1 type, 2 object: RawExtension}`, both always written.
+pub(crate) static WATCH_EVENT: Message = Message {
+    name: "WatchEvent",
+    fields: &[
+        field(1, "type", "Type", Str, Always, false),
+        field(2, "object", "Object", Type::Object, Always, false),
+    ],
+    json_order: &[],
+};
+
+/// The message of a top-level kind, as the envelope's `typeMeta.kind` names it.
+pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
+    match kind {
+        "Endpoints" => Some(&ENDPOINTS),
+        "EndpointsList" => Some(&ENDPOINTS_LIST),
+        "Status" => Some(&STATUS),
+        "DeleteOptions" => Some(&DELETE_OPTIONS),
+        "WatchEvent" => Some(&WATCH_EVENT),
+        _ => None,
+    }
+}
