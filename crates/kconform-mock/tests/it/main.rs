@@ -14,5 +14,6 @@ mod list;
 mod namespaces;
 mod patch;
 mod paths;
+mod protobuf;
 mod tls;
 mod transcripts;
