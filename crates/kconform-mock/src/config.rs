@@ -393,6 +393,20 @@ faults! {
     PathSegmentsUndecoded => "path-segments-undecoded": "Path segments are used as sent, without percent-decoding: `caf%C3%A9` is not the name `café`, nor `e%70-1` the name `ep-1`.",
     NotAcceptableListShort => "not-acceptable-list-short": "A list or watch with no acceptable media type answers get's 406 text, without `application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch`.",
     DiscoveryMissingDeleteCollection => "discovery-missing-delete-collection": "GET /api/v1 lists the endpoints resource without the deletecollection verb.",
+    ProtobufEmptyFieldsOmitted => "protobuf-empty-fields-omitted": "Protobuf objects leave out the empty fields Go always writes (`\"\"`, `0`, empty messages), so the bytes differ from kube-apiserver's.",
+    ProtobufListDropsContinue => "protobuf-list-drops-continue": "A protobuf LIST page carries no continue token (ListMeta.continue empty).",
+    ProtobufCreateRefused => "protobuf-create-refused": "POST with a protobuf body answers 415 UnsupportedMediaType instead of decoding it.",
+    ProtobufReplaceRefused => "protobuf-replace-refused": "PUT with a protobuf body answers 415 UnsupportedMediaType instead of decoding it.",
+    ProtobufDeleteOptionsIgnored => "protobuf-delete-options-ignored": "A protobuf DeleteOptions body is ignored (dryRun, preconditions and propagationPolicy in it have no effect).",
+    ProtobufDeleteCollectionJson => "protobuf-delete-collection-json": "DELETE of the collection answers JSON when protobuf was asked for.",
+    ProtobufWatchJson => "protobuf-watch-json": "A watch that asks for protobuf streams newline-delimited JSON instead of length-prefixed protobuf frames.",
+    ProtobufWatchBookmarksDropped => "protobuf-watch-bookmarks-dropped": "A protobuf watch sends no BOOKMARK events.",
+    ProtobufWatchExpiredAsStatus => "protobuf-watch-expired-as-status": "A protobuf watch from a compacted resourceVersion answers HTTP 410 with a Status body instead of a 200 stream with one ERROR event.",
+    ProtobufErrorsJson => "protobuf-errors-json": "Handler errors (400, 404, 409, 422) are JSON when protobuf was asked for.",
+    ProtobufFilterErrorsJson => "protobuf-filter-errors-json": "401 and 403 are JSON when protobuf was asked for.",
+    ProtobufPatchHandlerText => "protobuf-patch-handler-text": "PATCH with a protobuf body answers the handler's 415 text (`the body of the request was in an unknown format …`) instead of the router's `415: Unsupported Media Type`.",
+    AcceptQValuesIgnored => "accept-q-values-ignored": "Content negotiation takes the first acceptable Accept entry, ignoring q-values: `application/json;q=0.5,application/vnd.kubernetes.protobuf` gets JSON.",
+    ProtobufDecodeErrorsGeneric => "protobuf-decode-errors-generic": "Undecodable protobuf bodies answer a generic `the body is not valid protobuf` 400 instead of kube-apiserver's decoder texts.",
 }
 
 impl FromStr for Fault {

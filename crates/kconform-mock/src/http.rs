@@ -65,6 +65,8 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 pub struct Format {
     /// YAML instead of JSON.
     pub yaml: bool,
+    /// Kubernetes protobuf (`application/vnd.kubernetes.protobuf`) for the kinds it has a message for.
+    pub protobuf: bool,
     /// Indented JSON (`?pretty=true` or a curl/Wget/browser User-Agent).
     pub pretty: bool,
     /// `as=Table` was asked for: the Table apiVersion (`meta.k8s.io/v1` or `meta.k8s.io/v1beta1`).
@@ -73,11 +75,12 @@ pub struct Format {
 
 /// Choose the response encoding from `Accept`, or None for 406.
 ///
-/// Like kube-apiserver's negotiation, the first acceptable entry wins; protobuf is skipped (this server
-/// does not speak it), so the client-go default `application/vnd.kubernetes.protobuf,application/json`
-/// gets JSON. `as=Table` (meta.k8s.io v1 or v1beta1) is honoured for Endpoints reads; other `as=`
-/// conversions are skipped, so clients fall back to the plain type.
-pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
+/// Like kube-apiserver's negotiation, the acceptable entry with the highest `q` wins, the first of
+/// equals: client-go's `application/vnd.kubernetes.protobuf,application/json` gets protobuf, as does
+/// `application/json;q=0.5,application/vnd.kubernetes.protobuf`; `*/*` or no Accept gets JSON. `as=Table` (meta.k8s.io v1 or v1beta1) is honoured for Endpoints reads; other `as=`
+/// conversions are skipped, so clients fall back to the plain type. `ignore_q` is the
+/// `accept-q-values-ignored` fault switch: the first acceptable entry wins whatever its `q`.
+pub fn negotiate(headers: &HeaderMap, query: &Query, ignore_q: bool) -> Option<Format> {
     use kconform_spec::negotiation::{MediaType, negotiate_accept, wants_pretty};
     let accept = headers
         .get(http::header::ACCEPT)
@@ -93,6 +96,7 @@ pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
     if let Some(version) = accept.split(',').next().and_then(table_version) {
         return Some(Format {
             yaml: false,
+            protobuf: false,
             pretty,
             table: Some(version),
         });
@@ -100,10 +104,15 @@ pub fn negotiate(headers: &HeaderMap, query: &Query) -> Option<Format> {
     let plain: Vec<&str> = accept
         .split(',')
         .filter(|clause| !clause.contains("as="))
+        .map(|clause| match clause.split_once(";q=") {
+            Some((media, _)) if ignore_q => media,
+            _ => clause,
+        })
         .collect();
     let media = negotiate_accept(Some(&plain.join(","))).ok()?;
     Some(Format {
         yaml: media == MediaType::Yaml,
+        protobuf: media == MediaType::Protobuf,
         pretty,
         table: None,
     })
@@ -151,8 +160,15 @@ pub fn encode<T: Serialize + ?Sized>(
     Ok((bytes, "application/json"))
 }
 
-/// Build a response from a serialisable body.
+/// Build a response from a serialisable body: protobuf when it was negotiated and the body's kind has
+/// a message (Endpoints, EndpointsList, Status), otherwise [`encode`]'s JSON or YAML.
 pub fn respond<T: Serialize + ?Sized>(code: StatusCode, value: &T, format: Format) -> Response {
+    if format.protobuf
+        && let Ok(json) = serde_json::to_value(value)
+        && let Ok(bytes) = kconform_spec::protobuf::encode(&json)
+    {
+        return respond_protobuf(code, bytes);
+    }
     match encode(value, format) {
         Ok((bytes, content_type)) => {
             let mut response = Response::new(Body::from(bytes));
@@ -164,6 +180,17 @@ pub fn respond<T: Serialize + ?Sized>(code: StatusCode, value: &T, format: Forma
         }
         Err(err) => err.into_response(),
     }
+}
+
+/// A response with a protobuf body already encoded.
+pub fn respond_protobuf(code: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = code;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(kconform_spec::protobuf::MEDIA_TYPE),
+    );
+    response
 }
 
 /// Append `Warning: 299 - "<text>"` headers, deduplicated by text like kube-apiserver's recorder.
@@ -189,7 +216,8 @@ pub enum ApiError {
     #[error("{}", .0.message)]
     Status(Box<Status>),
     /// An error written by the router or a filter before the handler runs (401, 403, 406, PATCH 415):
-    /// `pretty` selects the indented form go-restful uses for 406.
+    /// `pretty` selects the indented form go-restful uses for 406. It is protobuf when the request
+    /// asked for protobuf (the 406 is rendered as JSON by its caller), never YAML.
     #[error("{}", .status.message)]
     Router {
         /// The body.
@@ -236,6 +264,7 @@ impl ApiError {
                 status,
                 Format {
                     yaml: false,
+                    protobuf: format.protobuf,
                     pretty: *pretty,
                     table: None,
                 },
@@ -303,21 +332,47 @@ mod tests {
     }
 
     #[test]
-    fn negotiation_prefers_json_over_protobuf_and_refuses_text() {
+    fn negotiation_follows_q_values_and_order_and_refuses_text() {
         let query = Query::default();
         let mut headers = HeaderMap::new();
+        let protobuf = Some(Format {
+            protobuf: true,
+            ..Format::default()
+        });
+        for accept in [
+            "application/vnd.kubernetes.protobuf,application/json",
+            "application/json;q=0.5,application/vnd.kubernetes.protobuf",
+            "application/vnd.kubernetes.protobuf;stream=watch",
+        ] {
+            headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
+            assert_eq!(negotiate(&headers, &query, false), protobuf, "{accept}");
+        }
+        for accept in [
+            "*/*",
+            "application/json,application/vnd.kubernetes.protobuf",
+        ] {
+            headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
+            assert_eq!(
+                negotiate(&headers, &query, false),
+                Some(Format::default()),
+                "{accept}"
+            );
+        }
         headers.insert(
             http::header::ACCEPT,
-            HeaderValue::from_static("application/vnd.kubernetes.protobuf,application/json"),
+            HeaderValue::from_static("application/cbor"),
         );
-        assert_eq!(negotiate(&headers, &query), Some(Format::default()));
+        assert_eq!(negotiate(&headers, &query, false), None);
         headers.insert(
             http::header::ACCEPT,
             HeaderValue::from_static("application/yaml"),
         );
-        assert_eq!(negotiate(&headers, &query).map(|f| f.yaml), Some(true));
+        assert_eq!(
+            negotiate(&headers, &query, false).map(|f| f.yaml),
+            Some(true)
+        );
         headers.insert(http::header::ACCEPT, HeaderValue::from_static("text/plain"));
-        assert_eq!(negotiate(&headers, &query), None);
+        assert_eq!(negotiate(&headers, &query, false), None);
         headers.insert(
             http::header::ACCEPT,
             HeaderValue::from_static(
@@ -325,7 +380,7 @@ mod tests {
             ),
         );
         assert_eq!(
-            negotiate(&headers, &query).and_then(|f| f.table),
+            negotiate(&headers, &query, false).and_then(|f| f.table),
             Some("meta.k8s.io/v1")
         );
         headers.insert(
@@ -334,14 +389,14 @@ mod tests {
                 "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json",
             ),
         );
-        assert_eq!(negotiate(&headers, &query), Some(Format::default()));
+        assert_eq!(negotiate(&headers, &query, false), Some(Format::default()));
         headers.insert(
             http::header::USER_AGENT,
             HeaderValue::from_static("curl/8.0"),
         );
-        assert!(negotiate(&headers, &query).unwrap().pretty);
+        assert!(negotiate(&headers, &query, false).unwrap().pretty);
         assert!(
-            !negotiate(&headers, &Query::parse(Some("pretty=false")))
+            !negotiate(&headers, &Query::parse(Some("pretty=false")), false)
                 .unwrap()
                 .pretty
         );

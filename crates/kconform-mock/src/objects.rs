@@ -149,7 +149,9 @@ enum Shape {
     Address,
     TargetRef,
     Port,
-    /// Maps and anything without a struct order: written as stored.
+    /// `labels` and `annotations`: Go maps, which Go's JSON writes with sorted keys.
+    SortedMap,
+    /// Anything without a struct order: written as stored.
     Plain,
 }
 
@@ -178,7 +180,7 @@ impl Shape {
                 "fieldPath",
             ],
             Shape::Port => &["name", "port", "protocol", "appProtocol"],
-            Shape::Plain => &[],
+            Shape::SortedMap | Shape::Plain => &[],
         }
     }
 
@@ -188,6 +190,7 @@ impl Shape {
             (Shape::Root, "metadata") => Shape::Metadata,
             (Shape::Root, "subsets") => Shape::Subset,
             (Shape::Metadata, "ownerReferences") => Shape::OwnerReference,
+            (Shape::Metadata, "labels" | "annotations") => Shape::SortedMap,
             (Shape::Subset, "addresses" | "notReadyAddresses") => Shape::Address,
             (Shape::Subset, "ports") => Shape::Port,
             (Shape::Address, "targetRef") => Shape::TargetRef,
@@ -228,6 +231,15 @@ impl<'a> serde::Serialize for Canonical<'a> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};
         match self.value {
+            Value::Object(map) if self.shape == Shape::SortedMap => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut out = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    out.serialize_entry(key, value)?;
+                }
+                out.end()
+            }
             Value::Object(map) if self.shape != Shape::Plain => {
                 let skip = |key: &str| self.skip_type && (key == "kind" || key == "apiVersion");
                 let order = self.shape.order();
@@ -250,7 +262,7 @@ impl<'a> serde::Serialize for Canonical<'a> {
                 }
                 out.end()
             }
-            Value::Array(items) if self.shape != Shape::Plain => {
+            Value::Array(items) if !matches!(self.shape, Shape::Plain | Shape::SortedMap) => {
                 let mut out = serializer.serialize_seq(Some(items.len()))?;
                 for value in items {
                     out.serialize_element(&Canonical {

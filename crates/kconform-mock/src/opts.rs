@@ -122,6 +122,15 @@ pub(crate) fn delete_options(
     spec::parse_delete_options(body, query.pairs(), v).map_err(ApiError::status)
 }
 
+/// `DeleteOptions` from a protobuf body when there is one, else from the query.
+pub(crate) fn delete_options_protobuf(
+    query: &Query,
+    body: &[u8],
+    v: K8sVersion,
+) -> Result<DeleteOpts, ApiError> {
+    spec::parse_delete_options_protobuf(body, query.pairs(), v).map_err(ApiError::status)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,12 +136,17 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<User> {
     })
 }
 
-fn router_error(status: Status, pretty: bool) -> Response {
+/// An answer of the router or a filter: the authentication and authorization filters negotiate like
+/// a handler (protobuf when asked for), the 406 is JSON since nothing asked for can be served.
+fn router_error(status: Status, pretty: bool, protobuf: bool) -> Response {
     ApiError::Router {
         status: Box::new(status),
         pretty,
     }
-    .render(Format::default())
+    .render(Format {
+        protobuf,
+        ..Format::default()
+    })
 }
 
 /// The PATCH kind from `Content-Type`; the router itself answers an unknown type with 415 (after
@@ -194,6 +199,13 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         return bad_request_uri();
     };
     let query = Query::parse(parts.uri.query());
+    let ignore_q = state.config.faults.has(crate::Fault::AcceptQValuesIgnored);
+    let asks_protobuf = negotiate(&parts.headers, &query, ignore_q)
+        .is_some_and(|format| format.protobuf)
+        && !state
+            .config
+            .faults
+            .has(crate::Fault::ProtobufFilterErrorsJson);
     let Some(user) = authenticate(&state, &parts.headers).or_else(|| {
         (state.config.faults.has(crate::Fault::UnauthenticatedWatch)
             && (is_watch(&query) || parts.uri.path().starts_with("/api/v1/watch/")))
@@ -202,7 +214,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
             admin: true,
         })
     }) else {
-        return router_error(Status::unauthorized(), false);
+        return router_error(Status::unauthorized(), false, asks_protobuf);
     };
     let method = parts.method.clone();
     let route = route(&path);
@@ -250,7 +262,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
             name.as_deref(),
             namespace.as_deref(),
         );
-        return router_error(status, false);
+        return router_error(status, false, asks_protobuf);
     }
 
     let mut warnings = Vec::new();
@@ -269,7 +281,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         route,
         Route::OpenApiV2 | Route::OpenApiV3 | Route::OpenApiV3ApiV1
     );
-    let format = match negotiate(&parts.headers, &query) {
+    let format = match negotiate(&parts.headers, &query, ignore_q) {
         Some(format) if state.config.faults.has(crate::Fault::PrettyIgnored) => Format {
             pretty: false,
             ..format
@@ -278,7 +290,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         None if openapi || state.config.faults.has(crate::Fault::NotAcceptableIgnored) => {
             Format::default()
         }
-        None => return router_error(not_acceptable(&state, &route, &method), true),
+        None => return router_error(not_acceptable(&state, &route, &method), true, false),
     };
     let mut ctx = Ctx {
         state: state.clone(),
@@ -295,7 +307,11 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
             if !err.carries_warnings() || ctx.fault(crate::Fault::WarningDroppedOnErrors) {
                 ctx.warnings.clear();
             }
-            err.render(ctx.format)
+            let mut format = ctx.format;
+            if err.carries_warnings() && ctx.fault(crate::Fault::ProtobufErrorsJson) {
+                format.protobuf = false;
+            }
+            err.render(format)
         }
     };
     add_warnings(&mut response, &ctx.warnings);
@@ -362,7 +378,22 @@ async fn handle(
             endpoints::update::replace(ctx, &ns, &name, body).await
         }
         (Route::Item(ns, name), Method::PATCH) => {
-            let kind = patch_kind(&ctx.headers)?;
+            let kind = patch_kind(&ctx.headers).map_err(|err| {
+                let protobuf = ctx
+                    .headers
+                    .get(http::header::CONTENT_TYPE)
+                    .is_some_and(|v| {
+                        v.as_bytes()
+                            .starts_with(b"application/vnd.kubernetes.protobuf")
+                    });
+                if protobuf && ctx.fault(crate::Fault::ProtobufPatchHandlerText) {
+                    ApiError::status(Status::unsupported_media_type(
+                        &kconform_spec::status::SERIALIZER_MEDIA_TYPES,
+                    ))
+                } else {
+                    err
+                }
+            })?;
             check_name(ctx, &name)?;
             endpoints::patch::patch(ctx, &ns, &name, kind, body).await
         }

@@ -120,6 +120,17 @@ pub(crate) async fn handle(
     let deadline = Instant::now() + timeout;
     let plan = start_plan(&opts, version)?;
     let opening = open(&state, &filter, plan, deadline).await?;
+    let protobuf =
+        request.format.protobuf && !state.config.faults.has(crate::Fault::ProtobufWatchJson);
+    if let Opening::Expired(status) = &opening
+        && protobuf
+        && state
+            .config
+            .faults
+            .has(crate::Fault::ProtobufWatchExpiredAsStatus)
+    {
+        return Err(ApiError::status((**status).clone()));
+    }
 
     let (sender, receiver) = mpsc::channel::<Result<Bytes, Infallible>>(FRAME_BUFFER);
     let watcher = Watcher {
@@ -127,7 +138,13 @@ pub(crate) async fn handle(
         filter,
         version,
         bookmarks: opts.allow_watch_bookmarks
-            && !state.config.faults.has(crate::Fault::NoBookmarks),
+            && !state.config.faults.has(crate::Fault::NoBookmarks)
+            && !(protobuf
+                && state
+                    .config
+                    .faults
+                    .has(crate::Fault::ProtobufWatchBookmarksDropped)),
+        protobuf,
         deadline,
         sender,
         misdelivery: std::sync::Mutex::new((0, None)),
@@ -142,6 +159,8 @@ pub(crate) async fn handle(
         HeaderValue::from_static(
             if state.config.faults.has(crate::Fault::WatchWrongContentType) {
                 "text/plain"
+            } else if protobuf {
+                kconform_spec::protobuf::STREAM_MEDIA_TYPE
             } else {
                 "application/json"
             },
@@ -375,6 +394,8 @@ struct Watcher {
     version: K8sVersion,
     bookmarks: bool,
     deadline: Instant,
+    /// Length-prefixed protobuf frames instead of JSON lines.
+    protobuf: bool,
     sender: mpsc::Sender<Result<Bytes, Infallible>>,
     /// For the delivery fault switches only: events delivered so far and a frame held back.
     misdelivery: std::sync::Mutex<(u64, Option<Bytes>)>,
@@ -389,7 +410,7 @@ impl Watcher {
         let (subscription, streaming, from) = match opening {
             Opening::Expired(status) => {
                 let object = serde_json::to_value(&status).unwrap_or(Value::Null);
-                let _ = self.send(frame("ERROR", &object)).await;
+                let _ = self.send(frame("ERROR", &object, self.protobuf)).await;
                 return;
             }
             Opening::Subscribed {
@@ -413,7 +434,10 @@ impl Watcher {
             {
                 break;
             }
-            if self.filter.matches_object(object) && !self.send(shared_frame("ADDED", object)).await
+            if self.filter.matches_object(object)
+                && !self
+                    .send(shared_frame("ADDED", object, self.protobuf))
+                    .await
             {
                 return;
             }
@@ -427,7 +451,7 @@ impl Watcher {
                     .faults
                     .has(crate::Fault::BookmarkWithoutInitialEventsEnd),
             );
-            if !self.send(frame("BOOKMARK", &bookmark)).await {
+            if !self.send(frame("BOOKMARK", &bookmark, self.protobuf)).await {
                 return;
             }
         }
@@ -459,7 +483,7 @@ impl Watcher {
                 () = tokio::time::sleep_until(bookmark_at), if next_bookmark.is_some() => {
                     if newest > from {
                         let bookmark = self.bookmark(newest, false);
-                        if !self.send(frame("BOOKMARK", &bookmark)).await {
+                        if !self.send(frame("BOOKMARK", &bookmark, self.protobuf)).await {
                             return;
                         }
                     }
@@ -492,14 +516,15 @@ impl Watcher {
                 if faults.has(crate::Fault::WatchDropsEvents)
                     || faults.has(crate::Fault::WatchReordersEvents) =>
             {
-                self.misdeliver(frame(kind.as_str(), &object)).await
+                self.misdeliver(frame(kind.as_str(), &object, self.protobuf))
+                    .await
             }
             Some((kind, object)) => {
                 // The event's own object is shared by every watcher: serialize it once for all.
                 let bytes = if Arc::ptr_eq(&object, &event.object) {
-                    shared_frame(kind.as_str(), &object)
+                    shared_frame(kind.as_str(), &object, self.protobuf)
                 } else {
-                    frame(kind.as_str(), &object)
+                    frame(kind.as_str(), &object, self.protobuf)
                 };
                 self.send(bytes).await
             }
@@ -576,9 +601,12 @@ impl Watcher {
 /// With N watchers of one collection each event would otherwise be serialized N times. An entry
 /// holds its object, so the address it is keyed by cannot be reused while the entry lives.
 struct FrameCache {
-    frames: HashMap<(usize, &'static str), (Arc<Value>, Bytes)>,
-    order: VecDeque<(usize, &'static str)>,
+    frames: HashMap<FrameKey, (Arc<Value>, Bytes)>,
+    order: VecDeque<FrameKey>,
 }
+
+/// An object's address, the event type and whether the frame is protobuf.
+type FrameKey = (usize, &'static str, bool);
 
 /// How many frames the cache keeps (watchers lagging further behind serialize again).
 const FRAME_CACHE_ENTRIES: usize = 4096;
@@ -598,12 +626,12 @@ fn frame_cache() -> std::sync::MutexGuard<'static, FrameCache> {
 }
 
 /// [`frame`] for an object shared between watchers (a store event's or snapshot's object).
-fn shared_frame(kind: &'static str, object: &Arc<Value>) -> Bytes {
-    let key = (Arc::as_ptr(object).addr(), kind);
+fn shared_frame(kind: &'static str, object: &Arc<Value>, protobuf: bool) -> Bytes {
+    let key = (Arc::as_ptr(object).addr(), kind, protobuf);
     if let Some((_, bytes)) = frame_cache().frames.get(&key) {
         return bytes.clone();
     }
-    let bytes = frame(kind, object);
+    let bytes = frame(kind, object, protobuf);
     let mut cache = frame_cache();
     if cache
         .frames
@@ -620,15 +648,24 @@ fn shared_frame(kind: &'static str, object: &Arc<Value>) -> Bytes {
     bytes
 }
 
-/// One watch frame: `{"type":"<T>","object":{...}}` and a newline, Go-escaped like every body.
-fn frame(kind: &str, object: &Value) -> Bytes {
+/// One watch frame: `{"type":"<T>","object":{...}}` and a newline, Go-escaped like every body; or in
+/// protobuf the 4-byte length and a bare WatchEvent whose object is a whole envelope.
+fn frame(kind: &str, object: &Value, protobuf: bool) -> Bytes {
+    if protobuf {
+        // Every object sent here (Endpoints, bookmark, Status) has a message; an empty frame would
+        // be a bug the stream's reader reports.
+        return Bytes::from(
+            kconform_spec::protobuf::encode_watch_frame(kind, object).unwrap_or_default(),
+        );
+    }
     #[derive(serde::Serialize)]
     struct Frame<'a> {
         #[serde(rename = "type")]
         kind: &'a str,
-        object: &'a Value,
+        object: crate::objects::Canonical<'a>,
     }
     // Serializing a JSON value cannot fail.
+    let object = crate::objects::Canonical::object(object);
     Bytes::from(kconform_spec::json::to_go_json(&Frame { kind, object }).unwrap_or_default())
 }
 
@@ -758,10 +795,17 @@ mod tests {
 
     #[test]
     fn frames_and_bookmarks() {
-        let f = frame("ADDED", &json!({"a": "<b>"}));
+        let f = frame("ADDED", &json!({"a": "<b>"}), false);
         assert_eq!(
             &f[..],
             b"{\"type\":\"ADDED\",\"object\":{\"a\":\"\\u003cb\\u003e\"}}\n"
+        );
+        let status = serde_json::to_value(Status::watch_too_old(1, 6)).unwrap();
+        let f = frame("ERROR", &status, true);
+        assert_eq!(f.len(), 4 + usize::from(f[3]));
+        assert_eq!(
+            kconform_spec::protobuf::decode_watch_event(&f[4..]).unwrap(),
+            ("ERROR".to_owned(), status)
         );
         let (sender, _receiver) = mpsc::channel(1);
         let watcher = |minor| Watcher {
@@ -770,6 +814,7 @@ mod tests {
             version: K8sVersion::new(minor),
             bookmarks: true,
             deadline: Instant::now() + Duration::from_secs(5),
+            protobuf: false,
             sender: sender.clone(),
             misdelivery: std::sync::Mutex::new((0, None)),
         };

@@ -18,6 +18,7 @@
 pub mod compare;
 mod http;
 pub(crate) mod normalize;
+pub mod pb_record;
 pub mod transcript;
 
 use std::collections::HashMap;

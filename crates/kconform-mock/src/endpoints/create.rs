@@ -22,7 +22,7 @@ pub(crate) async fn create(
     namespace: &str,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let format = body_format(ctx)?;
+    let format = body_format(ctx, Fault::ProtobufCreateRefused)?;
     let bytes = if ctx.fault(Fault::NoBodySizeLimit) {
         axum::body::to_bytes(body, usize::MAX)
             .await

@@ -14,13 +14,17 @@ use crate::managed;
 use crate::objects::{generate_name, meta_str, new_uid, now, remove_meta, set_meta};
 use crate::opts::{FieldValidation, WriteOpts};
 
-/// The body format of a POST or PUT, or 415.
-pub(super) fn body_format(ctx: &Ctx) -> Result<BodyFormat, ApiError> {
+/// The body format of a POST or PUT, or 415; `protobuf_refused` is the operation's fault switch that
+/// refuses protobuf bodies as a JSON-only server does.
+pub(super) fn body_format(ctx: &Ctx, protobuf_refused: Fault) -> Result<BodyFormat, ApiError> {
     let content_type = ctx
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     match kconform_spec::negotiation::write_body_format(content_type) {
+        Ok(BodyFormat::Protobuf) if ctx.fault(protobuf_refused) => Err(ApiError::status(
+            Status::unsupported_media_type(&kconform_spec::status::SERIALIZER_MEDIA_TYPES),
+        )),
         Ok(format) => Ok(format),
         Err(_) if ctx.fault(Fault::UnsupportedMediaTypeAccepted) => Ok(BodyFormat::Json),
         Err(status) => Err(ApiError::status(status)),
@@ -34,8 +38,12 @@ pub(super) fn decode_body(
     format: BodyFormat,
     validation: FieldValidation,
 ) -> Result<Value, ApiError> {
-    let decoded = decode_endpoints_for(body, format, ctx.version())
-        .map_err(|err| ApiError::status(err.to_status()))?;
+    let decoded = decode_endpoints_for(body, format, ctx.version()).map_err(|err| {
+        if format == BodyFormat::Protobuf && ctx.fault(Fault::ProtobufDecodeErrorsGeneric) {
+            return ApiError::bad_request("the body is not valid protobuf");
+        }
+        ApiError::status(err.to_status())
+    })?;
     match validation {
         FieldValidation::Strict => match decoded.strict_error() {
             Some(err) if !ctx.fault(Fault::StrictFieldValidationIgnored) => {

@@ -197,12 +197,31 @@ pub(crate) async fn delete_collection(
             Err(err) => return Err(err),
         }
     }
-    Ok(respond(StatusCode::OK, &list_body(page), ctx.format))
+    let mut format = ctx.format;
+    if ctx.fault(Fault::ProtobufDeleteCollectionJson) {
+        format.protobuf = false;
+    }
+    Ok(list_body(page).respond(format))
 }
 
 /// The request's DeleteOptions (body, else query); the fault switch reads a body whose field has
 /// the wrong JSON type as if the body were not there.
 fn delete_options(ctx: &Ctx, bytes: &[u8]) -> Result<DeleteOpts, ApiError> {
+    // kube-apiserver picks the body's decoder by Content-Type; client-go sends protobuf.
+    let protobuf = ctx
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim() == kconform_spec::protobuf::MEDIA_TYPE);
+    if protobuf {
+        let body: &[u8] = if ctx.fault(Fault::ProtobufDeleteOptionsIgnored) {
+            b""
+        } else {
+            bytes
+        };
+        return opts::delete_options_protobuf(&ctx.query, body, ctx.version());
+    }
     match opts::delete_options(&ctx.query, bytes, ctx.version()) {
         Err(error)
             if ctx.fault(Fault::DeleteOptionsTypeErrorIgnored)

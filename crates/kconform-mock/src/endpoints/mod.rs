@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::Fault;
 use crate::context::Ctx;
-use crate::http::{ApiError, respond};
+use crate::http::{ApiError, respond, respond_protobuf};
 
 pub(crate) mod create;
 mod decoding;
@@ -22,7 +22,21 @@ pub(crate) mod patch;
 pub(crate) mod reads;
 pub(crate) mod update;
 
+/// An object answer: protobuf encoded straight from the stored object when negotiated, otherwise JSON
+/// or YAML in Go field order.
 fn ok(ctx: &Ctx, code: StatusCode, object: &Value) -> Response {
+    if ctx.format.protobuf {
+        let encoded = if ctx.fault(Fault::ProtobufEmptyFieldsOmitted) {
+            kconform_spec::protobuf::encode_minimal(object)
+        } else {
+            kconform_spec::protobuf::encode(object)
+        };
+        return match encoded {
+            Ok(bytes) => respond_protobuf(code, bytes),
+            Err(err) => ApiError::internal(format!("encoding the response failed: {err}"))
+                .render(ctx.format),
+        };
+    }
     respond(code, &crate::objects::Canonical::object(object), ctx.format)
 }
 

@@ -226,6 +226,22 @@ impl serde::Serialize for ListBody {
     }
 }
 
+impl ListBody {
+    /// The answer: protobuf written from the stored items when negotiated, otherwise JSON or YAML.
+    pub(super) fn respond(&self, format: crate::http::Format) -> Response {
+        if !format.protobuf {
+            return respond(StatusCode::OK, self, format);
+        }
+        let items = self.items.iter().map(|item| item.as_ref());
+        match kconform_spec::protobuf::encode_list("EndpointsList", "v1", &self.metadata, items) {
+            Ok(bytes) => crate::http::respond_protobuf(StatusCode::OK, bytes),
+            Err(err) => {
+                ApiError::internal(format!("encoding the response failed: {err}")).render(format)
+            }
+        }
+    }
+}
+
 pub(super) fn list_body(page: Page) -> ListBody {
     let mut metadata = Map::new();
     metadata.insert(
@@ -256,5 +272,8 @@ pub(crate) async fn list(ctx: &mut Ctx, namespace: Option<&str>) -> Result<Respo
         let table = crate::table::table(version, body.metadata, &items);
         return Ok(respond(StatusCode::OK, &table, ctx.format));
     }
-    Ok(respond(StatusCode::OK, &body, ctx.format))
+    if ctx.format.protobuf && ctx.fault(Fault::ProtobufListDropsContinue) {
+        body.metadata.remove("continue");
+    }
+    Ok(body.respond(ctx.format))
 }

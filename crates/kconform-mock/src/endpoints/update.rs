@@ -210,7 +210,7 @@ pub(crate) async fn replace(
     name: &str,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let format = body_format(ctx)?;
+    let format = body_format(ctx, Fault::ProtobufReplaceRefused)?;
     let bytes = read_body(body).await?;
     let opts = opts::update_options(&ctx.query, ctx.version())?;
     let mut object = decode_body(ctx, &bytes, format, opts.field_validation)?;

@@ -18,7 +18,10 @@ async fn accept_headers_choose_json_or_yaml_or_406() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.kubernetes.protobuf"
+    );
     let response = s
         .req(Method::GET, path)
         .header("Accept", "application/yaml")

@@ -14,6 +14,7 @@ mod list;
 mod namespaces;
 mod patch;
 mod paths;
+mod protobuf;
 mod tls;
 mod transcripts;
 mod yaml;

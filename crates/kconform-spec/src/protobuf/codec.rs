@@ -13,26 +13,37 @@ use super::schema::{Field, Message, Presence, Type};
 use super::time::{format_rfc3339, parse_rfc3339};
 use super::wire::{self, LEN, VARINT, WireError, Writer};
 
+/// How empty fields are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Zeros {
+    /// As Go: every non-pointer field, even when empty.
+    Go,
+    /// Only fields that are set, as a minimal client writes them (kube-apiserver reads both).
+    Minimal,
+}
+
 /// Writes the fields of `msg` from its JSON object (absent: every field empty).
 pub(crate) fn encode_message(
     w: &mut Writer,
     object: Option<&Map<String, Value>>,
     msg: &Message,
+    zeros: Zeros,
 ) -> Result<(), ProtobufError> {
     for field in msg.fields {
         let value = object
             .and_then(|map| map.get(field.json))
             .filter(|v| !v.is_null());
         match field.presence {
-            Presence::Always => encode_single(w, field.number, field.ty, value)?,
+            Presence::Always if zeros == Zeros::Minimal && value.is_none_or(is_zero) => {}
+            Presence::Always => encode_single(w, field.number, field.ty, value, zeros)?,
             Presence::IfSet => {
                 if value.is_some() {
-                    encode_single(w, field.number, field.ty, value)?;
+                    encode_single(w, field.number, field.ty, value, zeros)?;
                 }
             }
             Presence::Repeated => {
                 for item in value.and_then(Value::as_array).into_iter().flatten() {
-                    encode_single(w, field.number, field.ty, Some(item))?;
+                    encode_single(w, field.number, field.ty, Some(item), zeros)?;
                 }
             }
             Presence::Map => {
@@ -58,6 +69,7 @@ fn encode_single(
     number: u32,
     ty: Type,
     value: Option<&Value>,
+    zeros: Zeros,
 ) -> Result<(), ProtobufError> {
     match ty {
         Type::Str => w.bytes(
@@ -75,7 +87,7 @@ fn encode_single(
             i64::from(value.and_then(Value::as_bool).unwrap_or(false)),
         ),
         Type::Message(msg) => w.message(number, |w| {
-            encode_message(w, value.and_then(Value::as_object), msg)
+            encode_message(w, value.and_then(Value::as_object), msg, zeros)
         })?,
         Type::Time => {
             let time = match value.and_then(Value::as_str) {
@@ -109,7 +121,7 @@ fn encode_single(
             if let Some(object) = value {
                 w.key(1, LEN);
                 let mut inner = Writer::default();
-                super::write_envelope(&mut inner, object)?;
+                super::write_envelope(&mut inner, object, zeros)?;
                 w.varint(inner.buf.len() as u64);
                 w.buf.extend_from_slice(&inner.buf);
             }

@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::decode::{DecodeError, Decoded, summarize_data};
 use crate::version::K8sVersion;
+use codec::Zeros;
 pub use wire::WireError;
 use wire::{LEN, Writer};
 
@@ -169,7 +170,7 @@ pub fn parse_envelope(data: &[u8]) -> Result<Unknown, ProtobufError> {
 }
 
 /// Writes the envelope of a JSON object whose `kind` names its message.
-fn write_envelope(w: &mut Writer, object: &Value) -> Result<(), ProtobufError> {
+fn write_envelope(w: &mut Writer, object: &Value, zeros: Zeros) -> Result<(), ProtobufError> {
     let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or("");
     let kind = text("kind");
     let msg =
@@ -180,10 +181,63 @@ fn write_envelope(w: &mut Writer, object: &Value) -> Result<(), ProtobufError> {
         w.bytes(2, kind.as_bytes());
         Ok::<(), ProtobufError>(())
     })?;
-    w.message(2, |w| codec::encode_message(w, object.as_object(), msg))?;
+    w.message(2, |w| {
+        codec::encode_message(w, object.as_object(), msg, zeros)
+    })?;
     w.bytes(3, b"");
     w.bytes(4, b"");
     Ok(())
+}
+
+/// The envelope around a list written from its parts, so a server need not assemble the list as one
+/// JSON value first: `metadata` is the ListMeta, `items` the objects (their `kind` is not read).
+///
+/// # Errors
+/// [`ProtobufError::UnknownKind`] for a kind that is not a list here; the items' encoding errors.
+pub fn encode_list<'a>(
+    kind: &str,
+    api_version: &str,
+    metadata: &Map<String, Value>,
+    items: impl IntoIterator<Item = &'a Value>,
+) -> Result<Vec<u8>, ProtobufError> {
+    let list = schema::message_of_kind(kind).filter(|_| kind.ends_with("List"));
+    let (list_meta, item) = match list.map(|msg| msg.fields) {
+        Some(
+            [
+                schema::Field {
+                    ty: schema::Type::Message(list_meta),
+                    ..
+                },
+                schema::Field {
+                    ty: schema::Type::Message(item),
+                    presence: schema::Presence::Repeated,
+                    ..
+                },
+            ],
+        ) => (*list_meta, *item),
+        _ => return Err(ProtobufError::UnknownKind(kind.to_owned())),
+    };
+    let mut w = Writer::default();
+    w.buf.extend_from_slice(&MAGIC);
+    w.message(1, |w| {
+        w.bytes(1, api_version.as_bytes());
+        w.bytes(2, kind.as_bytes());
+        Ok::<(), ProtobufError>(())
+    })?;
+    w.message(2, |w| {
+        w.message(1, |w| {
+            codec::encode_message(w, Some(metadata), list_meta, Zeros::Go)
+        })?;
+        for object in items {
+            w.message(2, |w| {
+                codec::encode_message(w, object.as_object(), item, Zeros::Go)
+            })?;
+        }
+        Ok::<(), ProtobufError>(())
+    })?;
+    w.bytes(3, b"");
+    w.bytes(4, b"");
+    Ok(w.buf)
 }
 
 /// The protobuf body of a JSON object (Endpoints, EndpointsList, Status, DeleteOptions), envelope
@@ -194,7 +248,18 @@ fn write_envelope(w: &mut Writer, object: &Value) -> Result<(), ProtobufError> {
 /// RFC 3339.
 pub fn encode(object: &Value) -> Result<Vec<u8>, ProtobufError> {
     let mut w = Writer::default();
-    write_envelope(&mut w, object)?;
+    write_envelope(&mut w, object, Zeros::Go)?;
+    Ok(w.buf)
+}
+
+/// As [`encode`], but writing only the fields that are set (no empty strings, zeros or empty
+/// messages), as a minimal client does; kube-apiserver reads it the same (recorded, 201 both ways).
+///
+/// # Errors
+/// As [`encode`].
+pub fn encode_minimal(object: &Value) -> Result<Vec<u8>, ProtobufError> {
+    let mut w = Writer::default();
+    write_envelope(&mut w, object, Zeros::Minimal)?;
     Ok(w.buf)
 }
 
@@ -239,7 +304,7 @@ pub fn encode_watch_event(event_type: &str, object: &Value) -> Result<Vec<u8>, P
     event.insert("type".to_owned(), Value::String(event_type.to_owned()));
     event.insert("object".to_owned(), object.clone());
     let mut w = Writer::default();
-    codec::encode_message(&mut w, Some(&event), &schema::WATCH_EVENT)?;
+    codec::encode_message(&mut w, Some(&event), &schema::WATCH_EVENT, Zeros::Go)?;
     Ok(w.buf)
 }
 

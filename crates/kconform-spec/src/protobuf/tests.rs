@@ -104,6 +104,43 @@ fn every_recorded_body_and_frame_re_encodes_byte_for_byte() {
 }
 
 #[test]
+fn the_minimal_recorded_request_is_what_encode_minimal_writes() {
+    let (path, scenario) = recordings().swap_remove(2);
+    assert!(path.ends_with("create-protobuf-body.json"));
+    let step = &scenario["steps"][2];
+    assert!(step["note"].as_str().unwrap().contains("minimal"));
+    let bytes = base64(step["request"]["body_base64"].as_str().unwrap());
+    let object = decode(&bytes).unwrap();
+    assert_eq!(encode_minimal(&object).unwrap(), bytes);
+    assert_ne!(encode(&object).unwrap(), bytes);
+}
+
+#[test]
+fn lists_written_from_their_parts_are_the_recorded_bytes() {
+    for (path, scenario) in recordings() {
+        for step in scenario["steps"].as_array().unwrap() {
+            let bytes = base64(step["response"]["body_base64"].as_str().unwrap_or_default());
+            if step["response"]["format"] != "protobuf" || !bytes.starts_with(&MAGIC) {
+                continue;
+            }
+            let object = decode(&bytes).unwrap();
+            if object["kind"] != "EndpointsList" {
+                continue;
+            }
+            let items = object["items"].as_array().unwrap();
+            let metadata = object["metadata"].as_object().unwrap();
+            assert_eq!(
+                encode_list("EndpointsList", "v1", metadata, items).unwrap(),
+                bytes,
+                "{}",
+                path.display()
+            );
+        }
+    }
+    assert!(encode_list("Endpoints", "v1", &Map::new(), []).is_err());
+}
+
+#[test]
 fn the_401_body_of_the_readme() {
     let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": "Unauthorized", "reason": "Unauthorized", "code": 401});
