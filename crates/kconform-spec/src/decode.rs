@@ -27,7 +27,7 @@ pub enum BodyFormat {
     Json,
     /// `application/yaml`.
     Yaml,
-    /// `application/vnd.kubernetes.protobuf` ([`crate::protobuf::decode_endpoints_request`]).
+    /// `application/vnd.kubernetes.protobuf` ([`decode_endpoints_for`]).
     Protobuf,
 }
 
@@ -754,7 +754,7 @@ pub fn decode_endpoints_for(
             )),
             other => unrecognized(other.to_string()),
         })?,
-        BodyFormat::Protobuf => return crate::protobuf::decode_endpoints_request(body, v),
+        BodyFormat::Protobuf => return decode_protobuf_endpoints(body, v),
     };
     let node = gojson::parse(&json_bytes)
         .map_err(|e| unrecognized(format!("couldn't get version/kind; json parse error: {e}")))?;
@@ -863,6 +863,77 @@ pub fn decode_endpoints_for(
         duplicate_fields: paths(false),
         strict: walk.strict,
         yaml_strict,
+    })
+}
+
+/// Decodes a POST or PUT body in protobuf into an Endpoints as kube-apiserver 1.`v` does
+/// (`protobuf.Serializer.Decode`, then the codec's conversion, then `transformDecodeError`).
+///
+/// A missing kind or version defaults to `Endpoints`/`v1`. Protobuf has no unknown or duplicate
+/// fields to report, so the result's strict lists are empty.
+///
+/// # Errors
+/// The [`DecodeError`] whose `Display` is the 400 message: the envelope's failures as
+/// `the object provided is unrecognized (must be of type Endpoints): … (<summary>)`, another kind as
+/// `<kind> in version "<version>" cannot be handled as a Endpoints: …`.
+fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, DecodeError> {
+    let unknown =
+        crate::protobuf::parse_envelope(data).map_err(|err| DecodeError::Unrecognized {
+            error: err.to_string(),
+            summary: summarize_data(data),
+        })?;
+    // `schema.FromAPIVersionAndKind`: an apiVersion with more than one slash has no group/version.
+    let (group, version) = match unknown.api_version.matches('/').count() {
+        0 => (String::new(), unknown.api_version.clone()),
+        1 => {
+            let (group, version) = unknown.api_version.split_once('/').unwrap_or_default();
+            (group.to_owned(), version.to_owned())
+        }
+        _ => (String::new(), String::new()),
+    };
+    // copyKindDefaults with the request's Endpoints v1.
+    let kind = if unknown.kind.is_empty() {
+        "Endpoints".to_owned()
+    } else {
+        unknown.kind.clone()
+    };
+    let (group, version) = if version.is_empty() {
+        (String::new(), "v1".to_owned())
+    } else {
+        (group, version)
+    };
+    let cannot = |error: String| DecodeError::CannotHandle {
+        kind: kind.clone(),
+        version: version.clone(),
+        error,
+    };
+    let group_version = if group.is_empty() {
+        version.clone()
+    } else {
+        format!("{group}/{version}")
+    };
+    if group_version != "v1" || (kind != "Endpoints" && !CORE_V1_KINDS.contains(&kind.as_str())) {
+        return Err(cannot(not_registered(&kind, &group_version, v)));
+    }
+    // The raw bytes are unmarshalled into the named type before conversion fails; of the other core
+    // kinds only EndpointsList has a message here.
+    if kind == "EndpointsList" {
+        crate::protobuf::check_endpoints_list_message(&unknown.raw)
+            .map_err(|err| cannot(err.to_string()))?;
+    }
+    if kind != "Endpoints" {
+        return Err(cannot(format!(
+            "converting (v1.{kind}) to (core.Endpoints): unknown conversion"
+        )));
+    }
+    let object = crate::protobuf::decode_endpoints_message(&unknown.raw)
+        .map_err(|err| cannot(err.to_string()))?;
+    Ok(Decoded {
+        object,
+        unknown_fields: Vec::new(),
+        duplicate_fields: Vec::new(),
+        strict: Vec::new(),
+        yaml_strict: None,
     })
 }
 
@@ -995,5 +1066,92 @@ mod tests {
                 .to_string(),
             "the object provided is unrecognized (must be of type Endpoints): yaml: line 1: did not find expected node content (613a205b)"
         );
+    }
+
+    /// Protobuf POST and PUT bodies, decoded as kube-apiserver decodes them.
+    mod protobuf_bodies {
+        use serde_json::{Value, json};
+
+        use super::super::*;
+        use crate::protobuf::encode;
+
+        fn decode_endpoints_request(body: &[u8], v: K8sVersion) -> Result<Decoded, DecodeError> {
+            decode_endpoints_for(body, BodyFormat::Protobuf, v)
+        }
+
+        fn request_error(body: &[u8]) -> String {
+            decode_endpoints_request(body, K8sVersion::new(36))
+                .unwrap_err()
+                .to_string()
+        }
+
+        #[test]
+        fn request_bodies_fail_with_the_recorded_texts() {
+            assert_eq!(
+                request_error(b"\x00\x01garbage\xff"),
+                "the object provided is unrecognized (must be of type Endpoints): provided data does not appear to be a protobuf message, expected prefix [107 56 115 0] (000167617262616765ff)"
+            );
+            assert_eq!(
+                request_error(b"k8s\0\xff\xff\xff\xff garbage"),
+                "the object provided is unrecognized (must be of type Endpoints): proto: illegal wireType 7 (6b387300ffffffff2067617262616765)"
+            );
+            let list = encode(
+                &json!({"kind": "EndpointsList", "apiVersion": "v1", "metadata": {},
+        "items": [{"metadata": {"name": "ep-list"}}]}),
+            )
+            .unwrap();
+            assert_eq!(
+                request_error(&list),
+                "EndpointsList in version \"v1\" cannot be handled as a Endpoints: converting (v1.EndpointsList) to (core.Endpoints): unknown conversion"
+            );
+        }
+
+        #[test]
+        fn bad_bytes_give_errors_never_panics() {
+            let good = encode(&json!({"kind": "Endpoints", "apiVersion": "v1",
+        "metadata": {"name": "a", "labels": {"x": "y"}, "creationTimestamp": "2026-12-02T06:04:04Z"},
+        "subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}]}]}))
+    .unwrap();
+            // Every truncation and every single-byte change either decodes or fails with a Go text.
+            for end in 0..good.len() {
+                let _ = decode_endpoints_request(&good[..end], K8sVersion::new(36));
+            }
+            for at in 4..good.len() {
+                for byte in [0x00, 0x07, 0x7f, 0x80, 0xff] {
+                    let mut bad = good.clone();
+                    bad[at] = byte;
+                    if let Err(err) = decode_endpoints_request(&bad, K8sVersion::new(36)) {
+                        assert!(!err.to_string().is_empty());
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn protobuf_requests_decode_like_their_json_twins() {
+            let object = json!({"apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": "ep-1", "labels": {"b": "2", "a": "1"}},
+        "subsets": [{"addresses": [{"ip": "10.0.0.1", "nodeName": "n", "targetRef": {"kind": "Pod", "name": "p"}}],
+            "ports": [{"name": "http", "port": 80, "protocol": "TCP", "appProtocol": "h2c"}]}]});
+            let from_protobuf =
+                decode_endpoints_request(&encode(&object).unwrap(), K8sVersion::new(36)).unwrap();
+            let from_json = decode_endpoints_for(
+                object.to_string().as_bytes(),
+                BodyFormat::Json,
+                K8sVersion::new(36),
+            )
+            .unwrap();
+            let mut protobuf_object = from_protobuf.object;
+            // Protobuf always carries a (zero) creationTimestamp, which Go's JSON writes as null.
+            assert_eq!(
+                protobuf_object["metadata"]["creationTimestamp"],
+                Value::Null
+            );
+            protobuf_object["metadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("creationTimestamp");
+            assert_eq!(protobuf_object, from_json.object);
+        }
     }
 }

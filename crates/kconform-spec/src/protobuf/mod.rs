@@ -20,8 +20,6 @@ mod tests;
 
 use serde_json::{Map, Value};
 
-use crate::decode::{DecodeError, Decoded, summarize_data};
-use crate::version::K8sVersion;
 use codec::Zeros;
 pub use wire::WireError;
 use wire::{LEN, Writer};
@@ -379,85 +377,28 @@ impl FrameReader {
     }
 }
 
-/// Decodes a POST or PUT body in protobuf into an Endpoints as kube-apiserver 1.`v` does
-/// (`protobuf.Serializer.Decode`, then the codec's conversion, then `transformDecodeError`).
-///
-/// A missing kind or version defaults to `Endpoints`/`v1`. Protobuf has no unknown or duplicate
-/// fields to report, so the result's strict lists are empty.
+/// The object of an Endpoints message (the `raw` of its envelope), with kind `Endpoints` and
+/// apiVersion `v1`.
 ///
 /// # Errors
-/// The [`DecodeError`] whose `Display` is the 400 message: the envelope's failures as
-/// `the object provided is unrecognized (must be of type Endpoints): … (<summary>)`, another kind as
-/// `<kind> in version "<version>" cannot be handled as a Endpoints: …`.
-pub fn decode_endpoints_request(data: &[u8], v: K8sVersion) -> Result<Decoded, DecodeError> {
-    let unknown = parse_envelope(data).map_err(|err| DecodeError::Unrecognized {
-        error: err.to_string(),
-        summary: summarize_data(data),
-    })?;
-    // `schema.FromAPIVersionAndKind`: an apiVersion with more than one slash has no group/version.
-    let (group, version) = match unknown.api_version.matches('/').count() {
-        0 => (String::new(), unknown.api_version.clone()),
-        1 => {
-            let (group, version) = unknown.api_version.split_once('/').unwrap_or_default();
-            (group.to_owned(), version.to_owned())
-        }
-        _ => (String::new(), String::new()),
-    };
-    // copyKindDefaults with the request's Endpoints v1.
-    let kind = if unknown.kind.is_empty() {
-        "Endpoints".to_owned()
-    } else {
-        unknown.kind.clone()
-    };
-    let (group, version) = if version.is_empty() {
-        (String::new(), "v1".to_owned())
-    } else {
-        (group, version)
-    };
-    let cannot = |error: String| DecodeError::CannotHandle {
-        kind: kind.clone(),
-        version: version.clone(),
-        error,
-    };
-    let group_version = if group.is_empty() {
-        version.clone()
-    } else {
-        format!("{group}/{version}")
-    };
-    if group_version != "v1"
-        || (kind != "Endpoints" && !crate::decode::CORE_V1_KINDS.contains(&kind.as_str()))
-    {
-        return Err(cannot(crate::decode::not_registered(
-            &kind,
-            &group_version,
-            v,
-        )));
-    }
-    // The raw bytes are unmarshalled into the named type before conversion fails; of the other core
-    // kinds only EndpointsList has a message here.
-    if kind == "EndpointsList" {
-        codec::decode_message(&unknown.raw, &schema::ENDPOINTS_LIST)
-            .map_err(|err| cannot(err.to_string()))?;
-    }
-    if kind != "Endpoints" {
-        return Err(cannot(format!(
-            "converting (v1.{kind}) to (core.Endpoints): unknown conversion"
-        )));
-    }
-    let fields = codec::decode_message(&unknown.raw, &schema::ENDPOINTS)
-        .map_err(|err| cannot(err.to_string()))?;
+/// The Go text of the message's first problem.
+pub fn decode_endpoints_message(raw: &[u8]) -> Result<Value, ProtobufError> {
+    let fields = codec::decode_message(raw, &schema::ENDPOINTS)?;
     let mut object = with_type_meta(fields, "", "");
     if let Some(map) = object.as_object_mut() {
         map.insert("kind".to_owned(), Value::String("Endpoints".to_owned()));
         map.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
     }
-    Ok(Decoded {
-        object,
-        unknown_fields: Vec::new(),
-        duplicate_fields: Vec::new(),
-        strict: Vec::new(),
-        yaml_strict: None,
-    })
+    Ok(object)
+}
+
+/// Unmarshals an EndpointsList message only to find its first problem: kube-apiserver reads the raw
+/// bytes into the named type before the conversion to Endpoints fails.
+///
+/// # Errors
+/// The Go text of the message's first problem.
+pub fn check_endpoints_list_message(raw: &[u8]) -> Result<(), ProtobufError> {
+    codec::decode_message(raw, &schema::ENDPOINTS_LIST).map(drop)
 }
 
 /// The JSON text of a protobuf DeleteOptions body, for the JSON DeleteOptions reader: the envelope's
