@@ -20,6 +20,9 @@ use crate::target::{HttpVersion, Target};
 /// At most this many bytes of a request or response body are kept as evidence.
 pub const EVIDENCE_BODY_LIMIT: usize = 16 * 1024;
 
+/// The media type of Kubernetes protobuf bodies.
+pub const PROTOBUF: &str = kconform_spec::protobuf::MEDIA_TYPE;
+
 /// Responses larger than this are refused rather than buffered.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -66,6 +69,18 @@ pub enum ClientError {
         /// The limit.
         limit: usize,
     },
+    /// The response body is not the Kubernetes protobuf the caller expected.
+    #[error("response body is not Kubernetes protobuf ({error}): {snippet}")]
+    Protobuf {
+        /// The start of the body, in hex.
+        snippet: String,
+        /// What is wrong with it.
+        error: String,
+    },
+    /// A value has no Kubernetes protobuf form (a kind without a message, a time that is not
+    /// RFC 3339).
+    #[error("cannot encode the request body as Kubernetes protobuf: {0}")]
+    ProtobufEncode(String),
     /// The response body is not the JSON the caller expected.
     #[error("response body is not JSON: {snippet}")]
     Json {
@@ -179,6 +194,24 @@ impl Request {
         }
     }
 
+    /// Sets a Kubernetes protobuf body (the `k8s\0` envelope, written as Go's marshalling writes
+    /// it, as client-go sends) and `Content-Type: application/vnd.kubernetes.protobuf` unless one
+    /// is set.
+    ///
+    /// # Errors
+    /// [`ClientError::ProtobufEncode`] when the object's kind has no protobuf message.
+    pub fn protobuf(self, body: &serde_json::Value) -> Result<Request, ClientError> {
+        let bytes = kconform_spec::protobuf::encode(body)
+            .map_err(|e| ClientError::ProtobufEncode(e.to_string()))?;
+        let has_type = self.has_header("content-type");
+        let r = self.body(bytes);
+        Ok(if has_type {
+            r
+        } else {
+            r.header("Content-Type", PROTOBUF)
+        })
+    }
+
     /// Sets a body with the given content type.
     pub fn body_with_type(self, content_type: &str, body: impl Into<Bytes>) -> Request {
         self.body(body).header("Content-Type", content_type)
@@ -258,6 +291,24 @@ impl Response {
     /// The body as lossy UTF-8.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Whether the answer is Kubernetes protobuf (by its Content-Type).
+    pub fn is_protobuf(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|t| media_type(t) == PROTOBUF)
+    }
+
+    /// The body decoded from Kubernetes protobuf into its JSON form (`kind` and `apiVersion`
+    /// from the envelope first).
+    ///
+    /// # Errors
+    /// [`ClientError::Protobuf`] when the body is not a protobuf object of a known kind.
+    pub fn protobuf(&self) -> Result<serde_json::Value, ClientError> {
+        kconform_spec::protobuf::decode(&self.body).map_err(|e| ClientError::Protobuf {
+            snippet: hex_snippet(&self.body, 64),
+            error: e.to_string(),
+        })
     }
 
     /// The body parsed as JSON.
@@ -489,7 +540,14 @@ impl Client {
             method: req.method.to_string(),
             url: url.to_string(),
             headers: recorded_headers,
-            body: req.body.as_ref().map(|b| snippet(b, EVIDENCE_BODY_LIMIT)),
+            body: req.body.as_ref().map(|b| {
+                let content_type = req
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    .map(|(_, v)| v.as_str());
+                evidence_body(b, content_type)
+            }),
         };
         let curl = self.curl_line(req, &url, token.is_some(), &req.auth);
         Ok((builder, recorded, curl))
@@ -532,9 +590,14 @@ impl Client {
             };
             parts.push(format!("-H \"Authorization: Bearer {var}\""));
         }
+        // A binary body (protobuf) is written to a file first and sent from it.
+        let mut prelude = String::new();
         if let Some(b) = &req.body {
             if b.len() <= EVIDENCE_BODY_LIMIT && std::str::from_utf8(b).is_ok() {
                 parts.push(shell_quote("--data-binary", &String::from_utf8_lossy(b)));
+            } else if b.len() <= EVIDENCE_BODY_LIMIT {
+                prelude = format!("printf '{}' > body.bin && ", printf_escaped(b));
+                parts.push("--data-binary @body.bin".to_owned());
             } else {
                 parts.push(format!(
                     "--data-binary @body.bin  # {} bytes, not shown",
@@ -543,7 +606,7 @@ impl Client {
             }
         }
         parts.push(shell_quote("", url.as_str()).trim_start().to_owned());
-        parts.join(" ")
+        prelude + &parts.join(" ")
     }
 
     fn push_log(&self, exchange: &Exchange) {
@@ -620,7 +683,7 @@ impl Client {
             response: Some(RecordedResponse {
                 status,
                 headers: headers.clone(),
-                body: snippet(&buf, EVIDENCE_BODY_LIMIT),
+                body: evidence_body(&buf, header_of(&headers, "content-type")),
             }),
             curl,
         };
@@ -801,6 +864,66 @@ pub fn snippet(bytes: &[u8], limit: usize) -> String {
     }
 }
 
+/// The media type of a Content-Type value, without parameters, lower-case.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A body as evidence: text as (lossy) UTF-8; Kubernetes protobuf as its size, its bytes in hex
+/// and its decoded JSON form, so a reader sees what the bytes say.
+pub fn evidence_body(bytes: &[u8], content_type: Option<&str>) -> String {
+    let protobuf = content_type.is_some_and(|t| media_type(t) == PROTOBUF)
+        || bytes.starts_with(&kconform_spec::protobuf::MAGIC);
+    if !protobuf || bytes.is_empty() {
+        return snippet(bytes, EVIDENCE_BODY_LIMIT);
+    }
+    let decoded = match kconform_spec::protobuf::decode(bytes) {
+        Ok(value) => format!("decoded: {value}"),
+        Err(e) => format!("not decodable: {e}"),
+    };
+    snippet(
+        format!(
+            "[protobuf, {} bytes: {}]\n{decoded}",
+            bytes.len(),
+            hex_snippet(bytes, 256)
+        )
+        .as_bytes(),
+        EVIDENCE_BODY_LIMIT,
+    )
+}
+
+/// At most `limit` bytes in hex, with a marker when truncated.
+pub fn hex_snippet(bytes: &[u8], limit: usize) -> String {
+    let shown: String = bytes
+        .iter()
+        .take(limit)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if bytes.len() > limit {
+        format!("{shown}…[{} more bytes]", bytes.len() - limit)
+    } else {
+        shown
+    }
+}
+
+/// `bytes` as the text of a single-quoted `printf` format that writes exactly them: printable
+/// ASCII as itself, everything else (and `%`, `\`, `'`) as an octal escape.
+fn printf_escaped(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'%' | b'\\' | b'\'' => format!("\\{b:03o}"),
+            0x20..=0x7e => char::from(b).to_string(),
+            _ => format!("\\{b:03o}"),
+        })
+        .collect()
+}
+
 fn shell_quote(flag: &str, value: &str) -> String {
     let quoted = format!("'{}'", value.replace('\'', r"'\''"));
     if flag.is_empty() {
@@ -831,6 +954,25 @@ mod tests {
     fn snippet_truncates_with_marker() {
         assert_eq!(snippet(b"abc", 10), "abc");
         assert_eq!(snippet(b"abcdef", 2), "ab…[4 more bytes]");
+    }
+
+    #[test]
+    fn printf_escapes_write_the_exact_bytes() {
+        assert_eq!(printf_escaped(b"k8s\0%'\\\n"), r"k8s\000\045\047\134\012");
+    }
+
+    #[test]
+    fn protobuf_evidence_shows_the_decoded_object() {
+        let bytes = kconform_spec::protobuf::encode(&serde_json::json!({"kind": "Status",
+            "apiVersion": "v1", "metadata": {}, "status": "Failure", "code": 404}))
+        .unwrap();
+        let text = evidence_body(&bytes, Some("application/vnd.kubernetes.protobuf"));
+        assert!(text.starts_with("[protobuf, "), "{text}");
+        assert!(text.contains(r#"decoded: {"kind":"Status""#), "{text}");
+        assert!(text.contains("6b387300"), "{text}");
+        let bad = evidence_body(b"k8s\0\xff", None);
+        assert!(bad.contains("not decodable: "), "{bad}");
+        assert_eq!(evidence_body(b"{}", Some("application/json")), "{}");
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! The watch-stream reader: newline-delimited JSON events from a chunked response, with bounded waits.
+//! The watch-stream reader: newline-delimited JSON events from a chunked response, or Kubernetes
+//! protobuf frames (a 4-byte big-endian length, then a `WatchEvent`) when the server answered
+//! `application/vnd.kubernetes.protobuf;stream=watch`, with bounded waits.
 //!
 //! Every wait is bounded twice: by a per-event timeout (how long to wait for the next event) and by
 //! an overall cap (how long the whole watch may take).
@@ -12,7 +14,9 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use serde_json::Value;
 
-use crate::client::{BodyStream, EVIDENCE_BODY_LIMIT, StreamResponse, snippet};
+use crate::client::{
+    BodyStream, EVIDENCE_BODY_LIMIT, PROTOBUF, StreamResponse, hex_snippet, snippet,
+};
 use crate::model::Exchange;
 
 /// Bounds for reading one watch stream.
@@ -22,7 +26,7 @@ pub struct WatchLimits {
     pub per_event: Duration,
     /// Longest time the whole stream is read, from [`WatchReader::new`].
     pub overall: Duration,
-    /// Longest accepted line, in bytes (excluding the newline).
+    /// Longest accepted line (or protobuf frame), in bytes (excluding the newline or length).
     pub max_line: usize,
 }
 
@@ -127,9 +131,20 @@ pub struct Drained {
     pub end: StreamEnd,
 }
 
+/// How the events of a stream are delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// One JSON `{"type":…,"object":…}` per line.
+    JsonLines,
+    /// Kubernetes protobuf frames: a 4-byte big-endian length, then a bare `WatchEvent` whose
+    /// object is a whole `k8s\0` envelope.
+    Protobuf,
+}
+
 /// Reads events from a watch response body.
 pub struct WatchReader {
     body: BodyStream,
+    framing: Framing,
     buf: BytesMut,
     limits: WatchLimits,
     started: Instant,
@@ -152,6 +167,7 @@ impl WatchReader {
     pub fn new(body: BodyStream, limits: WatchLimits) -> WatchReader {
         WatchReader {
             body,
+            framing: Framing::JsonLines,
             buf: BytesMut::new(),
             limits,
             started: Instant::now(),
@@ -161,11 +177,36 @@ impl WatchReader {
         }
     }
 
-    /// A reader over a streamed response; its exchange becomes the reader's evidence.
+    /// A reader over a body stream with the given framing.
+    pub fn with_framing(body: BodyStream, framing: Framing, limits: WatchLimits) -> WatchReader {
+        let mut r = WatchReader::new(body, limits);
+        r.framing = framing;
+        r
+    }
+
+    /// A reader over a streamed response, framed as its Content-Type says; its exchange becomes
+    /// the reader's evidence.
     pub fn from_response(resp: StreamResponse, limits: WatchLimits) -> WatchReader {
-        let mut r = WatchReader::new(resp.body, limits);
+        let protobuf = resp.header("content-type").is_some_and(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case(PROTOBUF)
+        });
+        let framing = if protobuf {
+            Framing::Protobuf
+        } else {
+            Framing::JsonLines
+        };
+        let mut r = WatchReader::with_framing(resp.body, framing, limits);
         r.exchange = Some(resp.exchange);
         r
+    }
+
+    /// How this stream's events are delimited.
+    pub fn framing(&self) -> Framing {
+        self.framing
     }
 
     /// Time since the reader was created.
@@ -213,7 +254,13 @@ impl WatchReader {
         let wait = wait.min(remaining);
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            if let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
+            if self.framing == Framing::Protobuf {
+                match self.protobuf_frame() {
+                    Ok(Some(item)) => return item,
+                    Ok(None) => {}
+                    Err(end) => return self.finish(end),
+                }
+            } else if let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
                 let line = self.buf.split_to(pos + 1).freeze();
                 let line = &line[..pos];
                 let trimmed = trim_ascii(line);
@@ -223,12 +270,28 @@ impl WatchReader {
                 self.note(trimmed);
                 return parse_line(trimmed, self.started.elapsed());
             }
-            if self.buf.len() > self.limits.max_line {
+            if self.framing == Framing::JsonLines && self.buf.len() > self.limits.max_line {
                 return self.finish(StreamEnd::LineTooLong(self.limits.max_line));
             }
             match tokio::time::timeout_at(deadline, self.body.next()).await {
                 Err(_) if cap => return self.finish(StreamEnd::Cap),
                 Err(_) => return WatchItem::Idle,
+                Ok(None) if self.framing == Framing::Protobuf => {
+                    self.end = Some(StreamEnd::Server);
+                    let rest = self.buf.split().freeze();
+                    if !rest.is_empty() {
+                        let line = format!("[{} bytes of an incomplete frame]", rest.len());
+                        self.note(line.as_bytes());
+                        return WatchItem::Malformed {
+                            line: hex_snippet(&rest, 64),
+                            error: format!(
+                                "the stream ended inside a protobuf frame ({} bytes)",
+                                rest.len()
+                            ),
+                        };
+                    }
+                    return WatchItem::End(StreamEnd::Server);
+                }
                 Ok(None) => {
                     // A final line without a newline still counts as an event.
                     let rest = self.buf.split().freeze();
@@ -244,6 +307,42 @@ impl WatchReader {
                 Ok(Some(Ok(chunk))) => self.push(chunk),
             }
         }
+    }
+
+    /// The next whole protobuf frame as an item, `Ok(None)` until more bytes arrive, or the end
+    /// when the announced length exceeds the limit (nothing of it is buffered beyond the limit).
+    fn protobuf_frame(&mut self) -> Result<Option<WatchItem>, StreamEnd> {
+        let Some(prefix) = self.buf.first_chunk::<4>() else {
+            return Ok(None);
+        };
+        let length = u32::from_be_bytes(*prefix);
+        let length = usize::try_from(length)
+            .ok()
+            .filter(|n| *n <= self.limits.max_line)
+            .ok_or(StreamEnd::LineTooLong(self.limits.max_line))?;
+        if self.buf.len() < 4 + length {
+            return Ok(None);
+        }
+        let _ = self.buf.split_to(4);
+        let frame = self.buf.split_to(length).freeze();
+        let at = self.started.elapsed();
+        Ok(Some(
+            match kconform_spec::protobuf::decode_watch_event(&frame) {
+                Ok((kind, object)) => {
+                    let line = format!("{kind} {object}");
+                    self.note(line.as_bytes());
+                    WatchItem::Event(WatchEvent { kind, object, at })
+                }
+                Err(e) => {
+                    let line = hex_snippet(&frame, 64);
+                    self.note(line.as_bytes());
+                    WatchItem::Malformed {
+                        line,
+                        error: format!("not a protobuf WatchEvent: {e}"),
+                    }
+                }
+            },
+        ))
     }
 
     fn push(&mut self, chunk: Bytes) {
@@ -376,6 +475,45 @@ mod tests {
         };
         let mut r = WatchReader::new(body(vec![b"{\"type\":\"ADDED\",\"object\":{}"]), limits);
         assert_eq!(r.next().await, WatchItem::End(StreamEnd::LineTooLong(10)));
+        assert_eq!(r.next().await, WatchItem::End(StreamEnd::LineTooLong(10)));
+    }
+
+    #[tokio::test]
+    async fn protobuf_frames_split_across_chunks_are_joined() {
+        let object = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+            "status": "Failure", "code": 410, "reason": "Expired"});
+        let mut bytes = kconform_spec::protobuf::encode_watch_frame("ERROR", &object).unwrap();
+        bytes.extend(kconform_spec::protobuf::encode_watch_frame("ERROR", &object).unwrap());
+        bytes.extend([0, 0, 0, 9, 1]);
+        let chunks: Vec<Result<Bytes, std::io::Error>> = bytes
+            .chunks(7)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let mut r = WatchReader::with_framing(
+            Box::pin(futures::stream::iter(chunks)),
+            Framing::Protobuf,
+            WatchLimits::default(),
+        );
+        let d = r.drain().await;
+        assert_eq!(d.events.len(), 2);
+        assert_eq!(d.events[1].kind, "ERROR");
+        assert_eq!(d.events[1].object["code"], 410);
+        assert_eq!(d.malformed.len(), 1, "{:?}", d.malformed);
+        assert!(d.malformed[0].1.contains("ended inside a protobuf frame"));
+        assert_eq!(d.end, StreamEnd::Server);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_protobuf_frame_stops_the_reader() {
+        let limits = WatchLimits {
+            max_line: 10,
+            ..WatchLimits::default()
+        };
+        let mut r = WatchReader::with_framing(
+            body(vec![&[0xff, 0xff, 0xff, 0xff, 0]]),
+            Framing::Protobuf,
+            limits,
+        );
         assert_eq!(r.next().await, WatchItem::End(StreamEnd::LineTooLong(10)));
     }
 

@@ -16,6 +16,7 @@ mod fixtures;
 mod list;
 mod options;
 mod patch;
+mod protobuf;
 pub mod sequence;
 mod support;
 mod validation;
@@ -83,7 +84,6 @@ pub fn checks() -> Vec<Check> {
             options::EP_OPTS_006,
             options::EP_OPTS_007,
             options::EP_OPTS_008,
-            options::EP_OPTS_009,
             options::EP_OPTS_010,
             options::EP_WARN_001,
             options::EP_WARN_002,
@@ -192,6 +192,22 @@ pub fn checks() -> Vec<Check> {
             auth::EP_DISC_001,
             auth::EP_DISC_002,
             auth::EP_DISC_003,
+        ],
+        &[
+            protobuf::EP_PROTO_001,
+            protobuf::EP_PROTO_002,
+            protobuf::EP_PROTO_003,
+            protobuf::EP_PROTO_004,
+            protobuf::EP_PROTO_005,
+            protobuf::EP_PROTO_006,
+            protobuf::EP_PROTO_007,
+            protobuf::EP_PROTO_008,
+            protobuf::EP_PROTO_009,
+            protobuf::EP_PROTO_010,
+            protobuf::EP_PROTO_011,
+            protobuf::EP_PROTO_012,
+            protobuf::EP_PROTO_013,
+            protobuf::EP_PROTO_014,
         ],
     ]
     .concat()

@@ -511,50 +511,6 @@ async fn not_acceptable(ctx: Ctx) -> Verdict {
     Ok(())
 }
 
-pub(crate) const EP_OPTS_009: Check = check!(
-    CheckMeta {
-        operations: &[op::READ, op::LIST],
-        statuses: &[200],
-        ..meta(
-            "EP-OPTS-009",
-            Must,
-            "A request that prefers protobuf but accepts JSON (`Accept: application/vnd.kubernetes.protobuf,application/json`, as client-go sends) MUST be answered, in JSON if protobuf is not served.",
-            "kube-apiserver behaviour, recorded disagreements §12 (client-go 1.36)",
-        )
-    },
-    protobuf_first_accept
-);
-
-async fn protobuf_first_accept(ctx: Ctx) -> Verdict {
-    let name = ctx.name("ep");
-    create_named(&ctx, &name).await?;
-    for req in [
-        Request::get(ctx.object_path(&name)),
-        Request::get(ctx.collection_path()),
-    ] {
-        let resp = send(
-            &ctx,
-            req.header(
-                "Accept",
-                "application/vnd.kubernetes.protobuf,application/json",
-            ),
-        )
-        .await?;
-        expect_status(&ctx, &resp, 200)?;
-        let ct = resp.header("content-type").unwrap_or_default().to_owned();
-        ensure(
-            &ctx,
-            ct == "application/json" || ct == "application/vnd.kubernetes.protobuf",
-            "Content-Type application/json (or protobuf when served)",
-            || format!("Content-Type {ct:?}"),
-        )?;
-        if ct == "application/json" {
-            json_of(&ctx, &resp)?;
-        }
-    }
-    Ok(())
-}
-
 pub(crate) const EP_OPTS_010: Check = check!(
     CheckMeta {
         operations: &[op::LIST, op::LIST_ALL],

@@ -114,8 +114,13 @@ pub(crate) fn expect_status(ctx: &Ctx, resp: &Response, code: u16) -> Verdict {
             "HTTP {code} for {} {}",
             resp.exchange.request.method, resp.exchange.request.url
         ),
-        format!("HTTP {}: {}", resp.status, short(&resp.text(), 600)),
+        format!("HTTP {}: {}", resp.status, short(&body_text(resp), 600)),
     ))
+}
+
+/// The body for a message: text as is, protobuf decoded.
+pub(crate) fn body_text(resp: &Response) -> String {
+    kconform_harness::client::evidence_body(&resp.body, resp.header("content-type"))
 }
 
 /// The body as JSON, or a failure saying it is not JSON.

@@ -42,9 +42,12 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("create-returns-200", &["EP-"]),
     (
         "no-conflict-on-stale-rv",
-        &["EP-REPLACE-002", "EP-PATCH-011"],
+        &["EP-REPLACE-002", "EP-PATCH-011", "EP-PROTO-004"],
     ),
-    ("limit-ignored", &["EP-LIST-", "EP-DELCOL-005"]),
+    (
+        "limit-ignored",
+        &["EP-LIST-", "EP-DELCOL-005", "EP-PROTO-002"],
+    ),
     (
         "dry-run-persists",
         &[
@@ -56,6 +59,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-DELETE-008",
             "EP-DELCOL-002",
             "EP-WATCH-020",
+            "EP-PROTO-005",
         ],
     ),
     // Checks that compare an answer's exact Warning headers notice the missing one.
@@ -70,6 +74,9 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-OPTS-005",
             "EP-PATCH-010",
             "EP-DELETE-001",
+            "EP-PROTO-001",
+            "EP-PROTO-003",
+            "EP-PROTO-014",
         ],
     ),
     // Checks that compare a stored object with what was sent after defaulting.
@@ -83,7 +90,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PATCH-004",
         ],
     ),
-    ("delete-returns-object", &["EP-DELETE-"]),
+    ("delete-returns-object", &["EP-DELETE-", "EP-PROTO-005"]),
     // Checks that read an object back after a dry run or a delete compare the exact 404 body.
     (
         "not-found-wrong-reason",
@@ -106,11 +113,18 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PATCH-014",
             "EP-PATCH-012",
             "EP-DELETE-006",
+            "EP-PROTO-010",
         ],
     ),
-    ("already-exists-overwrites", &["EP-CREATE-003"]),
+    (
+        "already-exists-overwrites",
+        &["EP-CREATE-003", "EP-PROTO-010"],
+    ),
     ("create-in-missing-namespace", &["EP-CREATE-004"]),
-    ("namespace-mismatch-accepted", &["EP-CREATE-005"]),
+    (
+        "namespace-mismatch-accepted",
+        &["EP-CREATE-005", "EP-PROTO-010"],
+    ),
     ("generate-name-without-suffix", &["EP-CREATE-006"]),
     ("put-does-not-create", &["EP-REPLACE-004"]),
     ("uid-precondition-ignored", &["EP-REPLACE-005"]),
@@ -119,7 +133,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "update-drops-deletion-state",
         &["EP-REPLACE-014", "EP-DELETE-"],
     ),
-    ("delete-preconditions-ignored", &["EP-DELETE-003"]),
+    (
+        "delete-preconditions-ignored",
+        &["EP-DELETE-003", "EP-PROTO-005"],
+    ),
     (
         "finalizers-ignored",
         &["EP-DELETE-006", "EP-WATCH-022", "EP-REPLACE-014"],
@@ -131,8 +148,14 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     ("unauthenticated-watch", &["EP-AUTH-001", "EP-AUTH-002"]),
     ("delete-collection-unauthorized", &["EP-AUTH-003"]),
-    ("continue-skips-item", &["EP-LIST-", "EP-DELCOL-005"]),
-    ("continue-repeats-item", &["EP-LIST-", "EP-DELCOL-005"]),
+    (
+        "continue-skips-item",
+        &["EP-LIST-", "EP-DELCOL-005", "EP-PROTO-002"],
+    ),
+    (
+        "continue-repeats-item",
+        &["EP-LIST-", "EP-DELCOL-005", "EP-PROTO-002"],
+    ),
     ("empty-list-items-null", &["EP-LIST-002"]),
     (
         "exact-resource-version-ignored",
@@ -171,6 +194,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-CREATE-003",
             "EP-CREATE-011",
             "EP-READ-001",
+            "EP-PROTO-014",
         ],
     ),
     ("smp-merges-subsets", &["EP-PATCH-004"]),
@@ -192,24 +216,54 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("conflict-paths-sorted-as-text", &["EP-APPLY-009"]),
     ("delete-options-type-error-ignored", &["EP-DELETE-012"]),
     ("json-patch-failure-400", &["EP-PATCH-003"]),
-    ("watch-drops-events", &["EP-WATCH-"]),
-    ("watch-reorders-events", &["EP-WATCH-"]),
-    ("no-bookmarks", &["EP-WATCH-"]),
-    ("bookmark-without-initial-events-end", &["EP-WATCH-"]),
-    ("watch-too-old-replays", &["EP-WATCH-014"]),
+    ("watch-drops-events", &["EP-WATCH-", "EP-PROTO-007"]),
+    ("watch-reorders-events", &["EP-WATCH-", "EP-PROTO-007"]),
+    ("no-bookmarks", &["EP-WATCH-", "EP-PROTO-008"]),
+    (
+        "bookmark-without-initial-events-end",
+        &["EP-WATCH-", "EP-PROTO-008"],
+    ),
+    ("watch-too-old-replays", &["EP-WATCH-014", "EP-PROTO-009"]),
     ("watch-ignores-timeout", &["EP-WATCH-"]),
-    ("watch-no-initial-events", &["EP-WATCH-"]),
+    (
+        "watch-no-initial-events",
+        &["EP-WATCH-", "EP-PROTO-008", "EP-PROTO-013"],
+    ),
     ("watch-selector-exit-not-deleted", &["EP-WATCH-011"]),
     (
         "watch-named-path-ignores-name",
         &["EP-WATCH-007", "EP-WATCH-008"],
     ),
-    ("watch-wrong-content-type", &["EP-WATCH-"]),
+    (
+        "watch-wrong-content-type",
+        &[
+            "EP-WATCH-",
+            "EP-PROTO-007",
+            "EP-PROTO-008",
+            "EP-PROTO-009",
+            "EP-PROTO-013",
+        ],
+    ),
     ("discovery-missing-delete-collection", &["EP-DISC-001"]),
     ("path-names-unchecked", &["EP-READ-003"]),
     // The refused name `x%25y` is also named undecoded then (`"x%25y"` in the message).
     ("path-segments-undecoded", &["EP-READ-003", "EP-READ-004"]),
     ("not-acceptable-list-short", &["EP-OPTS-010"]),
+    // Protobuf: only the protobuf checks speak it.
+    ("protobuf-empty-fields-omitted", &["EP-PROTO-"]),
+    ("protobuf-list-drops-continue", &["EP-PROTO-002"]),
+    ("protobuf-create-refused", &["EP-PROTO-"]),
+    ("protobuf-replace-refused", &["EP-PROTO-004"]),
+    ("protobuf-delete-options-ignored", &["EP-PROTO-005"]),
+    ("protobuf-delete-collection-json", &["EP-PROTO-006"]),
+    ("protobuf-watch-json", &["EP-PROTO-"]),
+    ("protobuf-watch-bookmarks-dropped", &["EP-PROTO-008"]),
+    ("protobuf-watch-expired-as-status", &["EP-PROTO-009"]),
+    ("protobuf-errors-json", &["EP-PROTO-"]),
+    ("protobuf-filter-errors-json", &["EP-PROTO-011"]),
+    ("protobuf-patch-handler-text", &["EP-PROTO-012"]),
+    ("accept-q-values-ignored", &["EP-PROTO-013"]),
+    ("protobuf-decode-errors-generic", &["EP-PROTO-014"]),
 ];
 
 /// One check that did not pass, and why (for the failure message).
