@@ -18,8 +18,10 @@
 //! Some requests come with a token the server does not know (401), some creates with a YAML body
 //! (block style, and now and then a YAML 1.1 surprise such as an unquoted `off`), a large object
 //! (hundreds of addresses), `Content-Type: text/plain` (415), another `metadata.namespace` (400) or
-//! into a namespace that does not exist (404); some reads ask for `pretty=true` or for
-//! `Accept: text/plain` (406), and some watches use the deprecated named path.
+//! into a namespace that does not exist (404); some reads, lists and watches ask for
+//! `pretty=true` or for `Accept: text/plain` (406, whose text differs for lists and watches),
+//! some gets spell the name oddly in the URL (percent-escaped, UTF-8, with `%` or `/`), and some
+//! watches use the deprecated (named) path.
 //!
 //! Not in the mix: watches and reads from a too-old (compacted) resourceVersion. The only
 //! portable one is a literal such as `1`, and by the sequence rules (only `0` is literal) it is
@@ -356,12 +358,32 @@ fn step<K: Into<String>>(
     }
 }
 
+/// Asks for a representation no server has: `Accept: text/plain` (406).
+fn not_acceptable(step: &mut Step) {
+    step.request
+        .headers
+        .insert("Accept".to_owned(), json!("text/plain"));
+    if let Some(note) = &mut step.note {
+        note.push_str(" with Accept text/plain");
+    }
+}
+
 fn query_text<K: AsRef<str>>(query: &[(K, String)]) -> String {
     query
         .iter()
         .map(|(k, v)| format!("{}={v}", k.as_ref()))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// `name` with its first character percent-encoded (`ep-1` → `%65p-1`): the same name to a
+/// server that decodes path segments.
+fn escaped_first_letter(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) if first.is_ascii() => format!("%{:02X}{}", u32::from(first), chars.as_str()),
+        _ => name.to_owned(),
+    }
 }
 
 fn object_path(name: &str) -> String {
@@ -632,15 +654,11 @@ impl EndpointsModel {
         if rng.chance(5) {
             query.push(("pretty", "true".to_owned()));
         }
-        let what = format!("get {name} {}", query_text(&query));
-        let mut get = step(what, "GET", object_path(&name), query, None, None);
+        let (segment, spelling) = self.spelled(rng, &name, 20);
+        let what = format!("get {segment}{spelling} {}", query_text(&query));
+        let mut get = step(what, "GET", object_path(&segment), query, None, None);
         if rng.chance(4) {
-            get.request
-                .headers
-                .insert("Accept".to_owned(), json!("text/plain"));
-            if let Some(note) = &mut get.note {
-                note.push_str(" with Accept text/plain");
-            }
+            not_acceptable(&mut get);
         }
         get
     }
@@ -969,6 +987,23 @@ impl EndpointsModel {
         (query, body, notes.join(", "))
     }
 
+    /// The URL segment for `name`: now and then (`percent`) spelled oddly, as kube-apiserver
+    /// percent-decodes each segment, then refuses names that cannot be one (`%`, `/`). An odd
+    /// spelling of another name clears the sent name: its answer says nothing about `name`.
+    fn spelled(&mut self, rng: &mut Rng, name: &str, percent: u32) -> (String, &'static str) {
+        if !rng.chance(percent) {
+            return (name.to_owned(), "");
+        }
+        let (segment, spelling) = match rng.below(4) {
+            0 => return (escaped_first_letter(name), " (escaped)"),
+            1 => ("caf%C3%A9", " (percent-encoded UTF-8)"),
+            2 => ("x%25y", " (a name with %)"),
+            _ => ("a%2Fb", " (a name with /)"),
+        };
+        self.sent.name = None;
+        (segment.to_owned(), spelling)
+    }
+
     fn delete(&mut self, rng: &mut Rng) -> Step {
         let name = self.target_name(rng, 75);
         self.sent = Sent {
@@ -976,9 +1011,10 @@ impl EndpointsModel {
             name: Some(name.clone()),
             ..Sent::default()
         };
+        let (segment, spelling) = self.spelled(rng, &name, 8);
         let mut query = Vec::new();
         let mut body = None;
-        let mut what = format!("delete {name}");
+        let mut what = format!("delete {segment}{spelling}");
         let options = || json!({"kind": "DeleteOptions", "apiVersion": "v1"});
         match rng
             .weighted(&[
@@ -1065,7 +1101,7 @@ impl EndpointsModel {
             }
             _ => {}
         }
-        step(what, "DELETE", object_path(&name), query, body, None)
+        step(what, "DELETE", object_path(&segment), query, body, None)
     }
 
     fn delete_collection(&mut self, rng: &mut Rng) -> Step {
@@ -1193,7 +1229,12 @@ impl EndpointsModel {
             query.push(("pretty", "true".to_owned()));
         }
         let what = format!("list {}", query_text(&query));
-        step(what, "GET", COLLECTION.to_owned(), query, None, None)
+        let mut list = step(what, "GET", COLLECTION.to_owned(), query, None, None);
+        if rng.chance(3) {
+            // 406, whose text for a list also offers the watch forms.
+            not_acceptable(&mut list);
+        }
+        list
     }
 
     fn watch(&mut self, rng: &mut Rng) -> Step {
@@ -1201,9 +1242,9 @@ impl EndpointsModel {
             kind: Kind::Watch,
             ..Sent::default()
         };
-        let deprecated_path = rng.chance(10);
+        let deprecated_path = rng.chance(20);
         // The deprecated named path, /api/v1/watch/namespaces/{ns}/endpoints/{name}.
-        let named = deprecated_path && rng.chance(40);
+        let named = deprecated_path && rng.chance(60);
         let mut query: Vec<(&str, String)> = Vec::new();
         if !deprecated_path {
             query.push(("watch", "1".to_owned()));
@@ -1267,6 +1308,9 @@ impl EndpointsModel {
             COLLECTION.to_owned()
         };
         let mut watch = step(what, "GET", path, query, None, None);
+        if rng.chance(3) {
+            not_acceptable(&mut watch);
+        }
         let mut marks = Map::new();
         if initial {
             marks.insert(
