@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::markdown::{answer, curl_script, one_line, request_line};
 use super::{DiffReport, SequenceResult, SequenceVerdict};
 use crate::report::escape_html as esc;
-use crate::report::html::STYLE;
+use crate::report::html::page_head;
 
 /// How many differences of a sequence the page lists.
 const SHOWN_DIFFERENCES: usize = 20;
@@ -17,14 +17,10 @@ const SHOWN_DIFFERENCES: usize = 20;
 pub fn html(report: &DiffReport) -> String {
     let mut h = String::with_capacity(16 * 1024);
     // Writing to a String cannot fail.
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>kconform diff: {target} against {reference}</title><style>{STYLE}</style></head><body>\n",
-        target = esc(&report.target),
-        reference = esc(&report.reference),
-    );
+    h.push_str(&page_head(&format!(
+        "kconform diff: {} against {}",
+        report.target, report.reference
+    )));
     let _ = writeln!(
         h,
         "<h1>kconform diff</h1><p class=\"meta\">Target <code>{}</code> · reference <code>{}</code>{} · {} ms</p>",

@@ -128,18 +128,25 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
+/// The start of a self-contained page with the reports' stylesheet, up to `<body>`; `title` is
+/// escaped here.
+pub(crate) fn page_head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n",
+        esc(title)
+    )
+}
+
 /// Renders the report as one self-contained HTML page.
 pub fn render_html(report: &Report) -> String {
     let mut h = String::with_capacity(64 * 1024);
     // `write!` into a String cannot fail; results are ignored for that reason throughout.
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>kconform report: {suite} against {url}</title><style>{STYLE}</style></head><body>\n",
-        suite = esc(&report.suite),
-        url = esc(&report.target.url),
-    );
+    h.push_str(&page_head(&format!(
+        "kconform report: {} against {}",
+        report.suite, report.target.url
+    )));
     let _ = writeln!(
         h,
         "<h1>kconform report: {}</h1><p class=\"meta\">Target <code>{}</code> · Kubernetes {} expectations{} · started {} · {} ms{}</p>",
