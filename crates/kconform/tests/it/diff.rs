@@ -220,16 +220,11 @@ async fn unusable_references_and_targets_exit_2_with_a_clear_error() {
 /// afterwards. The stand-in serves namespaces but no Endpoints, so the target differs from it.
 #[tokio::test(flavor = "multi_thread")]
 async fn launch_reference_kube_apiserver_starts_uses_and_tears_down_the_binaries() {
-    use crate::launch::{FAKE_APISERVER, FAKE_ETCD, alive, write_executable};
+    use crate::launch::{assert_stand_ins_stopped, run_with_stand_ins, stand_ins};
     let target = server(&[]).await;
-    let dir = scratch_dir("diff-launch-reference");
-    let etcd = dir.join("etcd");
-    let apiserver = dir.join("kube-apiserver");
-    write_executable(&etcd, FAKE_ETCD);
-    write_executable(&apiserver, FAKE_APISERVER);
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"));
-    command
-        .args([
+    let (dir, etcd, apiserver) = stand_ins("diff-launch-reference", None);
+    let (code, dump, stdout, stderr) = run_with_stand_ins(
+        &[
             "diff",
             "--target",
             &target.url,
@@ -248,24 +243,17 @@ async fn launch_reference_kube_apiserver_starts_uses_and_tears_down_the_binaries
             "--no-shrink",
             "--out",
             dir.join("out").to_str().expect("utf-8"),
-        ])
-        .env("FAKE_DIR", &dir)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(std::time::Duration::from_secs(120), command.output())
-        .await
-        .expect("kconform finished within 120 s")
-        .expect("kconform started");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let dump = format!("exit {:?}\n{stdout}\n{stderr}", output.status.code());
+        ],
+        &dir,
+    )
+    .await;
     assert!(
         stderr.contains(
             "kconform diff: launched kube-apiserver as the reference at https://127.0.0.1:"
         ),
         "{dump}"
     );
-    assert_eq!(output.status.code(), Some(1), "{dump}");
+    assert_eq!(code, Some(1), "{dump}");
     assert!(
         stdout.contains("against https://127.0.0.1:") && stdout.contains("0 identical, 1 differ"),
         "{dump}"
@@ -276,11 +264,5 @@ async fn launch_reference_kube_apiserver_starts_uses_and_tears_down_the_binaries
         !stdout.contains(&target.token) && !stderr.contains(&target.token),
         "{dump}"
     );
-    for name in ["etcd.pid", "apiserver.pid"] {
-        let pid = std::fs::read_to_string(dir.join(name)).expect("pid recorded");
-        assert!(
-            !alive(pid.trim()),
-            "{name} {pid} still running after kconform exited"
-        );
-    }
+    assert_stand_ins_stopped(&dir);
 }

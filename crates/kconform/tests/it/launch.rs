@@ -96,6 +96,54 @@ pub(crate) fn alive(pid: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// A scratch directory holding the stand-in `etcd` and `kube-apiserver` (the latter `apiserver`,
+/// or [`FAKE_APISERVER`]), as `(dir, etcd, kube-apiserver)`.
+pub(crate) fn stand_ins(
+    name: &str,
+    apiserver: Option<&str>,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch_dir(name);
+    let etcd = dir.join("etcd");
+    let kube_apiserver = dir.join("kube-apiserver");
+    write_executable(&etcd, FAKE_ETCD);
+    write_executable(&kube_apiserver, apiserver.unwrap_or(FAKE_APISERVER));
+    (dir, etcd, kube_apiserver)
+}
+
+/// Runs `kconform args…` with the stand-ins recording into `dir`, within 120 s; gives the exit
+/// code and a dump of both streams for assertion messages, and stdout and stderr.
+pub(crate) async fn run_with_stand_ins(
+    args: &[&str],
+    dir: &Path,
+) -> (Option<i32>, String, String, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"));
+    command
+        .args(args)
+        .env("FAKE_DIR", dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(120), command.output())
+        .await
+        .expect("kconform finished within 120 s")
+        .expect("kconform started");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let dump = format!("exit {:?}\n{stdout}\n{stderr}", output.status.code());
+    (output.status.code(), dump, stdout, stderr)
+}
+
+/// Fails unless both stand-ins recorded in `dir` have exited.
+pub(crate) fn assert_stand_ins_stopped(dir: &Path) {
+    for name in ["etcd.pid", "apiserver.pid"] {
+        let pid = std::fs::read_to_string(dir.join(name)).expect("pid recorded");
+        assert!(
+            !alive(pid.trim()),
+            "{name} {pid} still running after kconform exited"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn launch_kube_apiserver_starts_waits_runs_and_tears_down_with_stand_in_binaries() {
     let python = std::process::Command::new("python3")
@@ -106,16 +154,10 @@ async fn launch_kube_apiserver_starts_waits_runs_and_tears_down_with_stand_in_bi
         python,
         "python3 is needed for the stand-in etcd and kube-apiserver"
     );
-    let dir = scratch_dir("launch-kube-apiserver");
-    let etcd = dir.join("etcd");
-    let apiserver = dir.join("kube-apiserver");
-    write_executable(&etcd, FAKE_ETCD);
-    write_executable(&apiserver, FAKE_APISERVER);
+    let (dir, etcd, apiserver) = stand_ins("launch-kube-apiserver", None);
     let out = dir.join("out");
-
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"));
-    command
-        .args([
+    let (code, dump, stdout, stderr) = run_with_stand_ins(
+        &[
             "run",
             "--launch",
             "kube-apiserver",
@@ -127,22 +169,14 @@ async fn launch_kube_apiserver_starts_waits_runs_and_tears_down_with_stand_in_bi
             "^EP-READ-001$",
             "--out",
             out.to_str().expect("utf-8"),
-        ])
-        .env("FAKE_DIR", &dir)
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(120), command.output())
-        .await
-        .expect("kconform finished within 120 s")
-        .expect("kconform started");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let dump = format!("exit {:?}\n{stdout}\n{stderr}", output.status.code());
+        ],
+        &dir,
+    )
+    .await;
 
     // The stand-in is not a conformant server (it has no Endpoints at all): the check fails, the
     // gate says regression.
-    assert_eq!(output.status.code(), Some(1), "{dump}");
+    assert_eq!(code, Some(1), "{dump}");
     assert!(
         stderr.contains("kconform: launched the kube apiserver at https://127.0.0.1:"),
         "{dump}"
@@ -175,13 +209,7 @@ async fn launch_kube_apiserver_starts_waits_runs_and_tears_down_with_stand_in_bi
         );
     }
     // Teardown: both processes are gone, and so is the working directory with the keys.
-    for name in ["etcd.pid", "apiserver.pid"] {
-        let pid = std::fs::read_to_string(dir.join(name)).expect("pid recorded");
-        assert!(
-            !alive(pid.trim()),
-            "{name} {pid} still running after kconform exited"
-        );
-    }
+    assert_stand_ins_stopped(&dir);
     let work_dir = apiserver_args
         .lines()
         .find_map(|a| a.strip_prefix("--token-auth-file="))
@@ -192,17 +220,14 @@ async fn launch_kube_apiserver_starts_waits_runs_and_tears_down_with_stand_in_bi
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kube_apiserver_that_exits_at_once_is_reported_with_its_log() {
-    let dir = scratch_dir("launch-exits");
-    let etcd = dir.join("etcd");
-    let apiserver = dir.join("kube-apiserver");
-    write_executable(&etcd, FAKE_ETCD);
-    write_executable(
-        &apiserver,
-        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Kubernetes v1.36.2'; exit 0; fi\necho 'E1127 flag provided but not defined: -bogus' >&2\nexit 1\n",
+    let (dir, etcd, apiserver) = stand_ins(
+        "launch-exits",
+        Some(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'Kubernetes v1.36.2'; exit 0; fi\necho 'E1127 flag provided but not defined: -bogus' >&2\nexit 1\n",
+        ),
     );
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kconform"));
-    command
-        .args([
+    let (code, _, _, stderr) = run_with_stand_ins(
+        &[
             "run",
             "--launch",
             "kube-apiserver",
@@ -210,16 +235,11 @@ async fn a_kube_apiserver_that_exits_at_once_is_reported_with_its_log() {
             apiserver.to_str().expect("utf-8"),
             "--etcd",
             etcd.to_str().expect("utf-8"),
-        ])
-        .env("FAKE_DIR", &dir)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(120), command.output())
-        .await
-        .expect("kconform finished within 120 s")
-        .expect("kconform started");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+        ],
+        &dir,
+    )
+    .await;
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("kube-apiserver exited with exit status: 1 before becoming ready"),
         "{stderr}"
