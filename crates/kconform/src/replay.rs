@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use kconform_harness::replay::pb_record::{self, PbTarget};
 use kconform_harness::replay::{self, ReplayOptions, Verdict};
 
 use crate::exit;
@@ -69,6 +70,9 @@ pub fn replay_blocking(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    if pb_record::is_pb_record_dir(&args.transcripts) {
+        return replay_protobuf(&args).await;
+    }
     let scenarios = replay::load_dir(&args.transcripts)
         .with_context(|| format!("reading transcripts from {}", args.transcripts.display()))?;
     let (mut options, launched) = match &args.target {
@@ -171,6 +175,143 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(exit::code(if report.all_identical() {
+        exit::SUCCESS
+    } else {
+        exit::REGRESSION
+    }))
+}
+
+/// Replays `pb-record` recordings (exact protobuf and JSON bytes, e.g. `transcripts/protobuf/…`):
+/// every answer must be the recorded bytes once the server-chosen values are substituted.
+async fn replay_protobuf(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    let scenarios = pb_record::load_pb_dir(&args.transcripts)
+        .with_context(|| format!("reading recordings from {}", args.transcripts.display()))?;
+    let only = args
+        .only
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .context("--only is not a regular expression")?;
+    let (url, token, user_token, launched) = match &args.target {
+        Some(url) => {
+            let parsed = reqwest::Url::parse(url)
+                .with_context(|| format!("--target {url:?} is not a URL"))?;
+            let host = parsed.host_str().unwrap_or_default();
+            let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
+            if !loopback && !args.allow_remote {
+                anyhow::bail!(
+                    "--target {url} is not on the loopback interface: replay creates and deletes namespaces, pass --allow-remote to do that there"
+                );
+            }
+            let token = args.tokens.token.clone().context(
+                "replaying protobuf recordings needs --token (an administrator of the target)",
+            )?;
+            (url.clone(), token, args.tokens.user_token.clone(), None)
+        }
+        None => {
+            let mut config = kconform_mock::Config::default();
+            if let Some(version) = replay::recorded_version(&args.transcripts) {
+                config.version = version.parse().with_context(|| {
+                    format!(
+                        "{}/index.json names server version {version:?}, which is not a Kubernetes 1.x version",
+                        args.transcripts.display()
+                    )
+                })?;
+            }
+            let emulated = config.version;
+            let launched = launch::mock(config).await?;
+            eprintln!(
+                "kconform: launched the reference server at {}, emulating Kubernetes {emulated}",
+                launched.target.url
+            );
+            let target = &launched.target;
+            (
+                target.url.clone(),
+                target.token.clone().unwrap_or_default(),
+                target.user_token.clone(),
+                Some(launched.server),
+            )
+        }
+    };
+    let mut target = PbTarget::new(&url, &token, user_token.as_deref().unwrap_or_default())
+        .context("building the HTTP client")?;
+    if args.ca_file.is_some() || args.insecure {
+        let ca = args
+            .ca_file
+            .as_ref()
+            .map(|ca| {
+                std::fs::read(ca).with_context(|| format!("reading --ca-file {}", ca.display()))
+            })
+            .transpose()?;
+        target = target
+            .with_tls(ca.as_deref(), args.insecure)
+            .context("building the HTTP client")?;
+    }
+    let selected: Vec<&pb_record::PbScenario> = scenarios
+        .iter()
+        .filter(|s| only.as_ref().is_none_or(|re| re.is_match(&s.id)))
+        .collect();
+    let total = selected.len();
+    let (mut identical, mut differ, mut skipped) = (0usize, 0usize, 0usize);
+    let mut report = Vec::new();
+    for (done, scenario) in selected.into_iter().enumerate() {
+        if scenario.needs_user() && user_token.is_none() {
+            skipped += 1;
+            eprintln!(
+                "[{}/{total}] skipped   {} (no --user-token given)",
+                done + 1,
+                scenario.id
+            );
+            report.push(serde_json::json!({"id": scenario.id, "verdict": "skipped"}));
+            continue;
+        }
+        let replayed = tokio::select! {
+            diff = pb_record::replay_pb(&target, scenario) => Some(diff),
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        let Some(diff) = replayed else {
+            eprintln!("kconform: interrupted");
+            return Ok(exit::code(exit::INTERRUPTED));
+        };
+        let verdict = if diff.differences.is_empty() {
+            identical += 1;
+            Verdict::Identical
+        } else {
+            differ += 1;
+            Verdict::Differs
+        };
+        eprintln!(
+            "[{}/{total}] {:<9} {}",
+            done + 1,
+            verdict_word(verdict),
+            diff.id
+        );
+        report.push(
+            serde_json::json!({"id": diff.id, "verdict": verdict_word(verdict),
+            "steps": diff.steps, "differences": diff.differences}),
+        );
+        if args.format == ReplayFormat::Text && !diff.differences.is_empty() {
+            println!("{} differs:", diff.id);
+            for difference in &diff.differences {
+                println!("  {difference}");
+            }
+        }
+    }
+    if let Some(server) = launched {
+        server.shutdown().await;
+    }
+    match args.format {
+        ReplayFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"target": url,
+                "identical": identical, "differ": differ, "skipped": skipped, "scenarios": report}))
+            .context("serialising the replay report")?
+        ),
+        ReplayFormat::Text => println!(
+            "replay against {url}: {identical} identical, {differ} differ, {skipped} skipped"
+        ),
+    }
+    Ok(exit::code(if differ == 0 {
         exit::SUCCESS
     } else {
         exit::REGRESSION

@@ -13,7 +13,7 @@
 //! them, but nothing else.
 //!
 //! The recordings' namespaces are created on the target under their recorded names (for a fresh
-//! target); nothing here knows which resource the scenarios exercise.
+//! target) and deleted afterwards; nothing here knows which resource the scenarios exercise.
 //!
 //! **Invariant:** every request is bounded by a timeout.
 
@@ -128,6 +128,43 @@ impl PbTarget {
             client,
         })
     }
+
+    /// The same target over TLS signed by `ca_pem` (PEM), or with verification off (`insecure`).
+    ///
+    /// # Errors
+    /// [`PbRecordError::Client`] when the CA is not PEM or the client cannot be built.
+    pub fn with_tls(
+        mut self,
+        ca_pem: Option<&[u8]>,
+        insecure: bool,
+    ) -> Result<PbTarget, PbRecordError> {
+        let mut builder = reqwest::Client::builder().timeout(REQUEST_TIMEOUT);
+        if let Some(pem) = ca_pem {
+            let certs =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(PbRecordError::Client)?;
+            builder = builder.tls_certs_only(certs);
+        }
+        if insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        self.client = builder.build().map_err(PbRecordError::Client)?;
+        Ok(self)
+    }
+}
+
+/// Whether `dir` holds `pb-record` recordings (its `index.json` names the tool).
+pub fn is_pb_record_dir(dir: &Path) -> bool {
+    read_json(&dir.join("index.json"))
+        .is_ok_and(|index| index["tool"].as_str() == Some("pb-record"))
+}
+
+impl PbScenario {
+    /// Whether a step sends the unprivileged user's token (`auth: user`).
+    pub fn needs_user(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|step| step["request"]["auth"].as_str() == Some("user"))
+    }
 }
 
 /// The outcome of one scenario: every difference, empty when identical.
@@ -152,6 +189,9 @@ struct Bindings {
     recorded_to_actual: HashMap<String, String>,
     actual_to_recorded: HashMap<String, String>,
     times: HashMap<String, String>,
+    /// The user a 403 names (`User "ref-user" cannot …`): whoever the target calls the
+    /// unprivileged token's user.
+    users: HashMap<String, String>,
 }
 
 impl Bindings {
@@ -259,12 +299,31 @@ fn align(recorded: &Value, actual: &Value, step: &StepValues, bindings: &mut Bin
                 }
             } else if step.values.contains(r) {
                 bindings.bind(r, a, step);
+            } else if let (Some(x), Some(y)) = (forbidden_user(r), forbidden_user(a))
+                && x != y
+                && r.replacen(&quoted_user(x), &quoted_user(y), 1) == *a
+            {
+                bindings
+                    .users
+                    .entry(x.to_owned())
+                    .or_insert_with(|| y.to_owned());
             } else {
                 align_digit_runs(r, a, step, bindings);
             }
         }
         _ => {}
     }
+}
+
+/// The user a Forbidden message names: `… is forbidden: User "<user>" cannot …`.
+fn forbidden_user(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once(" is forbidden: User \"")?;
+    let (user, tail) = rest.split_once('"')?;
+    tail.starts_with(" cannot ").then_some(user)
+}
+
+fn quoted_user(user: &str) -> String {
+    format!("User \"{user}\"")
 }
 
 /// Text and digit runs: `too old resource version: 1 (6744)` is `["too old resource version: ", "1",
@@ -360,6 +419,13 @@ fn substitute(
             }
             None => value.clone(),
         },
+        Value::String(text)
+            if forbidden_user(text).is_some_and(|u| bindings.users.contains_key(u)) =>
+        {
+            let user = forbidden_user(text).unwrap_or_default();
+            let actual = bindings.users.get(user).map(String::as_str).unwrap_or(user);
+            Value::String(text.replacen(&quoted_user(user), &quoted_user(actual), 1))
+        }
         Value::String(text) => match bindings.get(text) {
             Some(actual) => Value::String(actual.to_owned()),
             None => Value::String(
@@ -568,6 +634,15 @@ pub async fn replay_pb(target: &PbTarget, scenario: &PbScenario) -> PbScenarioDi
             differences.push(format!("{note}: {difference}"));
         }
     }
+    // The namespaces go again, so that the scenario can run again on the same target.
+    for namespace in namespaces(scenario) {
+        let _ = target
+            .client
+            .delete(format!("{}/api/v1/namespaces/{namespace}", target.base))
+            .bearer_auth(&target.admin_token)
+            .send()
+            .await;
+    }
     PbScenarioDiff {
         id: scenario.id.clone(),
         steps: scenario.steps.len(),
@@ -740,6 +815,23 @@ fn compare_bodies(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forbidden_message_binds_the_user_and_nothing_else() {
+        let step = StepValues::default();
+        let mut bindings = Bindings::default();
+        let recorded = Value::String("endpoints \"ep-1\" is forbidden: User \"ref-user\" cannot get resource \"endpoints\" in API group \"\" in the namespace \"ns\"".into());
+        let actual = Value::String("endpoints \"ep-1\" is forbidden: User \"bob\" cannot get resource \"endpoints\" in API group \"\" in the namespace \"ns\"".into());
+        align(&recorded, &actual, &step, &mut bindings);
+        assert_eq!(substitute(&recorded, None, &step, &bindings), actual);
+        // Another verb is still another message.
+        let watch = Value::String("endpoints is forbidden: User \"bob\" cannot watch resource \"endpoints\" in API group \"\" in the namespace \"ns\"".into());
+        let recorded_get = Value::String("endpoints is forbidden: User \"ref-user\" cannot get resource \"endpoints\" in API group \"\" in the namespace \"ns\"".into());
+        assert_ne!(substitute(&recorded_get, None, &step, &bindings), watch);
+        let mut fresh = Bindings::default();
+        align(&recorded_get, &watch, &step, &mut fresh);
+        assert!(fresh.users.is_empty());
+    }
 
     #[test]
     fn messages_bind_their_embedded_numbers() {

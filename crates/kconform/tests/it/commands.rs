@@ -211,6 +211,44 @@ async fn replay_against_the_reference_server_matches_the_recordings() {
     );
 }
 
+/// `kconform replay` recognizes `pb-record` recordings (exact protobuf bytes) and replays them
+/// byte for byte; a server that streams JSON where protobuf was asked for differs.
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_of_protobuf_recordings_compares_bytes() {
+    let protobuf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../transcripts/protobuf/kube-apiserver-v1.36.2"
+    );
+    let ran = kconform(&["replay", "--transcripts", protobuf]).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert!(
+        ran.stdout.contains("9 identical, 0 differ, 0 skipped"),
+        "{}",
+        ran.dump()
+    );
+    let server = crate::support::server(&[kconform_mock::Fault::ProtobufWatchJson]).await;
+    let ran = kconform(&[
+        "replay",
+        "--transcripts",
+        protobuf,
+        "--only",
+        "^watch-protobuf$",
+        "--target",
+        &server.url,
+        "--token",
+        &server.token,
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.dump());
+    assert!(
+        ran.stdout.contains("watch-protobuf differs:")
+            && ran.stdout.contains("0 identical, 1 differ, 0 skipped"),
+        "{}",
+        ran.dump()
+    );
+    server.server.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_launched_reference_server_emulates_the_recorded_version() {
     let v128 = concat!(
