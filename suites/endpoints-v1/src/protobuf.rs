@@ -74,10 +74,21 @@ fn expect_go_bytes(ctx: &Ctx, resp: &Response, object: &Value) -> Verdict {
             want.len()
         ),
         || {
+            let at = resp
+                .body
+                .iter()
+                .zip(&want)
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| resp.body.len().min(want.len()));
+            let from = at.saturating_sub(8);
+            let around = |bytes: &[u8]| {
+                kconform_harness::client::hex_snippet(&bytes[from.min(bytes.len())..], 24)
+            };
             format!(
-                "{} other bytes: {}",
+                "{} other bytes, the first difference at byte {at}: {} where Go writes {}",
                 resp.body.len(),
-                kconform_harness::client::hex_snippet(&resp.body, 96)
+                around(&resp.body),
+                around(&want)
             )
         },
     )
