@@ -809,9 +809,19 @@ pub fn decode_endpoints_for(
     } else {
         kind
     };
-    let named = NamedType::registered(kind, &group, version, v)?;
-    let cannot = |error: String| named.cannot(error);
-    let kind = named.kind.as_str();
+    let cannot = |error: String| DecodeError::CannotHandle {
+        kind: kind.clone(),
+        version: version.clone(),
+        error,
+    };
+    let group_version = if group.is_empty() {
+        version.clone()
+    } else {
+        format!("{group}/{version}")
+    };
+    if group_version != "v1" || (kind != "Endpoints" && !CORE_V1_KINDS.contains(&kind.as_str())) {
+        return Err(cannot(not_registered(&kind, &group_version, v)));
+    }
     if kind != "Endpoints" {
         return Err(cannot(format!(
             "converting (v1.{kind}) to (core.Endpoints): unknown conversion"
@@ -892,9 +902,19 @@ fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, Deco
     } else {
         (group, version)
     };
-    let named = NamedType::registered(kind, &group, version, v)?;
-    let cannot = |error: String| named.cannot(error);
-    let kind = named.kind.as_str();
+    let cannot = |error: String| DecodeError::CannotHandle {
+        kind: kind.clone(),
+        version: version.clone(),
+        error,
+    };
+    let group_version = if group.is_empty() {
+        version.clone()
+    } else {
+        format!("{group}/{version}")
+    };
+    if group_version != "v1" || (kind != "Endpoints" && !CORE_V1_KINDS.contains(&kind.as_str())) {
+        return Err(cannot(not_registered(&kind, &group_version, v)));
+    }
     // The raw bytes are unmarshalled into the named type before conversion fails; of the other core
     // kinds only EndpointsList has a message here.
     if kind == "EndpointsList" {
@@ -915,46 +935,6 @@ fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, Deco
         strict: Vec::new(),
         yaml_strict: None,
     })
-}
-
-/// The type a request body names, once the request's Endpoints v1 has filled in what it left out
-/// (`copyKindDefaults`), and known to the scheme.
-struct NamedType {
-    kind: String,
-    version: String,
-}
-
-impl NamedType {
-    /// Refuses, with the scheme's `no kind … is registered` text, a type outside core/v1 or a kind
-    /// core/v1 does not have.
-    fn registered(
-        kind: String,
-        group: &str,
-        version: String,
-        v: K8sVersion,
-    ) -> Result<NamedType, DecodeError> {
-        let named = NamedType { kind, version };
-        let group_version = if group.is_empty() {
-            named.version.clone()
-        } else {
-            format!("{group}/{}", named.version)
-        };
-        if group_version != "v1"
-            || (named.kind != "Endpoints" && !CORE_V1_KINDS.contains(&named.kind.as_str()))
-        {
-            return Err(named.cannot(not_registered(&named.kind, &group_version, v)));
-        }
-        Ok(named)
-    }
-
-    /// `<kind> in version "<version>" cannot be handled as a Endpoints: <error>`.
-    fn cannot(&self, error: String) -> DecodeError {
-        DecodeError::CannotHandle {
-            kind: self.kind.clone(),
-            version: self.version.clone(),
-            error,
-        }
-    }
 }
 
 /// Decodes `body` with the newest modelled version's texts; see [`decode_endpoints_for`].
