@@ -11,11 +11,13 @@ pub(crate) struct Groups {
     pub(crate) creates: bool,
     /// Watch fan-out.
     pub(crate) watch: bool,
+    /// Get and list-100 throughput in protobuf beside JSON.
+    pub(crate) protobuf: bool,
 }
 
 /// Run `groups`, measuring `binary` when given and the release build of this checkout otherwise.
 pub(crate) fn run(groups: Groups, binary: Option<PathBuf>) -> anyhow::Result<()> {
-    if groups.server || groups.creates {
+    if groups.server || groups.creates || groups.protobuf {
         let binary = match binary {
             Some(binary) => binary,
             None => server::build_release_binary()?,
@@ -25,6 +27,9 @@ pub(crate) fn run(groups: Groups, binary: Option<PathBuf>) -> anyhow::Result<()>
         }
         if groups.creates {
             create_scaling::run(&binary)?;
+        }
+        if groups.protobuf {
+            protobuf_throughput::run(&binary)?;
         }
     }
     if groups.watch {
@@ -469,6 +474,8 @@ mod server {
         stream: TcpStream,
         addr: SocketAddr,
         buffer: Vec<u8>,
+        /// The Content-Type of the last answer (lower case).
+        pub(super) content_type: String,
     }
 
     impl Connection {
@@ -481,6 +488,7 @@ mod server {
                 stream,
                 addr,
                 buffer: Vec::with_capacity(64 * 1024),
+                content_type: String::new(),
             })
         }
 
@@ -490,9 +498,21 @@ mod server {
             path: &str,
             body: Option<&[u8]>,
         ) -> anyhow::Result<(u16, usize)> {
+            self.request_accepting(method, path, body, None).await
+        }
+
+        /// As [`Connection::request`], with an `Accept` header when `accept` is given.
+        pub(super) async fn request_accepting(
+            &mut self,
+            method: &str,
+            path: &str,
+            body: Option<&[u8]>,
+            accept: Option<&str>,
+        ) -> anyhow::Result<(u16, usize)> {
             let body = body.unwrap_or_default();
+            let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
             let head = format!(
-                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nUser-Agent: bench/1\r\nContent-Length: {}\r\n\r\n",
+                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n{accept}User-Agent: bench/1\r\nContent-Length: {}\r\n\r\n",
                 self.addr,
                 body.len()
             );
@@ -517,6 +537,11 @@ mod server {
                         .find_map(|l| l.strip_prefix("content-length:"))
                         .and_then(|v| v.trim().parse().ok())
                         .context("no content-length")?;
+                    self.content_type = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-type:"))
+                        .map(|v| v.trim().to_owned())
+                        .unwrap_or_default();
                     let total = end + 4 + length;
                     while self.buffer.len() < total {
                         let n = self.stream.read(&mut chunk).await?;
@@ -537,7 +562,7 @@ mod server {
         }
     }
 
-    fn body(i: usize) -> Vec<u8> {
+    pub(super) fn body(i: usize) -> Vec<u8> {
         json!({"apiVersion": "v1", "kind": "Endpoints",
             "metadata": {"name": format!("ep-{i}"), "labels": {"app": "bench"}},
             "subsets": [{"addresses": [{"ip": format!("10.0.{}.{}", i / 250 % 250, i % 250 + 1)}],
@@ -548,13 +573,24 @@ mod server {
 
     /// Which request the i-th of a throughput run is.
     #[derive(Clone, Copy)]
-    enum Kind {
+    pub(super) enum Kind {
         Create,
         Get,
         List,
     }
 
     async fn timed(addr: SocketAddr, kind: Kind, requests: usize) -> anyhow::Result<f64> {
+        timed_accepting(addr, kind, requests, None).await
+    }
+
+    /// `requests` of `kind` from [`CONNECTIONS`] keep-alive connections, each with `accept` as its
+    /// Accept header when given: requests per second.
+    pub(super) async fn timed_accepting(
+        addr: SocketAddr,
+        kind: Kind,
+        requests: usize,
+        accept: Option<&'static str>,
+    ) -> anyhow::Result<f64> {
         let per_connection = requests / CONNECTIONS;
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -580,7 +616,7 @@ mod server {
                         ),
                     };
                     let (status, _) = connection
-                        .request(method, &path, payload.as_deref())
+                        .request_accepting(method, &path, payload.as_deref(), accept)
                         .await?;
                     if !(200..300).contains(&status) {
                         bail!("{method} {path} answered {status}");
@@ -928,6 +964,101 @@ mod create_scaling {
             }
             _ => println!("  (no /proc on this system)"),
         }
+        Ok(())
+    }
+}
+
+/// Get and list-100 throughput in protobuf beside JSON: the release binary with 10,000 objects, the
+/// same requests from 8 keep-alive loopback connections with `Accept: application/json` and with
+/// `Accept: application/vnd.kubernetes.protobuf` (as client-go asks), the two formats interleaved and
+/// each measured three times; the median is the figure.
+mod protobuf_throughput {
+    use std::path::Path;
+    use std::time::Instant;
+
+    use anyhow::{Context as _, bail};
+
+    use super::server::{Connection, Kind, first_200_blocking, start, timed_accepting};
+
+    const OBJECTS: usize = 10_000;
+    const RUNS: usize = 3;
+    const JSON: &str = "application/json";
+    const PROTOBUF: &str = kconform_spec::protobuf::MEDIA_TYPE;
+
+    pub(super) fn run(binary: &Path) -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the tokio runtime")?;
+        runtime.block_on(measure(binary))
+    }
+
+    /// The Content-Type and size of one answer, so a figure never counts an answer in another format.
+    async fn answer_of(
+        connection: &mut Connection,
+        path: &str,
+        accept: &str,
+    ) -> anyhow::Result<usize> {
+        let (status, length) = connection
+            .request_accepting("GET", path, None, Some(accept))
+            .await?;
+        if status != 200 || connection.content_type != accept {
+            bail!(
+                "GET {path} with Accept {accept} answered {status} as {:?}",
+                connection.content_type
+            );
+        }
+        Ok(length)
+    }
+
+    async fn measure(binary: &Path) -> anyhow::Result<()> {
+        let history = (OBJECTS * 2).to_string();
+        let server = start(binary, &["--history", &history])?;
+        first_200_blocking(server.addr, Instant::now())?;
+        eprintln!("bench mock-protobuf: storing {OBJECTS} objects");
+        timed_accepting(server.addr, Kind::Create, OBJECTS, None).await?;
+        let mut connection = Connection::open(server.addr).await?;
+        let get_path = "/api/v1/namespaces/default/endpoints/ep-1";
+        let list_path = "/api/v1/namespaces/default/endpoints?limit=100";
+        let sizes = [
+            answer_of(&mut connection, get_path, JSON).await?,
+            answer_of(&mut connection, get_path, PROTOBUF).await?,
+            answer_of(&mut connection, list_path, JSON).await?,
+            answer_of(&mut connection, list_path, PROTOBUF).await?,
+        ];
+        let cases = [
+            (Kind::Get, JSON, OBJECTS),
+            (Kind::Get, PROTOBUF, OBJECTS),
+            (Kind::List, JSON, 2_000),
+            (Kind::List, PROTOBUF, 2_000),
+        ];
+        let mut rates = [const { Vec::new() }; 4];
+        for run in 0..RUNS {
+            eprintln!("bench mock-protobuf: run {} of {RUNS}", run + 1);
+            for (n, (kind, accept, requests)) in cases.iter().enumerate() {
+                rates[n].push(timed_accepting(server.addr, *kind, *requests, Some(accept)).await?);
+            }
+        }
+        let median = |rates: &mut Vec<f64>| {
+            rates.sort_by(f64::total_cmp);
+            rates[rates.len() / 2]
+        };
+        let [get_json, get_pb, list_json, list_pb] = rates.each_mut().map(median);
+        println!(
+            "mock protobuf beside JSON (release binary, 8 keep-alive loopback connections, {OBJECTS} objects, median of {RUNS})"
+        );
+        println!(
+            "  get          JSON {get_json:>8.0} req/s ({:>5} bytes)   protobuf {get_pb:>8.0} req/s ({:>5} bytes)   protobuf/JSON {:.2}",
+            sizes[0],
+            sizes[1],
+            get_pb / get_json
+        );
+        println!(
+            "  list (100)   JSON {list_json:>8.0} req/s ({:>5} bytes)   protobuf {list_pb:>8.0} req/s ({:>5} bytes)   protobuf/JSON {:.2}",
+            sizes[2],
+            sizes[3],
+            list_pb / list_json
+        );
         Ok(())
     }
 }
