@@ -779,7 +779,7 @@ mod create_scaling {
     }
 
     /// The CPU time process `pid` has used (user and system, all threads), from `/proc/<pid>/stat`.
-    fn cpu_time(pid: u32) -> Option<Duration> {
+    pub(super) fn cpu_time(pid: u32) -> Option<Duration> {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         // Fields after the command name, which is in parentheses and may hold spaces; utime and
         // stime are fields 14 and 15 of the whole line, in USER_HZ ticks (100 per second on Linux).
@@ -970,18 +970,24 @@ mod create_scaling {
 
 /// Get and list-100 throughput in protobuf beside JSON: the release binary with 10,000 objects, the
 /// same requests from 8 keep-alive loopback connections with `Accept: application/json` and with
-/// `Accept: application/vnd.kubernetes.protobuf` (as client-go asks), the two formats interleaved and
-/// each measured three times; the median is the figure.
+/// `Accept: application/vnd.kubernetes.protobuf` (as client-go asks), the two formats interleaved
+/// (which goes first alternates) and each measured five times; the median is the figure. Beside the
+/// rate, the server's CPU time per request (from /proc), which the machine's other load moves far less
+/// than the wall clock.
 mod protobuf_throughput {
     use std::path::Path;
     use std::time::Instant;
 
     use anyhow::{Context as _, bail};
 
+    use super::create_scaling::cpu_time;
     use super::server::{Connection, Kind, first_200_blocking, start, timed_accepting};
 
     const OBJECTS: usize = 10_000;
-    const RUNS: usize = 3;
+    /// Gets name the stored objects, each once.
+    const GETS: usize = OBJECTS;
+    const LISTS: usize = 2_000;
+    const RUNS: usize = 5;
     const JSON: &str = "application/json";
     const PROTOBUF: &str = kconform_spec::protobuf::MEDIA_TYPE;
 
@@ -1011,10 +1017,16 @@ mod protobuf_throughput {
         Ok(length)
     }
 
+    fn median(values: &mut [f64]) -> f64 {
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+
     async fn measure(binary: &Path) -> anyhow::Result<()> {
         let history = (OBJECTS * 2).to_string();
         let server = start(binary, &["--history", &history])?;
         first_200_blocking(server.addr, Instant::now())?;
+        let pid = server.child.id();
         eprintln!("bench mock-protobuf: storing {OBJECTS} objects");
         timed_accepting(server.addr, Kind::Create, OBJECTS, None).await?;
         let mut connection = Connection::open(server.addr).await?;
@@ -1027,38 +1039,49 @@ mod protobuf_throughput {
             answer_of(&mut connection, list_path, PROTOBUF).await?,
         ];
         let cases = [
-            (Kind::Get, JSON, OBJECTS),
-            (Kind::Get, PROTOBUF, OBJECTS),
-            (Kind::List, JSON, 2_000),
-            (Kind::List, PROTOBUF, 2_000),
+            (Kind::Get, JSON, GETS),
+            (Kind::Get, PROTOBUF, GETS),
+            (Kind::List, JSON, LISTS),
+            (Kind::List, PROTOBUF, LISTS),
         ];
         let mut rates = [const { Vec::new() }; 4];
+        let mut cpu_us = [const { Vec::new() }; 4];
         for run in 0..RUNS {
             eprintln!("bench mock-protobuf: run {} of {RUNS}", run + 1);
-            for (n, (kind, accept, requests)) in cases.iter().enumerate() {
-                rates[n].push(timed_accepting(server.addr, *kind, *requests, Some(accept)).await?);
+            // JSON first in even runs, protobuf first in odd ones.
+            let order: [usize; 4] = if run % 2 == 0 {
+                [0, 1, 2, 3]
+            } else {
+                [1, 0, 3, 2]
+            };
+            for n in order {
+                let (kind, accept, requests) = cases[n];
+                let before = cpu_time(pid);
+                rates[n].push(timed_accepting(server.addr, kind, requests, Some(accept)).await?);
+                if let (Some(before), Some(after)) = (before, cpu_time(pid)) {
+                    cpu_us[n].push((after - before).as_secs_f64() * 1e6 / requests as f64);
+                }
             }
         }
-        let median = |rates: &mut Vec<f64>| {
-            rates.sort_by(f64::total_cmp);
-            rates[rates.len() / 2]
-        };
-        let [get_json, get_pb, list_json, list_pb] = rates.each_mut().map(median);
+        let [get_json, get_pb, list_json, list_pb] = rates.each_mut().map(|r| median(r));
+        let cpu = cpu_us.each_mut().map(|c| median(c));
         println!(
             "mock protobuf beside JSON (release binary, 8 keep-alive loopback connections, {OBJECTS} objects, median of {RUNS})"
         );
-        println!(
-            "  get          JSON {get_json:>8.0} req/s ({:>5} bytes)   protobuf {get_pb:>8.0} req/s ({:>5} bytes)   protobuf/JSON {:.2}",
-            sizes[0],
-            sizes[1],
-            get_pb / get_json
-        );
-        println!(
-            "  list (100)   JSON {list_json:>8.0} req/s ({:>5} bytes)   protobuf {list_pb:>8.0} req/s ({:>5} bytes)   protobuf/JSON {:.2}",
-            sizes[2],
-            sizes[3],
-            list_pb / list_json
-        );
+        for (what, json, pb, at) in [
+            ("get       ", get_json, get_pb, 0),
+            ("list (100)", list_json, list_pb, 2),
+        ] {
+            println!(
+                "  {what}   JSON {json:>8.0} req/s {:>6.1} µs server CPU ({:>5} bytes)   protobuf {pb:>8.0} req/s {:>6.1} µs ({:>5} bytes)   protobuf/JSON {:.2} (CPU {:.2})",
+                cpu[at],
+                sizes[at],
+                cpu[at + 1],
+                sizes[at + 1],
+                pb / json,
+                cpu[at + 1] / cpu[at]
+            );
+        }
         Ok(())
     }
 }
