@@ -8,8 +8,9 @@ use std::process::ExitCode;
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Run only the benchmarks whose group is named: fixtures, mock, mock-creates (the create
-    /// scaling figures alone; mock includes them), or diff.
+    /// Run only the benchmarks whose group is named: fixtures, protobuf (the codec's encode and
+    /// decode rates), mock, mock-creates (the create scaling figures alone; mock includes them),
+    /// mock-protobuf (get and list-100 in protobuf beside JSON; mock includes them), or diff.
     #[arg(long)]
     only: Option<String>,
     /// Measure this kconform-mock binary instead of building the release binary of this checkout
@@ -28,12 +29,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if wants("fixtures") {
         crate::bench_fixtures::run()?;
     }
+    if wants("protobuf") {
+        crate::bench_protobuf::run()?;
+    }
     let mock = crate::bench_mock::Groups {
         server: wants("mock"),
         creates: wants("mock-creates"),
         watch: wants("mock"),
+        protobuf: wants("mock-protobuf"),
     };
-    if mock.server || mock.creates || mock.watch {
+    if mock.server || mock.creates || mock.watch || mock.protobuf {
         crate::bench_mock::run(mock, args.mock_binary)?;
     }
     if wants("diff") {

@@ -11,11 +11,13 @@ pub(crate) struct Groups {
     pub(crate) creates: bool,
     /// Watch fan-out.
     pub(crate) watch: bool,
+    /// Get and list-100 throughput in protobuf beside JSON.
+    pub(crate) protobuf: bool,
 }
 
 /// Run `groups`, measuring `binary` when given and the release build of this checkout otherwise.
 pub(crate) fn run(groups: Groups, binary: Option<PathBuf>) -> anyhow::Result<()> {
-    if groups.server || groups.creates {
+    if groups.server || groups.creates || groups.protobuf {
         let binary = match binary {
             Some(binary) => binary,
             None => server::build_release_binary()?,
@@ -25,6 +27,9 @@ pub(crate) fn run(groups: Groups, binary: Option<PathBuf>) -> anyhow::Result<()>
         }
         if groups.creates {
             create_scaling::run(&binary)?;
+        }
+        if groups.protobuf {
+            protobuf_throughput::run(&binary)?;
         }
     }
     if groups.watch {
@@ -469,6 +474,8 @@ mod server {
         stream: TcpStream,
         addr: SocketAddr,
         buffer: Vec<u8>,
+        /// The Content-Type of the last answer (lower case).
+        pub(super) content_type: String,
     }
 
     impl Connection {
@@ -481,6 +488,7 @@ mod server {
                 stream,
                 addr,
                 buffer: Vec::with_capacity(64 * 1024),
+                content_type: String::new(),
             })
         }
 
@@ -490,9 +498,21 @@ mod server {
             path: &str,
             body: Option<&[u8]>,
         ) -> anyhow::Result<(u16, usize)> {
+            self.request_accepting(method, path, body, None).await
+        }
+
+        /// As [`Connection::request`], with an `Accept` header when `accept` is given.
+        pub(super) async fn request_accepting(
+            &mut self,
+            method: &str,
+            path: &str,
+            body: Option<&[u8]>,
+            accept: Option<&str>,
+        ) -> anyhow::Result<(u16, usize)> {
             let body = body.unwrap_or_default();
+            let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
             let head = format!(
-                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nUser-Agent: bench/1\r\nContent-Length: {}\r\n\r\n",
+                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n{accept}User-Agent: bench/1\r\nContent-Length: {}\r\n\r\n",
                 self.addr,
                 body.len()
             );
@@ -517,6 +537,11 @@ mod server {
                         .find_map(|l| l.strip_prefix("content-length:"))
                         .and_then(|v| v.trim().parse().ok())
                         .context("no content-length")?;
+                    self.content_type = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-type:"))
+                        .map(|v| v.trim().to_owned())
+                        .unwrap_or_default();
                     let total = end + 4 + length;
                     while self.buffer.len() < total {
                         let n = self.stream.read(&mut chunk).await?;
@@ -537,7 +562,7 @@ mod server {
         }
     }
 
-    fn body(i: usize) -> Vec<u8> {
+    pub(super) fn body(i: usize) -> Vec<u8> {
         json!({"apiVersion": "v1", "kind": "Endpoints",
             "metadata": {"name": format!("ep-{i}"), "labels": {"app": "bench"}},
             "subsets": [{"addresses": [{"ip": format!("10.0.{}.{}", i / 250 % 250, i % 250 + 1)}],
@@ -548,13 +573,24 @@ mod server {
 
     /// Which request the i-th of a throughput run is.
     #[derive(Clone, Copy)]
-    enum Kind {
+    pub(super) enum Kind {
         Create,
         Get,
         List,
     }
 
     async fn timed(addr: SocketAddr, kind: Kind, requests: usize) -> anyhow::Result<f64> {
+        timed_accepting(addr, kind, requests, None).await
+    }
+
+    /// `requests` of `kind` from [`CONNECTIONS`] keep-alive connections, each with `accept` as its
+    /// Accept header when given: requests per second.
+    pub(super) async fn timed_accepting(
+        addr: SocketAddr,
+        kind: Kind,
+        requests: usize,
+        accept: Option<&'static str>,
+    ) -> anyhow::Result<f64> {
         let per_connection = requests / CONNECTIONS;
         let started = Instant::now();
         let mut tasks = Vec::new();
@@ -580,7 +616,7 @@ mod server {
                         ),
                     };
                     let (status, _) = connection
-                        .request(method, &path, payload.as_deref())
+                        .request_accepting(method, &path, payload.as_deref(), accept)
                         .await?;
                     if !(200..300).contains(&status) {
                         bail!("{method} {path} answered {status}");
@@ -743,7 +779,7 @@ mod create_scaling {
     }
 
     /// The CPU time process `pid` has used (user and system, all threads), from `/proc/<pid>/stat`.
-    fn cpu_time(pid: u32) -> Option<Duration> {
+    pub(super) fn cpu_time(pid: u32) -> Option<Duration> {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         // Fields after the command name, which is in parentheses and may hold spaces; utime and
         // stime are fields 14 and 15 of the whole line, in USER_HZ ticks (100 per second on Linux).
@@ -927,6 +963,124 @@ mod create_scaling {
                 );
             }
             _ => println!("  (no /proc on this system)"),
+        }
+        Ok(())
+    }
+}
+
+/// Get and list-100 throughput in protobuf beside JSON: the release binary with 10,000 objects, the
+/// same requests from 8 keep-alive loopback connections with `Accept: application/json` and with
+/// `Accept: application/vnd.kubernetes.protobuf` (as client-go asks), the two formats interleaved
+/// (which goes first alternates) and each measured five times; the median is the figure. Beside the
+/// rate, the server's CPU time per request (from /proc), which the machine's other load moves far less
+/// than the wall clock.
+mod protobuf_throughput {
+    use std::path::Path;
+    use std::time::Instant;
+
+    use anyhow::{Context as _, bail};
+
+    use super::create_scaling::cpu_time;
+    use super::server::{Connection, Kind, first_200_blocking, start, timed_accepting};
+
+    const OBJECTS: usize = 10_000;
+    /// Gets name the stored objects, each once.
+    const GETS: usize = OBJECTS;
+    const LISTS: usize = 2_000;
+    const RUNS: usize = 5;
+    const JSON: &str = "application/json";
+    const PROTOBUF: &str = kconform_spec::protobuf::MEDIA_TYPE;
+
+    pub(super) fn run(binary: &Path) -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the tokio runtime")?;
+        runtime.block_on(measure(binary))
+    }
+
+    /// The Content-Type and size of one answer, so a figure never counts an answer in another format.
+    async fn answer_of(
+        connection: &mut Connection,
+        path: &str,
+        accept: &str,
+    ) -> anyhow::Result<usize> {
+        let (status, length) = connection
+            .request_accepting("GET", path, None, Some(accept))
+            .await?;
+        if status != 200 || connection.content_type != accept {
+            bail!(
+                "GET {path} with Accept {accept} answered {status} as {:?}",
+                connection.content_type
+            );
+        }
+        Ok(length)
+    }
+
+    fn median(values: &mut [f64]) -> f64 {
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+
+    async fn measure(binary: &Path) -> anyhow::Result<()> {
+        let history = (OBJECTS * 2).to_string();
+        let server = start(binary, &["--history", &history])?;
+        first_200_blocking(server.addr, Instant::now())?;
+        let pid = server.child.id();
+        eprintln!("bench mock-protobuf: storing {OBJECTS} objects");
+        timed_accepting(server.addr, Kind::Create, OBJECTS, None).await?;
+        let mut connection = Connection::open(server.addr).await?;
+        let get_path = "/api/v1/namespaces/default/endpoints/ep-1";
+        let list_path = "/api/v1/namespaces/default/endpoints?limit=100";
+        let sizes = [
+            answer_of(&mut connection, get_path, JSON).await?,
+            answer_of(&mut connection, get_path, PROTOBUF).await?,
+            answer_of(&mut connection, list_path, JSON).await?,
+            answer_of(&mut connection, list_path, PROTOBUF).await?,
+        ];
+        let cases = [
+            (Kind::Get, JSON, GETS),
+            (Kind::Get, PROTOBUF, GETS),
+            (Kind::List, JSON, LISTS),
+            (Kind::List, PROTOBUF, LISTS),
+        ];
+        let mut rates = [const { Vec::new() }; 4];
+        let mut cpu_us = [const { Vec::new() }; 4];
+        for run in 0..RUNS {
+            eprintln!("bench mock-protobuf: run {} of {RUNS}", run + 1);
+            // JSON first in even runs, protobuf first in odd ones.
+            let order: [usize; 4] = if run % 2 == 0 {
+                [0, 1, 2, 3]
+            } else {
+                [1, 0, 3, 2]
+            };
+            for n in order {
+                let (kind, accept, requests) = cases[n];
+                let before = cpu_time(pid);
+                rates[n].push(timed_accepting(server.addr, kind, requests, Some(accept)).await?);
+                if let (Some(before), Some(after)) = (before, cpu_time(pid)) {
+                    cpu_us[n].push((after - before).as_secs_f64() * 1e6 / requests as f64);
+                }
+            }
+        }
+        let [get_json, get_pb, list_json, list_pb] = rates.each_mut().map(|r| median(r));
+        let cpu = cpu_us.each_mut().map(|c| median(c));
+        println!(
+            "mock protobuf beside JSON (release binary, 8 keep-alive loopback connections, {OBJECTS} objects, median of {RUNS})"
+        );
+        for (what, json, pb, at) in [
+            ("get       ", get_json, get_pb, 0),
+            ("list (100)", list_json, list_pb, 2),
+        ] {
+            println!(
+                "  {what}   JSON {json:>8.0} req/s {:>6.1} µs server CPU ({:>5} bytes)   protobuf {pb:>8.0} req/s {:>6.1} µs ({:>5} bytes)   protobuf/JSON {:.2} (CPU {:.2})",
+                cpu[at],
+                sizes[at],
+                cpu[at + 1],
+                sizes[at + 1],
+                pb / json,
+                cpu[at + 1] / cpu[at]
+            );
         }
         Ok(())
     }

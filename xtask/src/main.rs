@@ -6,6 +6,7 @@ mod bench;
 mod bench_diff;
 mod bench_fixtures;
 mod bench_mock;
+mod bench_protobuf;
 mod ci;
 mod conformance;
 mod fixtures;

@@ -1,8 +1,8 @@
 //! The deterministic fixture corpus: generation, writing, and the staleness check.
 //!
 //! Layout (relative to the corpus directory, `fixtures/endpoints-v1` in this repository):
-//! `valid/<shape>-NNN.{json,yaml}`, `invalid/<rule>-NNN.{json,yaml}`, `{valid,invalid}/corner-<name>.{json,yaml}`
-//! and `index.json`. The same options always give byte-identical files: each shape and rule draws from its
+//! `valid/<shape>-NNN.{json,yaml,pb}`, `invalid/<rule>-NNN.{json,yaml,pb}`,
+//! `{valid,invalid}/corner-<name>.{json,yaml,pb}` and `index.json`. The same options always give byte-identical files: each shape and rule draws from its
 //! own ChaCha stream seeded from the corpus seed and its name, and every map is ordered.
 
 use std::collections::BTreeMap;
@@ -60,6 +60,15 @@ pub enum CorpusError {
         /// proptest's explanation.
         reason: String,
     },
+    /// A body could not be written as protobuf.
+    #[error("writing {file} as protobuf")]
+    Protobuf {
+        /// The JSON fixture.
+        file: String,
+        /// The encoder's error.
+        #[source]
+        source: kconform_spec::protobuf::ProtobufError,
+    },
     /// Reading or writing a file failed.
     #[error("{action} {path}")]
     Io {
@@ -107,6 +116,65 @@ pub enum Operation {
     Patch,
 }
 
+/// Why a fixture has no protobuf twin: its violation is one protobuf cannot carry, or carries as
+/// another request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoProtobuf {
+    /// The body is not JSON (`D1`): its violation is in bytes that have no object to encode.
+    NotJson,
+    /// Unknown or duplicate fields (`D4`, `fieldValidation=Strict`): protobuf fields are numbered,
+    /// so a body cannot carry a field name the message lacks, nor one name twice.
+    UnknownOrDuplicateFields,
+    /// A JSON value of the wrong type (`D2`, `D3`): protobuf fields are typed, so the conversion
+    /// cannot keep it.
+    WrongJsonType,
+    /// A port outside int32 (400 `P4-int32`): protobuf's int32 field keeps only the low 32 bits,
+    /// so the twin would carry another port and get another answer.
+    Int32Overflow,
+    /// Another kind (`D6`): kube-apiserver reads the protobuf raw bytes as that kind's own message
+    /// before the conversion fails, so an Endpoints message under that kind is another request.
+    OtherKind,
+    /// A JSON merge patch (`M14`, `M15`): kube-apiserver answers a protobuf patch body with 415.
+    Patch,
+}
+
+impl NoProtobuf {
+    /// The reason for a fixture's body, or None when it gets a protobuf twin.
+    fn of(body: &Body, rules: &[String], replay: &Replay) -> Option<NoProtobuf> {
+        if replay.stored.is_some() {
+            return Some(NoProtobuf::Patch);
+        }
+        let rule = rules.first().map(String::as_str).unwrap_or_default();
+        match (body, rule) {
+            (_, "D4") => Some(NoProtobuf::UnknownOrDuplicateFields),
+            (Body::Raw(_), _) | (_, "D1") => Some(NoProtobuf::NotJson),
+            (_, "D2" | "D3") => Some(NoProtobuf::WrongJsonType),
+            (_, "P4-int32") => Some(NoProtobuf::Int32Overflow),
+            (_, "D6") => Some(NoProtobuf::OtherKind),
+            _ => None,
+        }
+    }
+}
+
+/// The protobuf twin of a JSON object, as client-go writes a request body: Go's marshalling, every
+/// non-pointer field written even when empty (`kconform_spec::protobuf::encode`; the recorded
+/// client request of `transcripts/protobuf/*/create-protobuf-body.json` has those bytes). The
+/// envelope's typeMeta is the body's own `apiVersion` and `kind`, empty when it has none.
+fn protobuf_twin(value: &Value) -> Result<Vec<u8>, kconform_spec::protobuf::ProtobufError> {
+    let mut endpoints = value.clone();
+    if let Some(map) = endpoints.as_object_mut() {
+        // The message is chosen by kind; a body without one is still an Endpoints (the URL's).
+        map.insert("kind".to_owned(), Value::from("Endpoints"));
+    }
+    let bytes = kconform_spec::protobuf::encode(&endpoints)?;
+    let mut unknown = kconform_spec::protobuf::parse_envelope(&bytes)?;
+    let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default();
+    unknown.kind = text("kind").to_owned();
+    unknown.api_version = text("apiVersion").to_owned();
+    Ok(unknown.to_bytes())
+}
+
 /// One entry of `index.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexEntry {
@@ -116,6 +184,14 @@ pub struct IndexEntry {
     /// (`D4`) and patches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub yaml: Option<String>,
+    /// The same object as Kubernetes protobuf (`application/vnd.kubernetes.protobuf`), written as
+    /// client-go writes a request body; absent when protobuf cannot carry the violation
+    /// (`no_protobuf` says why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protobuf: Option<String>,
+    /// Why there is no protobuf twin; absent when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_protobuf: Option<NoProtobuf>,
     /// `valid` or `invalid`.
     pub kind: FixtureKind,
     /// The valid shape (`any`, `ipv6`, …), `corner` for hand-written cases.
@@ -260,6 +336,19 @@ impl Builder {
         replay: Replay,
     ) -> Result<(), CorpusError> {
         let file = format!("{folder}/{stem}.json");
+        let no_protobuf = NoProtobuf::of(body, &rules, &replay);
+        let protobuf = match body {
+            Body::Json(value) if no_protobuf.is_none() => {
+                let pb_file = format!("{folder}/{stem}.pb");
+                let bytes = protobuf_twin(value).map_err(|source| CorpusError::Protobuf {
+                    file: file.clone(),
+                    source,
+                })?;
+                self.files.insert(pb_file.clone(), bytes);
+                Some(pb_file)
+            }
+            _ => None,
+        };
         let yaml = match body {
             // A merge patch is JSON only.
             Body::Json(value) if replay.stored.is_some() => {
@@ -284,6 +373,8 @@ impl Builder {
         self.entries.push(IndexEntry {
             file,
             yaml,
+            protobuf,
+            no_protobuf,
             kind,
             shape,
             rules,

@@ -4,6 +4,7 @@ mod auth;
 mod crud;
 mod delete;
 mod faults;
+mod fixtures;
 mod formats;
 mod fuzz;
 mod http_support;

@@ -22,6 +22,9 @@ pub(crate) enum Zeros {
     Minimal,
 }
 
+/// Fields whose values [`encode_message`] finds in one pass (ObjectMeta, the largest message, has 15).
+const FOUND: usize = 16;
+
 /// Writes the fields of `msg` from its JSON object (absent: every field empty).
 pub(crate) fn encode_message(
     w: &mut Writer,
@@ -29,10 +32,26 @@ pub(crate) fn encode_message(
     msg: &Message,
     zeros: Zeros,
 ) -> Result<(), ProtobufError> {
-    for field in msg.fields {
-        let value = object
-            .and_then(|map| map.get(field.json))
-            .filter(|v| !v.is_null());
+    // Each field's value, found in one pass over the object's members: comparing a member's name
+    // with the few names of its message costs less than hashing every field name of the schema
+    // into the map (`IndexMap::get` was two thirds of encoding). A message with more fields than
+    // the array holds looks the rest up in the map.
+    let mut found: [Option<&Value>; FOUND] = [None; FOUND];
+    if let Some(map) = object {
+        for (key, value) in map {
+            if let Some(index) = msg.fields.iter().position(|f| f.json == key)
+                && let Some(slot) = found.get_mut(index)
+            {
+                *slot = Some(value);
+            }
+        }
+    }
+    for (index, field) in msg.fields.iter().enumerate() {
+        let value = match found.get(index) {
+            Some(value) => *value,
+            None => object.and_then(|map| map.get(field.json)),
+        }
+        .filter(|v| !v.is_null());
         match field.presence {
             Presence::Always if zeros == Zeros::Minimal && value.is_none_or(is_zero) => {}
             Presence::Always => encode_single(w, field.number, field.ty, value, zeros)?,

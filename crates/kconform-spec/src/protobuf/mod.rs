@@ -76,6 +76,26 @@ pub struct Unknown {
     pub content_type: String,
 }
 
+impl Unknown {
+    /// The envelope as Go's `protobuf.Serializer` writes it: the magic, then every field of the
+    /// `runtime.Unknown`, the empty ones included. The inverse of [`parse_envelope`]; with it a body
+    /// can carry a `typeMeta` other than its message's, e.g. an Endpoints message without kind and
+    /// apiVersion, which kube-apiserver defaults from the URL as it does for JSON.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.buf.extend_from_slice(&MAGIC);
+        let Ok(()) = w.message(1, |w| {
+            w.bytes(1, self.api_version.as_bytes());
+            w.bytes(2, self.kind.as_bytes());
+            Ok::<(), std::convert::Infallible>(())
+        });
+        w.bytes(2, &self.raw);
+        w.bytes(3, self.content_encoding.as_bytes());
+        w.bytes(4, self.content_type.as_bytes());
+        w.buf
+    }
+}
+
 static TYPE_META: schema::Message = schema::Message {
     name: "TypeMeta",
     fields: &[

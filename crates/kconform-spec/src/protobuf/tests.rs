@@ -206,3 +206,32 @@ fn delete_options_decode_to_json() {
     assert_eq!(json, options);
     assert_eq!(decode(&bytes).unwrap(), options);
 }
+
+#[test]
+fn an_envelope_read_and_written_again_is_the_same_bytes() {
+    for (_, scenario) in recordings() {
+        for step in scenario["steps"].as_array().unwrap() {
+            let bytes = base64(step["response"]["body_base64"].as_str().unwrap_or_default());
+            if step["response"]["format"] == "protobuf" && bytes.starts_with(&MAGIC) {
+                assert_eq!(parse_envelope(&bytes).unwrap().to_bytes(), bytes);
+            }
+        }
+    }
+    // Without kind and apiVersion, the typeMeta is two empty strings.
+    let unknown = Unknown {
+        raw: vec![0x0a, 0x00],
+        ..Unknown::default()
+    };
+    let bytes = unknown.to_bytes();
+    assert_eq!(
+        bytes,
+        [
+            &MAGIC[..],
+            &[
+                0x0a, 0x04, 0x0a, 0x00, 0x12, 0x00, 0x12, 0x02, 0x0a, 0x00, 0x1a, 0x00, 0x22, 0x00
+            ]
+        ]
+        .concat()
+    );
+    assert_eq!(parse_envelope(&bytes).unwrap(), unknown);
+}
