@@ -27,6 +27,7 @@
 //! Invariant: every failure leaves as a Kubernetes `Status` body ([`http::ApiError`]); nothing panics on
 //! client input.
 
+mod api;
 pub mod cli;
 pub mod config;
 mod context;
@@ -50,6 +51,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
+pub use api::Api;
 pub use config::{Config, Fault, FaultSet, Tls, TokenEntry, Verb};
 pub use server::{RunningServer, ServeError, serve, spawn};
 
@@ -58,8 +60,10 @@ pub use server::{RunningServer, ServeError, serve, spawn};
 pub struct AppState {
     /// The configuration the server was built with.
     pub config: Config,
-    /// The object store.
+    /// The object store of Endpoints, and the namespaces.
     pub store: Arc<store::Store>,
+    /// The object store of EndpointSlices (its namespaces are the ones of [`AppState::store`]).
+    pub slices: Arc<store::Store>,
     /// Becomes `true` when the server shuts down; long-running responses (watches) end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     shutdown_sender: tokio::sync::watch::Sender<bool>,
@@ -69,14 +73,24 @@ impl AppState {
     /// A fresh state (with the namespaces every cluster has) for `config`.
     pub fn new(config: Config) -> Arc<AppState> {
         let store = Arc::new(store::Store::new(config.history));
+        let slices = Arc::new(store::Store::new(config.history));
         namespaces::create_initial(&store);
         let (shutdown_sender, shutdown) = tokio::sync::watch::channel(false);
         Arc::new(AppState {
             config,
             store,
+            slices,
             shutdown,
             shutdown_sender,
         })
+    }
+
+    /// The store of `api`'s objects.
+    pub fn store_of(&self, api: Api) -> &Arc<store::Store> {
+        match api {
+            Api::Endpoints => &self.store,
+            Api::EndpointSlices => &self.slices,
+        }
     }
 
     /// Signal every long-running response to end.

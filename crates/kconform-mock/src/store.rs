@@ -655,6 +655,18 @@ impl Store {
     pub fn delete_namespace(&self, name: &str) -> Option<Arc<Value>> {
         let mut inner = self.lock();
         let namespace = inner.namespaces.remove(name)?;
+        self.delete_objects_in(inner, name);
+        Some(namespace)
+    }
+
+    /// Delete every object in namespace `name` at once (a store whose namespaces live in another
+    /// store, when that one deletes the namespace).
+    pub fn delete_namespace_objects(&self, name: &str) {
+        let inner = self.lock();
+        self.delete_objects_in(inner, name);
+    }
+
+    fn delete_objects_in(&self, mut inner: MutexGuard<'_, Inner>, name: &str) {
         let prefix = key(name, "");
         let keys: Vec<String> = inner
             .endpoints
@@ -687,7 +699,6 @@ impl Store {
         }
         inner.rv += 1;
         Self::unlock(inner);
-        Some(namespace)
     }
 
     /// Replace the stored namespace object (used to mark it Terminating), with a new resourceVersion.
@@ -993,6 +1004,16 @@ mod tests {
         );
         let now = store.subscribe(None, WatchStart::Now).unwrap();
         assert_eq!(now.initial.len(), 2);
+    }
+
+    #[test]
+    fn a_store_without_namespaces_deletes_a_namespace_s_objects_when_told() {
+        let store = Store::new(100);
+        put(&store, "a", "x", "1");
+        put(&store, "b", "y", "1");
+        store.delete_namespace_objects("a");
+        assert!(store.get("a", "x").is_none());
+        assert!(store.get("b", "y").is_some());
     }
 
     #[test]
