@@ -62,7 +62,8 @@ pub struct AppState {
     pub config: Config,
     /// The object store of Endpoints, and the namespaces.
     pub store: Arc<store::Store>,
-    /// The object store of EndpointSlices (its namespaces are the ones of [`AppState::store`]).
+    /// The object store of EndpointSlices (its namespaces are the ones of [`AppState::store`], its
+    /// revisions come from the same clock).
     pub slices: Arc<store::Store>,
     /// Becomes `true` when the server shuts down; long-running responses (watches) end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
@@ -73,7 +74,8 @@ impl AppState {
     /// A fresh state (with the namespaces every cluster has) for `config`.
     pub fn new(config: Config) -> Arc<AppState> {
         let store = Arc::new(store::Store::new(config.history));
-        let slices = Arc::new(store::Store::new(config.history));
+        // One revision sequence for both resources, as etcd has.
+        let slices = Arc::new(store::Store::sharing(config.history, store.clock()));
         namespaces::create_initial(&store);
         let (shutdown_sender, shutdown) = tokio::sync::watch::channel(false);
         Arc::new(AppState {

@@ -343,7 +343,7 @@ pub fn all_rules() -> &'static [Rule] {
 
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+    crate::rules::find(RULES, id)
 }
 
 #[cfg(test)]
@@ -352,13 +352,16 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_distinct_from_the_endpoints_registry() {
-        let mut ids: Vec<&str> = all_rules().iter().map(|r| r.id).collect();
-        let n = ids.len();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), n, "duplicate rule id");
-        for id in ids {
-            assert!(crate::rules::rule(id).is_none(), "{id} is an Endpoints id");
+        assert!(
+            crate::rules::repeated_ids(all_rules()).is_empty(),
+            "duplicate rule id"
+        );
+        for rule in all_rules() {
+            assert!(
+                crate::rules::rule(rule.id).is_none(),
+                "{} is an Endpoints id",
+                rule.id
+            );
         }
         assert!(!rule("ES-I2").unwrap().holds_in(K8sVersion::new(28)));
     }
