@@ -1,6 +1,8 @@
-//! kconform-mock: the reference server, an in-memory Kubernetes core/v1 Endpoints API that behaves like
-//! kube-apiserver (status codes, bodies, headers, per-version differences), with fault switches that each
-//! break exactly one behaviour.
+//! kconform-mock: the reference server, an in-memory Kubernetes core/v1 Endpoints and
+//! discovery.k8s.io/v1 EndpointSlice API that behaves like kube-apiserver (status codes, bodies,
+//! headers, per-version differences), with fault switches that each break exactly one behaviour.
+//! The two resources share the handlers, the watch hub, the field manager and one revision clock;
+//! [`Api`] says where they differ.
 //!
 //! * [`app`] builds the axum [`Router`] for a [`Config`]; tests can drive it in-process.
 //! * [`spawn`] serves it on `127.0.0.1:0` in the current tokio runtime and returns a [`RunningServer`].
@@ -8,9 +10,9 @@
 //!
 //! * [`cli::ServeArgs`] are the command-line options both share.
 //!
-//! Besides the Kubernetes API (the 11 Endpoints operations, a minimal namespaces API, an always-empty
-//! events list for `kubectl describe`, discovery, OpenAPI v2 (JSON and gnostic protobuf) and v3, health,
-//! `as=Table` answers for `kubectl get`), one administrative endpoint exists for tests:
+//! Besides the Kubernetes API (the 11 Endpoints operations, the 11 EndpointSlice operations, a minimal
+//! namespaces API, an always-empty events list for `kubectl describe`, discovery, OpenAPI v2 (JSON and
+//! gnostic protobuf) and v3, health, `as=Table` answers for `kubectl get`), one administrative endpoint exists for tests:
 //! `POST /kconform/admin/compact` forgets all history up to the current resourceVersion, so continue
 //! tokens, `resourceVersionMatch=Exact` reads and watches from before it get their 410 answers
 //! deterministically (administrators only). Without it, the history keeps the last

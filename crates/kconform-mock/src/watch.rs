@@ -13,8 +13,8 @@
 //! * Selectors: an object that stops matching arrives as DELETED (its previous state with the event's
 //!   resourceVersion), one that starts matching as ADDED.
 //! * Bookmarks, only with `allowWatchBookmarks`: every `Config::bookmark_interval` (60 s by default,
-//!   as kube-apiserver) and 2 s before the deadline, and only once Endpoints were written somewhere
-//!   after the watch's starting point (the watch cache drops bookmarks that are not newer than the
+//!   as kube-apiserver) and 2 s before the deadline, and only once objects of the watched resource
+//!   were written somewhere after the watch's starting point (the watch cache drops bookmarks that are not newer than the
 //!   watcher's resourceVersion, so an idle cluster sends none).
 //! * `timeoutSeconds` ends the stream; unset, a random duration in [30 min, 60 min), as kube-apiserver
 //!   draws from its minimum request timeout.
