@@ -22,7 +22,7 @@ pub struct ServeArgs {
     /// A kube-apiserver static token file: token,user,uid,"group1,group2" per line.
     #[arg(long)]
     pub token_auth_file: Option<PathBuf>,
-    /// Rights for a user outside system:masters: USER=VERB[,VERB...] (verbs on endpoints, or *).
+    /// Rights for a user outside system:masters: USER=VERB[,VERB...] (verbs on endpoints and endpointslices, or *).
     #[arg(long = "grant")]
     pub grants: Vec<String>,
     /// Serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost.

@@ -21,6 +21,8 @@ pub(crate) struct User {
 /// What a handler gets besides the body.
 pub(crate) struct Ctx {
     pub(crate) state: Arc<AppState>,
+    /// The resource the request is about (Endpoints for the routes that are about none).
+    pub(crate) api: crate::Api,
     pub(crate) user: User,
     pub(crate) query: Query,
     pub(crate) headers: HeaderMap,
@@ -33,6 +35,11 @@ pub(crate) struct Ctx {
 impl Ctx {
     pub(crate) fn version(&self) -> kconform_spec::K8sVersion {
         self.state.config.version
+    }
+
+    /// The store of the request's resource.
+    pub(crate) fn store(&self) -> &Arc<crate::store::Store> {
+        self.state.store_of(self.api)
     }
 
     pub(crate) fn fault(&self, fault: crate::Fault) -> bool {
@@ -56,6 +63,8 @@ pub(crate) fn may(state: &AppState, user: &User, verb: Verb) -> bool {
 
 /// A watch request, already authenticated, authorized and negotiated, for [`crate::watch::handle`].
 pub(crate) struct WatchRequest {
+    /// The resource watched.
+    pub(crate) api: crate::Api,
     /// The namespace from the path, None for all namespaces.
     pub(crate) namespace: Option<String>,
     /// The name from the deprecated `/api/v1/watch/namespaces/{ns}/endpoints/{name}` path.

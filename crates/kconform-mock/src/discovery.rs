@@ -12,6 +12,13 @@ const API_V1_128: &str = include_str!("../data/v1.28.7/api_v1.json");
 const API_V1_136: &str = include_str!("../data/v1.36.2/api_v1.json");
 const OPENAPI_V2: &str = include_str!("../data/v1.36.2/openapi_v2.json");
 const OPENAPI_V3_API_V1: &str = include_str!("../data/v1.36.2/openapi_v3_api_v1.json");
+const OPENAPI_V3_DISCOVERY_128: &str = include_str!("../data/v1.28.7/openapi_v3_discovery_v1.json");
+const OPENAPI_V3_DISCOVERY_136: &str = include_str!("../data/v1.36.2/openapi_v3_discovery_v1.json");
+const GROUP_NAMES_128: &str = include_str!("../data/v1.28.7/apis_group_names.json");
+const GROUP_NAMES_136: &str = include_str!("../data/v1.36.2/apis_group_names.json");
+
+/// The one API group served besides the core group.
+const DISCOVERY_GROUP: &str = "discovery.k8s.io";
 
 /// `/healthz`, `/livez`, `/readyz`.
 pub(crate) fn health() -> Response {
@@ -97,13 +104,183 @@ pub(crate) fn api_v1(ctx: &Ctx) -> Response {
     respond(StatusCode::OK, &body, ctx.format)
 }
 
-/// `/apis`: no API groups are served.
+/// The API groups `/apis` names in the emulated version's recording, in its order.
+fn group_names(ctx: &Ctx) -> Vec<String> {
+    let text = if ctx.version().at_least(33) {
+        GROUP_NAMES_136
+    } else {
+        GROUP_NAMES_128
+    };
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|doc| doc.get("groupNames").cloned())
+        .and_then(|names| serde_json::from_value(names).ok())
+        .unwrap_or_else(|| vec![DISCOVERY_GROUP.to_owned()])
+}
+
+fn group_version_for_discovery() -> Value {
+    json!({"groupVersion": "discovery.k8s.io/v1", "version": "v1"})
+}
+
+/// The `APIGroup` of discovery.k8s.io; the other groups are named without versions (the reference
+/// server serves none of their resources).
+fn api_group(name: &str) -> Value {
+    if name == DISCOVERY_GROUP {
+        json!({"name": name, "versions": [group_version_for_discovery()],
+            "preferredVersion": group_version_for_discovery()})
+    } else {
+        json!({"name": name, "versions": []})
+    }
+}
+
+/// The aggregated discovery versions (`apidiscovery.k8s.io/<v>`) the emulated version serves:
+/// v2beta1 up to 1.32, v2 from 1.30 (the recordings: 1.28 only v2beta1, 1.36 only v2).
+fn aggregated_versions(ctx: &Ctx) -> Vec<&'static str> {
+    let minor = ctx.version().minor;
+    let mut out = Vec::new();
+    if minor >= 30 {
+        out.push("v2");
+    }
+    if minor <= 32 {
+        out.push("v2beta1");
+    }
+    out
+}
+
+/// What an `Accept` header asks `/apis` for: aggregated discovery in a served version, the plain
+/// `APIGroupList`, or nothing it can serve (only aggregated versions it does not).
+enum DiscoveryAccept {
+    Aggregated(&'static str),
+    Plain,
+    NotAcceptable,
+}
+
+fn discovery_accept(ctx: &Ctx) -> DiscoveryAccept {
+    let Some(accept) = ctx
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return DiscoveryAccept::Plain;
+    };
+    let served = aggregated_versions(ctx);
+    for clause in accept.split(',') {
+        let mut parts = clause.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("");
+        let params: Vec<(&str, &str)> = parts.filter_map(|p| p.split_once('=')).collect();
+        let param = |key: &str| params.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        if param("as") == Some("APIGroupDiscoveryList") {
+            if media == "application/json"
+                && param("g") == Some("apidiscovery.k8s.io")
+                && let Some(version) = param("v").and_then(|v| served.iter().find(|s| **s == v))
+            {
+                return DiscoveryAccept::Aggregated(version);
+            }
+            continue;
+        }
+        if matches!(
+            media,
+            "application/json" | "application/yaml" | "*/*" | "application/*" | ""
+        ) || media == kconform_spec::protobuf::MEDIA_TYPE
+        {
+            return DiscoveryAccept::Plain;
+        }
+    }
+    DiscoveryAccept::NotAcceptable
+}
+
+/// The aggregated discovery document of `/apis` (`APIGroupDiscoveryList`).
+fn aggregated(ctx: &Ctx, version: &str) -> Value {
+    let old_meta = version == "v2beta1";
+    let items: Vec<Value> = group_names(ctx)
+        .iter()
+        .map(|name| {
+            let mut metadata = json!({"name": name});
+            if old_meta {
+                metadata["creationTimestamp"] = Value::Null;
+            }
+            let versions = if name == DISCOVERY_GROUP {
+                json!([{"version": "v1", "resources": [{"resource": "endpointslices",
+                    "responseKind": {"group": "", "version": "", "kind": "EndpointSlice"},
+                    "scope": "Namespaced", "singularResource": "endpointslice",
+                    "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]}],
+                    "freshness": "Current"}])
+            } else {
+                json!([])
+            };
+            json!({"metadata": metadata, "versions": versions})
+        })
+        .collect();
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": format!("apidiscovery.k8s.io/{version}"),
+        "metadata": {}, "items": items})
+}
+
+/// `/apis`: the API groups, as an `APIGroupList` or, when asked for, as aggregated discovery.
 pub(crate) fn apis(ctx: &Ctx) -> Response {
-    respond(
-        StatusCode::OK,
-        &json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": []}),
-        ctx.format,
-    )
+    match discovery_accept(ctx) {
+        DiscoveryAccept::Aggregated(version) => {
+            let body = aggregated(ctx, version);
+            let mut response = respond(StatusCode::OK, &body, crate::http::Format::default());
+            if let Ok(value) = http::HeaderValue::from_str(&format!(
+                "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+            )) {
+                response
+                    .headers_mut()
+                    .insert(http::header::CONTENT_TYPE, value);
+            }
+            response
+        }
+        DiscoveryAccept::NotAcceptable => {
+            let format = crate::http::Format {
+                pretty: true,
+                ..crate::http::Format::default()
+            };
+            crate::http::ApiError::status(
+                kconform_spec::status::Status::not_acceptable_media_types(),
+            )
+            .render(format)
+        }
+        DiscoveryAccept::Plain => {
+            let groups: Vec<Value> = group_names(ctx).iter().map(|n| api_group(n)).collect();
+            respond(
+                StatusCode::OK,
+                &json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}),
+                ctx.format,
+            )
+        }
+    }
+}
+
+/// `/apis/discovery.k8s.io`.
+pub(crate) fn discovery_group(ctx: &Ctx) -> Response {
+    let body = json!({"kind": "APIGroup", "apiVersion": "v1", "name": DISCOVERY_GROUP,
+        "versions": [group_version_for_discovery()],
+        "preferredVersion": group_version_for_discovery()});
+    respond(StatusCode::OK, &body, ctx.format)
+}
+
+/// `/apis/discovery.k8s.io/v1`: the EndpointSlice resource; its storage version hash as recorded.
+pub(crate) fn discovery_group_version(ctx: &Ctx) -> Response {
+    let hash = if ctx.version().at_least(33) {
+        "qgS0xkrxYAI="
+    } else {
+        "Nx3SIv6I0mE="
+    };
+    let body = json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "discovery.k8s.io/v1",
+        "resources": [{"name": "endpointslices", "singularName": "endpointslice", "namespaced": true,
+            "kind": "EndpointSlice",
+            "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+            "storageVersionHash": hash}]});
+    respond(StatusCode::OK, &body, ctx.format)
+}
+
+/// `/openapi/v3/apis/discovery.k8s.io/v1` (as recorded: operationIds and the discovery schemas).
+pub(crate) fn openapi_v3_discovery(ctx: &Ctx) -> Response {
+    raw_json(if ctx.version().at_least(33) {
+        OPENAPI_V3_DISCOVERY_136
+    } else {
+        OPENAPI_V3_DISCOVERY_128
+    })
 }
 
 fn raw_json(body: &'static str) -> Response {
@@ -170,7 +347,12 @@ pub(crate) fn openapi_v3() -> Response {
         "/openapi/v3/api/v1?hash={}",
         document_hash(OPENAPI_V3_API_V1)
     );
-    let body = json!({"paths": {"api/v1": {"serverRelativeURL": url}}});
+    let discovery_url = format!(
+        "/openapi/v3/apis/discovery.k8s.io/v1?hash={}",
+        document_hash(OPENAPI_V3_DISCOVERY_136)
+    );
+    let body = json!({"paths": {"api/v1": {"serverRelativeURL": url},
+        "apis/discovery.k8s.io/v1": {"serverRelativeURL": discovery_url}}});
     let mut response = Response::new(axum::body::Body::from(body.to_string()));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -185,7 +367,16 @@ mod tests {
 
     #[test]
     fn vendored_documents_parse() {
-        for text in [API_V1_128, API_V1_136, OPENAPI_V2, OPENAPI_V3_API_V1] {
+        for text in [
+            API_V1_128,
+            API_V1_136,
+            OPENAPI_V2,
+            OPENAPI_V3_API_V1,
+            OPENAPI_V3_DISCOVERY_128,
+            OPENAPI_V3_DISCOVERY_136,
+            GROUP_NAMES_128,
+            GROUP_NAMES_136,
+        ] {
             assert!(serde_json::from_str::<Value>(text).is_ok());
         }
         assert_eq!(git_version(36), "v1.36.2");

@@ -49,6 +49,8 @@ fn walk(object: &Value) -> Walk<'_> {
         match key.as_str() {
             "apiVersion" | "kind" => {}
             "metadata" => walk_metadata(&mut w, value),
+            // A null field (EndpointSlice's `endpoints: null`) is no field at all.
+            _ if value.is_null() => {}
             _ => {
                 // `subsets` is an atomic list: one leaf. Unknown top-level fields never reach here
                 // (decoding drops them), but if they do they are leaves too.
@@ -347,6 +349,7 @@ pub(crate) fn update(
     }
     let empty = Value::Object(Map::new());
     let comparison = compare(live.unwrap_or(&empty), new);
+    let api_version = object_api_version(new);
     let mut taken = comparison.added;
     taken.extend(comparison.modified);
     for entry in &mut entries {
@@ -368,12 +371,12 @@ pub(crate) fn update(
                 let entry = &mut entries[index];
                 entry.fields = entry.fields.union(&taken).cloned().collect();
                 entry.time = Some(now.to_owned());
-                entry.api_version = "v1".to_owned();
+                entry.api_version = api_version;
             }
             None => entries.push(Entry {
                 manager: manager.to_owned(),
                 operation: "Update".to_owned(),
-                api_version: "v1".to_owned(),
+                api_version,
                 time: Some(now.to_owned()),
                 fields: taken,
             }),
@@ -381,6 +384,15 @@ pub(crate) fn update(
     }
     entries.retain(|entry| !entry.fields.is_empty());
     store(new, &entries);
+}
+
+/// The `apiVersion` a manager's entry records: the object's (`v1`, `discovery.k8s.io/v1`).
+fn object_api_version(object: &Value) -> String {
+    object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("v1")
+        .to_owned()
 }
 
 /// A server-side apply conflict: the other manager, whether it is an Update manager, and the field.
@@ -708,7 +720,7 @@ pub(crate) fn apply(
         None => entries.push(Entry {
             manager: manager.to_owned(),
             operation: "Apply".to_owned(),
-            api_version: "v1".to_owned(),
+            api_version: object_api_version(applied),
             time: Some(now.to_owned()),
             fields: applied_set,
         }),

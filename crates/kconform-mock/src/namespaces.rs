@@ -122,6 +122,7 @@ pub(crate) fn delete(ctx: &mut Ctx, name: &str) -> Result<Response, ApiError> {
             name,
         )));
     };
+    ctx.state.slices.delete_namespace_objects(name);
     let mut object = (*object).clone();
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert("deletionTimestamp".to_owned(), json!(now()));
@@ -150,6 +151,7 @@ pub(crate) fn compact(ctx: &mut Ctx) -> Result<Response, ApiError> {
         });
     }
     let compacted = ctx.state.store.compact_now();
+    ctx.state.slices.compact_now();
     let body = json!({"compactedResourceVersion": compacted.to_string()});
     Ok(respond(StatusCode::OK, &body, ctx.format))
 }

@@ -149,6 +149,16 @@ enum Shape {
     Address,
     TargetRef,
     Port,
+    /// An EndpointSlice.
+    SliceRoot,
+    /// `discovery/v1.Endpoint`.
+    SliceEndpoint,
+    /// `discovery/v1.EndpointConditions`.
+    Conditions,
+    /// `discovery/v1.EndpointHints`.
+    Hints,
+    /// `discovery/v1.EndpointPort`.
+    SlicePort,
     /// `labels` and `annotations`: Go maps, which Go's JSON writes with sorted keys.
     SortedMap,
     /// Anything without a struct order: written as stored.
@@ -180,6 +190,27 @@ impl Shape {
                 "fieldPath",
             ],
             Shape::Port => &["name", "port", "protocol", "appProtocol"],
+            Shape::SliceRoot => &[
+                "kind",
+                "apiVersion",
+                "metadata",
+                "addressType",
+                "endpoints",
+                "ports",
+            ],
+            Shape::SliceEndpoint => &[
+                "addresses",
+                "conditions",
+                "hostname",
+                "targetRef",
+                "deprecatedTopology",
+                "nodeName",
+                "zone",
+                "hints",
+            ],
+            Shape::Conditions => &["ready", "serving", "terminating"],
+            Shape::Hints => &["forZones", "forNodes"],
+            Shape::SlicePort => &["name", "protocol", "port", "appProtocol"],
             Shape::SortedMap | Shape::Plain => &[],
         }
     }
@@ -194,8 +225,23 @@ impl Shape {
             (Shape::Subset, "addresses" | "notReadyAddresses") => Shape::Address,
             (Shape::Subset, "ports") => Shape::Port,
             (Shape::Address, "targetRef") => Shape::TargetRef,
+            (Shape::SliceRoot, "metadata") => Shape::Metadata,
+            (Shape::SliceRoot, "endpoints") => Shape::SliceEndpoint,
+            (Shape::SliceRoot, "ports") => Shape::SlicePort,
+            (Shape::SliceEndpoint, "conditions") => Shape::Conditions,
+            (Shape::SliceEndpoint, "targetRef") => Shape::TargetRef,
+            (Shape::SliceEndpoint, "hints") => Shape::Hints,
+            (Shape::SliceEndpoint, "deprecatedTopology") => Shape::SortedMap,
             _ => Shape::Plain,
         }
+    }
+}
+
+/// The struct of a stored object, by its kind (every stored object carries it).
+fn root_shape(value: &Value) -> Shape {
+    match value.get("kind").and_then(Value::as_str) {
+        Some("EndpointSlice") => Shape::SliceRoot,
+        _ => Shape::Root,
     }
 }
 
@@ -212,7 +258,7 @@ impl<'a> Canonical<'a> {
     pub(crate) fn object(value: &'a Value) -> Self {
         Canonical {
             value,
-            shape: Shape::Root,
+            shape: root_shape(value),
             skip_type: false,
         }
     }
@@ -221,7 +267,7 @@ impl<'a> Canonical<'a> {
     pub(crate) fn item(value: &'a Value) -> Self {
         Canonical {
             value,
-            shape: Shape::Root,
+            shape: root_shape(value),
             skip_type: true,
         }
     }

@@ -1,4 +1,4 @@
-//! Strategic merge patch for Endpoints.
+//! Strategic merge patch for Endpoints and EndpointSlice.
 //!
 //! Endpoints declare no patch strategy on `subsets` (or anything inside it), so lists there are replaced
 //! whole. In `metadata`, `labels` and `annotations` merge by key (`null` deletes), `finalizers` merge as a
@@ -108,7 +108,11 @@ fn merge_map<'a>(
                         merge_by_uid(existing, items)
                     }
                     (ListStrategy::MergeByUid, _) => merge_by_uid(&[], items),
-                    _ => items.iter().map(strip_value).collect(),
+                    // A list without a merge strategy (Endpoints' `subsets`, EndpointSlice's
+                    // atomic `endpoints` and `ports`) is the patch's list as sent: directives
+                    // inside its items are not read, and decoding then reports them as unknown
+                    // fields (recorded for EndpointSlice).
+                    _ => items.clone(),
                 };
                 original.insert(key.clone(), Value::Array(merged));
             }

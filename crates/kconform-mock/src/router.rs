@@ -11,11 +11,11 @@ use http::{HeaderMap, Method};
 use kconform_spec::negotiation::PatchKind;
 use kconform_spec::status::Status;
 
-use crate::AppState;
 use crate::config::{MASTERS_GROUP, Verb};
 use crate::context::{Ctx, User, WatchRequest, may};
 use crate::http::{ApiError, Format, Query, add_warnings, negotiate};
 use crate::selector::FieldSelector;
+use crate::{Api, AppState};
 
 /// The router: one fallback handler that parses the path itself, so unknown paths and methods get
 /// kube-apiserver's Status bodies rather than axum's plain-text ones.
@@ -36,17 +36,23 @@ enum Route {
     OpenApiV2,
     OpenApiV3,
     OpenApiV3ApiV1,
+    /// `/apis/discovery.k8s.io`.
+    DiscoveryGroup,
+    /// `/apis/discovery.k8s.io/v1`.
+    DiscoveryGroupVersion,
+    /// `/openapi/v3/apis/discovery.k8s.io/v1`.
+    OpenApiV3Discovery,
     Compact,
     Namespaces,
     Namespace(String),
     NamespaceFinalize(String),
     Events,
-    /// `/api/v1/endpoints` or `/api/v1/namespaces/{ns}/endpoints`.
-    Collection(Option<String>),
-    /// `/api/v1/namespaces/{ns}/endpoints/{name}`.
-    Item(String, String),
-    /// The deprecated `/api/v1/watch/...` paths.
-    DeprecatedWatch(Option<String>, Option<String>),
+    /// `/api/v1/endpoints` or `/api/v1/namespaces/{ns}/endpoints` (or EndpointSlice's).
+    Collection(Api, Option<String>),
+    /// `/api/v1/namespaces/{ns}/endpoints/{name}` (or EndpointSlice's).
+    Item(Api, String, String),
+    /// The deprecated `/api/v1/watch/...` (or `/apis/discovery.k8s.io/v1/watch/...`) paths.
+    DeprecatedWatch(Api, Option<String>, Option<String>),
     NotFound,
 }
 
@@ -70,10 +76,53 @@ fn bad_request_uri() -> Response {
     response
 }
 
+/// The group-version prefix and plural of each stored resource.
+fn api_of(prefix: &[&str], plural: &str) -> Option<Api> {
+    match (prefix, plural) {
+        (["api", "v1"], "endpoints") => Some(Api::Endpoints),
+        (["apis", "discovery.k8s.io", "v1"], "endpointslices") => Some(Api::EndpointSlices),
+        _ => None,
+    }
+}
+
+/// The route of a resource path under its group-version prefix (`rest`): the collection, an item,
+/// or one of the deprecated watch paths.
+fn resource_route(prefix: &[&str], rest: &[&str]) -> Option<Route> {
+    let owned = |s: &str| s.to_owned();
+    let api = |plural: &str| api_of(prefix, plural);
+    Some(match rest {
+        [plural] => Route::Collection(api(plural)?, None),
+        ["namespaces", ns, plural] if !ns.is_empty() => {
+            Route::Collection(api(plural)?, Some(owned(ns)))
+        }
+        ["namespaces", ns, plural, name] if !ns.is_empty() && !name.is_empty() => {
+            Route::Item(api(plural)?, owned(ns), owned(name))
+        }
+        ["watch", plural] => Route::DeprecatedWatch(api(plural)?, None, None),
+        ["watch", "namespaces", ns, plural] if !ns.is_empty() => {
+            Route::DeprecatedWatch(api(plural)?, Some(owned(ns)), None)
+        }
+        ["watch", "namespaces", ns, plural, name] if !ns.is_empty() && !name.is_empty() => {
+            Route::DeprecatedWatch(api(plural)?, Some(owned(ns)), Some(owned(name)))
+        }
+        _ => return None,
+    })
+}
+
 /// The route of a decoded path, from go-restful's tokens (slashes trimmed at both ends).
 fn route(path: &str) -> Route {
     let segments = kconform_spec::urls::path_segments(path);
     let owned = |s: &str| s.to_owned();
+    let resource = match segments.as_slice() {
+        ["api", "v1", rest @ ..] => resource_route(&["api", "v1"], rest),
+        ["apis", "discovery.k8s.io", "v1", rest @ ..] => {
+            resource_route(&["apis", "discovery.k8s.io", "v1"], rest)
+        }
+        _ => None,
+    };
+    if let Some(route) = resource {
+        return route;
+    }
     match segments.as_slice() {
         ["healthz" | "livez" | "readyz"] => Route::Health,
         ["version"] => Route::Version,
@@ -83,6 +132,9 @@ fn route(path: &str) -> Route {
         ["openapi", "v2"] => Route::OpenApiV2,
         ["openapi", "v3"] => Route::OpenApiV3,
         ["openapi", "v3", "api", "v1"] => Route::OpenApiV3ApiV1,
+        ["openapi", "v3", "apis", "discovery.k8s.io", "v1"] => Route::OpenApiV3Discovery,
+        ["apis", "discovery.k8s.io"] => Route::DiscoveryGroup,
+        ["apis", "discovery.k8s.io", "v1"] => Route::DiscoveryGroupVersion,
         ["kconform", "admin", "compact"] => Route::Compact,
         ["api", "v1", "namespaces"] => Route::Namespaces,
         ["api", "v1", "namespaces", ns] if !ns.is_empty() => Route::Namespace(owned(ns)),
@@ -90,24 +142,6 @@ fn route(path: &str) -> Route {
             Route::NamespaceFinalize(owned(ns))
         }
         ["api", "v1", "namespaces", ns, "events"] if !ns.is_empty() => Route::Events,
-        ["api", "v1", "endpoints"] => Route::Collection(None),
-        ["api", "v1", "namespaces", ns, "endpoints"] if !ns.is_empty() => {
-            Route::Collection(Some(owned(ns)))
-        }
-        ["api", "v1", "namespaces", ns, "endpoints", name]
-            if !ns.is_empty() && !name.is_empty() =>
-        {
-            Route::Item(owned(ns), owned(name))
-        }
-        ["api", "v1", "watch", "endpoints"] => Route::DeprecatedWatch(None, None),
-        ["api", "v1", "watch", "namespaces", ns, "endpoints"] if !ns.is_empty() => {
-            Route::DeprecatedWatch(Some(owned(ns)), None)
-        }
-        ["api", "v1", "watch", "namespaces", ns, "endpoints", name]
-            if !ns.is_empty() && !name.is_empty() =>
-        {
-            Route::DeprecatedWatch(Some(owned(ns)), Some(owned(name)))
-        }
         _ => Route::NotFound,
     }
 }
@@ -165,7 +199,7 @@ fn patch_kind(headers: &HeaderMap) -> Result<PatchKind, ApiError> {
 /// deprecated watch path names the `;stream=watch` types too.
 fn not_acceptable(state: &AppState, route: &Route, method: &Method) -> Status {
     let action = match (route, method) {
-        (Route::Collection(_), &Method::GET) => "list",
+        (Route::Collection(..), &Method::GET) => "list",
         (Route::DeprecatedWatch(..), &Method::GET) => "watch",
         _ => "get",
     };
@@ -220,14 +254,20 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     let route = route(&path);
 
     // Endpoints routes: authorization, then the deprecation Warning, then negotiation.
+    let api = match &route {
+        Route::Collection(api, _) | Route::Item(api, ..) | Route::DeprecatedWatch(api, ..) => {
+            Some(*api)
+        }
+        _ => None,
+    };
     let endpoints_verb = match (&route, &method) {
-        (Route::Collection(_), &Method::GET) => Some(if is_watch(&query) {
+        (Route::Collection(..), &Method::GET) => Some(if is_watch(&query) {
             Verb::Watch
         } else {
             Verb::List
         }),
-        (Route::Collection(Some(_)), &Method::POST) => Some(Verb::Create),
-        (Route::Collection(Some(_)), &Method::DELETE) => Some(Verb::DeleteCollection),
+        (Route::Collection(_, Some(_)), &Method::POST) => Some(Verb::Create),
+        (Route::Collection(_, Some(_)), &Method::DELETE) => Some(Verb::DeleteCollection),
         (Route::Item(..), &Method::GET) => Some(Verb::Get),
         (Route::Item(..), &Method::PUT) => Some(Verb::Update),
         (Route::Item(..), &Method::PATCH) => Some(Verb::Patch),
@@ -244,9 +284,9 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 .has(crate::Fault::DeleteCollectionUnauthorized))
     {
         let (namespace, name) = match &route {
-            Route::Collection(ns) => (ns.clone(), None),
-            Route::Item(ns, name) => (Some(ns.clone()), Some(name.clone())),
-            Route::DeprecatedWatch(ns, name) => (ns.clone(), name.clone()),
+            Route::Collection(_, ns) => (ns.clone(), None),
+            Route::Item(_, ns, name) => (Some(ns.clone()), Some(name.clone())),
+            Route::DeprecatedWatch(_, ns, name) => (ns.clone(), name.clone()),
             _ => (None, None),
         };
         // A `metadata.name=X` field selector on a collection request names the object for RBAC.
@@ -256,7 +296,8 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 .and_then(|text| FieldSelector::parse(text).ok())
                 .and_then(|selector| selector.required_name().map(str::to_owned))
         });
-        let status = Status::forbidden(
+        let status = Status::forbidden_of(
+            api.unwrap_or(Api::Endpoints).resource(),
             &user.name,
             verb.as_str(),
             name.as_deref(),
@@ -266,20 +307,25 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     }
 
     let mut warnings = Vec::new();
-    if endpoints_verb.is_some()
+    if let Some(api) = api.filter(|_| endpoints_verb.is_some())
         && !state
             .config
             .faults
             .has(crate::Fault::DropDeprecationWarning)
-        && let Some(text) = kconform_spec::warnings::deprecation_warning(state.config.version)
+        && let Some(text) = api.deprecation_warning(state.config.version)
     {
         warnings.push(text.to_owned());
     }
 
     // The OpenAPI handlers negotiate for themselves (kubectl up to 1.28 asks for protobuf only).
+    // So does `/apis`, which serves aggregated discovery for the media types it knows.
     let openapi = matches!(
         route,
-        Route::OpenApiV2 | Route::OpenApiV3 | Route::OpenApiV3ApiV1
+        Route::OpenApiV2
+            | Route::OpenApiV3
+            | Route::OpenApiV3ApiV1
+            | Route::OpenApiV3Discovery
+            | Route::Apis
     );
     let format = match negotiate(&parts.headers, &query, ignore_q) {
         Some(format) if state.config.faults.has(crate::Fault::PrettyIgnored) => Format {
@@ -292,8 +338,15 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         }
         None => return router_error(not_acceptable(&state, &route, &method), true, false),
     };
+    let api = api.unwrap_or(Api::Endpoints);
+    // A resource without protobuf answers JSON, which every client that offers protobuf also takes.
+    let format = Format {
+        protobuf: format.protobuf && api.protobuf(),
+        ..format
+    };
     let mut ctx = Ctx {
         state: state.clone(),
+        api,
         user,
         query,
         headers: parts.headers,
@@ -331,6 +384,9 @@ async fn handle(
         (Route::Api, Method::GET) => Ok(discovery::api(ctx)),
         (Route::ApiV1, Method::GET) => Ok(discovery::api_v1(ctx)),
         (Route::Apis, Method::GET) => Ok(discovery::apis(ctx)),
+        (Route::DiscoveryGroup, Method::GET) => Ok(discovery::discovery_group(ctx)),
+        (Route::DiscoveryGroupVersion, Method::GET) => Ok(discovery::discovery_group_version(ctx)),
+        (Route::OpenApiV3Discovery, Method::GET) => Ok(discovery::openapi_v3_discovery(ctx)),
         (Route::OpenApiV2, Method::GET) => Ok(discovery::openapi_v2(&ctx.headers)),
         (Route::OpenApiV3, Method::GET) => Ok(discovery::openapi_v3()),
         (Route::OpenApiV3ApiV1, Method::GET) => Ok(discovery::openapi_v3_api_v1()),
@@ -341,9 +397,10 @@ async fn handle(
         (Route::Namespace(ns), Method::DELETE) => namespaces::delete(ctx, &ns),
         (Route::NamespaceFinalize(ns), Method::PUT) => namespaces::get(ctx, &ns),
         (Route::Events, Method::GET) => Ok(namespaces::empty_events(ctx)),
-        (Route::Collection(ns), Method::GET) => {
+        (Route::Collection(api, ns), Method::GET) => {
             if is_watch(&ctx.query) {
                 let request = WatchRequest {
+                    api,
                     namespace: ns,
                     name: None,
                     query: ctx.query.clone(),
@@ -354,8 +411,9 @@ async fn handle(
                 endpoints::reads::list(ctx, ns.as_deref()).await
             }
         }
-        (Route::DeprecatedWatch(namespace, name), Method::GET) => {
+        (Route::DeprecatedWatch(api, namespace, name), Method::GET) => {
             let request = WatchRequest {
+                api,
                 namespace,
                 name,
                 query: ctx.query.clone(),
@@ -363,21 +421,21 @@ async fn handle(
             };
             crate::watch::handle(ctx.state.clone(), request).await
         }
-        (Route::Collection(Some(ns)), Method::POST) => {
+        (Route::Collection(_, Some(ns)), Method::POST) => {
             endpoints::create::create(ctx, &ns, body).await
         }
-        (Route::Collection(Some(ns)), Method::DELETE) => {
+        (Route::Collection(_, Some(ns)), Method::DELETE) => {
             endpoints::delete::delete_collection(ctx, &ns, body).await
         }
-        (Route::Item(ns, name), Method::GET) => {
+        (Route::Item(_, ns, name), Method::GET) => {
             check_name(ctx, &name)?;
             endpoints::reads::get(ctx, &ns, &name).await
         }
-        (Route::Item(ns, name), Method::PUT) => {
+        (Route::Item(_, ns, name), Method::PUT) => {
             check_name(ctx, &name)?;
             endpoints::update::replace(ctx, &ns, &name, body).await
         }
-        (Route::Item(ns, name), Method::PATCH) => {
+        (Route::Item(_, ns, name), Method::PATCH) => {
             let kind = patch_kind(&ctx.headers).map_err(|err| {
                 let protobuf = ctx
                     .headers
@@ -397,7 +455,7 @@ async fn handle(
             check_name(ctx, &name)?;
             endpoints::patch::patch(ctx, &ns, &name, kind, body).await
         }
-        (Route::Item(ns, name), Method::DELETE) => {
+        (Route::Item(_, ns, name), Method::DELETE) => {
             check_name(ctx, &name)?;
             endpoints::delete::delete(ctx, &ns, &name, body).await
         }

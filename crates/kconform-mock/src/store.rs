@@ -13,6 +13,7 @@
 //! It stores JSON objects, stamps `metadata.resourceVersion`, and keeps the history consistent.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
@@ -151,10 +152,33 @@ struct Inner {
     dropped: Vec<Logged>,
 }
 
+/// The revision counter stores share, as every resource shares etcd's one revision: a write in any
+/// store takes the next revision, and every store reads the newest one as its current revision.
+#[derive(Debug)]
+pub struct Clock(AtomicU64);
+
+impl Clock {
+    /// A clock at [`INITIAL_RESOURCE_VERSION`].
+    pub fn new() -> Arc<Clock> {
+        Arc::new(Clock(AtomicU64::new(INITIAL_RESOURCE_VERSION)))
+    }
+
+    /// The newest revision handed out.
+    fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Hand out the next revision.
+    fn tick(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
 /// The shared store. Cheap to share behind an `Arc`; every operation takes one short lock.
 #[derive(Debug)]
 pub struct Store {
     inner: Mutex<Inner>,
+    clock: Arc<Clock>,
     events: broadcast::Sender<Arc<Event>>,
 }
 
@@ -265,8 +289,13 @@ fn meta_str<'a>(object: &'a Value, key: &str) -> &'a str {
 }
 
 impl Store {
-    /// An empty store retaining at most `history` events (at least 1).
+    /// An empty store retaining at most `history` events (at least 1), with a clock of its own.
     pub fn new(history: usize) -> Self {
+        Store::sharing(history, Clock::new())
+    }
+
+    /// An empty store whose revisions come from `clock`, which other stores share.
+    pub fn sharing(history: usize, clock: Arc<Clock>) -> Self {
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
         Store {
             inner: Mutex::new(Inner {
@@ -278,16 +307,27 @@ impl Store {
                 namespaces: BTreeMap::new(),
                 dropped: Vec::new(),
             }),
+            clock,
             events,
         }
+    }
+
+    /// The clock this store takes its revisions from.
+    pub fn clock(&self) -> Arc<Clock> {
+        self.clock.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the maps half-updated in a way that matters more
         // than refusing every later request would, so a poisoned lock is taken over.
-        self.inner
+        let mut inner = self
+            .inner
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Writes elsewhere moved the shared clock; this store's writes all hold this lock, so its
+        // state at the newest revision is its state now.
+        inner.rv = inner.rv.max(self.clock.now());
+        inner
     }
 
     /// Release a lock taken for a write and free what its compaction dropped.
@@ -484,7 +524,7 @@ impl Store {
                         ));
                     }
                 }
-                inner.rv += 1;
+                inner.rv = self.clock.tick();
                 let rv = inner.rv;
                 set_resource_version(&mut object, rv);
                 // Maps built by inserting keep spare capacity; the stored object is rebuilt exactly
@@ -518,7 +558,7 @@ impl Store {
                     event: None,
                 },
                 Some(old) => {
-                    inner.rv += 1;
+                    inner.rv = self.clock.tick();
                     let rv = inner.rv;
                     let mut last = (**old).clone();
                     set_resource_version(&mut last, rv);
@@ -632,7 +672,7 @@ impl Store {
         if inner.namespaces.contains_key(name) {
             return None;
         }
-        inner.rv += 1;
+        inner.rv = self.clock.tick();
         set_resource_version(&mut object, inner.rv);
         let object = Arc::new(object);
         inner.namespaces.insert(name.to_owned(), object.clone());
@@ -655,6 +695,18 @@ impl Store {
     pub fn delete_namespace(&self, name: &str) -> Option<Arc<Value>> {
         let mut inner = self.lock();
         let namespace = inner.namespaces.remove(name)?;
+        self.delete_objects_in(inner, name);
+        Some(namespace)
+    }
+
+    /// Delete every object in namespace `name` at once (a store whose namespaces live in another
+    /// store, when that one deletes the namespace).
+    pub fn delete_namespace_objects(&self, name: &str) {
+        let inner = self.lock();
+        self.delete_objects_in(inner, name);
+    }
+
+    fn delete_objects_in(&self, mut inner: MutexGuard<'_, Inner>, name: &str) {
         let prefix = key(name, "");
         let keys: Vec<String> = inner
             .endpoints
@@ -670,7 +722,7 @@ impl Store {
                 .and_then(|revs| revs.last())
                 .and_then(|rev| rev.object.clone());
             if let Some(old) = old {
-                inner.rv += 1;
+                inner.rv = self.clock.tick();
                 let rv = inner.rv;
                 let mut last = (*old).clone();
                 set_resource_version(&mut last, rv);
@@ -685,15 +737,14 @@ impl Store {
                 );
             }
         }
-        inner.rv += 1;
+        inner.rv = self.clock.tick();
         Self::unlock(inner);
-        Some(namespace)
     }
 
     /// Replace the stored namespace object (used to mark it Terminating), with a new resourceVersion.
     pub fn put_namespace(&self, name: &str, mut object: Value) -> Arc<Value> {
         let mut inner = self.lock();
-        inner.rv += 1;
+        inner.rv = self.clock.tick();
         set_resource_version(&mut object, inner.rv);
         let object = Arc::new(object);
         inner.namespaces.insert(name.to_owned(), object.clone());
@@ -993,6 +1044,40 @@ mod tests {
         );
         let now = store.subscribe(None, WatchStart::Now).unwrap();
         assert_eq!(now.initial.len(), 2);
+    }
+
+    #[test]
+    fn stores_sharing_a_clock_hand_out_one_revision_sequence() {
+        let endpoints = Store::new(100);
+        let slices = Store::sharing(100, endpoints.clock());
+        let a = put(&endpoints, "ns", "a", "1").event.map(|e| e.rv);
+        let b = put(&slices, "ns", "b", "1").event.map(|e| e.rv);
+        let c = put(&endpoints, "ns", "c", "1").event.map(|e| e.rv);
+        assert_eq!(
+            (a, b, c),
+            (
+                Some(INITIAL_RESOURCE_VERSION + 1),
+                Some(INITIAL_RESOURCE_VERSION + 2),
+                Some(INITIAL_RESOURCE_VERSION + 3)
+            )
+        );
+        // Each store's current revision is the clock's, and its past reads stay consistent.
+        assert_eq!(slices.current_rv(), INITIAL_RESOURCE_VERSION + 3);
+        let snapshot = slices
+            .snapshot(None, Some(INITIAL_RESOURCE_VERSION + 1))
+            .unwrap();
+        assert!(snapshot.items.is_empty());
+        assert_eq!(slices.snapshot(None, None).unwrap().items.len(), 1);
+    }
+
+    #[test]
+    fn a_store_without_namespaces_deletes_a_namespace_s_objects_when_told() {
+        let store = Store::new(100);
+        put(&store, "a", "x", "1");
+        put(&store, "b", "y", "1");
+        store.delete_namespace_objects("a");
+        assert!(store.get("a", "x").is_none());
+        assert!(store.get("b", "y").is_some());
     }
 
     #[test]

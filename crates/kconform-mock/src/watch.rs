@@ -13,8 +13,8 @@
 //! * Selectors: an object that stops matching arrives as DELETED (its previous state with the event's
 //!   resourceVersion), one that starts matching as ADDED.
 //! * Bookmarks, only with `allowWatchBookmarks`: every `Config::bookmark_interval` (60 s by default,
-//!   as kube-apiserver) and 2 s before the deadline, and only once Endpoints were written somewhere
-//!   after the watch's starting point (the watch cache drops bookmarks that are not newer than the
+//!   as kube-apiserver) and 2 s before the deadline, and only once objects of the watched resource
+//!   were written somewhere after the watch's starting point (the watch cache drops bookmarks that are not newer than the
 //!   watcher's resourceVersion, so an idle cluster sends none).
 //! * `timeoutSeconds` ends the stream; unset, a random duration in [30 min, 60 min), as kube-apiserver
 //!   draws from its minimum request timeout.
@@ -104,6 +104,7 @@ pub(crate) async fn handle(
         }
     }
     let filter = Filter {
+        api: request.api,
         namespace: request.namespace.clone(),
         labels,
         fields,
@@ -120,8 +121,9 @@ pub(crate) async fn handle(
     let deadline = Instant::now() + timeout;
     let plan = start_plan(&opts, version)?;
     let opening = open(&state, &filter, plan, deadline).await?;
-    let protobuf =
-        request.format.protobuf && !state.config.faults.has(crate::Fault::ProtobufWatchJson);
+    let protobuf = request.format.protobuf
+        && request.api.protobuf()
+        && !state.config.faults.has(crate::Fault::ProtobufWatchJson);
     if let Opening::Expired(status) = &opening
         && protobuf
         && state
@@ -172,6 +174,8 @@ pub(crate) async fn handle(
 /// What a watch selects.
 #[derive(Debug)]
 struct Filter {
+    /// The resource watched.
+    api: crate::Api,
     namespace: Option<String>,
     labels: LabelSelector,
     fields: FieldSelector,
@@ -297,16 +301,16 @@ async fn open(
     deadline: Instant,
 ) -> Result<Opening, ApiError> {
     let namespace = filter.namespace.as_deref();
-    let store = &state.store;
+    let store = state.store_of(filter.api);
     match plan {
         StartPlan::State {
             streaming,
             at_least,
         } => {
             if let Some(n) = at_least {
-                wait_for_rv(state, n, deadline).await?;
+                wait_for_rv(store, n, deadline).await?;
             }
-            let subscription = subscribe(state, namespace, WatchStart::Now)?;
+            let subscription = subscribe(store, namespace, WatchStart::Now)?;
             let from = subscription.rv;
             Ok(Opening::Subscribed {
                 subscription,
@@ -315,7 +319,7 @@ async fn open(
             })
         }
         StartPlan::Now => {
-            let mut subscription = subscribe(state, namespace, WatchStart::Now)?;
+            let mut subscription = subscribe(store, namespace, WatchStart::Now)?;
             subscription.initial.clear();
             let from = subscription.rv;
             Ok(Opening::Subscribed {
@@ -334,7 +338,7 @@ async fn open(
                 if state.config.faults.has(crate::Fault::WatchTooOldReplays) =>
             {
                 Ok(Opening::Subscribed {
-                    subscription: subscribe(state, namespace, WatchStart::Now)?,
+                    subscription: subscribe(store, namespace, WatchStart::Now)?,
                     streaming: false,
                     from: 0,
                 })
@@ -347,7 +351,7 @@ async fn open(
             )))),
             Err(StoreError::Future { .. }) => {
                 // A watch from the future waits for it: events at or below N are not sent.
-                let mut subscription = subscribe(state, namespace, WatchStart::Now)?;
+                let mut subscription = subscribe(store, namespace, WatchStart::Now)?;
                 subscription.initial.clear();
                 Ok(Opening::Subscribed {
                     subscription,
@@ -360,21 +364,24 @@ async fn open(
 }
 
 fn subscribe(
-    state: &AppState,
+    store: &crate::store::Store,
     namespace: Option<&str>,
     start: WatchStart,
 ) -> Result<Subscription, ApiError> {
-    state
-        .store
+    store
         .subscribe(namespace, start)
         .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 /// A streaming list "not older than" N waits (like the watch cache, at most 3 s) for N to be reached.
-async fn wait_for_rv(state: &AppState, n: u64, deadline: Instant) -> Result<(), ApiError> {
+async fn wait_for_rv(
+    store: &crate::store::Store,
+    n: u64,
+    deadline: Instant,
+) -> Result<(), ApiError> {
     let limit = (Instant::now() + Duration::from_secs(3)).min(deadline);
     loop {
-        let current = state.store.current_rv();
+        let current = store.current_rv();
         if current >= n {
             return Ok(());
         }
@@ -572,7 +579,7 @@ impl Watcher {
         (at > now).then_some(at)
     }
 
-    /// A BOOKMARK object: an empty Endpoints with only the resourceVersion (and the initial-events-end
+    /// A BOOKMARK object: an empty Endpoints (or EndpointSlice) with only the resourceVersion (and the initial-events-end
     /// annotation); up to 1.33 the Go encoder also writes `creationTimestamp: null`.
     fn bookmark(&self, rv: u64, initial_events_end: bool) -> Value {
         let mut meta = Map::new();
@@ -589,9 +596,19 @@ impl Watcher {
             meta.insert("annotations".to_owned(), Value::Object(annotations));
         }
         let mut object = Map::new();
-        object.insert("kind".to_owned(), Value::String("Endpoints".to_owned()));
-        object.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
+        object.insert(
+            "kind".to_owned(),
+            Value::String(self.filter.api.kind().to_owned()),
+        );
+        object.insert(
+            "apiVersion".to_owned(),
+            Value::String(self.filter.api.api_version().to_owned()),
+        );
         object.insert("metadata".to_owned(), Value::Object(meta));
+        // The Go encoder writes the empty object's fields that have no `omitempty`.
+        for (key, value) in self.filter.api.empty_object_fields() {
+            object.insert((*key).to_owned(), value.clone());
+        }
         Value::Object(object)
     }
 }
@@ -703,6 +720,7 @@ mod tests {
 
     fn filter(selector: &str) -> Filter {
         Filter {
+            api: crate::Api::Endpoints,
             namespace: Some("ns".to_owned()),
             labels: LabelSelector::parse(selector).unwrap(),
             fields: FieldSelector::default(),
@@ -958,6 +976,7 @@ mod tests {
         // The selector watch sees a consistent story: per object, ADDED/MODIFIED only while it matches,
         // DELETED exactly when it leaves or is deleted, in resourceVersion order.
         let filter = Filter {
+            api: crate::Api::Endpoints,
             namespace: None,
             labels: LabelSelector::parse("even=true").unwrap(),
             fields: FieldSelector::default(),

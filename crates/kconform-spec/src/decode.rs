@@ -48,6 +48,8 @@ pub struct Decoded {
     /// strict decoding runs `YAMLToJSONStrict` on the body and reports this before the JSON's problems;
     /// the JSON made of the YAML has no duplicates left (the last value won).
     pub yaml_strict: Option<String>,
+    /// The kind decoded into, named in the errors (`Endpoints`, `EndpointSlice`).
+    pub target: &'static str,
 }
 
 /// One strict-decoding problem.
@@ -81,7 +83,8 @@ impl Decoded {
     pub fn strict_error(&self) -> Option<DecodeError> {
         let problems = self.strict_problems();
         (!problems.is_empty()).then(|| DecodeError::CannotHandle {
-            kind: "Endpoints".to_owned(),
+            target: self.target,
+            kind: self.target.to_owned(),
             version: "v1".to_owned(),
             error: format!("strict decoding error: {}", problems.join(", ")),
         })
@@ -102,16 +105,20 @@ impl Decoded {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// The body's version/kind could not be read (rule D1).
-    #[error("the object provided is unrecognized (must be of type Endpoints): {error} ({summary})")]
+    #[error("the object provided is unrecognized (must be of type {target}): {error} ({summary})")]
     Unrecognized {
+        /// The kind the body was decoded into.
+        target: &'static str,
         /// The error text, e.g. `couldn't get version/kind; json parse error: unexpected end of JSON input`.
         error: String,
         /// Go's `summarizeData(body, 30)`.
         summary: String,
     },
     /// The body was read but cannot become an Endpoints (rules D2–D6).
-    #[error("{kind} in version \"{version}\" cannot be handled as a Endpoints: {error}")]
+    #[error("{kind} in version \"{version}\" cannot be handled as a {target}: {error}")]
     CannotHandle {
+        /// The kind the body was decoded into.
+        target: &'static str,
         /// The body's kind (Endpoints when absent).
         kind: String,
         /// The body's version (v1 when absent).
@@ -119,6 +126,10 @@ pub enum DecodeError {
         /// The inner error text.
         error: String,
     },
+    /// A message of its own, e.g. `the API version in the data (discovery.k8s.io/v1beta1) does not
+    /// match the expected API version (discovery.k8s.io/v1)`.
+    #[error("{0}")]
+    Other(String),
 }
 
 impl DecodeError {
@@ -131,6 +142,7 @@ impl DecodeError {
     pub fn rule_id(&self) -> &'static str {
         match self {
             DecodeError::Unrecognized { .. } => "D1",
+            DecodeError::Other(_) => "D5",
             DecodeError::CannotHandle { error, .. } => {
                 if error.starts_with("strict decoding error") {
                     "D4"
@@ -175,7 +187,7 @@ pub fn summarize_data(data: &[u8]) -> String {
 
 /// The Go type of a field, as far as decoding needs it.
 #[derive(Debug, Clone, Copy)]
-enum Ty {
+pub(crate) enum Ty {
     Str,
     /// A named string type (`types.UID`, `v1.DeletionPropagation`).
     NamedStr(&'static str),
@@ -192,10 +204,10 @@ enum Ty {
 }
 
 #[derive(Debug)]
-struct Struct {
+pub(crate) struct Struct {
     /// The Go type name used in `<Struct>.<path>`, e.g. `EndpointPort`.
-    name: &'static str,
-    fields: &'static [(&'static str, Ty)],
+    pub(crate) name: &'static str,
+    pub(crate) fields: &'static [(&'static str, Ty)],
 }
 
 impl Ty {
@@ -239,7 +251,7 @@ static MANAGED_FIELDS_ENTRY: Struct = Struct {
         ("subresource", Ty::Str),
     ],
 };
-static OBJECT_META: Struct = Struct {
+pub(crate) static OBJECT_META: Struct = Struct {
     name: "ObjectMeta",
     fields: &[
         ("name", Ty::Str),
@@ -259,7 +271,7 @@ static OBJECT_META: Struct = Struct {
         ("managedFields", Ty::Slice(&MANAGED_FIELDS_ENTRY)),
     ],
 };
-static OBJECT_REFERENCE: Struct = Struct {
+pub(crate) static OBJECT_REFERENCE: Struct = Struct {
     name: "ObjectReference",
     fields: &[
         ("kind", Ty::Str),
@@ -740,7 +752,64 @@ pub fn decode_endpoints_for(
     format: BodyFormat,
     v: K8sVersion,
 ) -> Result<Decoded, DecodeError> {
+    if format == BodyFormat::Protobuf {
+        return decode_protobuf_endpoints(body, v);
+    }
+    decode_json_for(body, format, v, &ENDPOINTS_TARGET)
+}
+
+/// What a body is decoded into: the kind, its group and version, its Go struct, and how the scheme
+/// answers another kind or group-version.
+pub(crate) struct Target {
+    /// The kind, e.g. `EndpointSlice`.
+    pub(crate) kind: &'static str,
+    /// The group; empty for the core group.
+    pub(crate) group: &'static str,
+    /// The version, e.g. `v1`.
+    pub(crate) version: &'static str,
+    /// The Go struct of the kind.
+    pub(crate) root: &'static Struct,
+    /// The scheme's answer to a body of kind `kind` in `group_version` that is not the target's:
+    /// the inner error of the `cannot be handled` text, or a whole message of its own.
+    pub(crate) refuse: fn(kind: &str, group_version: &str, v: K8sVersion) -> Refusal,
+}
+
+/// How the decoder refuses a kind or group-version it cannot decode into the target.
+pub(crate) enum Refusal {
+    /// `<kind> in version "<v>" cannot be handled as a <Target>: <error>`.
+    CannotHandle(String),
+    /// A message of its own (the codec's version check).
+    Message(String),
+}
+
+static ENDPOINTS_TARGET: Target = Target {
+    kind: "Endpoints",
+    group: "",
+    version: "v1",
+    root: &ENDPOINTS,
+    refuse: refuse_for_endpoints,
+};
+
+fn refuse_for_endpoints(kind: &str, group_version: &str, v: K8sVersion) -> Refusal {
+    if group_version != "v1" || !CORE_V1_KINDS.contains(&kind) {
+        Refusal::CannotHandle(not_registered(kind, group_version, v))
+    } else {
+        Refusal::CannotHandle(format!(
+            "converting (v1.{kind}) to (core.Endpoints): unknown conversion"
+        ))
+    }
+}
+
+/// Decodes a JSON or YAML `body` into `target` as kube-apiserver 1.`v` does; see the module
+/// documentation for the steps.
+pub(crate) fn decode_json_for(
+    body: &[u8],
+    format: BodyFormat,
+    v: K8sVersion,
+    target: &'static Target,
+) -> Result<Decoded, DecodeError> {
     let unrecognized = |error: String| DecodeError::Unrecognized {
+        target: target.kind,
         error,
         summary: summarize_data(body),
     };
@@ -754,7 +823,11 @@ pub fn decode_endpoints_for(
             )),
             other => unrecognized(other.to_string()),
         })?,
-        BodyFormat::Protobuf => return decode_protobuf_endpoints(body, v),
+        BodyFormat::Protobuf => {
+            return Err(unrecognized(
+                "protobuf bodies are not decoded into this kind".to_owned(),
+            ));
+        }
     };
     let node = gojson::parse(&json_bytes)
         .map_err(|e| unrecognized(format!("couldn't get version/kind; json parse error: {e}")))?;
@@ -799,17 +872,18 @@ pub fn decode_endpoints_for(
         Some((g, v)) => (g.to_owned(), v.to_owned()),
         None => (String::new(), api_version.clone()),
     };
-    let version = if version.is_empty() && group.is_empty() {
-        "v1".to_owned()
+    let (group, version) = if version.is_empty() && group.is_empty() {
+        (target.group.to_owned(), target.version.to_owned())
     } else {
-        version
+        (group, version)
     };
     let kind = if kind.is_empty() {
-        "Endpoints".to_owned()
+        target.kind.to_owned()
     } else {
         kind
     };
     let cannot = |error: String| DecodeError::CannotHandle {
+        target: target.kind,
         kind: kind.clone(),
         version: version.clone(),
         error,
@@ -819,13 +893,16 @@ pub fn decode_endpoints_for(
     } else {
         format!("{group}/{version}")
     };
-    if group_version != "v1" || (kind != "Endpoints" && !CORE_V1_KINDS.contains(&kind.as_str())) {
-        return Err(cannot(not_registered(&kind, &group_version, v)));
-    }
-    if kind != "Endpoints" {
-        return Err(cannot(format!(
-            "converting (v1.{kind}) to (core.Endpoints): unknown conversion"
-        )));
+    let target_group_version = if target.group.is_empty() {
+        target.version.to_owned()
+    } else {
+        format!("{}/{}", target.group, target.version)
+    };
+    if group_version != target_group_version || kind != target.kind {
+        return Err(match (target.refuse)(&kind, &group_version, v) {
+            Refusal::CannotHandle(error) => cannot(error),
+            Refusal::Message(message) => DecodeError::Other(message),
+        });
     }
     let mut walk = Walk {
         strict: Vec::new(),
@@ -833,7 +910,7 @@ pub fn decode_endpoints_for(
     };
     let mut object = match &node {
         Node::Object(_) => walk
-            .object(&node, &ENDPOINTS, "", "")
+            .object(&node, target.root, "", "")
             .unwrap_or_else(|| Value::Object(Map::new())),
         _ => Value::Object(Map::new()),
     };
@@ -841,8 +918,8 @@ pub fn decode_endpoints_for(
         return Err(cannot(error));
     }
     if let Some(map) = object.as_object_mut() {
-        map.insert("kind".to_owned(), Value::String("Endpoints".to_owned()));
-        map.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
+        map.insert("kind".to_owned(), Value::String(target.kind.to_owned()));
+        map.insert("apiVersion".to_owned(), Value::String(target_group_version));
     }
     let paths = |unknown: bool| {
         walk.strict
@@ -863,6 +940,7 @@ pub fn decode_endpoints_for(
         duplicate_fields: paths(false),
         strict: walk.strict,
         yaml_strict,
+        target: target.kind,
     })
 }
 
@@ -879,6 +957,7 @@ pub fn decode_endpoints_for(
 fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, DecodeError> {
     let unknown =
         crate::protobuf::parse_envelope(data).map_err(|err| DecodeError::Unrecognized {
+            target: "Endpoints",
             error: err.to_string(),
             summary: summarize_data(data),
         })?;
@@ -903,6 +982,7 @@ fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, Deco
         (group, version)
     };
     let cannot = |error: String| DecodeError::CannotHandle {
+        target: "Endpoints",
         kind: kind.clone(),
         version: version.clone(),
         error,
@@ -934,6 +1014,7 @@ fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, Deco
         duplicate_fields: Vec::new(),
         strict: Vec::new(),
         yaml_strict: None,
+        target: "Endpoints",
     })
 }
 

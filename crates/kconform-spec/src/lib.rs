@@ -10,6 +10,7 @@
 //! Modules:
 //! - [`version`]: [`K8sVersion`], the modelled versions 1.28–1.36.
 //! - [`ops`]: the 11 operations from the vendored OpenAPI v2 subset.
+//! - [`endpointslice`]: discovery.k8s.io/v1 EndpointSlice: its operations, decoding, defaulting, rules and validation.
 //! - [`rules`]: the rule registry (stable ids, fields, reasons, versions).
 //! - [`validate`]: create and update validation with exact causes.
 //! - [`names`], [`ip`]: DNS/qualified-name checks and Go IP parsing used by validation.
@@ -62,6 +63,7 @@
 pub mod cause;
 pub mod decode;
 pub mod defaults;
+pub mod endpointslice;
 pub mod gojson;
 pub mod gotext;
 pub mod ip;

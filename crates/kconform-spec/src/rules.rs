@@ -48,7 +48,7 @@ const INV: &str = "FieldValueInvalid";
 const REQ: &str = "FieldValueRequired";
 const BAD: &str = "BadRequest";
 
-macro_rules! rule {
+macro_rules! rule_entry {
     ($id:expr, $section:expr, $field:expr, $reason:expr, $summary:expr, $example:expr, $since:expr, $until:expr) => {
         Rule {
             id: $id,
@@ -63,8 +63,10 @@ macro_rules! rule {
     };
 }
 
+pub(crate) use rule_entry;
+
 static RULES: &[Rule] = &[
-    rule!(
+    rule_entry!(
         "S1",
         S22,
         "subsets[i]",
@@ -74,7 +76,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "A1",
         S22,
         "subsets[i].addresses[j].ip",
@@ -84,7 +86,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "A1-second",
         S22,
         "subsets[i].addresses[j].ip",
@@ -94,7 +96,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "A2",
         S22,
         "subsets[i].addresses[j].ip",
@@ -104,7 +106,7 @@ static RULES: &[Rule] = &[
         v(36),
         None
     ),
-    rule!(
+    rule_entry!(
         "A3",
         S22,
         "subsets[i].addresses[j].ip",
@@ -114,7 +116,7 @@ static RULES: &[Rule] = &[
         v(36),
         None
     ),
-    rule!(
+    rule_entry!(
         "A5",
         S22,
         "subsets[i].addresses[j].ip",
@@ -124,7 +126,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "A6",
         S22,
         "subsets[i].addresses[j].ip",
@@ -134,7 +136,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "A7",
         S22,
         "subsets[i].addresses[j].ip",
@@ -144,7 +146,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "A8",
         S22,
         "subsets[i].addresses[j].ip",
@@ -154,7 +156,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "H1",
         S22,
         "subsets[i].addresses[j].hostname",
@@ -164,7 +166,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "H1-dots",
         S22,
         "subsets[i].addresses[j].hostname",
@@ -174,7 +176,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "H1-long",
         S22,
         "subsets[i].addresses[j].hostname",
@@ -184,7 +186,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "N1",
         S22,
         "subsets[i].addresses[j].nodeName",
@@ -194,7 +196,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "N1-long",
         S22,
         "subsets[i].addresses[j].nodeName",
@@ -204,7 +206,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P1",
         S22,
         "subsets[i].ports[k].name",
@@ -214,7 +216,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P2",
         S22,
         "subsets[i].ports[k].name",
@@ -224,7 +226,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P2-dots",
         S22,
         "subsets[i].ports[k].name",
@@ -234,7 +236,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P2-long",
         S22,
         "subsets[i].ports[k].name",
@@ -244,7 +246,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P4-range",
         S22,
         "subsets[i].ports[k].port",
@@ -254,7 +256,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P4-int32",
         S22,
         "subsets[i].ports[k].port",
@@ -264,7 +266,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P5",
         S22,
         "subsets[i].ports[k].protocol",
@@ -274,7 +276,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P6",
         S22,
         "subsets[i].ports[k].protocol",
@@ -284,7 +286,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P7",
         S22,
         "subsets[i].ports[k].appProtocol",
@@ -294,7 +296,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P7-empty",
         S22,
         "subsets[i].ports[k].appProtocol",
@@ -304,7 +306,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P7-prefix",
         S22,
         "subsets[i].ports[k].appProtocol",
@@ -314,7 +316,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P7-slashes",
         S22,
         "subsets[i].ports[k].appProtocol",
@@ -324,7 +326,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "P7-long",
         S22,
         "subsets[i].ports[k].appProtocol",
@@ -334,7 +336,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M1",
         S23,
         "metadata.name",
@@ -344,7 +346,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M2",
         S23,
         "metadata.name",
@@ -354,7 +356,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M2-long",
         S23,
         "metadata.name",
@@ -364,7 +366,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M2-namespace",
         S23,
         "metadata.namespace",
@@ -374,7 +376,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M3",
         S23,
         "metadata.generateName",
@@ -384,7 +386,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M4",
         S23,
         "metadata.generation",
@@ -394,7 +396,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M5",
         S23,
         "metadata.labels",
@@ -404,7 +406,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M6",
         S23,
         "metadata.labels",
@@ -414,7 +416,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M6-long",
         S23,
         "metadata.labels",
@@ -424,7 +426,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M7",
         S23,
         "metadata.annotations",
@@ -434,7 +436,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M8",
         S23,
         "metadata.annotations",
@@ -444,7 +446,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M9",
         S23,
         "metadata.ownerReferences.apiVersion",
@@ -454,7 +456,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M9-kind",
         S23,
         "metadata.ownerReferences.kind",
@@ -464,7 +466,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M9-name",
         S23,
         "metadata.ownerReferences.name",
@@ -474,7 +476,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M9-uid",
         S23,
         "metadata.ownerReferences.uid",
@@ -484,7 +486,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M9-event",
         S23,
         "metadata.ownerReferences",
@@ -494,7 +496,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M9-controllers",
         S23,
         "metadata.ownerReferences",
@@ -504,7 +506,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M10",
         S23,
         "metadata.finalizers",
@@ -514,7 +516,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M11",
         S23,
         "metadata.finalizers[i]",
@@ -524,7 +526,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M12",
         S23,
         "metadata.finalizers",
@@ -534,7 +536,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M13",
         S23,
         "metadata.managedFields[i].operation",
@@ -544,7 +546,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M13-fieldsType",
         S23,
         "metadata.managedFields[i].fieldsType",
@@ -554,7 +556,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M13-manager",
         S23,
         "metadata.managedFields[i].manager",
@@ -564,7 +566,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M13-manager-char",
         S23,
         "metadata.managedFields[i].manager",
@@ -574,7 +576,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M14",
         S23,
         "metadata.name",
@@ -584,7 +586,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "M15",
         S23,
         "metadata.finalizers",
@@ -594,7 +596,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "D1",
         S3,
         "",
@@ -604,7 +606,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "D2",
         S3,
         "",
@@ -614,7 +616,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "D3",
         S3,
         "",
@@ -624,7 +626,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "D4",
         S3,
         "",
@@ -634,7 +636,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "D5",
         S3,
         "",
@@ -644,7 +646,7 @@ static RULES: &[Rule] = &[
         None,
         None
     ),
-    rule!(
+    rule_entry!(
         "D6",
         S3,
         "",
@@ -663,7 +665,26 @@ pub fn all_rules() -> &'static [Rule] {
 
 /// The rule with this id.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+    find(RULES, id)
+}
+
+/// The rule with this id in a registry.
+pub(crate) fn find(rules: &'static [Rule], id: &str) -> Option<&'static Rule> {
+    rules.iter().find(|r| r.id == id)
+}
+
+/// The ids a registry holds more than once (none, for every registry).
+#[cfg(test)]
+pub(crate) fn repeated_ids(rules: &[Rule]) -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = rules.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    let mut repeated: Vec<&'static str> = ids
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    repeated.dedup();
+    repeated
 }
 
 #[cfg(test)]
@@ -672,11 +693,7 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_lookups_work() {
-        let mut ids: Vec<&str> = all_rules().iter().map(|r| r.id).collect();
-        let n = ids.len();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), n, "duplicate rule id");
+        assert!(repeated_ids(all_rules()).is_empty(), "duplicate rule id");
         assert_eq!(rule("P4-range").unwrap().field, "subsets[i].ports[k].port");
         assert!(rule("nope").is_none());
     }

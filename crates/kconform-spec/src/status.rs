@@ -13,6 +13,61 @@ use crate::json;
 /// The resource name used in NotFound/AlreadyExists/Conflict/Forbidden details for Endpoints.
 pub const ENDPOINTS_RESOURCE: &str = "endpoints";
 
+/// A served resource as its Status bodies name it: the group and plural resource in NotFound,
+/// AlreadyExists, Conflict, Forbidden and DELETE success details (`endpointslices.discovery.k8s.io
+/// "es-1" not found`), the kind in Invalid and DELETE precondition answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiResource {
+    /// The API group; empty for the core group.
+    pub group: &'static str,
+    /// The plural resource, e.g. `endpoints`.
+    pub resource: &'static str,
+    /// The kind, e.g. `Endpoints`.
+    pub kind: &'static str,
+}
+
+impl ApiResource {
+    /// core/v1 Endpoints.
+    pub const ENDPOINTS: ApiResource = ApiResource {
+        group: "",
+        resource: ENDPOINTS_RESOURCE,
+        kind: "Endpoints",
+    };
+
+    /// discovery.k8s.io/v1 EndpointSlice.
+    pub const ENDPOINT_SLICES: ApiResource = ApiResource {
+        group: "discovery.k8s.io",
+        resource: "endpointslices",
+        kind: "EndpointSlice",
+    };
+
+    /// `resource.group`, or `resource` in the core group, as Go's `GroupResource.String()`.
+    pub fn qualified_resource(&self) -> String {
+        if self.group.is_empty() {
+            self.resource.to_owned()
+        } else {
+            format!("{}.{}", self.resource, self.group)
+        }
+    }
+
+    /// The group and kind, for 422 Invalid.
+    pub fn group_kind(&self) -> GroupKind {
+        GroupKind {
+            group: self.group,
+            kind: self.kind,
+        }
+    }
+
+    fn details(&self, name: &str) -> StatusDetails {
+        StatusDetails {
+            name: name.to_owned(),
+            group: self.group.to_owned(),
+            kind: self.resource.to_owned(),
+            ..StatusDetails::default()
+        }
+    }
+}
+
 /// The resource name used in the details of the namespaces API's NotFound, AlreadyExists and Forbidden.
 pub const NAMESPACES_RESOURCE: &str = "namespaces";
 
@@ -251,37 +306,61 @@ impl Status {
         name: Option<&str>,
         namespace: Option<&str>,
     ) -> Status {
+        Status::forbidden_of(&ApiResource::ENDPOINTS, user, verb, name, namespace)
+    }
+
+    /// [`Status::forbidden`] for any resource.
+    pub fn forbidden_of(
+        res: &ApiResource,
+        user: &str,
+        verb: &str,
+        name: Option<&str>,
+        namespace: Option<&str>,
+    ) -> Status {
         let scope = match namespace {
             Some(ns) => format!("in the namespace \"{ns}\""),
             None => "at the cluster scope".to_owned(),
         };
         let reason_text = format!(
-            "User \"{user}\" cannot {verb} resource \"endpoints\" in API group \"\" {scope}"
+            "User \"{user}\" cannot {verb} resource \"{}\" in API group \"{}\" {scope}",
+            res.resource, res.group
         );
-        Status::forbidden_with_reason(name, &reason_text)
+        Status::forbidden_with_reason_of(res, name, &reason_text)
     }
 
     /// 403 with an arbitrary reason text after `is forbidden: `.
     pub fn forbidden_with_reason(name: Option<&str>, reason_text: &str) -> Status {
+        Status::forbidden_with_reason_of(&ApiResource::ENDPOINTS, name, reason_text)
+    }
+
+    /// [`Status::forbidden_with_reason`] for any resource.
+    pub fn forbidden_with_reason_of(
+        res: &ApiResource,
+        name: Option<&str>,
+        reason_text: &str,
+    ) -> Status {
+        let qualified = res.qualified_resource();
         let subject = match name {
-            Some(n) => format!("{ENDPOINTS_RESOURCE} \"{n}\""),
-            None => ENDPOINTS_RESOURCE.to_owned(),
+            Some(n) => format!("{qualified} \"{n}\""),
+            None => qualified,
         };
         Status::failure(
             403,
             reason::FORBIDDEN,
             format!("{subject} is forbidden: {reason_text}"),
         )
-        .with_details(StatusDetails {
-            name: name.unwrap_or_default().to_owned(),
-            kind: ENDPOINTS_RESOURCE.to_owned(),
-            ..StatusDetails::default()
-        })
+        .with_details(res.details(name.unwrap_or_default()))
     }
 
     /// 403 from NamespaceLifecycle admission when the namespace is terminating.
     pub fn namespace_terminating(name: &str, namespace: &str) -> Status {
-        let mut status = Status::forbidden_with_reason(
+        Status::namespace_terminating_of(&ApiResource::ENDPOINTS, name, namespace)
+    }
+
+    /// [`Status::namespace_terminating`] for any resource.
+    pub fn namespace_terminating_of(res: &ApiResource, name: &str, namespace: &str) -> Status {
+        let mut status = Status::forbidden_with_reason_of(
+            res,
             Some(name),
             &format!(
                 "unable to create new content in namespace {namespace} because it is being terminated"
@@ -309,6 +388,29 @@ impl Status {
             kind: resource.to_owned(),
             ..StatusDetails::default()
         })
+    }
+
+    /// [`Status::not_found`] of an object of `res`: `endpointslices.discovery.k8s.io "es-1" not found`.
+    pub fn not_found_of(res: &ApiResource, name: &str) -> Status {
+        Status::failure(
+            404,
+            reason::NOT_FOUND,
+            format!("{} {} not found", res.qualified_resource(), go_quote(name)),
+        )
+        .with_details(res.details(name))
+    }
+
+    /// 406 from a handler's own negotiation (`/apis` asked only for aggregated discovery versions
+    /// it does not serve).
+    pub fn not_acceptable_media_types() -> Status {
+        Status::failure(
+            406,
+            reason::NOT_ACCEPTABLE,
+            format!(
+                "only the following media types are accepted: {}",
+                SERIALIZER_MEDIA_TYPES.join(", ")
+            ),
+        )
     }
 
     /// 406 as the router writes it (recordings, "disagree" item 1): the handler-level text never reaches clients.
@@ -349,24 +451,39 @@ impl Status {
 
     /// 409 AlreadyExists on POST of an existing name.
     pub fn already_exists(name: &str) -> Status {
+        Status::already_exists_of(&ApiResource::ENDPOINTS, name)
+    }
+
+    /// [`Status::already_exists`] for any resource.
+    pub fn already_exists_of(res: &ApiResource, name: &str) -> Status {
         Status::failure(
             409,
             reason::ALREADY_EXISTS,
-            format!("{ENDPOINTS_RESOURCE} \"{name}\" already exists"),
+            format!("{} \"{name}\" already exists", res.qualified_resource()),
         )
-        .with_details(resource_details(name))
+        .with_details(res.details(name))
     }
 
     /// 409 AlreadyExists when the existing object is being deleted (has a deletionTimestamp).
     pub fn already_exists_being_deleted(name: &str) -> Status {
-        let mut status = Status::already_exists(name);
+        Status::already_exists_being_deleted_of(&ApiResource::ENDPOINTS, name)
+    }
+
+    /// [`Status::already_exists_being_deleted`] for any resource.
+    pub fn already_exists_being_deleted_of(res: &ApiResource, name: &str) -> Status {
+        let mut status = Status::already_exists_of(res, name);
         status.message = format!("object is being deleted: {}", status.message);
         status
     }
 
     /// 409 AlreadyExists after generateName exhausted its retries.
     pub fn already_exists_generate_name(name: &str) -> Status {
-        let mut status = Status::already_exists(name);
+        Status::already_exists_generate_name_of(&ApiResource::ENDPOINTS, name)
+    }
+
+    /// [`Status::already_exists_generate_name`] for any resource.
+    pub fn already_exists_generate_name_of(res: &ApiResource, name: &str) -> Status {
+        let mut status = Status::already_exists_of(res, name);
         status
             .message
             .push_str(", the server was not able to generate a unique name for the object");
@@ -375,7 +492,13 @@ impl Status {
 
     /// 409 Conflict for a stale `metadata.resourceVersion` on PUT or PATCH.
     pub fn conflict_modified(name: &str) -> Status {
-        Status::conflict(
+        Status::conflict_modified_of(&ApiResource::ENDPOINTS, name)
+    }
+
+    /// [`Status::conflict_modified`] for any resource.
+    pub fn conflict_modified_of(res: &ApiResource, name: &str) -> Status {
+        Status::conflict_of(
+            res,
             name,
             "the object has been modified; please apply your changes to the latest version and try again",
         )
@@ -383,12 +506,20 @@ impl Status {
 
     /// 409 `Operation cannot be fulfilled on endpoints "<name>": <detail>`.
     pub fn conflict(name: &str, detail: &str) -> Status {
+        Status::conflict_of(&ApiResource::ENDPOINTS, name, detail)
+    }
+
+    /// [`Status::conflict`] for any resource.
+    pub fn conflict_of(res: &ApiResource, name: &str, detail: &str) -> Status {
         Status::failure(
             409,
             reason::CONFLICT,
-            format!("Operation cannot be fulfilled on {ENDPOINTS_RESOURCE} \"{name}\": {detail}"),
+            format!(
+                "Operation cannot be fulfilled on {} \"{name}\": {detail}",
+                res.qualified_resource()
+            ),
         )
-        .with_details(resource_details(name))
+        .with_details(res.details(name))
     }
 
     /// 409 for a PUT whose body uid differs from the stored uid (a storage precondition; `stored_uid`
@@ -411,13 +542,50 @@ impl Status {
         )
     }
 
+    /// [`Status::conflict_uid_mismatch`] for any resource, whose etcd key is `registry_key`
+    /// (`services/endpoints` for Endpoints, `endpointslices` for EndpointSlice).
+    pub fn conflict_uid_mismatch_of(
+        res: &ApiResource,
+        registry_key: &str,
+        namespace: &str,
+        name: &str,
+        uids: (&str, &str),
+        dry_run: bool,
+    ) -> Status {
+        let prefix = if dry_run { "" } else { "/registry" };
+        let (sent_uid, stored_uid) = uids;
+        Status::conflict_of(
+            res,
+            name,
+            &format!(
+                "StorageError: invalid object, Code: 4, Key: {prefix}/{registry_key}/{namespace}/{name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {sent_uid}, UID in object meta: {stored_uid}"
+            ),
+        )
+    }
+
     /// 409 for DELETE with a `preconditions.uid` mismatch (details kind is the Kind, `Endpoints`).
     pub fn conflict_delete_uid_precondition(
         name: &str,
         precondition: &str,
         record: &str,
     ) -> Status {
+        Status::conflict_delete_uid_precondition_of(
+            &ApiResource::ENDPOINTS,
+            name,
+            precondition,
+            record,
+        )
+    }
+
+    /// [`Status::conflict_delete_uid_precondition`] for any resource.
+    pub fn conflict_delete_uid_precondition_of(
+        res: &ApiResource,
+        name: &str,
+        precondition: &str,
+        record: &str,
+    ) -> Status {
         Status::conflict_on_kind(
+            res,
             name,
             &format!(
                 "the UID in the precondition ({precondition}) does not match the UID in record ({record}). The object might have been deleted and then recreated"
@@ -427,7 +595,23 @@ impl Status {
 
     /// 409 for DELETE with a `preconditions.resourceVersion` mismatch.
     pub fn conflict_delete_rv_precondition(name: &str, precondition: &str, record: &str) -> Status {
+        Status::conflict_delete_rv_precondition_of(
+            &ApiResource::ENDPOINTS,
+            name,
+            precondition,
+            record,
+        )
+    }
+
+    /// [`Status::conflict_delete_rv_precondition`] for any resource.
+    pub fn conflict_delete_rv_precondition_of(
+        res: &ApiResource,
+        name: &str,
+        precondition: &str,
+        record: &str,
+    ) -> Status {
         Status::conflict_on_kind(
+            res,
             name,
             &format!(
                 "the ResourceVersion in the precondition ({precondition}) does not match the ResourceVersion in record ({record}). The object might have been modified"
@@ -435,15 +619,19 @@ impl Status {
         )
     }
 
-    fn conflict_on_kind(name: &str, detail: &str) -> Status {
+    fn conflict_on_kind(res: &ApiResource, name: &str, detail: &str) -> Status {
         Status::failure(
             409,
             reason::CONFLICT,
-            format!("Operation cannot be fulfilled on Endpoints \"{name}\": {detail}"),
+            format!(
+                "Operation cannot be fulfilled on {} \"{name}\": {detail}",
+                res.group_kind().qualified()
+            ),
         )
         .with_details(StatusDetails {
             name: name.to_owned(),
-            kind: "Endpoints".to_owned(),
+            group: res.group.to_owned(),
+            kind: res.kind.to_owned(),
             ..StatusDetails::default()
         })
     }
@@ -662,6 +850,11 @@ impl Status {
 
     /// The 200 body of a DELETE that removed the object at once: status Success, no code.
     pub fn success_delete(name: &str, uid: &str) -> Status {
+        Status::success_delete_of(&ApiResource::ENDPOINTS, name, uid)
+    }
+
+    /// [`Status::success_delete`] for any resource.
+    pub fn success_delete_of(res: &ApiResource, name: &str, uid: &str) -> Status {
         Status {
             kind: "Status".to_owned(),
             api_version: "v1".to_owned(),
@@ -670,10 +863,8 @@ impl Status {
             message: String::new(),
             reason: String::new(),
             details: Some(StatusDetails {
-                name: name.to_owned(),
-                kind: ENDPOINTS_RESOURCE.to_owned(),
                 uid: uid.to_owned(),
-                ..StatusDetails::default()
+                ..res.details(name)
             }),
             code: 0,
         }
@@ -745,8 +936,14 @@ impl Status {
     /// 500 for an apply body with a field the Endpoints schema does not declare; `field` is the
     /// path without its leading dot, e.g. `spec` or `subsets.bogus`.
     pub fn apply_field_not_declared(name: &str, field: &str) -> Status {
+        Status::apply_field_not_declared_of(&ApiResource::ENDPOINTS, name, field)
+    }
+
+    /// [`Status::apply_field_not_declared`] for any resource.
+    pub fn apply_field_not_declared_of(res: &ApiResource, name: &str, field: &str) -> Status {
         Status::internal(format!(
-            "failed to create typed patch object (/{name}; /v1, Kind=Endpoints): .{field}: field not declared in schema"
+            "failed to create typed patch object (/{name}; {}/v1, Kind={}): .{field}: field not declared in schema",
+            res.group, res.kind
         ))
     }
 
@@ -860,14 +1057,6 @@ impl Status {
             kind: "Namespace",
         };
         Status::invalid(kind, name, vec![cause])
-    }
-}
-
-fn resource_details(name: &str) -> StatusDetails {
-    StatusDetails {
-        name: name.to_owned(),
-        kind: ENDPOINTS_RESOURCE.to_owned(),
-        ..StatusDetails::default()
     }
 }
 

@@ -29,7 +29,7 @@ pub struct Finding {
 
 /// A field-error value, rendered like apimachinery's `field.Error.ErrorBody`.
 #[derive(Debug, Clone)]
-enum GoValue<'a> {
+pub(crate) enum GoValue<'a> {
     Str(&'a str),
     Int(i64),
     /// A non-scalar value: (Go `%#v` text, JSON text); the version picks one.
@@ -53,24 +53,36 @@ impl GoValue<'_> {
 }
 
 /// Collects findings with the version for rendering.
-struct Errs {
-    v: K8sVersion,
-    out: Vec<Finding>,
+pub(crate) struct Errs {
+    pub(crate) v: K8sVersion,
+    pub(crate) out: Vec<Finding>,
 }
 
 impl Errs {
-    fn new(v: K8sVersion) -> Errs {
+    pub(crate) fn new(v: K8sVersion) -> Errs {
         Errs { v, out: Vec::new() }
     }
 
-    fn push(&mut self, rule: &'static str, reason_text: &str, message: String, field: &str) {
+    pub(crate) fn push(
+        &mut self,
+        rule: &'static str,
+        reason_text: &str,
+        message: String,
+        field: &str,
+    ) {
         self.out.push(Finding {
             rule,
             cause: Cause::new(reason_text, message, field),
         });
     }
 
-    fn invalid(&mut self, rule: &'static str, field: &str, value: &GoValue<'_>, detail: &str) {
+    pub(crate) fn invalid(
+        &mut self,
+        rule: &'static str,
+        field: &str,
+        value: &GoValue<'_>,
+        detail: &str,
+    ) {
         let mut message = format!("Invalid value: {}", value.render(self.v));
         if !detail.is_empty() {
             message.push_str(": ");
@@ -79,7 +91,7 @@ impl Errs {
         self.push(rule, reason::INVALID, message, field);
     }
 
-    fn required(&mut self, rule: &'static str, field: &str, detail: &str) {
+    pub(crate) fn required(&mut self, rule: &'static str, field: &str, detail: &str) {
         let message = if detail.is_empty() {
             "Required value".to_owned()
         } else {
@@ -106,7 +118,13 @@ impl Errs {
         );
     }
 
-    fn not_supported(&mut self, rule: &'static str, field: &str, value: &str, supported: &[&str]) {
+    pub(crate) fn not_supported(
+        &mut self,
+        rule: &'static str,
+        field: &str,
+        value: &str,
+        supported: &[&str],
+    ) {
         let list: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
         self.push(
             rule,
@@ -207,7 +225,7 @@ fn owner_reference_forms(reference: &Value) -> (String, String) {
 }
 
 /// apimachinery `ValidateObjectMetaAccessor` for a namespaced object with the DNS-subdomain name rule.
-fn validate_object_meta(meta: &Value, errs: &mut Errs) {
+pub(crate) fn validate_object_meta(meta: &Value, errs: &mut Errs) {
     let v = errs.v;
     let generate_name = str_at(meta, "generateName");
     if !generate_name.is_empty() {
@@ -475,12 +493,12 @@ fn validate_managed_fields(meta: &Value, errs: &mut Errs) {
 }
 
 /// k/k `ValidateObjectMeta`: the apimachinery checks plus the standard-finalizer-name check per index.
-fn validate_core_object_meta(meta: &Value, errs: &mut Errs) {
+pub(crate) fn validate_core_object_meta(meta: &Value, errs: &mut Errs) {
     validate_object_meta(meta, errs);
     validate_kube_finalizer_names(meta, errs);
 }
 
-fn validate_kube_finalizer_names(meta: &Value, errs: &mut Errs) {
+pub(crate) fn validate_kube_finalizer_names(meta: &Value, errs: &mut Errs) {
     for (i, finalizer) in array_at(meta, "finalizers").iter().enumerate() {
         let finalizer = finalizer.as_str().unwrap_or("");
         if !finalizer.contains('/')
@@ -629,7 +647,7 @@ fn validate_address(address: &Value, path: &str, errs: &mut Errs) {
     }
 }
 
-fn label_rule_id(
+pub(crate) fn label_rule_id(
     msg: &str,
     regex: &'static str,
     dots: &'static str,
@@ -793,13 +811,13 @@ pub fn validate(obj: &Value, v: K8sVersion) -> Vec<Cause> {
         .collect()
 }
 
-/// Update-path findings (no defaulting), see [`validate_update`].
-pub fn validate_update_findings(new: &Value, old: &Value, v: K8sVersion) -> Vec<Finding> {
+/// `rest.BeforeUpdate`'s metadata, before validation: generation, creationTimestamp,
+/// deletionTimestamp and deletionGracePeriodSeconds come from the old object, and an empty namespace
+/// (the handler's, from the URL) and uid are copied from it.
+pub(crate) fn before_update(new: &Value, old: &Value) -> Value {
     let empty = Value::Object(Map::new());
     let new_meta_raw = new.get("metadata").unwrap_or(&empty);
     let old_meta = old.get("metadata").unwrap_or(&empty);
-    // rest.BeforeUpdate: generation, creationTimestamp, deletionTimestamp and deletionGracePeriodSeconds come
-    // from the old object, and an empty uid is copied from it, before validation.
     let mut new_meta = new_meta_raw.clone();
     if let Some(meta) = new_meta.as_object_mut() {
         for key in [
@@ -813,7 +831,6 @@ pub fn validate_update_findings(new: &Value, old: &Value, v: K8sVersion) -> Vec<
                 None => meta.remove(key),
             };
         }
-        // The handler sets the namespace from the URL, which is the stored object's namespace.
         if str_at(new_meta_raw, "namespace").is_empty()
             && let Some(namespace) = old_meta.get("namespace")
         {
@@ -827,8 +844,17 @@ pub fn validate_update_findings(new: &Value, old: &Value, v: K8sVersion) -> Vec<
     }
     let mut new_obj = new.clone();
     if let Some(obj) = new_obj.as_object_mut() {
-        obj.insert("metadata".to_owned(), new_meta.clone());
+        obj.insert("metadata".to_owned(), new_meta);
     }
+    new_obj
+}
+
+/// Update-path findings (no defaulting), see [`validate_update`].
+pub fn validate_update_findings(new: &Value, old: &Value, v: K8sVersion) -> Vec<Finding> {
+    let empty = Value::Object(Map::new());
+    let old_meta = old.get("metadata").unwrap_or(&empty);
+    let new_obj = before_update(new, old);
+    let new_meta = new_obj.get("metadata").cloned().unwrap_or_default();
     let mut errs = Errs::new(v);
     // validateCommonFields: generic accessor checks, then generic update checks.
     validate_object_meta(&new_meta, &mut errs);
@@ -842,7 +868,7 @@ pub fn validate_update_findings(new: &Value, old: &Value, v: K8sVersion) -> Vec<
 }
 
 /// apimachinery `ValidateObjectMetaAccessorUpdate`.
-fn validate_object_meta_update(new_meta: &Value, old_meta: &Value, errs: &mut Errs) {
+pub(crate) fn validate_object_meta_update(new_meta: &Value, old_meta: &Value, errs: &mut Errs) {
     if old_meta
         .get("deletionTimestamp")
         .is_some_and(|d| !d.is_null())

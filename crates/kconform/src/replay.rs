@@ -69,19 +69,23 @@ pub fn replay_blocking(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(replay_async(args))
 }
 
+/// The `api` the recordings' `index.json` names, if any.
+fn recorded_api(dir: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("index.json")).ok()?;
+    let index: serde_json::Value = serde_json::from_str(&text).ok()?;
+    index.get("api")?.as_str().map(str::to_owned)
+}
+
 async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     if pb_record::is_pb_record_dir(&args.transcripts) {
         return replay_protobuf(&args).await;
     }
     let scenarios = replay::load_dir(&args.transcripts)
         .with_context(|| format!("reading transcripts from {}", args.transcripts.display()))?;
+    let resource = crate::suite::resource_named(recorded_api(&args.transcripts).as_deref())?;
     let (mut options, launched) = match &args.target {
         Some(url) => (
-            ReplayOptions::new(
-                url.clone(),
-                crate::suite::RESOURCE,
-                args.tokens.token.clone(),
-            ),
+            ReplayOptions::new(url.clone(), resource, args.tokens.token.clone()),
             None,
         ),
         None => {
@@ -110,7 +114,7 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             );
             let mut options = ReplayOptions::new(
                 launched.target.url.clone(),
-                crate::suite::RESOURCE,
+                resource,
                 launched.target.token.clone(),
             );
             options.user_token = launched.target.user_token.clone();

@@ -1105,7 +1105,8 @@ impl Run<'_> {
             && let Some(body) = response.get_mut("body")
             && body.is_object()
         {
-            *body = resource_entry_only(body, self.target.resource.plural);
+            let recorded = step.response.as_ref().and_then(|r| r.get("body"));
+            *body = project(recorded, body, &self.target.resource);
             response["projected"] = Value::Bool(true);
         }
         if let (Some(expected), Some(actual)) = (
@@ -1680,8 +1681,142 @@ fn projected(step: &Step) -> bool {
         .unwrap_or(false)
 }
 
-/// The one projection recordings use (discovery of the group-version): the resource's own entry,
-/// with the other entries reduced to their names.
+/// The projection the recorder applied to a step's body, told by the names list the recorded body
+/// carries (k8s-transcript writes one per projection): the resource's own entry of a group-version
+/// (`resourceNames`), its group's entry of `/apis` (`groupNames`) or of aggregated discovery
+/// (`itemNames`), or an OpenAPI v3 document reduced to its operationIds and the group's schemas
+/// (`otherSchemaNames`).
+fn project(recorded: Option<&Value>, body: &Value, resource: &Resource) -> Value {
+    let has = |key: &str| recorded.and_then(|r| r.get(key)).is_some();
+    if has("groupNames") {
+        entries_of(
+            body,
+            "groups",
+            "groupNames",
+            |g| g.get("name"),
+            resource.group,
+        )
+    } else if has("itemNames") {
+        entries_of(
+            body,
+            "items",
+            "itemNames",
+            |i| i.get("metadata").and_then(|m| m.get("name")),
+            resource.group,
+        )
+    } else if has("otherSchemaNames") {
+        openapi_group_only(body, resource.group)
+    } else {
+        resource_entry_only(body, resource.plural)
+    }
+}
+
+/// `body` with the entries of its list `list` reduced to the one whose name is `keep`, and the names
+/// of all of them under `names`.
+fn entries_of(
+    body: &Value,
+    list: &str,
+    names: &str,
+    name_of: impl Fn(&Value) -> Option<&Value>,
+    keep: &str,
+) -> Value {
+    let Some(map) = body.as_object() else {
+        return body.clone();
+    };
+    let entries = map
+        .get(list)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut out: Map<String, Value> = map
+        .iter()
+        .filter(|(k, _)| *k != list)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.insert(
+        list.to_owned(),
+        Value::Array(
+            entries
+                .iter()
+                .filter(|e| name_of(e).and_then(Value::as_str) == Some(keep))
+                .cloned()
+                .collect(),
+        ),
+    );
+    out.insert(
+        names.to_owned(),
+        Value::Array(
+            entries
+                .iter()
+                .map(|e| name_of(e).cloned().unwrap_or(Value::Null))
+                .collect(),
+        ),
+    );
+    Value::Object(out)
+}
+
+/// An OpenAPI v3 document reduced as the recorder reduces it: each path with its operationIds, the
+/// schemas of `group` (named `….<first label of the group>.…`) in full and the other schema names sorted.
+fn openapi_group_only(body: &Value, group: &str) -> Value {
+    let label = match group.split('.').next() {
+        Some(first) if !first.is_empty() => format!(".{first}."),
+        _ => ".core.".to_owned(),
+    };
+    let mut paths = Map::new();
+    if let Some(items) = body.get("paths").and_then(Value::as_object) {
+        for (path, item) in items {
+            let mut ops = Map::new();
+            if let Some(item) = item.as_object() {
+                for (method, op) in item {
+                    if let Some(id) = op.get("operationId") {
+                        ops.insert(method.clone(), id.clone());
+                    }
+                }
+            }
+            paths.insert(path.clone(), Value::Object(ops));
+        }
+    }
+    let empty = Map::new();
+    let schemas = body
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let mut other: Vec<&String> = schemas.keys().filter(|n| !n.contains(&label)).collect();
+    other.sort();
+    let mut out = Map::new();
+    out.insert(
+        "openapi".to_owned(),
+        body.get("openapi").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(
+        "info".to_owned(),
+        body.get("info").cloned().unwrap_or(Value::Null),
+    );
+    out.insert("paths".to_owned(), Value::Object(paths));
+    out.insert(
+        "schemas".to_owned(),
+        Value::Object(
+            schemas
+                .iter()
+                .filter(|(n, _)| n.contains(&label))
+                .map(|(n, s)| (n.clone(), s.clone()))
+                .collect(),
+        ),
+    );
+    out.insert(
+        "otherSchemaNames".to_owned(),
+        Value::Array(
+            other
+                .into_iter()
+                .map(|n| Value::String(n.clone()))
+                .collect(),
+        ),
+    );
+    Value::Object(out)
+}
+
+/// The projection of a group-version's discovery: the resource's own entry, with the other entries
+/// reduced to their names.
 fn resource_entry_only(body: &Value, plural: &str) -> Value {
     let Some(map) = body.as_object() else {
         return body.clone();

@@ -360,3 +360,38 @@ async fn bookmarks_from_other_writers_are_not_differences() {
     assert_eq!(plain_bookmarks(watch.events.as_ref()), 1);
     server.shutdown().await;
 }
+
+#[test]
+fn projection_follows_the_names_list_of_the_recording() {
+    let slices = Resource {
+        group: "discovery.k8s.io",
+        version: "v1",
+        kind: "EndpointSlice",
+        plural: "endpointslices",
+        namespaced: true,
+        operations: kconform_spec::ops::operations,
+    };
+    let groups =
+        json!({"kind": "APIGroupList", "groups": [{"name": "apps"}, {"name": "discovery.k8s.io"}]});
+    let projected = project(Some(&json!({"groupNames": []})), &groups, &slices);
+    assert_eq!(projected["groups"], json!([{"name": "discovery.k8s.io"}]));
+    assert_eq!(projected["groupNames"], json!(["apps", "discovery.k8s.io"]));
+    assert!(projected.get("resources").is_none());
+    // A Status where the list was expected still gets the (empty) lists, as the recorder wrote them.
+    let status = json!({"kind": "Status", "code": 406});
+    let projected = project(Some(&json!({"itemNames": []})), &status, &slices);
+    assert_eq!(projected["items"], json!([]));
+    assert_eq!(projected["itemNames"], json!([]));
+    let openapi = json!({"openapi": "3.0.0", "info": {"version": "1"},
+        "paths": {"/apis/discovery.k8s.io/v1/": {"get": {"operationId": "getX"}, "parameters": []}},
+        "components": {"schemas": {"io.k8s.api.discovery.v1.EndpointSlice": {"type": "object"},
+            "io.k8s.apimachinery.pkg.apis.meta.v1.Status": {}}}});
+    let projected = project(Some(&json!({"otherSchemaNames": []})), &openapi, &slices);
+    assert_eq!(
+        projected,
+        json!({"openapi": "3.0.0", "info": {"version": "1"},
+            "paths": {"/apis/discovery.k8s.io/v1/": {"get": "getX"}},
+            "schemas": {"io.k8s.api.discovery.v1.EndpointSlice": {"type": "object"}},
+            "otherSchemaNames": ["io.k8s.apimachinery.pkg.apis.meta.v1.Status"]})
+    );
+}

@@ -40,6 +40,7 @@ pub(crate) async fn create(
     let generated =
         meta_str(&object, "name").is_empty() && !meta_str(&object, "generateName").is_empty();
     let mut name = prepare_create(ctx, &mut object, namespace, &opts)?;
+    ctx.api.storage_form(&mut object);
     let code = if ctx.fault(Fault::CreateReturns200) {
         StatusCode::OK
     } else {
@@ -66,19 +67,21 @@ pub(crate) async fn create(
     let mut pending = Some(object);
     let written = loop {
         let result = ctx
-            .state
-            .store
+            .store()
             .write(namespace, &name, |current, _| match current {
                 Some(existing) if being_deleted(existing) => Err(ApiError::status(
-                    Status::already_exists_being_deleted(&name),
+                    Status::already_exists_being_deleted_of(ctx.api.resource(), &name),
                 )),
                 Some(_) if ctx.fault(Fault::AlreadyExistsOverwrites) && !dry => {
                     Ok((put(&mut pending)?, ()))
                 }
                 Some(_) if generated => Err(ApiError::status(
-                    Status::already_exists_generate_name(&name),
+                    Status::already_exists_generate_name_of(ctx.api.resource(), &name),
                 )),
-                Some(_) => Err(ApiError::status(Status::already_exists(&name))),
+                Some(_) => Err(ApiError::status(Status::already_exists_of(
+                    ctx.api.resource(),
+                    &name,
+                ))),
                 None if dry => Ok((Mutation::Keep, ())),
                 None => Ok((put(&mut pending)?, ())),
             });

@@ -2,8 +2,8 @@
 //! namespace checks and everything a create does before storing (shared by create, update and patch).
 
 use kconform_spec::cause::Cause;
-use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
-use kconform_spec::status::{GroupKind, NAMESPACES_RESOURCE, Status};
+use kconform_spec::decode::BodyFormat;
+use kconform_spec::status::{NAMESPACES_RESOURCE, Status};
 use serde_json::Value;
 
 use super::managed_faults;
@@ -38,7 +38,7 @@ pub(super) fn decode_body(
     format: BodyFormat,
     validation: FieldValidation,
 ) -> Result<Value, ApiError> {
-    let decoded = decode_endpoints_for(body, format, ctx.version()).map_err(|err| {
+    let decoded = ctx.api.decode(body, format, ctx.version()).map_err(|err| {
         if format == BodyFormat::Protobuf && ctx.fault(Fault::ProtobufDecodeErrorsGeneric) {
             return ApiError::bad_request("the body is not valid protobuf");
         }
@@ -66,13 +66,15 @@ pub(super) fn default_object(ctx: &mut Ctx, object: &mut Value) {
     if let Some(warning) = crate::objects::dedup_owner_references(object) {
         ctx.warnings.push(warning);
     }
-    if !ctx.fault(Fault::NoDefaultProtocol) {
-        kconform_spec::defaults::default_endpoints(object);
-    }
+    ctx.api.default(object, ctx.fault(Fault::NoDefaultProtocol));
 }
 
-pub(super) fn invalid(name: &str, causes: Vec<Cause>) -> ApiError {
-    ApiError::status(Status::invalid(GroupKind::ENDPOINTS, name, causes))
+pub(super) fn invalid(ctx: &Ctx, name: &str, causes: Vec<Cause>) -> ApiError {
+    ApiError::status(Status::invalid(
+        ctx.api.resource().group_kind(),
+        name,
+        causes,
+    ))
 }
 
 pub(super) fn manager(ctx: &Ctx, opts: &WriteOpts) -> String {
@@ -142,9 +144,10 @@ pub(super) fn prepare_create(
     set_meta(object, "uid", Value::String(new_uid()));
     set_meta(object, "creationTimestamp", Value::String(now()));
     default_object(ctx, object);
+    ctx.api.prepare_create(object);
     check_namespace_exists(ctx, namespace)?;
     if !ctx.fault(Fault::SkipValidation) {
-        let mut causes = kconform_spec::validate::validate(object, ctx.version());
+        let mut causes = ctx.api.validate(object, ctx.version());
         if ctx.fault(Fault::LoopbackIpAccepted) {
             causes.retain(|cause| !cause.message.contains("loopback"));
         }
@@ -154,11 +157,10 @@ pub(super) fn prepare_create(
             }
         }
         if !causes.is_empty() {
-            return Err(invalid(&name, causes));
+            return Err(invalid(ctx, &name, causes));
         }
     }
-    ctx.warnings
-        .extend(kconform_spec::warnings::ip_warnings(object, ctx.version()));
+    ctx.warnings.extend(ctx.api.warnings(object, ctx.version()));
     remove_meta(object, "managedFields");
     managed::update(
         None,

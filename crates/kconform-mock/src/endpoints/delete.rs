@@ -32,7 +32,7 @@ fn delete_one(
     opts: &DeleteOpts,
 ) -> Result<Deleted, ApiError> {
     let dry = opts.dry_run && !ctx.fault(Fault::DryRunPersists);
-    let store = &ctx.state.store;
+    let store = ctx.store();
     let (written, outcome) = store.write(namespace, name, |current, _| {
         let Some(current) = current else {
             return Err(not_found(ctx, name));
@@ -41,21 +41,27 @@ fn delete_one(
             && uid != meta_str(current, "uid")
             && !ctx.fault(Fault::DeletePreconditionsIgnored)
         {
-            return Err(ApiError::status(Status::conflict_delete_uid_precondition(
-                name,
-                uid,
-                meta_str(current, "uid"),
-            )));
+            return Err(ApiError::status(
+                Status::conflict_delete_uid_precondition_of(
+                    ctx.api.resource(),
+                    name,
+                    uid,
+                    meta_str(current, "uid"),
+                ),
+            ));
         }
         if let Some(rv) = &opts.precondition_resource_version
             && rv != meta_str(current, "resourceVersion")
             && !ctx.fault(Fault::DeletePreconditionsIgnored)
         {
-            return Err(ApiError::status(Status::conflict_delete_rv_precondition(
-                name,
-                rv,
-                meta_str(current, "resourceVersion"),
-            )));
+            return Err(ApiError::status(
+                Status::conflict_delete_rv_precondition_of(
+                    ctx.api.resource(),
+                    name,
+                    rv,
+                    meta_str(current, "resourceVersion"),
+                ),
+            ));
         }
         let mut object = (**current).clone();
         let mut pending = finalizers(&object);
@@ -122,7 +128,7 @@ fn delete_one(
 /// The garbage collector's part, when configured: Endpoints have no dependents, so the `orphan` and
 /// `foregroundDeletion` finalizers are removed at once (deleting the object if nothing else holds it).
 fn finish_garbage_collection(ctx: &Ctx, namespace: &str, name: &str) {
-    let _ = ctx.state.store.write(namespace, name, |current, _| {
+    let _ = ctx.store().write(namespace, name, |current, _| {
         let Some(current) = current else {
             return Ok::<_, ()>((Mutation::Keep, ()));
         };
@@ -159,7 +165,7 @@ pub(crate) async fn delete(
             }
             Ok(respond(
                 StatusCode::OK,
-                &Status::success_delete(name, &uid),
+                &Status::success_delete_of(ctx.api.resource(), name, &uid),
                 ctx.format,
             ))
         }
@@ -201,7 +207,7 @@ pub(crate) async fn delete_collection(
     if ctx.fault(Fault::ProtobufDeleteCollectionJson) {
         format.protobuf = false;
     }
-    Ok(list_body(page).respond(format))
+    Ok(list_body(ctx.api, page).respond(format))
 }
 
 /// The request's DeleteOptions (body, else query); the fault switch reads a body whose field has

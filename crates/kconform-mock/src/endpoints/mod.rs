@@ -8,7 +8,7 @@
 
 use axum::response::Response;
 use http::StatusCode;
-use kconform_spec::status::{ENDPOINTS_RESOURCE, Status};
+use kconform_spec::status::Status;
 use serde_json::Value;
 
 use crate::Fault;
@@ -25,7 +25,7 @@ pub(crate) mod update;
 /// An object answer: protobuf encoded straight from the stored object when negotiated, otherwise JSON
 /// or YAML in Go field order.
 fn ok(ctx: &Ctx, code: StatusCode, object: &Value) -> Response {
-    if ctx.format.protobuf {
+    if ctx.format.protobuf && ctx.api.protobuf() {
         let encoded = if ctx.fault(Fault::ProtobufEmptyFieldsOmitted) {
             kconform_spec::protobuf::encode_minimal(object)
         } else {
@@ -41,7 +41,7 @@ fn ok(ctx: &Ctx, code: StatusCode, object: &Value) -> Response {
 }
 
 fn not_found(ctx: &Ctx, name: &str) -> ApiError {
-    let mut status = Status::not_found(ENDPOINTS_RESOURCE, name);
+    let mut status = Status::not_found_of(ctx.api.resource(), name);
     if ctx.fault(Fault::NotFoundWrongReason) {
         status.reason = "Gone".to_owned();
     }

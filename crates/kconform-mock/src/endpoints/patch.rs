@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::response::Response;
-use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
+use kconform_spec::decode::BodyFormat;
 use kconform_spec::negotiation::PatchKind;
 use kconform_spec::patch::{PatchFormat, rendered_patch_value};
 use kconform_spec::status::Status;
@@ -30,7 +30,7 @@ pub(crate) async fn patch(
     let bytes = read_body(body).await?;
     let apply = kind == PatchKind::Apply;
     let opts = opts::patch_options(&ctx.query, ctx.version(), apply)?;
-    let current = ctx.state.store.get(namespace, name);
+    let current = ctx.store().get(namespace, name);
     let format = match kind {
         PatchKind::Apply => {
             return apply_patch(ctx, namespace, name, &bytes, current.as_deref(), &opts);
@@ -108,7 +108,7 @@ fn check_patched(
     value_text: impl FnOnce() -> String,
 ) -> Result<Value, ApiError> {
     let bytes = serde_json::to_vec(patched).map_err(|err| ApiError::internal(err.to_string()))?;
-    let decoded = match decode_endpoints_for(&bytes, BodyFormat::Json, ctx.version()) {
+    let decoded = match ctx.api.decode(&bytes, BodyFormat::Json, ctx.version()) {
         Ok(decoded) => decoded,
         Err(err) => {
             let inner = match &err {
@@ -150,10 +150,10 @@ fn apply_patch(
     if let Some(error) = apply_body_error(bytes) {
         return Err(ApiError::status(Status::apply_yaml_decode_failed(&error)));
     }
-    let decoded = match decode_endpoints_for(bytes, BodyFormat::Yaml, ctx.version()) {
+    let decoded = match ctx.api.decode(bytes, BodyFormat::Yaml, ctx.version()) {
         Ok(decoded) => decoded,
         Err(kconform_spec::decode::DecodeError::CannotHandle { kind, version, .. })
-            if version != "v1" || kind != "Endpoints" =>
+            if version != "v1" || kind != ctx.api.kind() =>
         {
             return Err(ApiError::status(Status::apply_invalid_object_type(
                 &version, &kind,
@@ -169,8 +169,10 @@ fn apply_patch(
         return Err(ApiError::status(Status::apply_managed_fields_set()));
     }
     if let Some(field) = decoded.unknown_fields.first() {
-        return Err(ApiError::status(Status::apply_field_not_declared(
-            name, field,
+        return Err(ApiError::status(Status::apply_field_not_declared_of(
+            ctx.api.resource(),
+            name,
+            field,
         )));
     }
     check_namespace(&mut applied, namespace)?;

@@ -35,7 +35,7 @@ pub(crate) async fn get(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<Re
     if let Some(rv) = rv.filter(|rv| *rv != 0) {
         wait_for_rv(ctx, rv).await?;
     }
-    match ctx.state.store.get(namespace, name) {
+    match ctx.store().get(namespace, name) {
         Some(object) if ctx.format.table.is_some() => {
             let version = ctx.format.table.unwrap_or_default();
             let mut meta = Map::new();
@@ -43,7 +43,7 @@ pub(crate) async fn get(ctx: &mut Ctx, namespace: &str, name: &str) -> Result<Re
                 "resourceVersion".to_owned(),
                 Value::String(meta_str(&object, "resourceVersion").to_owned()),
             );
-            let table = crate::table::table(version, meta, &[canonical(&object)]);
+            let table = crate::table::table(ctx.api, version, meta, &[canonical(&object)]);
             Ok(respond(StatusCode::OK, &table, ctx.format))
         }
         Some(object) => Ok(ok(ctx, StatusCode::OK, &object)),
@@ -58,7 +58,7 @@ async fn wait_for_rv(ctx: &Ctx, rv: u64) -> Result<(), ApiError> {
     }
     let deadline = tokio::time::Instant::now() + FUTURE_RV_WAIT;
     loop {
-        let current = ctx.state.store.current_rv();
+        let current = ctx.store().current_rv();
         if current >= rv {
             return Ok(());
         }
@@ -85,7 +85,7 @@ pub(super) async fn select(
     namespace: Option<&str>,
     opts: &ListOpts,
 ) -> Result<Page, ApiError> {
-    let store = &ctx.state.store;
+    let store = ctx.store();
     let (at, start) = match &opts.read_at {
         ReadAt::Latest => (None, None),
         ReadAt::NotOlderThan(rv) => {
@@ -192,8 +192,10 @@ pub(super) async fn select(
     })
 }
 
-/// An EndpointsList answer, serialised straight from the stored objects (no copies).
+/// An EndpointsList (or EndpointSliceList) answer, serialised straight from the stored objects (no
+/// copies).
 pub(super) struct ListBody {
+    api: crate::Api,
     metadata: Map<String, Value>,
     items: Vec<Arc<Value>>,
     /// The `empty-list-items-null` fault: `"items": null` for an empty list.
@@ -214,8 +216,8 @@ impl serde::Serialize for ListBody {
             }
         }
         let mut out = serializer.serialize_map(Some(4))?;
-        out.serialize_entry("kind", "EndpointsList")?;
-        out.serialize_entry("apiVersion", "v1")?;
+        out.serialize_entry("kind", self.api.list_kind())?;
+        out.serialize_entry("apiVersion", self.api.api_version())?;
         out.serialize_entry("metadata", &self.metadata)?;
         if self.items_null && self.items.is_empty() {
             out.serialize_entry("items", &Value::Null)?;
@@ -229,7 +231,7 @@ impl serde::Serialize for ListBody {
 impl ListBody {
     /// The answer: protobuf written from the stored items when negotiated, otherwise JSON or YAML.
     pub(super) fn respond(&self, format: crate::http::Format) -> Response {
-        if !format.protobuf {
+        if !format.protobuf || !self.api.protobuf() {
             return respond(StatusCode::OK, self, format);
         }
         let items = self.items.iter().map(|item| item.as_ref());
@@ -242,7 +244,7 @@ impl ListBody {
     }
 }
 
-pub(super) fn list_body(page: Page) -> ListBody {
+pub(super) fn list_body(api: crate::Api, page: Page) -> ListBody {
     let mut metadata = Map::new();
     metadata.insert(
         "resourceVersion".to_owned(),
@@ -255,6 +257,7 @@ pub(super) fn list_body(page: Page) -> ListBody {
         metadata.insert("remainingItemCount".to_owned(), json!(remaining));
     }
     ListBody {
+        api,
         metadata,
         items: page.items,
         items_null: false,
@@ -265,11 +268,11 @@ pub(super) fn list_body(page: Page) -> ListBody {
 pub(crate) async fn list(ctx: &mut Ctx, namespace: Option<&str>) -> Result<Response, ApiError> {
     let opts = opts::list_options(&ctx.query, ctx.version())?;
     let page = select(ctx, namespace, &opts).await?;
-    let mut body = list_body(page);
+    let mut body = list_body(ctx.api, page);
     body.items_null = ctx.fault(Fault::EmptyListItemsNull);
     if let Some(version) = ctx.format.table {
         let items: Vec<Value> = body.items.iter().map(|item| list_item(item)).collect();
-        let table = crate::table::table(version, body.metadata, &items);
+        let table = crate::table::table(ctx.api, version, body.metadata, &items);
         return Ok(respond(StatusCode::OK, &table, ctx.format));
     }
     if ctx.format.protobuf && ctx.fault(Fault::ProtobufListDropsContinue) {

@@ -42,7 +42,10 @@ pub(super) fn update_existing(
     let old_rv = meta_str(old, "resourceVersion").to_owned();
     let sent_rv = meta_str(&object, "resourceVersion").to_owned();
     if !sent_rv.is_empty() && sent_rv != old_rv && !ctx.fault(Fault::NoConflictOnStaleRv) {
-        return Err(ApiError::status(Status::conflict_modified(name)));
+        return Err(ApiError::status(Status::conflict_modified_of(
+            ctx.api.resource(),
+            name,
+        )));
     }
     // BeforeUpdate: system fields come from the stored object.
     let deletion_from_body = ctx.fault(Fault::UpdateDropsDeletionState);
@@ -73,14 +76,15 @@ pub(super) fn update_existing(
         Value::String(old_rv.clone()),
     );
     default_object(ctx, &mut object);
+    ctx.api.prepare_update(&mut object, old);
     if !ctx.fault(Fault::SkipValidation) && !ctx.fault(Fault::UpdateSkipsValidation) {
-        let causes = kconform_spec::validate::validate_update(&object, old, ctx.version());
+        let causes = ctx.api.validate_update(&object, old, ctx.version());
         if !causes.is_empty() {
-            return Err(invalid(name, causes));
+            return Err(invalid(ctx, name, causes));
         }
     }
     ctx.warnings
-        .extend(kconform_spec::warnings::ip_warnings(&object, ctx.version()));
+        .extend(ctx.api.warnings(&object, ctx.version()));
     if !managed_by_apply {
         managed::update(
             Some(old),
@@ -90,6 +94,7 @@ pub(super) fn update_existing(
             managed_faults(ctx),
         );
     }
+    ctx.api.storage_form(&mut object);
     // Unchanged except for managedFields timestamps: keep the stored managedFields so nothing is written.
     if same_ignoring_managed_times(&object, old) {
         object = old.clone();
@@ -102,13 +107,16 @@ pub(super) fn update_existing(
         });
     }
     let stored_uid = meta_str(old, "uid").to_owned();
-    let (written, ()) = ctx.state.store.write(namespace, name, |current, _| {
+    let (written, ()) = ctx.store().write(namespace, name, |current, _| {
         let Some(current) = current else {
             return Err(not_found(ctx, name));
         };
         if meta_str(current, "uid") != stored_uid || meta_str(current, "resourceVersion") != old_rv
         {
-            return Err(ApiError::status(Status::conflict_modified(name)));
+            return Err(ApiError::status(Status::conflict_modified_of(
+                ctx.api.resource(),
+                name,
+            )));
         }
         Ok((
             if finalize {
@@ -160,9 +168,15 @@ pub(super) fn create_through_update(
 ) -> Result<UpdateOutcome, ApiError> {
     if !ctx.may(Verb::Create) {
         let status = if ctx.version().at_least(32) {
-            Status::forbidden(&ctx.user.name, "create", Some(name), Some(namespace))
+            Status::forbidden_of(
+                ctx.api.resource(),
+                &ctx.user.name,
+                "create",
+                Some(name),
+                Some(namespace),
+            )
         } else {
-            Status::forbidden_with_reason(Some(name), "")
+            Status::forbidden_with_reason_of(ctx.api.resource(), Some(name), "")
         };
         return Err(ApiError::status(status));
     }
@@ -178,6 +192,7 @@ pub(super) fn create_through_update(
             managed::apply_owns_label_map(&mut object);
         }
     }
+    ctx.api.storage_form(&mut object);
     let dry = dry_run(ctx, opts);
     if dry {
         if sent_rv.is_empty() {
@@ -190,10 +205,12 @@ pub(super) fn create_through_update(
     }
     remove_meta(&mut object, "resourceVersion");
     let (written, ()) = ctx
-        .state
-        .store
+        .store()
         .write(namespace, name, |current, _| match current {
-            Some(_) => Err(ApiError::status(Status::conflict_modified(name))),
+            Some(_) => Err(ApiError::status(Status::conflict_modified_of(
+                ctx.api.resource(),
+                name,
+            ))),
             None => Ok((Mutation::Put(object.clone()), ())),
         })?;
     let object = written.object.map(|o| (*o).clone()).unwrap_or(object);
@@ -222,7 +239,7 @@ pub(crate) async fn replace(
     if body_name != name {
         return Err(ApiError::status(Status::name_mismatch(&body_name, name)));
     }
-    let existing = ctx.state.store.get(namespace, name);
+    let existing = ctx.store().get(namespace, name);
     // The body's uid is a storage precondition (defaultUpdatedObjectInfo.Preconditions), checked
     // by GuaranteedUpdate before anything else, against the empty object when there is none: a
     // foreign uid is a 409 whether the object exists or not, with dryRun, a stale resourceVersion
@@ -237,16 +254,20 @@ pub(crate) async fn replace(
         None => !ctx.fault(Fault::PutCreatesDespiteUid),
     };
     if !sent_uid.is_empty() && sent_uid != stored_uid && precondition_checked {
-        return Err(ApiError::status(Status::conflict_uid_mismatch(
+        return Err(ApiError::status(Status::conflict_uid_mismatch_of(
+            ctx.api.resource(),
+            ctx.api.registry_key(),
             namespace,
             name,
-            &sent_uid,
-            &stored_uid,
+            (&sent_uid, &stored_uid),
             dry_run(ctx, &opts),
         )));
     }
     let outcome = match existing {
-        None if ctx.fault(Fault::PutDoesNotCreate) => return Err(not_found(ctx, name)),
+        // EndpointSlice has no create-on-update: a PUT to a missing name is 404.
+        None if ctx.fault(Fault::PutDoesNotCreate) || ctx.api == crate::Api::EndpointSlices => {
+            return Err(not_found(ctx, name));
+        }
         None => create_through_update(ctx, namespace, name, object, &opts, None)?,
         Some(old) => update_existing(ctx, namespace, name, object, &old, &opts, false)?,
     };

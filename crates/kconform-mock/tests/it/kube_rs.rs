@@ -1,11 +1,13 @@
 //! kube-rs, unmodified, against the reference server over TLS: `Api<Endpoints>` create, get, list with
 //! pagination, replace, patch (merge, JSON, strategic, apply) and delete; and kube-runtime's watcher
-//! seeing every event, with streaming lists when emulating 1.34 or later and list-then-watch before.
+//! seeing every event, with streaming lists when emulating 1.34 or later and list-then-watch before;
+//! and `Api<EndpointSlice>` the same way.
 
 use std::time::Duration;
 
 use futures::{StreamExt as _, TryStreamExt as _};
 use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints};
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort as DiscoveryPort, EndpointSlice};
 use kconform_mock::{Config, RunningServer, Tls};
 use kconform_spec::K8sVersion;
 use kube::api::{DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
@@ -286,4 +288,117 @@ async fn kube_runtime_watcher_with_streaming_lists_on_1_34() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kube_runtime_watcher_lists_then_watches_on_1_28() {
     watcher_sees_every_event(28, watcher::Config::default()).await;
+}
+
+fn slice(name: &str, address: &str) -> EndpointSlice {
+    EndpointSlice {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            ..ObjectMeta::default()
+        },
+        address_type: "IPv4".to_owned(),
+        endpoints: Some(vec![Endpoint {
+            addresses: vec![address.to_owned()],
+            ..Endpoint::default()
+        }]),
+        ports: Some(vec![DiscoveryPort {
+            name: Some("http".to_owned()),
+            port: Some(80),
+            ..DiscoveryPort::default()
+        }]),
+    }
+}
+
+fn slice_address(slice: &EndpointSlice) -> &str {
+    slice
+        .endpoints
+        .as_ref()
+        .and_then(|e| e.first())
+        .and_then(|e| e.addresses.first())
+        .map_or("", String::as_str)
+}
+
+/// `Api<EndpointSlice>` (discovery.k8s.io/v1), unmodified: create, get, a paginated list, replace
+/// (generation moves), merge patch, delete; then the watcher sees a change after its initial list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_rs_endpoint_slices_crud_pagination_and_watcher() {
+    for (minor, config) in [
+        (36, watcher::Config::default().streaming_lists()),
+        (28, watcher::Config::default()),
+    ] {
+        let server = server(minor).await;
+        let api: Api<EndpointSlice> = Api::namespaced(client(&server).await, NAMESPACE);
+        for i in 1..=3 {
+            let created = api
+                .create(
+                    &PostParams::default(),
+                    &slice(&format!("es-{i}"), "10.0.0.1"),
+                )
+                .await
+                .expect("create");
+            assert_eq!(created.metadata.generation, Some(1), "1.{minor}");
+        }
+        let mut names = Vec::new();
+        let mut params = ListParams::default().limit(2);
+        loop {
+            let page = api.list(&params).await.expect("list");
+            names.extend(page.items.iter().filter_map(|s| s.metadata.name.clone()));
+            match page.metadata.continue_.filter(|token| !token.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => break,
+            }
+        }
+        assert_eq!(names, ["es-1", "es-2", "es-3"], "1.{minor}");
+        let mut changed = api.get("es-1").await.expect("get");
+        changed.endpoints = slice("es-1", "10.1.1.1").endpoints;
+        let replaced = api
+            .replace("es-1", &PostParams::default(), &changed)
+            .await
+            .expect("replace");
+        assert_eq!(replaced.metadata.generation, Some(2), "1.{minor}");
+        assert_eq!(slice_address(&replaced), "10.1.1.1");
+        let patched = api
+            .patch(
+                "es-2",
+                &PatchParams::default(),
+                &Patch::Merge(
+                    json!({"metadata": {"labels": {"kubernetes.io/service-name": "svc"}}}),
+                ),
+            )
+            .await
+            .expect("merge patch");
+        assert_eq!(patched.metadata.generation, Some(2), "1.{minor}");
+        api.delete("es-3", &DeleteParams::default())
+            .await
+            .expect("delete");
+
+        let mut stream = watcher(api.clone(), config).boxed();
+        let mut next = async || {
+            tokio::time::timeout(WAIT, stream.try_next())
+                .await
+                .expect("the watcher reports within the timeout")
+                .expect("the watcher does not fail")
+                .expect("the watcher stream does not end")
+        };
+        let mut initial = 0;
+        loop {
+            match next().await {
+                watcher::Event::InitDone => break,
+                watcher::Event::InitApply(_) => initial += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(initial, 2, "1.{minor}");
+        api.create(&PostParams::default(), &slice("es-4", "10.0.0.4"))
+            .await
+            .expect("create");
+        match next().await {
+            watcher::Event::Apply(seen) => {
+                assert_eq!(seen.metadata.name.as_deref(), Some("es-4"), "1.{minor}");
+                assert_eq!(slice_address(&seen), "10.0.0.4");
+            }
+            other => panic!("1.{minor}: expected the new slice, got {other:?}"),
+        }
+        server.shutdown().await;
+    }
 }

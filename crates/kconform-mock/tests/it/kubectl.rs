@@ -374,3 +374,78 @@ async fn versioned_kubectls_work_against_the_matching_emulated_version() {
     }
     eprintln!("versioned kubectls tried: {tried}");
 }
+
+fn endpoint_slice_yaml(name: &str, address: &str, label: &str) -> String {
+    format!(
+        "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  labels:\n    kubernetes.io/service-name: {label}\n\
+         addressType: IPv4\nendpoints:\n- addresses:\n  - {address}\nports:\n- name: http\n  port: 80\n"
+    )
+}
+
+/// kubectl finds EndpointSlice through discovery (aggregated at 1.36, plain at 1.28) and manages it
+/// unmodified: create, get (the server's table and JSON), describe, client-side and server-side
+/// apply, patch, delete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_manages_endpoint_slices() {
+    let Some(binary) = kubectl_binary() else {
+        return;
+    };
+    for minor in [28, 36] {
+        let server = tls_server(minor).await;
+        let scratch = Scratch::new("kubectl-slices");
+        let k = kubectl_for(binary.clone(), &server, &scratch);
+        let file = |name: &str, address: &str, label: &str| {
+            let written = scratch.write(
+                &format!("{name}.yaml"),
+                &endpoint_slice_yaml(name, address, label),
+            );
+            written.to_string_lossy().into_owned()
+        };
+        let created = k
+            .ok(&["create", "-f", &file("es-1", "10.1.2.3", "a")])
+            .await;
+        assert!(
+            created.contains("endpointslice.discovery.k8s.io/es-1 created"),
+            "1.{minor}: {created}"
+        );
+        let table = k.ok(&["get", "endpointslices"]).await;
+        assert!(
+            table.contains("ADDRESSTYPE") && table.contains("10.1.2.3"),
+            "1.{minor}: {table}"
+        );
+        let object = k
+            .json(&["get", "endpointslice", "es-1", "-o", "json"])
+            .await;
+        assert_eq!(object["ports"][0]["protocol"], "TCP", "1.{minor}");
+        assert_eq!(object["metadata"]["generation"], 1, "1.{minor}");
+        let described = k.ok(&["describe", "endpointslice", "es-1"]).await;
+        assert!(described.contains("10.1.2.3"), "1.{minor}: {described}");
+        k.ok(&["apply", "-f", &file("es-2", "10.2.2.2", "b")]).await;
+        k.ok(&["apply", "-f", &file("es-2", "10.2.2.3", "b")]).await;
+        let applied = k
+            .json(&["get", "endpointslice", "es-2", "-o", "json"])
+            .await;
+        assert_eq!(applied["endpoints"][0]["addresses"][0], "10.2.2.3");
+        assert_eq!(applied["metadata"]["generation"], 2, "1.{minor}");
+        let ssa = file("es-3", "10.3.3.3", "c");
+        k.ok(&["apply", "--server-side", "-f", &ssa]).await;
+        k.ok(&[
+            "patch",
+            "endpointslice",
+            "es-3",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"metadata":{"labels":{"merge":"yes"}}}"#,
+        ])
+        .await;
+        let deleted = k.ok(&["delete", "endpointslice", "es-1"]).await;
+        assert!(deleted.contains("\"es-1\" deleted"), "1.{minor}: {deleted}");
+        let (found, _, missing) = k.run(&["get", "endpointslice", "es-1"]).await;
+        assert!(
+            !found && missing.contains("NotFound"),
+            "1.{minor}: {missing}"
+        );
+        server.shutdown().await;
+    }
+}

@@ -2,6 +2,9 @@
 //! 1.28.7, in `transcripts/`) is replayed against the reference server emulating that version, over a
 //! real loopback socket, and must answer exactly as recorded.
 //!
+//! The EndpointSlice recordings (`transcripts/endpointslice/`) are replayed the same way, through the
+//! same harness code, with the EndpointSlice [`Resource`].
+//!
 //! Each scenario gets a fresh server, so scenarios run side by side without seeing each other's writes
 //! (a watch cache sends bookmarks when anything is written, so a shared server would add some).
 //!
@@ -12,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use futures::StreamExt as _;
 use kconform_harness::replay::{self, ReplayOptions, Rules, ScenarioDiff, Target, Verdict};
+use kconform_harness::resource::Resource;
 use kconform_mock::{Config, Fault, TokenEntry};
 use kconform_spec::K8sVersion;
 
@@ -24,6 +28,22 @@ const PARALLEL: usize = 24;
 /// Random sequences replayed at once: their replay normalizes every prefix, which costs CPU the
 /// in-process servers share.
 const SEQUENCES_PARALLEL: usize = 12;
+
+/// discovery.k8s.io/v1 EndpointSlice, the second API the reference server serves.
+const ENDPOINT_SLICES: Resource = Resource {
+    group: "discovery.k8s.io",
+    version: "v1",
+    kind: "EndpointSlice",
+    plural: "endpointslices",
+    namespaced: true,
+    operations: kconform_spec::endpointslice::ops::operations,
+};
+
+fn endpointslice_dir(version: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../transcripts/endpointslice")
+        .join(format!("kube-apiserver-{version}"))
+}
 
 fn transcripts_dir(version: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -49,19 +69,29 @@ fn sequences_dir(version: &str) -> PathBuf {
         .join(format!("kube-apiserver-{version}"))
 }
 
-async fn replay_one(minor: u32, rules: Rules, scenario: &replay::Scenario) -> ScenarioDiff {
-    replay_on(config(minor), rules, scenario).await
+async fn replay_one(
+    minor: u32,
+    resource: Resource,
+    rules: Rules,
+    scenario: &replay::Scenario,
+) -> ScenarioDiff {
+    replay_with(config(minor), resource, rules, scenario).await
 }
 
 async fn replay_on(config: Config, rules: Rules, scenario: &replay::Scenario) -> ScenarioDiff {
+    replay_with(config, endpoints_v1::RESOURCE, rules, scenario).await
+}
+
+async fn replay_with(
+    config: Config,
+    resource: Resource,
+    rules: Rules,
+    scenario: &replay::Scenario,
+) -> ScenarioDiff {
     let server = kconform_mock::spawn(config)
         .await
         .expect("the mock starts on 127.0.0.1:0");
-    let mut opts = ReplayOptions::new(
-        server.url.clone(),
-        endpoints_v1::RESOURCE,
-        Some(ADMIN_TOKEN.to_owned()),
-    );
+    let mut opts = ReplayOptions::new(server.url.clone(), resource, Some(ADMIN_TOKEN.to_owned()));
     opts.user_token = Some(USER_TOKEN.to_owned());
     opts.compare.rules = rules;
     let target = Target::new(&opts).expect("a loopback target is accepted");
@@ -74,8 +104,12 @@ async fn replay_version(version: &str, minor: u32) {
     replay_dir(&transcripts_dir(version), version, minor, PARALLEL).await;
 }
 
-/// Replays every scenario of `dir` (with the rules its index names), each against its own server.
 async fn replay_dir(dir: &Path, version: &str, minor: u32, parallel: usize) {
+    replay_dir_of(dir, endpoints_v1::RESOURCE, version, minor, parallel).await;
+}
+
+/// Replays every scenario of `dir` (with the rules its index names), each against its own server.
+async fn replay_dir_of(dir: &Path, resource: Resource, version: &str, minor: u32, parallel: usize) {
     let rules = replay::recorded_rules(dir);
     let scenarios = replay::load_dir(dir).expect("the recordings load");
     let only = std::env::var("KCONFORM_TRANSCRIPTS_ONLY").ok();
@@ -87,7 +121,7 @@ async fn replay_dir(dir: &Path, version: &str, minor: u32, parallel: usize) {
         dir.display()
     );
     let results: Vec<ScenarioDiff> = futures::stream::iter(selected)
-        .map(|scenario| replay_one(minor, rules, scenario))
+        .map(|scenario| replay_one(minor, resource, rules, scenario))
         .buffered(parallel)
         .collect()
         .await;
@@ -134,6 +168,32 @@ async fn every_recorded_scenario_answers_as_kube_apiserver_1_36() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_recorded_scenario_answers_as_kube_apiserver_1_28() {
     replay_version("v1.28.7", 28).await;
+}
+
+/// Every EndpointSlice scenario recorded from kube-apiserver 1.36.2 (`transcripts/endpointslice/`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_recorded_endpointslice_scenario_answers_as_kube_apiserver_1_36() {
+    replay_dir_of(
+        &endpointslice_dir("v1.36.2"),
+        ENDPOINT_SLICES,
+        "endpointslice-v1.36.2",
+        36,
+        PARALLEL,
+    )
+    .await;
+}
+
+/// The same at 1.28.7.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_recorded_endpointslice_scenario_answers_as_kube_apiserver_1_28() {
+    replay_dir_of(
+        &endpointslice_dir("v1.28.7"),
+        ENDPOINT_SLICES,
+        "endpointslice-v1.28.7",
+        28,
+        PARALLEL,
+    )
+    .await;
 }
 
 /// The 60 random 30-step sequences seq-diff sent to a real kube-apiserver 1.36.2: the reference

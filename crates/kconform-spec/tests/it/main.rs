@@ -2,6 +2,7 @@
 //! the operation table against the API document, property tests and Status snapshots.
 
 mod api_doc;
+mod endpointslice_recordings;
 mod names_prop;
 mod options_replay;
 mod recordings;

@@ -1,0 +1,178 @@
+//! EndpointSlice bodies decoded as kube-apiserver does, through the generic decoder of
+//! [`crate::decode`] with the `discovery.k8s.io/v1` Go structs of each version.
+
+use crate::decode::{
+    BodyFormat, DecodeError, Decoded, OBJECT_META, OBJECT_REFERENCE, Refusal, Struct, Target, Ty,
+    decode_json_for, not_registered,
+};
+use crate::version::K8sVersion;
+
+static ENDPOINT_CONDITIONS: Struct = Struct {
+    name: "EndpointConditions",
+    fields: &[
+        ("ready", Ty::Bool),
+        ("serving", Ty::Bool),
+        ("terminating", Ty::Bool),
+    ],
+};
+static FOR_ZONE: Struct = Struct {
+    name: "ForZone",
+    fields: &[("name", Ty::Str)],
+};
+static FOR_NODE: Struct = Struct {
+    name: "ForNode",
+    fields: &[("name", Ty::Str)],
+};
+/// `EndpointHints` up to 1.32: no `forNodes` (added in 1.33), so 1.28 reports it as unknown.
+static ENDPOINT_HINTS_OLD: Struct = Struct {
+    name: "EndpointHints",
+    fields: &[("forZones", Ty::Slice(&FOR_ZONE))],
+};
+static ENDPOINT_HINTS: Struct = Struct {
+    name: "EndpointHints",
+    fields: &[
+        ("forZones", Ty::Slice(&FOR_ZONE)),
+        ("forNodes", Ty::Slice(&FOR_NODE)),
+    ],
+};
+static ENDPOINT_PORT: Struct = Struct {
+    name: "EndpointPort",
+    fields: &[
+        ("name", Ty::Str),
+        ("protocol", Ty::NamedStr("v1.Protocol")),
+        ("port", Ty::Int32),
+        ("appProtocol", Ty::Str),
+    ],
+};
+/// The `Endpoint` and `EndpointSlice` structs around a version's `EndpointHints`.
+macro_rules! endpoint_slice_structs {
+    ($endpoint:ident, $slice:ident, $hints:expr) => {
+        static $endpoint: Struct = Struct {
+            name: "Endpoint",
+            fields: &[
+                ("addresses", Ty::StrSlice),
+                ("conditions", Ty::Struct(&ENDPOINT_CONDITIONS)),
+                ("hostname", Ty::Str),
+                ("targetRef", Ty::Struct(&OBJECT_REFERENCE)),
+                ("deprecatedTopology", Ty::StrMap),
+                ("nodeName", Ty::Str),
+                ("zone", Ty::Str),
+                ("hints", Ty::Struct($hints)),
+            ],
+        };
+        static $slice: Struct = Struct {
+            name: "EndpointSlice",
+            fields: &[
+                ("kind", Ty::Str),
+                ("apiVersion", Ty::Str),
+                ("metadata", Ty::Struct(&OBJECT_META)),
+                ("addressType", Ty::NamedStr("v1.AddressType")),
+                ("endpoints", Ty::Slice(&$endpoint)),
+                ("ports", Ty::Slice(&ENDPOINT_PORT)),
+            ],
+        };
+    };
+}
+
+endpoint_slice_structs!(ENDPOINT_OLD, ENDPOINT_SLICE_OLD, &ENDPOINT_HINTS_OLD);
+endpoint_slice_structs!(ENDPOINT, ENDPOINT_SLICE, &ENDPOINT_HINTS);
+
+/// The kinds `discovery.k8s.io/v1` registers besides EndpointSlice (the list and the meta kinds
+/// `AddToGroupVersion` adds).
+const DISCOVERY_V1_KINDS: &[&str] = &[
+    "EndpointSliceList",
+    "CreateOptions",
+    "DeleteOptions",
+    "GetOptions",
+    "ListOptions",
+    "PatchOptions",
+    "UpdateOptions",
+    "WatchEvent",
+];
+
+/// Another kind, or the same kind in another version, refused as the scheme and the codec do: an
+/// EndpointSlice of `discovery.k8s.io/v1beta1` decodes (the scheme knows it) but the codec then
+/// refuses its version; anything else is not registered or cannot be converted.
+fn refuse(kind: &str, group_version: &str, v: K8sVersion) -> Refusal {
+    match (group_version, kind) {
+        ("discovery.k8s.io/v1beta1", "EndpointSlice") => Refusal::Message(format!(
+            "the API version in the data ({group_version}) does not match the expected API version (discovery.k8s.io/v1)"
+        )),
+        ("discovery.k8s.io/v1", kind) if DISCOVERY_V1_KINDS.contains(&kind) => {
+            Refusal::CannotHandle(format!(
+                "converting (v1.{kind}) to (discovery.EndpointSlice): unknown conversion"
+            ))
+        }
+        _ => Refusal::CannotHandle(not_registered(kind, group_version, v)),
+    }
+}
+
+static TARGET_OLD: Target = Target {
+    kind: "EndpointSlice",
+    group: "discovery.k8s.io",
+    version: "v1",
+    root: &ENDPOINT_SLICE_OLD,
+    refuse,
+};
+static TARGET: Target = Target {
+    kind: "EndpointSlice",
+    group: "discovery.k8s.io",
+    version: "v1",
+    root: &ENDPOINT_SLICE,
+    refuse,
+};
+
+/// Decodes a POST or PUT body into an EndpointSlice as kube-apiserver 1.`v` does: unknown fields
+/// (by the version's structs: `hints.forNodes` is unknown before 1.33) and type errors as for
+/// Endpoints, with the kind's name in the texts.
+///
+/// # Errors
+/// The [`DecodeError`] whose `Display` is kube-apiserver's 400 message. Protobuf bodies are not
+/// modelled for EndpointSlice and are refused as unrecognized.
+pub fn decode_for(body: &[u8], format: BodyFormat, v: K8sVersion) -> Result<Decoded, DecodeError> {
+    let target = if v.at_least(33) { &TARGET } else { &TARGET_OLD };
+    decode_json_for(body, format, v, target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_for_nodes_is_unknown_before_1_33() {
+        let body = br#"{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"a"},"addressType":"IPv4","endpoints":[{"addresses":["10.1.2.3"],"hints":{"forNodes":[{"name":"n"}]}}]}"#;
+        let old = decode_for(body, BodyFormat::Json, K8sVersion::new(28)).unwrap();
+        assert_eq!(old.unknown_fields, ["endpoints[0].hints.forNodes"]);
+        assert_eq!(
+            old.strict_error().unwrap().to_string(),
+            "EndpointSlice in version \"v1\" cannot be handled as a EndpointSlice: strict decoding error: unknown field \"endpoints[0].hints.forNodes\""
+        );
+        let new = decode_for(body, BodyFormat::Json, K8sVersion::new(36)).unwrap();
+        assert!(new.unknown_fields.is_empty());
+        assert_eq!(
+            new.object.pointer("/endpoints/0/hints/forNodes/0/name"),
+            Some(&serde_json::json!("n"))
+        );
+    }
+
+    #[test]
+    fn other_kinds_and_versions_are_refused_with_the_recorded_texts() {
+        let v = K8sVersion::new(36);
+        let err = |body: &[u8]| {
+            decode_for(body, BodyFormat::Json, v)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(br#"{"apiVersion":"discovery.k8s.io/v1","kind":"Endpoints"}"#),
+            "Endpoints in version \"v1\" cannot be handled as a EndpointSlice: no kind \"Endpoints\" is registered for version \"discovery.k8s.io/v1\" in scheme \"pkg/api/legacyscheme/scheme.go:30\""
+        );
+        assert_eq!(
+            err(br#"{"apiVersion":"discovery.k8s.io/v1beta1","kind":"EndpointSlice"}"#),
+            "the API version in the data (discovery.k8s.io/v1beta1) does not match the expected API version (discovery.k8s.io/v1)"
+        );
+        let defaulted = decode_for(br#"{"metadata":{"name":"a"}}"#, BodyFormat::Json, v).unwrap();
+        assert_eq!(defaulted.object["apiVersion"], "discovery.k8s.io/v1");
+        assert_eq!(defaulted.object["kind"], "EndpointSlice");
+    }
+}
