@@ -504,6 +504,30 @@ fn comparable_events(
     events
 }
 
+/// The user a Forbidden message names: `… is forbidden: User "<user>" cannot …`.
+pub(crate) fn forbidden_user(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once(" is forbidden: User \"")?;
+    let (user, tail) = rest.split_once('"')?;
+    tail.starts_with(" cannot ").then_some(user)
+}
+
+/// `User "<user>"`, as a Forbidden message quotes it.
+pub(crate) fn quoted_user(user: &str) -> String {
+    format!("User \"{user}\"")
+}
+
+/// Two Forbidden messages that differ only in the user they name: whoever the target calls the
+/// unprivileged token's user (the recordings name the recorder's).
+fn same_but_the_forbidden_user(a: &Value, b: &Value) -> bool {
+    let (Value::String(a), Value::String(b)) = (a, b) else {
+        return false;
+    };
+    match (forbidden_user(a), forbidden_user(b)) {
+        (Some(x), Some(y)) => a.replacen(&quoted_user(x), &quoted_user(y), 1) == *b,
+        _ => false,
+    }
+}
+
 /// Appends one entry per difference between `a` (expected) and `b` (actual).
 fn compare_values(
     a: &Value,
@@ -587,7 +611,7 @@ fn compare_values(
             }
         }
         _ => {
-            if !same_scalar(a, b) {
+            if !same_scalar(a, b) && !same_but_the_forbidden_user(a, b) {
                 out.push((
                     path.to_owned(),
                     Change::Changed {
@@ -663,6 +687,44 @@ mod tests {
             .into_iter()
             .find(|s| s.id == id)
             .unwrap()
+    }
+
+    #[test]
+    fn forbidden_messages_may_name_another_user_and_nothing_else_changes() {
+        let recorded = json!(
+            "endpoints is forbidden: User \"ref-user\" cannot list resource \"endpoints\" in API group \"\" at the cluster scope"
+        );
+        let other_user = json!(
+            "endpoints is forbidden: User \"bob\" cannot list resource \"endpoints\" in API group \"\" at the cluster scope"
+        );
+        let other_verb = json!(
+            "endpoints is forbidden: User \"bob\" cannot watch resource \"endpoints\" in API group \"\" at the cluster scope"
+        );
+        let mut out = Vec::new();
+        compare_values(
+            &recorded,
+            &other_user,
+            "message",
+            &CompareOptions::default(),
+            &mut out,
+        );
+        assert!(out.is_empty(), "{out:?}");
+        compare_values(
+            &recorded,
+            &other_verb,
+            "message",
+            &CompareOptions::default(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        compare_values(
+            &json!("not found: ref-user"),
+            &json!("not found: bob"),
+            "m",
+            &CompareOptions::default(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 2);
     }
 
     #[test]

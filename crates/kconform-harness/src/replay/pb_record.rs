@@ -27,6 +27,8 @@ use serde_json::Value;
 
 use kconform_spec::protobuf;
 
+use super::compare::{forbidden_user, quoted_user};
+
 /// The annotation that ends a streaming list's initial events.
 const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 
@@ -313,17 +315,6 @@ fn align(recorded: &Value, actual: &Value, step: &StepValues, bindings: &mut Bin
         }
         _ => {}
     }
-}
-
-/// The user a Forbidden message names: `… is forbidden: User "<user>" cannot …`.
-fn forbidden_user(message: &str) -> Option<&str> {
-    let (_, rest) = message.split_once(" is forbidden: User \"")?;
-    let (user, tail) = rest.split_once('"')?;
-    tail.starts_with(" cannot ").then_some(user)
-}
-
-fn quoted_user(user: &str) -> String {
-    format!("User \"{user}\"")
 }
 
 /// Text and digit runs: `too old resource version: 1 (6744)` is `["too old resource version: ", "1",
