@@ -41,7 +41,7 @@ use crate::resource::Resource;
 use crate::runner::error_chain;
 use http::{Outgoing, WatchStream, WatchUntil};
 use kconform_spec::notation::{self, LongString, Placeholder};
-use normalize::{Normalizer, encode_continue, object_rv_number};
+use normalize::{Normalizer, WholePrefix, encode_continue, object_rv_number};
 
 /// Namespaces sort after everything a cluster usually has, like the recording tool's.
 pub const DEFAULT_NAMESPACE_PREFIX: &str = "zz-kcr-";
@@ -506,6 +506,9 @@ struct Run<'a> {
     open: Option<OpenWatch>,
     notes: Vec<String>,
     created_namespaces: Vec<String>,
+    /// Sequence rules: the steps so far normalized together, with each one's bindings
+    /// ([`Run::own_bindings`]), kept from request to request.
+    whole_prefix: WholePrefix<HashMap<String, String>>,
 }
 
 async fn replay_in(target: &Target, scenario: &Scenario, namespace: &str) -> ScenarioDiff {
@@ -649,6 +652,7 @@ impl<'a> Run<'a> {
             open: None,
             notes: Vec::new(),
             created_namespaces: Vec::new(),
+            whole_prefix: WholePrefix::new(namespace, &target.netloc, target.compare.rules),
         }
     }
 }
@@ -1372,19 +1376,13 @@ impl Run<'_> {
     /// Sequence rules: what each placeholder stands for now, read from the target's own answers so
     /// far, normalized together (the newest occurrence wins).
     fn own_bindings(&mut self) -> HashMap<String, String> {
-        let mut normalizer = Normalizer::with_rules(
-            &self.namespace,
-            &self.target.netloc,
-            self.target.compare.rules,
-        );
-        let normalized = normalizer.steps(&self.steps);
-        let mut out = HashMap::new();
-        let mut candidates: HashMap<String, Vec<String>> = HashMap::new();
-        for (symbolic, raw) in normalized.iter().zip(&self.steps) {
+        let per_step = self.whole_prefix.update(&self.steps, |symbolic, raw| {
             let mut step = HashMap::new();
-            let body = |s: &Step| s.response.as_ref().and_then(|r| r.get("body")).cloned();
+            fn body(s: &Step) -> Option<&Value> {
+                s.response.as_ref().and_then(|r| r.get("body"))
+            }
             if let (Some(e), Some(a)) = (body(symbolic), body(raw)) {
-                bind(&mut step, &e, &a, true);
+                bind(&mut step, e, a, true);
             }
             for (e, a) in symbolic
                 .events
@@ -1394,15 +1392,20 @@ impl Run<'_> {
             {
                 bind(&mut step, e, a, true);
             }
+            step
+        });
+        let mut out = HashMap::new();
+        let mut candidates: HashMap<String, Vec<String>> = HashMap::new();
+        for step in per_step {
             for (symbol, value) in step {
                 if symbol.ends_with("+>") {
                     let seen = candidates.entry(symbol.clone()).or_default();
-                    if !seen.contains(&value) {
+                    if !seen.contains(value) {
                         seen.push(value.clone());
                     }
-                    out.entry(symbol).or_insert(value);
+                    out.entry(symbol.clone()).or_insert_with(|| value.clone());
                 } else {
-                    out.insert(symbol, value);
+                    out.insert(symbol.clone(), value.clone());
                 }
             }
         }

@@ -15,6 +15,8 @@
 //! Object resourceVersions come from the scenario's own writes, so their order is deterministic;
 //! cluster-wide ones may move with writes elsewhere, hence written relative to the object ones.
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -88,6 +90,8 @@ pub(crate) struct Normalizer {
     tokens: HashMap<String, String>,
     decoded_tokens: HashMap<String, Value>,
     literal_re: Option<(Regex, HashMap<String, String>)>,
+    /// The largest resourceVersion number pass 2 ranked so far (see [`WholePrefix`]).
+    max_ranked: Cell<Option<u64>>,
 }
 
 impl Normalizer {
@@ -113,18 +117,24 @@ impl Normalizer {
             tokens: HashMap::new(),
             decoded_tokens: HashMap::new(),
             literal_re: None,
+            max_ranked: Cell::new(None),
         }
     }
 
     /// Normalizes `steps` (raw, as sent and received) into transcript steps.
     pub(crate) fn steps(&mut self, steps: &[Step]) -> Vec<Step> {
+        self.collect_steps(steps);
+        steps.iter().map(|step| self.step(step)).collect()
+    }
+
+    /// Pass 1 over `steps`: what [`Normalizer::steps`] learns before rewriting anything.
+    fn collect_steps(&mut self, steps: &[Step]) {
         for step in steps {
             self.collect_step(step);
         }
         self.object_rvs.sort_unstable();
         // The literal set grew with the uids and generated names just collected.
         self.literal_re = None;
-        steps.iter().map(|step| self.step(step)).collect()
     }
 
     /// Pass 1 over one step: the server-issued values of its answer and events.
@@ -164,16 +174,18 @@ impl Normalizer {
         steps: &[Step],
     ) -> (Vec<Step>, Normalizer) {
         let mut whole = Normalizer::with_rules(namespace, netloc, rules);
-        let normalized = whole.steps(steps);
         if rules == Rules::Transcript {
+            let normalized = whole.steps(steps);
             return (normalized, whole);
         }
+        // The whole-scenario normalizer is only kept for `text` (a scenario error), which reads
+        // pass 1's tables alone: rewriting every step with it as well would be thrown away.
+        whole.collect_steps(steps);
         let mut incremental = Normalizer::with_rules(namespace, netloc, rules);
         let prefixwise = steps
             .iter()
             .map(|step| incremental.next_prefix_step(step))
             .collect();
-        drop(normalized);
         (prefixwise, whole)
     }
 
@@ -201,39 +213,50 @@ impl Normalizer {
             let re = literal_regex(&pattern);
             self.literal_re = Some((re, map));
         }
-        let mut out = match &self.literal_re {
-            Some((re, map)) => re
-                .replace_all(value, |c: &Captures<'_>| {
-                    map.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_owned())
-                })
-                .into_owned(),
-            None => value.to_owned(),
+        // Most strings hold nothing to rewrite: every step below borrows until it changes
+        // something, since this runs for every string of every answer of every prefix.
+        let mut out: Cow<'_, str> = match &self.literal_re {
+            Some((re, map)) => re.replace_all(value, |c: &Captures<'_>| {
+                map.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_owned())
+            }),
+            None => Cow::Borrowed(value),
         };
-        if let Some((recorder, published)) = self.manager_alias {
-            if out == recorder {
-                out = published.to_owned();
+        if let Some((recorder, published)) = self.manager_alias
+            && out.contains(recorder)
+        {
+            out = if out == recorder {
+                Cow::Owned(published.to_owned())
             } else {
-                out = out.replace(&format!("\"{recorder}\""), &format!("\"{published}\""));
+                Cow::Owned(out.replace(&format!("\"{recorder}\""), &format!("\"{published}\"")))
+            };
+        }
+        // Timestamps, Go pointers and resourceVersions in messages all have digits.
+        if !out.bytes().any(|b| b.is_ascii_digit()) {
+            return out.into_owned();
+        }
+        if let Cow::Owned(replaced) = TIMESTAMP.replace_all(&out, "<time>") {
+            out = Cow::Owned(replaced);
+        }
+        if let Cow::Owned(replaced) = GO_POINTER.replace_all(&out, "$1(<pointer>)") {
+            out = Cow::Owned(replaced);
+        }
+        for (pattern, placements) in RV_MESSAGES.iter() {
+            let replaced = pattern.replace_all(&out, |c: &Captures<'_>| {
+                let mut rebuilt = String::new();
+                for i in 1..c.len() {
+                    let group = c.get(i).map_or("", |m| m.as_str());
+                    match placements.iter().find(|(n, _)| *n == i) {
+                        Some((_, placement)) => rebuilt.push_str(&self.rv(group, *placement)),
+                        None => rebuilt.push_str(group),
+                    }
+                }
+                rebuilt
+            });
+            if let Cow::Owned(replaced) = replaced {
+                out = Cow::Owned(replaced);
             }
         }
-        out = TIMESTAMP.replace_all(&out, "<time>").into_owned();
-        out = GO_POINTER.replace_all(&out, "$1(<pointer>)").into_owned();
-        for (pattern, placements) in RV_MESSAGES.iter() {
-            out = pattern
-                .replace_all(&out, |c: &Captures<'_>| {
-                    let mut rebuilt = String::new();
-                    for i in 1..c.len() {
-                        let group = c.get(i).map_or("", |m| m.as_str());
-                        match placements.iter().find(|(n, _)| *n == i) {
-                            Some((_, placement)) => rebuilt.push_str(&self.rv(group, *placement)),
-                            None => rebuilt.push_str(group),
-                        }
-                    }
-                    rebuilt
-                })
-                .into_owned();
-        }
-        out
+        out.into_owned()
     }
 
     // ---- pass 1: collect server-issued values ---------------------------------------------------
@@ -302,6 +325,9 @@ impl Normalizer {
         let Some(number) = digits(value) else {
             return value.to_owned();
         };
+        if self.max_ranked.get().is_none_or(|max| number > max) {
+            self.max_ranked.set(Some(number));
+        }
         if self.literal_rvs.contains(&value) {
             return value.to_owned();
         }
@@ -496,6 +522,131 @@ impl Normalizer {
             continue_tokens: (!tokens.is_empty()).then_some(tokens),
         }
     }
+}
+
+/// The whole normalization of a growing prefix of steps (what `Normalizer::with_rules(..).steps`
+/// gives for it), with something derived from each normalized step and its raw one.
+///
+/// Replay reads the bindings of the whole prefix before most requests; normalizing every prefix
+/// afresh made a replay quadratic in its steps. Here a grown prefix only normalizes its new steps,
+/// when that provably gives what normalizing it afresh gives: the earlier steps are unchanged, no
+/// new object resourceVersion is at or below a number the earlier steps ranked (so no earlier rank
+/// moves), and no new uid or generated name occurs in the earlier steps (so no earlier text would be
+/// rewritten otherwise). Anything else normalizes the prefix afresh.
+pub(crate) struct WholePrefix<T> {
+    namespace: String,
+    netloc: String,
+    rules: Rules,
+    normalizer: Normalizer,
+    /// The steps normalized so far, raw.
+    raw: Vec<Step>,
+    /// Per raw step, every text normalization may rewrite, JSON-escaped (see [`searchable`]).
+    texts: Vec<String>,
+    derived: Vec<T>,
+}
+
+impl<T> WholePrefix<T> {
+    pub(crate) fn new(namespace: &str, netloc: &str, rules: Rules) -> Self {
+        WholePrefix {
+            namespace: namespace.to_owned(),
+            netloc: netloc.to_owned(),
+            rules,
+            normalizer: Normalizer::with_rules(namespace, netloc, rules),
+            raw: Vec::new(),
+            texts: Vec::new(),
+            derived: Vec::new(),
+        }
+    }
+
+    /// What `derive(normalized, raw)` gives for each of `steps`, normalized as a whole.
+    pub(crate) fn update(&mut self, steps: &[Step], derive: impl Fn(&Step, &Step) -> T) -> &[T] {
+        let extends = self.raw.len() <= steps.len() && self.raw[..] == steps[..self.raw.len()];
+        if !(extends && self.extend(&steps[self.raw.len()..], &derive)) {
+            self.afresh(steps, &derive);
+        }
+        &self.derived
+    }
+
+    fn afresh(&mut self, steps: &[Step], derive: &impl Fn(&Step, &Step) -> T) {
+        self.normalizer = Normalizer::with_rules(&self.namespace, &self.netloc, self.rules);
+        self.normalizer.collect_steps(steps);
+        self.raw.clear();
+        self.texts.clear();
+        self.derived.clear();
+        self.rewrite(steps, derive);
+    }
+
+    /// Pass 2 over `steps` after the earlier ones, once pass 1 has seen them all.
+    fn rewrite(&mut self, steps: &[Step], derive: &impl Fn(&Step, &Step) -> T) {
+        for step in steps {
+            let normalized = self.normalizer.step(step);
+            self.derived.push(derive(&normalized, step));
+            self.texts.push(searchable(step));
+            self.raw.push(step.clone());
+        }
+    }
+
+    /// Normalizes `new` after the steps already normalized, if that gives what normalizing all of
+    /// them afresh gives; false (with the normalizer spoilt) otherwise.
+    fn extend(&mut self, new: &[Step], derive: &impl Fn(&Step, &Step) -> T) -> bool {
+        if new.is_empty() {
+            return true;
+        }
+        let n = &mut self.normalizer;
+        let before = (n.uids.len(), n.generated.len(), n.object_rvs.len());
+        for step in new {
+            n.collect_step(step);
+        }
+        let ranked = n.max_ranked.get();
+        let ranks_kept = n.object_rvs[before.2..]
+            .iter()
+            .all(|rv| ranked.is_none_or(|max| *rv > max));
+        let new_literals: Vec<String> = n.uids[before.0..]
+            .iter()
+            .chain(&n.generated[before.1..])
+            .map(|(literal, _)| escaped(literal))
+            .collect();
+        let texts_kept = new_literals
+            .iter()
+            .all(|literal| !literal.is_empty() && !self.texts.iter().any(|t| t.contains(literal)));
+        if !(ranks_kept && texts_kept) {
+            return false;
+        }
+        n.object_rvs.sort_unstable();
+        if !new_literals.is_empty() {
+            n.literal_re = None;
+        }
+        self.rewrite(new, derive);
+        true
+    }
+}
+
+/// `text` JSON-escaped, without the quotes: escaping goes character by character, so a text holds
+/// a literal only if its escaped form holds the literal's escaped form.
+fn escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Every text of a raw step that pass 2 may rewrite, JSON-escaped: the step itself, the decoded
+/// content of its continue tokens and the value of a YAML body.
+fn searchable(step: &Step) -> String {
+    let mut text = serde_json::to_string(step).unwrap_or_default();
+    for token in tokens_in(step) {
+        if let Some(decoded) = decode_continue(&token) {
+            text.push_str(&serde_json::to_string(&decoded).unwrap_or_default());
+        }
+    }
+    if let Some(body) = step.response.as_ref().and_then(|r| r.get("body"))
+        && let Some(parsed) = yaml_body(step.response.as_ref(), body)
+    {
+        text.push_str(&serde_json::to_string(&parsed).unwrap_or_default());
+    }
+    text
 }
 
 impl Normalizer {
@@ -915,6 +1066,59 @@ mod tests {
         ] {
             assert!(text.contains(symbol), "{symbol} missing in {text}");
         }
+    }
+
+    /// A grown prefix reuses the earlier steps' normalization only where that is what normalizing
+    /// it afresh gives: an older object resourceVersion revealed late, a uid that an earlier
+    /// message already named, and a changed earlier step all normalize afresh.
+    #[test]
+    fn whole_prefix_normalization_is_each_prefix_normalized_afresh() {
+        let ns = "zz-kcr-abcde-008";
+        let read = |name: &str, uid: &str, rv: &str| {
+            step(
+                get(
+                    &format!("/api/v1/namespaces/{ns}/endpoints/{name}"),
+                    json!([]),
+                ),
+                json!({"status": 200, "headers": {}, "format": "json", "body": ep(ns, name, uid, rv)}),
+                None,
+            )
+        };
+        let message = |text: &str| {
+            step(
+                get(
+                    &format!("/api/v1/namespaces/{ns}/endpoints/ep-9"),
+                    json!([]),
+                ),
+                json!({"status": 409, "headers": {}, "format": "json", "body": {
+                    "kind": "Status", "message": text, "metadata": {"resourceVersion": "35"}}}),
+                None,
+            )
+        };
+        let steps = [
+            read("ep-1", "u-1", "20"),
+            read("ep-2", "u-2", "30"),
+            message("uid u-3 was here at 31"),
+            read("ep-3", "u-3", "40"),
+            read("ep-4", "u-4", "25"),
+            read("ep-5", "u-5", "50"),
+        ];
+        let afresh = |steps: &[Step]| {
+            Normalizer::with_rules(ns, "127.0.0.1:1", Rules::Sequence).steps(steps)
+        };
+        let mut whole = WholePrefix::new(ns, "127.0.0.1:1", Rules::Sequence);
+        for n in 1..=steps.len() {
+            let got = whole.update(&steps[..n], |normalized, _| normalized.clone());
+            assert_eq!(got, afresh(&steps[..n]), "prefix of {n} steps");
+        }
+        // A prefix that changed (a trial answer taken back and another kept) starts over.
+        let mut other = steps[..3].to_vec();
+        other.push(read("ep-6", "u-6", "10"));
+        let got = whole.update(&other, |normalized, _| normalized.clone());
+        assert_eq!(got, afresh(&other));
+        // The late and older resourceVersion and the uid named early did change earlier steps.
+        assert_ne!(afresh(&steps[..4])[2], afresh(&steps[..3])[2]);
+        assert_ne!(afresh(&steps[..5])[3], afresh(&steps[..4])[3]);
     }
 
     #[test]
