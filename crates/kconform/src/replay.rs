@@ -89,29 +89,7 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             None,
         ),
         None => {
-            // The reference server emulates the version the transcripts were recorded from (their
-            // index.json), so that version-dependent answers compare like for like.
-            let mut config = kconform_mock::Config::default();
-            let recorded = replay::recorded_version(&args.transcripts);
-            if let Some(version) = recorded.as_deref() {
-                config.version = version.parse().with_context(|| {
-                    format!(
-                        "{}/index.json names server version {version:?}, which is not a Kubernetes 1.x version",
-                        args.transcripts.display()
-                    )
-                })?;
-            }
-            let emulated = config.version;
-            let launched = launch::mock(config).await?;
-            eprintln!(
-                "kconform: launched the reference server at {}, emulating Kubernetes {emulated}{}",
-                launched.target.url,
-                if recorded.is_some() {
-                    " as recorded"
-                } else {
-                    " (the transcripts name no version)"
-                }
-            );
+            let launched = launch_as_recorded(&args.transcripts).await?;
             let mut options = ReplayOptions::new(
                 launched.target.url.clone(),
                 resource,
@@ -185,6 +163,33 @@ async fn replay_async(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     }))
 }
 
+/// Launches the reference server emulating the version the recordings in `dir` were made from
+/// (their index.json), so that version-dependent answers compare like for like.
+async fn launch_as_recorded(dir: &std::path::Path) -> anyhow::Result<launch::LaunchedTarget> {
+    let mut config = kconform_mock::Config::default();
+    let recorded = replay::recorded_version(dir);
+    if let Some(version) = recorded.as_deref() {
+        config.version = version.parse().with_context(|| {
+            format!(
+                "{}/index.json names server version {version:?}, which is not a Kubernetes 1.x version",
+                dir.display()
+            )
+        })?;
+    }
+    let emulated = config.version;
+    let launched = launch::mock(config).await?;
+    eprintln!(
+        "kconform: launched the reference server at {}, emulating Kubernetes {emulated}{}",
+        launched.target.url,
+        if recorded.is_some() {
+            " as recorded"
+        } else {
+            " (the recordings name no version)"
+        }
+    );
+    Ok(launched)
+}
+
 /// Replays `pb-record` recordings (exact protobuf and JSON bytes, e.g. `transcripts/protobuf/…`):
 /// every answer must be the recorded bytes once the server-chosen values are substituted.
 async fn replay_protobuf(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
@@ -213,21 +218,7 @@ async fn replay_protobuf(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             (url.clone(), token, args.tokens.user_token.clone(), None)
         }
         None => {
-            let mut config = kconform_mock::Config::default();
-            if let Some(version) = replay::recorded_version(&args.transcripts) {
-                config.version = version.parse().with_context(|| {
-                    format!(
-                        "{}/index.json names server version {version:?}, which is not a Kubernetes 1.x version",
-                        args.transcripts.display()
-                    )
-                })?;
-            }
-            let emulated = config.version;
-            let launched = launch::mock(config).await?;
-            eprintln!(
-                "kconform: launched the reference server at {}, emulating Kubernetes {emulated}",
-                launched.target.url
-            );
+            let launched = launch_as_recorded(&args.transcripts).await?;
             let target = &launched.target;
             (
                 target.url.clone(),
