@@ -992,19 +992,17 @@ fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, Deco
     } else {
         format!("{group}/{version}")
     };
-    if group_version != "v1" || (kind != "Endpoints" && !CORE_V1_KINDS.contains(&kind.as_str())) {
-        return Err(cannot(not_registered(&kind, &group_version, v)));
-    }
-    // The raw bytes are unmarshalled into the named type before conversion fails; of the other core
-    // kinds only EndpointsList has a message here.
-    if kind == "EndpointsList" {
-        crate::protobuf::check_endpoints_list_message(&unknown.raw)
-            .map_err(|err| cannot(err.to_string()))?;
-    }
-    if kind != "Endpoints" {
-        return Err(cannot(format!(
-            "converting (v1.{kind}) to (core.Endpoints): unknown conversion"
-        )));
+    if group_version != "v1" || kind != "Endpoints" {
+        // The raw bytes are unmarshalled into the named type before conversion fails; of the other
+        // core kinds only EndpointsList has a message here.
+        if group_version == "v1" && kind == "EndpointsList" {
+            crate::protobuf::check_endpoints_list_message(&unknown.raw)
+                .map_err(|err| cannot(err.to_string()))?;
+        }
+        return Err(match refuse_for_endpoints(&kind, &group_version, v) {
+            Refusal::CannotHandle(error) => cannot(error),
+            Refusal::Message(message) => DecodeError::Other(message),
+        });
     }
     let object = crate::protobuf::decode_endpoints_message(&unknown.raw)
         .map_err(|err| cannot(err.to_string()))?;
