@@ -177,12 +177,7 @@ fn decode_into(data: &[u8], msg: &Message, slots: &mut [Slot]) -> Result<(), Pro
         let start = at;
         let (number, wire_type) = wire::read_key(data, &mut at, msg.name)?;
         let Some(index) = msg.fields.iter().position(|f| f.number == number) else {
-            at = start;
-            let length = wire::skip(&data[at..])?;
-            at = at
-                .checked_add(length)
-                .filter(|end| *end <= data.len())
-                .ok_or(WireError::UnexpectedEof)?;
+            at = wire::skip_field(data, start, data.len())?;
             continue;
         };
         let field = &msg.fields[index];
@@ -289,12 +284,7 @@ fn map_entry(data: &[u8], mut at: usize, end: usize) -> Result<(String, String),
                 value = text;
             }
         } else {
-            at = start;
-            let length = wire::skip(&data[at..])?;
-            at = at
-                .checked_add(length)
-                .filter(|stop| *stop <= end)
-                .ok_or(WireError::UnexpectedEof)?;
+            at = wire::skip_field(data, start, end)?;
         }
     }
     Ok((key, value))
@@ -312,12 +302,7 @@ fn single_bytes(
         let start = at;
         let (number, wire_type) = wire::read_key(data, &mut at, message)?;
         if number != 1 {
-            at = start;
-            let length = wire::skip(&data[at..])?;
-            at = at
-                .checked_add(length)
-                .filter(|end| *end <= data.len())
-                .ok_or(WireError::UnexpectedEof)?;
+            at = wire::skip_field(data, start, data.len())?;
             continue;
         }
         if wire_type != LEN {
@@ -348,12 +333,7 @@ fn decode_time(data: &[u8]) -> Result<Value, WireError> {
             1 => "Seconds",
             2 => "Nanos",
             _ => {
-                at = start;
-                let length = wire::skip(&data[at..])?;
-                at = at
-                    .checked_add(length)
-                    .filter(|end| *end <= data.len())
-                    .ok_or(WireError::UnexpectedEof)?;
+                at = wire::skip_field(data, start, data.len())?;
                 continue;
             }
         };

@@ -142,12 +142,7 @@ pub fn parse_envelope(data: &[u8]) -> Result<Unknown, ProtobufError> {
             3 => "ContentEncoding",
             4 => "ContentType",
             _ => {
-                at = start;
-                let length = wire::skip(&body[at..])?;
-                at = at
-                    .checked_add(length)
-                    .filter(|end| *end <= body.len())
-                    .ok_or(WireError::UnexpectedEof)?;
+                at = wire::skip_field(body, start, body.len())?;
                 continue;
             }
         };

@@ -179,6 +179,16 @@ pub(crate) fn skip(data: &[u8]) -> Result<usize, WireError> {
     Err(WireError::UnexpectedEof)
 }
 
+/// The position after the field that starts at `start` of `data`, skipped as the generated code
+/// skips a field it does not know; a field reaching past `end` is `unexpected EOF`.
+pub(crate) fn skip_field(data: &[u8], start: usize, end: usize) -> Result<usize, WireError> {
+    let length = skip(&data[start..])?;
+    start
+        .checked_add(length)
+        .filter(|stop| *stop <= end)
+        .ok_or(WireError::UnexpectedEof)
+}
+
 /// One field key read at the start of a field, with the generated code's checks.
 pub(crate) fn read_key(
     data: &[u8],
