@@ -8,30 +8,13 @@
 use std::path::{Path, PathBuf};
 
 use kconform_harness::replay::pb_record::{PbTarget, load_pb_dir, replay_pb};
-use kconform_mock::{Config, TokenEntry};
-use kconform_spec::K8sVersion;
 
-const ADMIN_TOKEN: &str = "kconform-protobuf-admin";
-const USER_TOKEN: &str = "kconform-protobuf-user";
-/// The recordings' unprivileged user; 403 messages name it.
-const USER_NAME: &str = "ref-user";
+use crate::transcripts::{ADMIN_TOKEN, USER_TOKEN, config};
 
 fn recordings(version: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../transcripts/protobuf")
         .join(format!("kube-apiserver-{version}"))
-}
-
-fn config(minor: u32) -> Config {
-    let mut config = Config::default().with_admin_token(ADMIN_TOKEN);
-    config.version = K8sVersion::new(minor);
-    config.tokens.push(TokenEntry {
-        token: USER_TOKEN.to_owned(),
-        user: USER_NAME.to_owned(),
-        uid: USER_NAME.to_owned(),
-        groups: vec!["system:authenticated".to_owned()],
-    });
-    config
 }
 
 async fn replay_version(version: &str, minor: u32) {

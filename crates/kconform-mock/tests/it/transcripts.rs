@@ -19,8 +19,8 @@ use kconform_harness::resource::Resource;
 use kconform_mock::{Config, Fault, TokenEntry};
 use kconform_spec::K8sVersion;
 
-const ADMIN_TOKEN: &str = "kconform-transcripts-admin";
-const USER_TOKEN: &str = "kconform-transcripts-user";
+pub(crate) const ADMIN_TOKEN: &str = "kconform-transcripts-admin";
+pub(crate) const USER_TOKEN: &str = "kconform-transcripts-user";
 /// The recordings' unprivileged user; 403 messages name it.
 const USER_NAME: &str = "ref-user";
 /// Scenarios replayed at once (each against its own server).
@@ -51,7 +51,9 @@ fn transcripts_dir(version: &str) -> PathBuf {
         .join(format!("kube-apiserver-{version}"))
 }
 
-fn config(minor: u32) -> Config {
+/// A server set up as the recorded ones were: an administrator, and the unprivileged `ref-user`
+/// the recordings' 403 messages name.
+pub(crate) fn config(minor: u32) -> Config {
     let mut config = Config::default().with_admin_token(ADMIN_TOKEN);
     config.version = K8sVersion::new(minor);
     config.tokens.push(TokenEntry {
