@@ -22,6 +22,7 @@ pub mod baseline;
 pub mod client;
 pub mod coverage;
 pub mod diff;
+pub mod kit;
 pub mod model;
 pub mod replay;
 pub mod report;

@@ -6,21 +6,18 @@
 //! applies the 1.36 answer from the version the behaviour changed in (§11 of the behaviour document)
 //! and the 1.28 answer before it.
 
-use kconform_harness::client::Request;
+use kconform_harness::kit::recorded::{self, Recording};
 use kconform_harness::model::Level::Must;
-use kconform_harness::model::Outcome;
-use kconform_harness::runner::{Check, Ctx};
-use kconform_spec::notation::{self, Placeholder};
-use regex::Regex;
-use serde_json::Value;
+use kconform_harness::runner::Check;
 
 use crate::support::*;
 
-/// One recorded scenario, both versions.
-struct Recording {
-    v136: &'static str,
-    v128: &'static str,
-}
+/// Endpoints recordings name their objects `ep-1`, `ep-2`, ...; every Endpoints route warns of its
+/// deprecation from 1.33.
+const RECORDED_ENDPOINTS: recorded::Resource = recorded::Resource {
+    name_stem: "ep",
+    route_warnings: |ctx| warnings_for(ctx, &[]),
+};
 
 macro_rules! recording {
     ($path:literal) => {
@@ -52,7 +49,7 @@ macro_rules! recorded_checks {
                     statuses: &[$status],
                     ..meta($id, Must, $req, $spec)
                 },
-                run: |ctx| Box::pin(verdict(replay_recording(ctx, recording!($path), &$changed))),
+                run: |ctx| Box::pin(verdict(recorded::replay(ctx, RECORDED_ENDPOINTS, recording!($path), &$changed))),
             },
         )*]
     };
@@ -166,156 +163,3 @@ pub(crate) const RECORDED: &[Check] = recorded_checks![
             "Ports 1 and 65535, protocols UDP and SCTP and appProtocol kubernetes.io/h2c MUST be accepted (201).",
             "kube-apiserver behaviour §2.2 P4, P6, P7";
 ];
-
-/// Replaces the recording's names (`ep-1`, `<ns>`) with this check's.
-struct Renamer {
-    names: Regex,
-    base: String,
-    namespace: String,
-}
-
-impl Renamer {
-    fn text(&self, s: &str) -> String {
-        let mut filled = String::with_capacity(s.len());
-        let mut last = 0;
-        for (range, placeholder) in notation::placeholders(s) {
-            if placeholder == Placeholder::Namespace {
-                filled.push_str(&s[last..range.start]);
-                filled.push_str(&self.namespace);
-                last = range.end;
-            }
-        }
-        filled.push_str(&s[last..]);
-        let s = filled;
-        self.names
-            .replace_all(&s, |c: &regex::Captures<'_>| {
-                format!("{}{}-{}{}", &c[1], self.base, &c[2], &c[3])
-            })
-            .into_owned()
-    }
-
-    fn value(&self, v: &Value) -> Value {
-        serde_json::from_str(&self.text(&v.to_string())).unwrap_or(Value::Null)
-    }
-}
-
-/// Compares an expected recorded value with an actual one; `<pointer>` in the recording (Go pointers
-/// normalised by the recorder) matches any hexadecimal pointer.
-fn matches_recorded(expected: &Value, actual: &Value) -> bool {
-    match (expected, actual) {
-        (Value::String(e), Value::String(a)) if e.contains("<pointer>") => {
-            let pattern = format!("^{}$", regex::escape(e).replace("<pointer>", "0x[0-9a-f]+"));
-            Regex::new(&pattern).is_ok_and(|re| re.is_match(a))
-        }
-        (Value::Array(e), Value::Array(a)) => {
-            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches_recorded(x, y))
-        }
-        (Value::Object(e), Value::Object(a)) => {
-            e.len() == a.len()
-                && e.iter()
-                    .all(|(k, x)| a.get(k).is_some_and(|y| matches_recorded(x, y)))
-        }
-        _ => expected == actual,
-    }
-}
-
-fn parse(text: &str) -> Result<Value, Outcome> {
-    serde_json::from_str(text).map_err(|e| Outcome::error(format!("recording is not JSON: {e}")))
-}
-
-async fn replay_recording(ctx: Ctx, rec: Recording, changes: &[Option<u32>]) -> Verdict {
-    let new = parse(rec.v136)?;
-    let old = parse(rec.v128)?;
-    let renamer = Renamer {
-        names: Regex::new(r#"(\\?")ep-(\d+)(\\?")"#).map_err(|e| Outcome::error(e.to_string()))?,
-        base: ctx.name("v"),
-        namespace: ctx.namespace.clone(),
-    };
-    let empty = Vec::new();
-    let new_steps = new["steps"].as_array().unwrap_or(&empty);
-    let old_steps = old["steps"].as_array().unwrap_or(&empty);
-    for (i, step) in new_steps.iter().enumerate() {
-        let old_step = old_steps.get(i).unwrap_or(step);
-        let same = step["response"] == old_step["response"];
-        let changed_in = changes.get(i).or(changes.last()).copied().flatten();
-        let use_new = same || changed_in.is_none_or(|v| ctx.version.at_least(v));
-        let recorded = if use_new { step } else { old_step };
-        let request = &step["request"];
-        let mut body = request["body"].clone();
-        let opaque = notation::expand_long_strings(&mut body);
-        if !opaque.is_empty() {
-            return Err(Outcome::error(format!(
-                "the recording abbreviated {opaque:?}; it cannot be replayed"
-            )));
-        }
-        let body = renamer.value(&body);
-        let path = renamer.text(request["path"].as_str().unwrap_or_default());
-        let mut req = match request["method"].as_str() {
-            Some("POST") => Request::post(path),
-            Some("PUT") => Request::put(path),
-            Some("PATCH") => Request::patch(path),
-            Some("DELETE") => Request::delete(path),
-            _ => Request::get(path),
-        };
-        if !body.is_null() {
-            req = req.json(&body);
-        }
-        let resp = send(&ctx, req).await?;
-        let response = &recorded["response"];
-        let code = response["status"].as_u64().unwrap_or(0) as u16;
-        let note = step["note"].as_str().unwrap_or("");
-        expect_status(&ctx, &resp, code).map_err(|o| annotate(o, note))?;
-        let actual = json_of(&ctx, &resp)?;
-        if code == 201 {
-            // Accepted: what was stored is what was sent, defaulted; a GET reads it back.
-            let want = without_server_fields(&renamer.value(&response["body"]));
-            let got = without_server_fields(&actual);
-            if want != got {
-                return Err(annotate(fail(&ctx, compact(&want), compact(&got)), note));
-            }
-            let name = actual
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let read = get(&ctx, name).await?;
-            expect_status(&ctx, &read, 200)?;
-            expect_json_eq(&ctx, "GET after create", &actual, &json_of(&ctx, &read)?)?;
-            // The recorded warnings apply on their side of 1.33 (where warnings start); between 1.33
-            // and a later change (leading zeros: accepted with a warning in 1.33-1.35) they are unknown.
-            let warnings_from = if ctx.version.at_least(33) {
-                use_new.then_some(step)
-            } else {
-                (!use_new || changed_in.is_none()).then_some(old_step)
-            };
-            if let Some(source) = warnings_from {
-                let want_w: Vec<String> = source["response"]["headers"]["Warning"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .flat_map(kconform_harness::client::split_warning_header)
-                    .filter(|w| w != DEPRECATION_WARNING)
-                    .collect();
-                let extra: Vec<&str> = want_w.iter().map(String::as_str).collect();
-                expect_warnings(&ctx, &resp, &extra).map_err(|o| annotate(o, note))?;
-            }
-        } else {
-            let want = renamer.value(&response["body"]);
-            if !matches_recorded(&want, &actual) {
-                return Err(annotate(fail(&ctx, compact(&want), compact(&actual)), note));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Prefixes a failure's expectation with the recorded step's note.
-fn annotate(o: Outcome, note: &str) -> Outcome {
-    match o {
-        Outcome::Fail(mut f) if !note.is_empty() => {
-            f.expected = format!("[{note}] {}", f.expected);
-            Outcome::Fail(f)
-        }
-        other => other,
-    }
-}
