@@ -420,7 +420,7 @@ pub struct Client {
     timeout: Duration,
     insecure: bool,
     has_client_cert: bool,
-    has_ca: bool,
+    ca_pem: Option<Arc<Vec<u8>>>,
     http: HttpVersion,
     log: Arc<Mutex<Vec<Exchange>>>,
 }
@@ -449,7 +449,7 @@ impl Client {
             timeout: target.timeout,
             insecure: target.insecure,
             has_client_cert: target.client_cert.is_some(),
-            has_ca: target.ca_pem.is_some(),
+            ca_pem: target.ca_pem.clone().map(Arc::new),
             http: target.http,
             log: Arc::new(Mutex::new(Vec::new())),
         })
@@ -476,6 +476,26 @@ impl Client {
     /// Whether requests carry credentials (a token or a client certificate) by default.
     pub fn has_credentials(&self) -> bool {
         self.token.is_some() || self.has_client_cert
+    }
+
+    /// Whether the target is reached without verifying its certificate.
+    pub fn insecure(&self) -> bool {
+        self.insecure
+    }
+
+    /// The PEM CA bundle the target's certificate is verified with, if one was given.
+    pub fn ca_pem(&self) -> Option<&[u8]> {
+        self.ca_pem.as_deref().map(Vec::as_slice)
+    }
+
+    /// The bearer tokens of the target: the administrator's and the unprivileged user's.
+    pub fn tokens(&self) -> (Option<&str>, Option<&str>) {
+        (self.token.as_deref(), self.user_token.as_deref())
+    }
+
+    /// Whether requests authenticate with a client certificate.
+    pub fn has_client_cert(&self) -> bool {
+        self.has_client_cert
     }
 
     /// The default per-request timeout.
@@ -558,7 +578,7 @@ impl Client {
         // Files and secrets are shell variables: the evidence never holds key material.
         if self.insecure {
             parts.push("-k".to_owned());
-        } else if self.has_ca {
+        } else if self.ca_pem.is_some() {
             parts.push("--cacert \"$CA_FILE\"".to_owned());
         }
         if self.has_client_cert && *auth == Auth::Target {

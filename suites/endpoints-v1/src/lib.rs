@@ -254,70 +254,10 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_unique_and_well_formed() {
-        let re = regex::Regex::new(r"^EP-[A-Z]+-[0-9]{3}$").expect("regex");
-        let mut seen = BTreeSet::new();
-        for c in checks() {
-            assert!(re.is_match(c.meta.id), "malformed id {}", c.meta.id);
-            assert!(seen.insert(c.meta.id), "duplicate id {}", c.meta.id);
-            assert!(
-                !c.meta.requirement.is_empty() && !c.meta.spec_ref.is_empty(),
-                "{}",
-                c.meta.id
-            );
-            assert!(
-                !c.meta.operations.is_empty(),
-                "{} names no operation",
-                c.meta.id
-            );
-        }
-    }
-
-    /// The ledger's entries: `(id, retired)`.
-    fn ledger() -> Vec<(&'static str, bool)> {
-        include_str!("../ids.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|l| match l.split_once(' ') {
-                Some((id, rest)) => {
-                    assert!(
-                        rest.trim_start().starts_with("retired:"),
-                        "ids.txt: `{l}` is neither an id nor `<id> retired: <why>`"
-                    );
-                    (id, true)
-                }
-                None => (l, false),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn ids_follow_the_ledger() {
-        let ledger = ledger();
-        let mut listed = BTreeSet::new();
-        for (id, _) in &ledger {
-            assert!(listed.insert(*id), "ids.txt lists {id} twice");
-        }
-        let current: BTreeSet<&str> = checks().iter().map(|c| c.meta.id).collect();
-        for (id, retired) in &ledger {
-            if *retired {
-                assert!(
-                    !current.contains(id),
-                    "{id} is retired and may never be used again; give the check the next free id"
-                );
-            } else {
-                assert!(
-                    current.contains(id),
-                    "{id} was published and is gone; mark it `{id} retired: <why>` in ids.txt"
-                );
-            }
-        }
-        for id in &current {
-            assert!(
-                listed.contains(id),
-                "{id} is new: add it to ids.txt (after checking the number was never used)"
-            );
-        }
+    fn ids_are_well_formed_and_follow_the_ledger() {
+        let metas: Vec<_> = checks().iter().map(|c| c.meta).collect();
+        let problems =
+            kconform_harness::kit::ledger::problems("EP", include_str!("../ids.txt"), &metas);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

@@ -459,4 +459,5 @@ pub fn conflict_modified_status(plural: &str, name: &str) -> Value {
     )
 }
 
+pub mod ledger;
 pub mod recorded;

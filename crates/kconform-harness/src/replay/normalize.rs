@@ -16,9 +16,9 @@
 //! cluster-wide ones may move with writes elsewhere, hence written relative to the object ones.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use regex::{Captures, Regex};
@@ -90,8 +90,10 @@ pub(crate) struct Normalizer {
     tokens: HashMap<String, String>,
     decoded_tokens: HashMap<String, Value>,
     literal_re: Option<(Regex, HashMap<String, String>)>,
-    /// The largest resourceVersion number pass 2 ranked so far (see [`WholePrefix`]).
-    max_ranked: Cell<Option<u64>>,
+    /// One more than the largest resourceVersion number pass 2 ranked so far, 0 for none (see
+    /// [`WholePrefix`]). Atomic, not a `Cell`, so that a replay holding a normalizer across an await
+    /// stays `Send` (a suite check runs replays on any worker).
+    max_ranked: AtomicU64,
 }
 
 impl Normalizer {
@@ -117,7 +119,7 @@ impl Normalizer {
             tokens: HashMap::new(),
             decoded_tokens: HashMap::new(),
             literal_re: None,
-            max_ranked: Cell::new(None),
+            max_ranked: AtomicU64::new(0),
         }
     }
 
@@ -325,9 +327,8 @@ impl Normalizer {
         let Some(number) = digits(value) else {
             return value.to_owned();
         };
-        if self.max_ranked.get().is_none_or(|max| number > max) {
-            self.max_ranked.set(Some(number));
-        }
+        self.max_ranked
+            .fetch_max(number.saturating_add(1), Ordering::Relaxed);
         if self.literal_rvs.contains(&value) {
             return value.to_owned();
         }
@@ -597,7 +598,7 @@ impl<T> WholePrefix<T> {
         for step in new {
             n.collect_step(step);
         }
-        let ranked = n.max_ranked.get();
+        let ranked = n.max_ranked.load(Ordering::Relaxed).checked_sub(1);
         let ranks_kept = n.object_rvs[before.2..]
             .iter()
             .all(|rv| ranked.is_none_or(|max| *rv > max));

@@ -318,8 +318,13 @@ impl CoverageGrid {
     /// The grid of a coverage [`Matrix`]: its cells are the declared cells, with the checks the
     /// matrix found for them. Pairs that checks of `catalog` claim but the matrix does not have are
     /// added as undeclared cells, so nothing a check exercises is hidden; path parameters are left
-    /// out, as in the matrix, since every request of an operation carries them.
-    pub fn from_matrix(matrix: &Matrix, catalog: &[CheckMeta]) -> Self {
+    /// out, as in the matrix, since every request of an operation carries them (`operations` says
+    /// which parameters are in the path).
+    pub fn from_matrix(
+        matrix: &Matrix,
+        catalog: &[CheckMeta],
+        operations: &[kconform_spec::ops::Operation],
+    ) -> Self {
         let mut grid = CoverageGrid::default();
         let mut param_cells: BTreeMap<(String, String), CoverageCell> = BTreeMap::new();
         let mut status_cells: BTreeMap<(String, String), CoverageCell> = BTreeMap::new();
@@ -349,7 +354,11 @@ impl CoverageGrid {
         for meta in catalog {
             for operation in meta.operations {
                 let mut claimed = false;
-                for param in meta.params.iter().filter(|p| !is_path_param(operation, p)) {
+                for param in meta
+                    .params
+                    .iter()
+                    .filter(|p| !is_path_param(operations, operation, p))
+                {
                     claimed = true;
                     if matrix.cell(operation, Column::Param(param)).is_none() {
                         add_unique(&mut grid.params, param);
@@ -400,12 +409,16 @@ impl CoverageGrid {
         operations: impl IntoIterator<Item = OperationColumns>,
         catalog: &[CheckMeta],
     ) -> Self {
-        Self::from_matrix(&Matrix::from_operations(operations, catalog), catalog)
+        Self::from_matrix(&Matrix::from_operations(operations, catalog), catalog, &[])
     }
 
     /// The grid over a resource's operations ([`Matrix::compute`]).
     pub fn from_catalog(resource: &Resource, catalog: &[CheckMeta]) -> Self {
-        Self::from_matrix(&Matrix::compute(resource, catalog), catalog)
+        Self::from_matrix(
+            &Matrix::compute(resource, catalog),
+            catalog,
+            (resource.operations)(),
+        )
     }
 
     /// The parameter cell of a pair, if it exists.
@@ -430,9 +443,13 @@ fn add_unique(list: &mut Vec<String>, item: &str) {
     }
 }
 
-/// Whether the specification declares `param` as a path parameter of `operation`.
-fn is_path_param(operation: &str, param: &str) -> bool {
-    kconform_spec::ops::operations()
+/// Whether `operations` declare `param` as a path parameter of `operation`.
+fn is_path_param(
+    operations: &[kconform_spec::ops::Operation],
+    operation: &str,
+    param: &str,
+) -> bool {
+    operations
         .iter()
         .find(|op| op.id == operation)
         .and_then(|op| op.param(param))
