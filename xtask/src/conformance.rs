@@ -1,6 +1,6 @@
 //! `cargo xtask conformance`: the same command as `kconform run` (one implementation, in the
 //! `kconform` library), with one convenience: against a server it launches, the committed baseline
-//! of that server (`suites/endpoints-v1/baselines/`) applies unless `--baseline` says otherwise.
+//! of that server (`suites/baselines/`) applies unless `--baseline` says otherwise.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,9 +16,9 @@ pub(crate) struct Args {
 }
 
 /// The committed baseline of the reference server (`--launch mock`), relative to the workspace root.
-const REFERENCE_BASELINE: &str = "suites/endpoints-v1/baselines/reference-server.yaml";
+const REFERENCE_BASELINE: &str = "suites/baselines/reference-server.yaml";
 /// The committed baseline of a launched kube-apiserver, relative to the workspace root.
-const KUBE_APISERVER_BASELINE: &str = "suites/endpoints-v1/baselines/kube-apiserver.yaml";
+const KUBE_APISERVER_BASELINE: &str = "suites/baselines/kube-apiserver.yaml";
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut run = *args.run;

@@ -132,7 +132,9 @@ pub enum BaselineError {
         found: u32,
     },
     /// An id does not look like a check id.
-    #[error("baseline entry {id:?} is not a check id (expected EP-<AREA>-<NNN>)")]
+    #[error(
+        "baseline entry {id:?} is not a check id (expected <SUITE>-<AREA>-<NNN>, e.g. EP-CREATE-004)"
+    )]
     BadId {
         /// The offending id.
         id: String,
@@ -294,12 +296,16 @@ impl Baseline {
     }
 }
 
-/// Whether a string looks like a check id: `EP-` then upper-case letters, digits and dashes,
-/// ending in a number (`EP-CREATE-004`, `EP-WATCH-LIST-012`).
+/// Whether a string looks like a check id: a suite prefix of upper-case letters and `-`, then
+/// upper-case letters, digits and dashes, ending in a number (`EP-CREATE-004`, `EP-WATCH-LIST-012`,
+/// `ES-VALID-027`).
 pub fn is_check_id(id: &str) -> bool {
-    let Some(rest) = id.strip_prefix("EP-") else {
+    let Some((prefix, rest)) = id.split_once('-') else {
         return false;
     };
+    if prefix.len() < 2 || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
+        return false;
+    }
     let Some((area, number)) = rest.rsplit_once('-') else {
         return false;
     };
@@ -620,7 +626,7 @@ ineligible:
             ),
             (
                 "schema_version: 1\ntarget: t\nexpected_failures:\n  - {id: create-4, reason: r, link: l}\n",
-                "baseline entry \"create-4\" is not a check id (expected EP-<AREA>-<NNN>)",
+                "baseline entry \"create-4\" is not a check id (expected <SUITE>-<AREA>-<NNN>, e.g. EP-CREATE-004)",
             ),
             (
                 "schema_version: 1\ntarget: t\npending:\n  - {id: EP-A-001, reason: ' ', link: l}\n",
@@ -658,7 +664,12 @@ ineligible:
 
     #[test]
     fn check_ids_are_recognised() {
-        for good in ["EP-CREATE-004", "EP-WATCH-LIST-012", "EP-A1-1"] {
+        for good in [
+            "EP-CREATE-004",
+            "EP-WATCH-LIST-012",
+            "EP-A1-1",
+            "ES-VALID-027",
+        ] {
             assert!(is_check_id(good), "{good}");
         }
         for bad in [
@@ -667,7 +678,8 @@ ineligible:
             "EP-CREATE-",
             "EP--001",
             "EP-CREATE-x1",
-            "XX-A-001",
+            "E-A-001",
+            "Es-A-001",
             "",
         ] {
             assert!(!is_check_id(bad), "{bad}");

@@ -175,6 +175,15 @@ impl RunEnv {
         })
     }
 
+    /// The same run (client, run id, namespace numbering, exclusive lock) exercising another
+    /// resource: how one run holds several suites, each with its own API.
+    pub fn for_resource(&self, resource: Resource) -> RunEnv {
+        RunEnv {
+            resource,
+            ..self.clone()
+        }
+    }
+
     /// What was learned about the target.
     pub fn target_info(&self) -> &TargetInfo {
         &self.info
@@ -326,10 +335,46 @@ pub async fn run(
     options: &RunOptions,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
 ) -> Result<RunResults, RunError> {
+    run_suites(target, &[(resource, checks)], options, progress).await
+}
+
+/// Runs the selected checks of several suites, each exercising its own resource, as one run: one
+/// plan, one pool of `jobs`, one lock for the checks that must run alone (a compaction breaks every
+/// API's old resourceVersions), results in suite order then check order.
+///
+/// # Errors
+/// [`RunError`] only when the run cannot start at all; check failures are results.
+pub async fn run_suites(
+    target: &Target,
+    suites: &[(Resource, &[Check])],
+    options: &RunOptions,
+    progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+) -> Result<RunResults, RunError> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let env = RunEnv::prepare(target, resource, options).await?;
-    let selected: Vec<&Check> = checks.iter().filter(|c| env.selects(&c.meta)).collect();
+    let Some((first, _)) = suites.first() else {
+        return Ok(RunResults {
+            target: TargetInfo {
+                url: target.url.clone(),
+                k8s_version: options
+                    .k8s_version
+                    .unwrap_or(K8sVersion::NEWEST)
+                    .to_string(),
+                server_version: None,
+            },
+            started_at,
+            duration: started.elapsed(),
+            results: Vec::new(),
+        });
+    };
+    let env = RunEnv::prepare(target, *first, options).await?;
+    let envs: Vec<RunEnv> = suites.iter().map(|(r, _)| env.for_resource(*r)).collect();
+    let selected: Vec<(&RunEnv, &Check)> = suites
+        .iter()
+        .zip(&envs)
+        .flat_map(|((_, checks), env)| checks.iter().map(move |c| (env, c)))
+        .filter(|(_, c)| env.selects(&c.meta))
+        .collect();
     let total = selected.len();
     progress(Progress::Planned {
         total,
@@ -339,14 +384,11 @@ pub async fn run(
     let mut done = 0;
     let mut results: Vec<Option<CheckResult>> = vec![None; total];
     // Exclusive checks go last so that they do not hold up the others while they wait.
-    let mut order: Vec<(usize, &Check)> = selected.iter().copied().enumerate().collect();
-    order.sort_by_key(|(_, c)| c.meta.features.contains(&EXCLUSIVE_FEATURE));
-    let mut stream = futures::stream::iter(order.into_iter().map(|(i, c)| {
-        let env = &env;
-        async move {
-            progress(Progress::Started { id: c.meta.id });
-            (i, env.run_one(c).await)
-        }
+    let mut order: Vec<(usize, (&RunEnv, &Check))> = selected.iter().copied().enumerate().collect();
+    order.sort_by_key(|(_, (_, c))| c.meta.features.contains(&EXCLUSIVE_FEATURE));
+    let mut stream = futures::stream::iter(order.into_iter().map(|(i, (env, c))| async move {
+        progress(Progress::Started { id: c.meta.id });
+        (i, env.run_one(c).await)
     }))
     .buffer_unordered(jobs);
     while let Some((i, result)) = stream.next().await {

@@ -58,7 +58,10 @@ pub fn render_list(metas: &[CheckMeta], args: &ListArgs) -> anyhow::Result<Strin
 /// # Errors
 /// See [`render_list`].
 pub fn list(args: &ListArgs) -> anyhow::Result<()> {
-    let metas: Vec<CheckMeta> = suite::checks().iter().map(|c| c.meta).collect();
+    let metas: Vec<CheckMeta> = suite::selected(args.suite.as_deref())?
+        .iter()
+        .flat_map(|s| s.checks().iter().map(|c| c.meta))
+        .collect();
     print!("{}", render_list(&metas, args)?);
     Ok(())
 }
@@ -121,9 +124,8 @@ pub fn render_explain(m: &CheckMeta) -> String {
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<()> {
     let id = args.id.trim().to_ascii_uppercase();
     let Some(meta) = suite::meta(&id) else {
-        let known: Vec<&str> = suite::checks()
-            .iter()
-            .map(|c| c.meta.id)
+        let known: Vec<&str> = suite::all_checks()
+            .map(|(_, c)| c.meta.id)
             .filter(|known| known.starts_with(id.rsplit_once('-').map_or(id.as_str(), |(a, _)| a)))
             .take(10)
             .collect();
@@ -174,6 +176,7 @@ mod tests {
     fn args(format: ListFormat, filter: Option<&str>, level: Level) -> ListArgs {
         ListArgs {
             format,
+            suite: None,
             filter: filter.map(str::to_owned),
             level,
         }

@@ -120,6 +120,10 @@ pub struct RunArgs {
     /// Apply this Kubernetes version's expectations (e.g. 1.33) instead of the version the server reports.
     #[arg(long, value_name = "V")]
     pub k8s_version: Option<K8sVersion>,
+    /// Run one suite only: endpoints-v1 (core/v1 Endpoints) or endpointslice-v1
+    /// (discovery.k8s.io/v1 EndpointSlice) [default: every suite].
+    #[arg(long, value_name = "SUITE", value_parser = suite_name)]
+    pub suite: Option<String>,
     /// Only run checks whose id matches this regular expression (e.g. '^EP-WATCH-').
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,
@@ -154,12 +158,22 @@ pub enum ListFormat {
     Json,
 }
 
+/// A `--suite` value: the name of a suite.
+fn suite_name(value: &str) -> Result<String, String> {
+    crate::suite::named(value)
+        .map(|s| s.name.to_owned())
+        .map_err(|e| e.to_string().replace("--suite ", ""))
+}
+
 /// Options of `kconform list`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
+    /// List one suite only (endpoints-v1 or endpointslice-v1) [default: every suite].
+    #[arg(long, value_name = "SUITE", value_parser = suite_name)]
+    pub suite: Option<String>,
     /// Only checks whose id matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,

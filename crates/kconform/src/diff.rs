@@ -130,7 +130,7 @@ fn side(
     insecure: bool,
     allow_remote: bool,
 ) -> anyhow::Result<ReplayOptions> {
-    let mut options = ReplayOptions::new(url, crate::suite::RESOURCE, token);
+    let mut options = ReplayOptions::new(url, crate::suite::ENDPOINTS.resource, token);
     options.namespace_prefix = diff::DEFAULT_NAMESPACE_PREFIX.to_owned();
     options.insecure = insecure;
     options.allow_remote = allow_remote;

@@ -272,15 +272,29 @@ async fn run_against(
     name: &str,
 ) -> anyhow::Result<ExitCode> {
     preflight(target).await?;
-    let checks = suite::checks();
+    let suites = suite::selected(args.suite.as_deref())?;
+    let checks: Vec<Check> = suites
+        .iter()
+        .flat_map(|s| s.checks().iter().copied())
+        .collect();
+    let checks = checks.as_slice();
     let ineligible = prepared.baseline.ineligible_ids();
     // Ineligible checks are not run at all (they may need features the target lacks and only
     // time out); they are still reported, as ineligible, so the report lists every selected check.
-    let runnable: Vec<Check> = checks
+    let runnable: Vec<(kconform_harness::resource::Resource, Vec<Check>)> = suites
         .iter()
-        .filter(|c| !ineligible.contains(c.meta.id))
-        .copied()
+        .map(|s| {
+            let checks = s
+                .checks()
+                .iter()
+                .filter(|c| !ineligible.contains(c.meta.id))
+                .copied()
+                .collect();
+            (s.resource, checks)
+        })
         .collect();
+    let runnable: Vec<(kconform_harness::resource::Resource, &[Check])> =
+        runnable.iter().map(|(r, c)| (*r, c.as_slice())).collect();
     let options = runner::RunOptions {
         jobs: usize::from(args.jobs.unwrap_or_else(default_jobs)),
         filter: prepared.filter.clone(),
@@ -290,16 +304,11 @@ async fn run_against(
         ..runner::RunOptions::default()
     };
     let reporter = Reporter::new(Mode::detect(), &prepared.baseline);
-    let mut results = runner::run(
-        target,
-        crate::suite::RESOURCE,
-        &runnable,
-        &options,
-        &|event| reporter.event(event),
-    )
-    .await
-    .map_err(anyhow::Error::from)
-    .context("the run could not start")?;
+    let mut results =
+        runner::run_suites(target, &runnable, &options, &|event| reporter.event(event))
+            .await
+            .map_err(anyhow::Error::from)
+            .context("the run could not start")?;
     reporter.finish();
     add_ineligible(&mut results, checks, &prepared.baseline, &options);
     if results.results.is_empty() {
@@ -313,7 +322,8 @@ async fn run_against(
     let gate = baseline::evaluate(
         &prepared.baseline,
         &results.results,
-        checks.iter().map(|c| c.meta.id),
+        // Every suite's ids, so a baseline for all suites is not stale under --suite.
+        suite::all_checks().map(|(_, c)| c.meta.id),
     );
     let catalog: Vec<_> = checks.iter().map(|c| c.meta).collect();
     // The coverage grid shows what this run exercised: a filtered run colours only its own checks.
@@ -325,7 +335,29 @@ async fn run_against(
     let report = report::build(
         &results,
         BuildInput {
-            suite: suite::NAME,
+            // A suite none of whose checks was selected (--filter) is left out of the report.
+            suites: suites
+                .iter()
+                .filter(|s| {
+                    s.checks()
+                        .iter()
+                        .any(|c| results.results.iter().any(|r| r.id == c.meta.id))
+                })
+                .map(|s| {
+                    let ids: Vec<&str> = s.checks().iter().map(|c| c.meta.id).collect();
+                    let ran: Vec<_> = ran
+                        .iter()
+                        .filter(|m| ids.contains(&m.id))
+                        .copied()
+                        .collect();
+                    report::SuiteInput {
+                        name: s.name,
+                        resource: s.resource,
+                        coverage: CoverageGrid::from_catalog(&s.resource, &ran),
+                        ids,
+                    }
+                })
+                .collect(),
             catalog: &catalog,
             gate: &gate,
             baseline: prepared
@@ -338,7 +370,6 @@ async fn run_against(
                 jobs: options.jobs,
                 strict_baseline: args.strict_baseline,
             },
-            coverage: CoverageGrid::from_catalog(&crate::suite::RESOURCE, &ran),
         },
     );
     let out = args.out.clone().unwrap_or_else(|| default_out_dir(name));
@@ -445,7 +476,10 @@ fn print_summary(report: &Report, gate: &Gate, out: &Path) {
     let s = &report.summary;
     println!(
         "kconform {}: {} checks against {} (Kubernetes {})",
-        report.suite, s.total, report.target.url, report.target.k8s_version
+        report.suite_names(),
+        s.total,
+        report.target.url,
+        report.target.k8s_version
     );
     let counts: Vec<String> = s
         .labelled()

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::junit::serde_plain;
-use super::{CellState, CheckReport, CoverageCell, Report, escape_html as esc};
+use super::{CellState, CheckReport, CoverageCell, CoverageGrid, Report, escape_html as esc};
 use crate::baseline::Verdict;
 use crate::model::Outcome;
 
@@ -145,12 +145,13 @@ pub fn render_html(report: &Report) -> String {
     // `write!` into a String cannot fail; results are ignored for that reason throughout.
     h.push_str(&page_head(&format!(
         "kconform report: {} against {}",
-        report.suite, report.target.url
+        report.suite_names(),
+        report.target.url
     )));
     let _ = writeln!(
         h,
         "<h1>kconform report: {}</h1><p class=\"meta\">Target <code>{}</code> · Kubernetes {} expectations{} · started {} · {} ms{}</p>",
-        esc(&report.suite),
+        esc(&report.suite_names()),
         esc(&report.target.url),
         esc(&report.target.k8s_version),
         report
@@ -180,35 +181,38 @@ pub fn render_html(report: &Report) -> String {
     legend(&mut h);
     filters(&mut h, report);
 
-    let _ = writeln!(
-        h,
-        "<h2>Coverage: operation × parameter</h2><div class=\"gridwrap\">"
-    );
-    grid(
-        &mut h,
-        report,
-        "params",
-        &report.coverage.params,
-        &report.coverage.param_cells,
-    );
-    let _ = writeln!(
-        h,
-        "</div><h2>Coverage: operation × status</h2><div class=\"gridwrap\">"
-    );
-    let statuses: Vec<String> = report
-        .coverage
-        .statuses
-        .iter()
-        .map(u16::to_string)
-        .collect();
-    grid(
-        &mut h,
-        report,
-        "statuses",
-        &statuses,
-        &report.coverage.status_cells,
-    );
-    let _ = writeln!(h, "</div>");
+    // One pair of matrices per API: each suite's operations are its own resource's.
+    for suite in &report.suites {
+        let coverage = &suite.coverage;
+        let _ = writeln!(
+            h,
+            "<h2>Coverage of {}: operation × parameter</h2><div class=\"gridwrap\">",
+            esc(&suite.api)
+        );
+        grid(
+            &mut h,
+            report,
+            &format!("{}-params", suite.name),
+            coverage,
+            &coverage.params,
+            &coverage.param_cells,
+        );
+        let _ = writeln!(
+            h,
+            "</div><h2>Coverage of {}: operation × status</h2><div class=\"gridwrap\">",
+            esc(&suite.api)
+        );
+        let statuses: Vec<String> = coverage.statuses.iter().map(u16::to_string).collect();
+        grid(
+            &mut h,
+            report,
+            &format!("{}-statuses", suite.name),
+            coverage,
+            &statuses,
+            &coverage.status_cells,
+        );
+        let _ = writeln!(h, "</div>");
+    }
 
     let _ = writeln!(
         h,
@@ -310,7 +314,14 @@ fn filters(h: &mut String, report: &Report) {
     );
 }
 
-fn grid(h: &mut String, report: &Report, name: &str, columns: &[String], cells: &[CoverageCell]) {
+fn grid(
+    h: &mut String,
+    report: &Report,
+    name: &str,
+    coverage: &CoverageGrid,
+    columns: &[String],
+    cells: &[CoverageCell],
+) {
     let _ = write!(
         h,
         "<table class=\"grid{}\" id=\"grid-{name}\"><thead><tr><th></th>",
@@ -325,7 +336,7 @@ fn grid(h: &mut String, report: &Report, name: &str, columns: &[String], cells: 
         let _ = write!(h, "<th><div>{}</div></th>", esc(column));
     }
     let _ = write!(h, "</tr></thead><tbody>");
-    for operation in &report.coverage.operations {
+    for operation in &coverage.operations {
         let _ = write!(h, "<tr><th>{}</th>", esc(operation));
         for column in columns {
             match cells

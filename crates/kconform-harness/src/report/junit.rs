@@ -23,27 +23,37 @@ pub struct JunitError(#[source] quick_junit::SerializeError);
 /// # Errors
 /// [`JunitError`] if the XML writer fails.
 pub fn render_junit(report: &Report) -> Result<String, JunitError> {
-    let mut junit = quick_junit::Report::new(format!("kconform {}", report.suite));
+    let mut junit = quick_junit::Report::new(format!("kconform {}", report.suite_names()));
     junit.set_time(Duration::from_millis(report.duration_ms));
-    let mut suite = TestSuite::new(report.suite.clone());
-    suite.set_time(Duration::from_millis(report.duration_ms));
-    suite.add_property(Property::new("kconform.target", report.target.url.clone()));
-    suite.add_property(Property::new(
-        "kconform.k8s_version",
-        report.target.k8s_version.clone(),
-    ));
-    suite.add_property(Property::new(
-        "kconform.verdict",
-        serde_plain(&report.verdict),
-    ));
-    for check in &report.checks {
-        suite.add_test_case(test_case(report, check));
+    // One <testsuite> per suite, so CI shows each API's checks apart.
+    for suite_report in &report.suites {
+        let mut suite = TestSuite::new(suite_report.name.clone());
+        let checks: Vec<&CheckReport> = report
+            .checks
+            .iter()
+            .filter(|c| c.suite == suite_report.name)
+            .collect();
+        // Suites run at the same time: each took the run's wall time.
+        suite.set_time(Duration::from_millis(report.duration_ms));
+        suite.add_property(Property::new("kconform.api", suite_report.api.clone()));
+        suite.add_property(Property::new("kconform.target", report.target.url.clone()));
+        suite.add_property(Property::new(
+            "kconform.k8s_version",
+            report.target.k8s_version.clone(),
+        ));
+        suite.add_property(Property::new(
+            "kconform.verdict",
+            serde_plain(&report.verdict),
+        ));
+        for check in checks {
+            suite.add_test_case(test_case(check));
+        }
+        junit.add_test_suite(suite);
     }
-    junit.add_test_suite(suite);
     junit.to_string().map_err(JunitError)
 }
 
-fn test_case(report: &Report, check: &CheckReport) -> TestCase {
+fn test_case(check: &CheckReport) -> TestCase {
     let status = match (check.gate, &check.outcome) {
         (GateStatus::Regression, Outcome::Fail(failure)) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -74,7 +84,7 @@ fn test_case(report: &Report, check: &CheckReport) -> TestCase {
         }
     };
     let mut case = TestCase::new(check.id.clone(), status);
-    case.set_classname(format!("{}.{}", report.suite, area(&check.id)));
+    case.set_classname(format!("{}.{}", check.suite, area(&check.id)));
     case.set_time(Duration::from_millis(check.duration_ms));
     case.add_property(Property::new("kconform.level", check.level.as_str()));
     case.add_property(Property::new("kconform.spec_ref", check.spec_ref.clone()));

@@ -14,9 +14,17 @@ use crate::model::Outcome;
 pub fn render_markdown(report: &Report) -> String {
     let mut md = String::new();
     // `write!` into a String cannot fail; the results are ignored for that reason below.
-    let _ = writeln!(md, "# kconform report: {}", report.suite);
+    let _ = writeln!(md, "# kconform report: {}", report.suite_names());
     let _ = writeln!(md);
     let _ = writeln!(md, "- Target: `{}`", report.target.url);
+    for suite in &report.suites {
+        let ran = report
+            .checks
+            .iter()
+            .filter(|c| c.suite == suite.name)
+            .count();
+        let _ = writeln!(md, "- Suite `{}` ({}): {ran} checks", suite.name, suite.api);
+    }
     let _ = writeln!(
         md,
         "- Kubernetes version applied: {}{}",

@@ -27,7 +27,7 @@ pub use junit::{JunitError, render_junit};
 pub use markdown::render_markdown;
 
 /// Version of the [`Report`] format. Bumped when a field is renamed, removed or changes meaning.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// `report.json`: everything about one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,8 +36,9 @@ pub struct Report {
     pub schema_version: u32,
     /// The program that wrote the report.
     pub tool: Tool,
-    /// The suite that ran, e.g. `endpoints-v1`.
-    pub suite: String,
+    /// The suites that ran, in run order, each with its API and coverage matrix (schema 2; schema 1
+    /// had one `suite` name and one `coverage`).
+    pub suites: Vec<SuiteReport>,
     /// The server under test.
     pub target: TargetInfo,
     /// Start of the run, RFC 3339 in UTC.
@@ -54,8 +55,25 @@ pub struct Report {
     pub baseline: Option<BaselineSummary>,
     /// One entry per check that ran, in suite order.
     pub checks: Vec<CheckReport>,
+}
+
+/// One suite of a run: its name, the API it checks, and its coverage matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteReport {
+    /// The suite, e.g. `endpoints-v1`.
+    pub name: String,
+    /// The API it checks, `<apiVersion> <Kind>`, e.g. `discovery.k8s.io/v1 EndpointSlice`.
+    pub api: String,
     /// The coverage matrix: which checks exercise which operation × parameter and operation × status.
     pub coverage: CoverageGrid,
+}
+
+impl Report {
+    /// The suites' names joined for titles: `endpoints-v1 + endpointslice-v1`.
+    pub fn suite_names(&self) -> String {
+        let names: Vec<&str> = self.suites.iter().map(|s| s.name.as_str()).collect();
+        names.join(" + ")
+    }
 }
 
 /// The program that wrote a report.
@@ -96,6 +114,8 @@ pub struct BaselineSummary {
 pub struct CheckReport {
     /// Stable id (`EP-<AREA>-<NNN>`).
     pub id: String,
+    /// The suite the check belongs to (a name of [`Report::suites`]).
+    pub suite: String,
     /// `MUST`, `SHOULD` or `MAY`.
     pub level: Level,
     /// The requirement sentence (empty if the suite did not describe the id).
@@ -236,9 +256,9 @@ impl Report {
 /// Everything [`build`] needs besides the results.
 #[derive(Debug, Clone)]
 pub struct BuildInput<'a> {
-    /// The suite's name.
-    pub suite: &'a str,
-    /// Every check the suite has (used to describe the results).
+    /// The suites that ran, in order.
+    pub suites: Vec<SuiteInput<'a>>,
+    /// Every check of every suite that ran (used to describe the results).
     pub catalog: &'a [CheckMeta],
     /// The gate's classification of the results.
     pub gate: &'a Gate,
@@ -246,7 +266,18 @@ pub struct BuildInput<'a> {
     pub baseline: Option<(&'a Baseline, &'a str)>,
     /// The run options.
     pub options: RunOptions,
-    /// The coverage grid (see [`CoverageGrid::from_catalog`]).
+}
+
+/// One suite of a run, for [`build`].
+#[derive(Debug, Clone)]
+pub struct SuiteInput<'a> {
+    /// The suite's name.
+    pub name: &'a str,
+    /// The resource it checks.
+    pub resource: Resource,
+    /// The ids of its checks (its whole catalog, run or not).
+    pub ids: Vec<&'a str>,
+    /// Its coverage grid (see [`CoverageGrid::from_catalog`]).
     pub coverage: CoverageGrid,
 }
 
@@ -259,8 +290,15 @@ pub fn build(results: &RunResults, input: BuildInput<'_>) -> Report {
         .map(|result| {
             let meta = metas.get(result.id.as_str());
             let gate = input.gate.entry(&result.id);
+            let suite = input
+                .suites
+                .iter()
+                .find(|s| s.ids.contains(&result.id.as_str()))
+                .map(|s| s.name.to_owned())
+                .unwrap_or_default();
             CheckReport {
                 id: result.id.clone(),
+                suite,
                 level: result.level,
                 requirement: meta.map(|m| m.requirement.to_owned()).unwrap_or_default(),
                 spec_ref: meta.map(|m| m.spec_ref.to_owned()).unwrap_or_default(),
@@ -293,7 +331,15 @@ pub fn build(results: &RunResults, input: BuildInput<'_>) -> Report {
             name: "kconform".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         },
-        suite: input.suite.to_owned(),
+        suites: input
+            .suites
+            .into_iter()
+            .map(|s| SuiteReport {
+                name: s.name.to_owned(),
+                api: format!("{} {}", s.resource.api_version(), s.resource.kind),
+                coverage: s.coverage,
+            })
+            .collect(),
         target: results.target.clone(),
         started_at: results.started_at.clone(),
         duration_ms: millis(results.duration),
@@ -306,7 +352,6 @@ pub fn build(results: &RunResults, input: BuildInput<'_>) -> Report {
             stale_ids: input.gate.stale_ids.clone(),
         }),
         checks,
-        coverage: input.coverage,
     }
 }
 

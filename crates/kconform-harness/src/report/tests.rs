@@ -192,6 +192,35 @@ pub(crate) fn baseline() -> Baseline {
     .expect("test baseline parses")
 }
 
+/// The demo run's coverage grid: a few declared operations and columns.
+fn coverage() -> CoverageGrid {
+    CoverageGrid::from_parts(
+        [
+            OperationColumns {
+                operation: "createCoreV1NamespacedEndpoints",
+                params: vec!["namespace", "body", "dryRun"],
+                statuses: vec![201, 409],
+            },
+            OperationColumns {
+                operation: "listCoreV1NamespacedEndpoints",
+                params: vec!["namespace", "limit", "continue", "watch"],
+                statuses: vec![200],
+            },
+            OperationColumns {
+                operation: "readCoreV1NamespacedEndpoints",
+                params: vec!["namespace", "name"],
+                statuses: vec![200, 404],
+            },
+            OperationColumns {
+                operation: "deleteCoreV1NamespacedEndpoints",
+                params: vec!["namespace", "name"],
+                statuses: vec![200],
+            },
+        ],
+        CATALOG,
+    )
+}
+
 pub(crate) fn report() -> Report {
     let run = run();
     let baseline = baseline();
@@ -199,41 +228,21 @@ pub(crate) fn report() -> Report {
     build(
         &run,
         BuildInput {
-            suite: "endpoints-v1",
+            suites: vec![crate::report::SuiteInput {
+                name: "endpoints-v1",
+                resource: crate::resource::tests::ENDPOINTS,
+                ids: CATALOG.iter().map(|m| m.id).collect(),
+                coverage: coverage(),
+            }],
             catalog: CATALOG,
             gate: &gate,
-            baseline: Some((&baseline, "suites/endpoints-v1/baselines/demo.yaml")),
+            baseline: Some((&baseline, "suites/baselines/demo.yaml")),
             options: RunOptions {
                 level: Level::May,
                 filter: None,
                 jobs: 4,
                 strict_baseline: false,
             },
-            coverage: CoverageGrid::from_parts(
-                [
-                    OperationColumns {
-                        operation: "createCoreV1NamespacedEndpoints",
-                        params: vec!["namespace", "body", "dryRun"],
-                        statuses: vec![201, 409],
-                    },
-                    OperationColumns {
-                        operation: "listCoreV1NamespacedEndpoints",
-                        params: vec!["namespace", "limit", "continue", "watch"],
-                        statuses: vec![200],
-                    },
-                    OperationColumns {
-                        operation: "readCoreV1NamespacedEndpoints",
-                        params: vec!["namespace", "name"],
-                        statuses: vec![200, 404],
-                    },
-                    OperationColumns {
-                        operation: "deleteCoreV1NamespacedEndpoints",
-                        params: vec!["namespace", "name"],
-                        statuses: vec![200],
-                    },
-                ],
-                CATALOG,
-            ),
         },
     )
 }
@@ -279,7 +288,10 @@ fn report_carries_every_gate_status_and_the_baseline() {
     let back: Report = serde_json::from_str(&json).expect("read back");
     assert_eq!(back, report);
     let value: serde_json::Value = serde_json::from_str(&json).expect("value");
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["schema_version"], 2);
+    assert_eq!(value["suites"][0]["name"], "endpoints-v1");
+    assert_eq!(value["suites"][0]["api"], "v1 Endpoints");
+    assert_eq!(value["checks"][0]["suite"], "endpoints-v1");
     assert_eq!(value["checks"][0]["outcome"]["kind"], "fail");
     assert_eq!(value["checks"][0]["gate"], "regression");
     assert_eq!(value["verdict"], "regression");
@@ -288,7 +300,7 @@ fn report_carries_every_gate_status_and_the_baseline() {
 #[test]
 fn coverage_cells_take_the_worst_status_of_their_checks() {
     let report = report();
-    let grid = &report.coverage;
+    let grid = &report.suites[0].coverage;
     assert_eq!(
         grid.operations,
         [
@@ -472,8 +484,8 @@ fn html_is_self_contained_and_escapes_text() {
             "unexpected URL {url}"
         );
     }
-    assert!(html.contains("<table class=\"grid\" id=\"grid-params\">"));
-    assert!(html.contains("<table class=\"grid short\" id=\"grid-statuses\">"));
+    assert!(html.contains("<table class=\"grid\" id=\"grid-endpoints-v1-params\">"));
+    assert!(html.contains("<table class=\"grid short\" id=\"grid-endpoints-v1-statuses\">"));
     assert!(html.contains("data-checks=\"EP-CREATE-001 EP-CREATE-002\""));
     assert!(html.contains("class=\"fail\" data-state=\"fail\""));
     assert!(html.contains("class=\"uncovered\" data-state=\"uncovered\""));

@@ -6,9 +6,12 @@ use crate::support::kconform;
 async fn list_prints_every_check_with_id_and_level_on_stdout() {
     let ran = kconform(&["list"]).await;
     assert_eq!(ran.code, Some(0), "{}", ran.dump());
-    let checks = kconform::suite::checks();
+    let checks: Vec<_> = kconform::suite::all_checks().map(|(_, c)| c).collect();
     assert_eq!(ran.stdout.lines().count(), checks.len());
-    for check in checks {
+    // Both APIs' suites, Endpoints first.
+    assert!(checks.iter().any(|c| c.meta.id.starts_with("EP-")));
+    assert!(checks.iter().any(|c| c.meta.id.starts_with("ES-")));
+    for check in &checks {
         let line = ran
             .stdout
             .lines()
@@ -31,11 +34,27 @@ async fn list_prints_every_check_with_id_and_level_on_stdout() {
         .count();
     assert_eq!(listed.len(), musts);
     assert!(listed.iter().all(|c| c["level"] == "MUST"));
+
+    // --suite lists one suite; an unknown name is a usage error naming the suites.
+    let ran = kconform(&["list", "--suite", "endpointslice-v1"]).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.dump());
+    assert_eq!(
+        ran.stdout.lines().count(),
+        kconform::suite::ENDPOINT_SLICES.checks().len()
+    );
+    assert!(ran.stdout.lines().all(|l| l.starts_with("ES-")));
+    let ran = kconform(&["list", "--suite", "pods-v1"]).await;
+    assert_eq!(ran.code, Some(2), "{}", ran.dump());
+    assert!(
+        ran.stderr.contains("endpoints-v1, endpointslice-v1"),
+        "{}",
+        ran.dump()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn explain_shows_requirement_reference_and_reproduction() {
-    let check = kconform::suite::checks()[0].meta;
+    let check = kconform::suite::ENDPOINTS.checks()[0].meta;
     let ran = kconform(&["explain", &check.id.to_ascii_lowercase()]).await;
     assert_eq!(ran.code, Some(0), "{}", ran.dump());
     assert!(ran.stdout.contains(check.requirement));

@@ -14,7 +14,7 @@ fn workspace_root() -> &'static Path {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reference_server_passes_everything_and_every_report_is_written() {
     let out = scratch_dir("reference");
-    let baseline = workspace_root().join("suites/endpoints-v1/baselines/reference-server.yaml");
+    let baseline = workspace_root().join("suites/baselines/reference-server.yaml");
     let ran = kconform(&[
         "run",
         "--out",
@@ -51,23 +51,39 @@ async fn the_reference_server_passes_everything_and_every_report_is_written() {
         "the reference server must pass every applicable check: {not_passing:#?}"
     );
     assert_eq!(report.checks.len(), report.summary.total);
-    // Every check of the suite ran (nothing filtered by default).
-    assert_eq!(report.checks.len(), kconform::suite::checks().len());
+    // Every check of every suite ran (nothing filtered by default).
+    assert_eq!(report.checks.len(), kconform::suite::all_checks().count());
 
     let junit = std::fs::read_to_string(out.join("junit.xml")).expect("junit.xml");
     let junit = quick_junit::Report::deserialize_from_str(&junit).expect("valid JUnit XML");
-    assert_eq!(junit.test_suites[0].test_cases.len(), report.checks.len());
+    // One JUnit suite per API.
+    assert_eq!(junit.test_suites.len(), 2);
+    assert_eq!(
+        junit
+            .test_suites
+            .iter()
+            .map(|s| s.test_cases.len())
+            .sum::<usize>(),
+        report.checks.len()
+    );
     let markdown = std::fs::read_to_string(out.join("report.md")).expect("report.md");
     assert!(markdown.contains("**Verdict: no regression.**"));
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    assert!(html.contains("id=\"grid-params\""));
-    assert!(
-        report
-            .coverage
-            .param_cells
-            .iter()
-            .any(|c| !c.checks.is_empty())
-    );
+    // One coverage matrix per API.
+    assert!(html.contains("id=\"grid-endpoints-v1-params\""));
+    assert!(html.contains("id=\"grid-endpointslice-v1-params\""));
+    assert_eq!(report.suites.len(), 2);
+    for suite in &report.suites {
+        assert!(
+            suite
+                .coverage
+                .param_cells
+                .iter()
+                .any(|c| !c.checks.is_empty()),
+            "{} covers no cell",
+            suite.name
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
