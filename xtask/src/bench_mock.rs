@@ -328,34 +328,9 @@ mod server {
         })
     }
 
-    /// Build the release binary of this checkout and return its path (under `CARGO_TARGET_DIR` when
-    /// that is set, as the nested cargo puts it there).
+    /// Build the release binary of this checkout and return its path.
     pub(super) fn build_release_binary() -> anyhow::Result<PathBuf> {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_default();
-        eprintln!("bench mock: building kconform-mock (release)");
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "-p",
-                "kconform-mock",
-                "--bin",
-                "kconform-mock",
-            ])
-            .current_dir(&root)
-            .status()
-            .context("cannot run cargo build")?;
-        if !status.success() {
-            bail!("cargo build of kconform-mock failed");
-        }
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("target"));
-        Ok(root.join(target).join("release/kconform-mock"))
+        crate::bench::build_release("kconform-mock", "kconform-mock")
     }
 
     /// A started binary, killed on drop.

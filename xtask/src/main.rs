@@ -7,6 +7,7 @@ mod bench_diff;
 mod bench_fixtures;
 mod bench_mock;
 mod bench_protobuf;
+mod bench_suites;
 mod ci;
 mod conformance;
 mod fixtures;
