@@ -27,10 +27,21 @@ fn section_keys(manifest: &str, section: &str) -> Vec<String> {
 #[test]
 fn the_suite_and_the_harness_never_link_the_reference_server() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for crate_dir in ["crates/kconform-harness", "suites/endpoints-v1"] {
+    for crate_dir in [
+        "crates/kconform-harness",
+        "suites/endpoints-v1",
+        "suites/endpointslice-v1",
+    ] {
         let path = root.join(crate_dir).join("Cargo.toml");
         let manifest = std::fs::read_to_string(&path).expect("read the manifest");
         let deps = section_keys(&manifest, "[dependencies]");
+        // Nor does one suite lean on another: each brings its own resource and checks.
+        if crate_dir.starts_with("suites/") {
+            assert!(
+                !deps.iter().any(|d| d.starts_with("endpoint")),
+                "{crate_dir} depends on another suite: {deps:?}"
+            );
+        }
         assert!(
             !deps.is_empty(),
             "{crate_dir}: no [dependencies] found, the check would prove nothing"
