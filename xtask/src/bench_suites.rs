@@ -14,8 +14,11 @@ const RUNS: usize = 3;
 
 pub(crate) fn run() -> anyhow::Result<()> {
     let kconform = crate::bench::build_release("kconform", "kconform")?;
-    let scratch = std::env::temp_dir().join(format!("kconform-bench-suites-{}", std::process::id()));
-    println!("suite runs against the launched reference server (release binary, default --jobs, median of {RUNS})");
+    let scratch =
+        std::env::temp_dir().join(format!("kconform-bench-suites-{}", std::process::id()));
+    println!(
+        "suite runs against the launched reference server (release binary, default --jobs, median of {RUNS})"
+    );
     for (label, suite) in [
         ("endpoints-v1", Some("endpoints-v1")),
         ("endpointslice-v1", Some("endpointslice-v1")),
@@ -65,7 +68,8 @@ fn one_run(kconform: &Path, suite: Option<&str>, out: &Path) -> anyhow::Result<(
     }
     let text = std::fs::read_to_string(out.join("report.json"))
         .with_context(|| format!("reading {}", out.join("report.json").display()))?;
-    let report: serde_json::Value = serde_json::from_str(&text).context("report.json is not JSON")?;
+    let report: serde_json::Value =
+        serde_json::from_str(&text).context("report.json is not JSON")?;
     let ms = report["duration_ms"]
         .as_u64()
         .context("report.json has no duration_ms")?;

@@ -384,27 +384,6 @@ async fn replace_dry_run(ctx: Ctx) -> Verdict {
     expect_json_eq(&ctx, "stored object", &created, &json_of(&ctx, &resp)?)
 }
 
-fn expect_pretty(ctx: &Ctx, resp: &Response, pretty: bool) -> Verdict {
-    let text = resp.text();
-    if pretty {
-        ensure(
-            ctx,
-            text.starts_with("{\n  \"kind\": ") && json_of(ctx, resp).is_ok(),
-            "JSON indented by two spaces, starting `{\\n  \"kind\": `",
-            || short(&text, 120),
-        )
-    } else {
-        ensure(
-            ctx,
-            text.starts_with("{\"kind\":")
-                && text.ends_with("}\n")
-                && text.matches('\n').count() == 1,
-            "compact JSON on one line ending with a newline",
-            || short(&text, 120),
-        )
-    }
-}
-
 pub(crate) const EP_OPTS_007: Check = check!(
     CheckMeta {
         operations: &[

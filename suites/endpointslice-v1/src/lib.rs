@@ -7,7 +7,31 @@
 //! **Invariant:** the suite knows the target only through HTTP (via `kconform-harness`); it never links
 //! the reference server.
 
+mod options;
 mod recorded;
+
+/// OpenAPI operationIds, so typos are compile errors.
+pub(crate) mod op {
+    pub(crate) const LIST_ALL: &str = "listDiscoveryV1EndpointSliceForAllNamespaces";
+    pub(crate) const WATCH_ALL: &str = "watchDiscoveryV1EndpointSliceListForAllNamespaces";
+    pub(crate) const LIST: &str = "listDiscoveryV1NamespacedEndpointSlice";
+    pub(crate) const CREATE: &str = "createDiscoveryV1NamespacedEndpointSlice";
+    pub(crate) const DELETE_COLLECTION: &str = "deleteDiscoveryV1CollectionNamespacedEndpointSlice";
+    pub(crate) const READ: &str = "readDiscoveryV1NamespacedEndpointSlice";
+    pub(crate) const REPLACE: &str = "replaceDiscoveryV1NamespacedEndpointSlice";
+    pub(crate) const PATCH: &str = "patchDiscoveryV1NamespacedEndpointSlice";
+    pub(crate) const DELETE: &str = "deleteDiscoveryV1NamespacedEndpointSlice";
+    pub(crate) const WATCH_LIST: &str = "watchDiscoveryV1NamespacedEndpointSliceList";
+    pub(crate) const WATCH: &str = "watchDiscoveryV1NamespacedEndpointSlice";
+    /// `GET /apis/`.
+    pub(crate) const API_VERSIONS: &str = "getAPIVersions";
+    /// `GET /apis/discovery.k8s.io/`.
+    pub(crate) const API_GROUP: &str = "getDiscoveryAPIGroup";
+    /// `GET /apis/discovery.k8s.io/v1/`.
+    pub(crate) const API_RESOURCES: &str = "getDiscoveryV1APIResources";
+    /// The OpenAPI v3 document of the group-version has no operationId; its path names it.
+    pub(crate) const OPENAPI_V3: &str = "GET /openapi/v3/apis/discovery.k8s.io/v1";
+}
 
 use kconform_harness::resource::Resource;
 use kconform_harness::runner::Check;
@@ -25,7 +49,7 @@ pub const RESOURCE: Resource = Resource {
 
 /// The registry: every check of the suite, in a stable order (by area, then id).
 pub fn checks() -> Vec<Check> {
-    recorded::RECORDED.to_vec()
+    [recorded::RECORDED, options::CHECKS].concat()
 }
 
 #[cfg(test)]
@@ -58,6 +82,10 @@ mod tests {
                 "no check replays {id}"
             );
         }
-        assert_eq!(scenarios.len(), checks().len());
+        let recorded = checks()
+            .iter()
+            .filter(|c| c.meta.spec_ref.starts_with("recorded scenario "))
+            .count();
+        assert_eq!(scenarios.len(), recorded);
     }
 }

@@ -10,28 +10,7 @@ use kconform_harness::kit::{CheckMeta, meta, verdict};
 use kconform_harness::model::Level::{Must, Should};
 use kconform_harness::runner::Check;
 
-/// OpenAPI operationIds, so typos are compile errors.
-mod op {
-    pub(crate) const LIST_ALL: &str = "listDiscoveryV1EndpointSliceForAllNamespaces";
-    pub(crate) const WATCH_ALL: &str = "watchDiscoveryV1EndpointSliceListForAllNamespaces";
-    pub(crate) const LIST: &str = "listDiscoveryV1NamespacedEndpointSlice";
-    pub(crate) const CREATE: &str = "createDiscoveryV1NamespacedEndpointSlice";
-    pub(crate) const DELETE_COLLECTION: &str = "deleteDiscoveryV1CollectionNamespacedEndpointSlice";
-    pub(crate) const READ: &str = "readDiscoveryV1NamespacedEndpointSlice";
-    pub(crate) const REPLACE: &str = "replaceDiscoveryV1NamespacedEndpointSlice";
-    pub(crate) const PATCH: &str = "patchDiscoveryV1NamespacedEndpointSlice";
-    pub(crate) const DELETE: &str = "deleteDiscoveryV1NamespacedEndpointSlice";
-    pub(crate) const WATCH_LIST: &str = "watchDiscoveryV1NamespacedEndpointSliceList";
-    pub(crate) const WATCH: &str = "watchDiscoveryV1NamespacedEndpointSlice";
-    /// `GET /apis/`.
-    pub(crate) const API_VERSIONS: &str = "getAPIVersions";
-    /// `GET /apis/discovery.k8s.io/`.
-    pub(crate) const API_GROUP: &str = "getDiscoveryAPIGroup";
-    /// `GET /apis/discovery.k8s.io/v1/`.
-    pub(crate) const API_RESOURCES: &str = "getDiscoveryV1APIResources";
-    /// The OpenAPI v3 document of the group-version has no operationId; its path names it.
-    pub(crate) const OPENAPI_V3: &str = "GET /openapi/v3/apis/discovery.k8s.io/v1";
-}
+use crate::op;
 
 macro_rules! recording {
     ($path:literal) => {

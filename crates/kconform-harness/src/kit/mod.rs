@@ -459,5 +459,27 @@ pub fn conflict_modified_status(plural: &str, name: &str) -> Value {
     )
 }
 
+/// Fails unless the body is JSON indented by two spaces (`pretty`) or compact on one line.
+pub fn expect_pretty(ctx: &Ctx, resp: &Response, pretty: bool) -> Verdict {
+    let text = resp.text();
+    if pretty {
+        ensure(
+            ctx,
+            text.starts_with("{\n  \"kind\": ") && json_of(ctx, resp).is_ok(),
+            "JSON indented by two spaces, starting `{\\n  \"kind\": `",
+            || short(&text, 120),
+        )
+    } else {
+        ensure(
+            ctx,
+            text.starts_with("{\"kind\":")
+                && text.ends_with("}\n")
+                && text.matches('\n').count() == 1,
+            "compact JSON on one line ending with a newline",
+            || short(&text, 120),
+        )
+    }
+}
+
 pub mod ledger;
 pub mod recorded;
