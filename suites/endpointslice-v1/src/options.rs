@@ -801,18 +801,29 @@ async fn delete_collection_options(ctx: Ctx) -> Verdict {
 pub(crate) const ES_CREATE_020: Check = check!(
     CheckMeta {
         operations: &[op::CREATE],
-        params: &["body", "fieldManager"],
-        statuses: &[201],
+        params: &["body", "fieldManager", "dryRun"],
+        statuses: &[201, 202],
         ..meta(
             "ES-CREATE-020",
             Must,
-            "A POST with fieldManager MUST record that manager, operation Update, as the only managedFields entry of the new slice.",
-            "kube-apiserver behaviour §4.3 fieldManager (generic create handler)",
+            "A POST with fieldManager MUST record that manager, operation Update, as the only managedFields entry of the new slice; every successful create MUST answer 201, with or without dryRun (the 202 the OpenAPI also lists is never used).",
+            "kube-apiserver behaviour §4.3 fieldManager and §5.1 POST (handlers/create.go answers 201)",
         )
     },
     create_field_manager
 );
 async fn create_field_manager(ctx: Ctx) -> Verdict {
+    let dry = ctx.name("es");
+    let resp = send(
+        &ctx,
+        Request::post(ctx.collection_path())
+            .query("dryRun", "All")
+            .query("fieldManager", "kconform-creator")
+            .json(&slice(&dry, &[])),
+    )
+    .await?;
+    expect_status(&ctx, &resp, 201)?;
+    expect_status(&ctx, &get(&ctx, &dry).await?, 404)?;
     let name = ctx.name("es");
     let resp = send(
         &ctx,
@@ -842,12 +853,77 @@ async fn create_field_manager(ctx: Ctx) -> Verdict {
     )
 }
 
+pub(crate) const ES_DELETE_007: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE, op::PATCH],
+        params: &["orphanDependents", "body"],
+        statuses: &[200, 202],
+        ..meta(
+            "ES-DELETE-007",
+            Must,
+            "A slice with a finalizer MUST stay after DELETE (200 with the object carrying deletionTimestamp and deletionGracePeriodSeconds 0); a repeated DELETE with orphanDependents=false MUST answer 202 with the same deletionTimestamp; removing the finalizer MUST delete it.",
+            "kube-apiserver behaviour §5.5 (finalizers, 202); recorded delete/finalizer-hold",
+        )
+    },
+    delete_held_by_finalizer
+);
+async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
+    let name = ctx.name("es");
+    let mut body = slice(&name, &[]);
+    body["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    let created = create(&ctx, &body).await?;
+    let path = ctx.object_path(&name);
+    let resp = send(&ctx, Request::delete(&path)).await?;
+    expect_status(&ctx, &resp, 200)?;
+    let first = json_of(&ctx, &resp)?;
+    expect_eq(&ctx, "kind", Some("EndpointSlice"), first["kind"].as_str())?;
+    ensure(
+        &ctx,
+        first
+            .pointer("/metadata/deletionTimestamp")
+            .is_some_and(Value::is_string),
+        "metadata.deletionTimestamp set",
+        || compact(&first["metadata"]),
+    )?;
+    expect_eq(
+        &ctx,
+        "metadata.deletionGracePeriodSeconds",
+        Some(0),
+        first
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64),
+    )?;
+    let resp = send(
+        &ctx,
+        Request::delete(&path).query("orphanDependents", "false"),
+    )
+    .await?;
+    expect_status(&ctx, &resp, 202)?;
+    let second = json_of(&ctx, &resp)?;
+    expect_eq(
+        &ctx,
+        "deletionTimestamp of a repeated DELETE (not moved)",
+        first.pointer("/metadata/deletionTimestamp").cloned(),
+        second.pointer("/metadata/deletionTimestamp").cloned(),
+    )?;
+    let resp = merge_patch(&ctx, &name, &json!({"metadata": {"finalizers": null}})).await?;
+    expect_status(&ctx, &resp, 200)?;
+    expect_eq(
+        &ctx,
+        "uid",
+        uid_of(&created),
+        uid_of(&json_of(&ctx, &resp)?),
+    )?;
+    expect_status(&ctx, &get(&ctx, &name).await?, 404)
+}
+
 /// The hand-written checks, in registry order.
 pub(crate) const CHECKS: &[Check] = &[
     ES_CREATE_020,
     ES_REPLACE_006,
     ES_PATCH_008,
     ES_DELETE_006,
+    ES_DELETE_007,
     ES_DELCOL_003,
     ES_LIST_009,
     ES_WATCH_013,
