@@ -159,7 +159,7 @@ pub enum ListFormat {
 }
 
 /// A `--suite` value: the name of a suite.
-fn suite_name(value: &str) -> Result<String, String> {
+pub(crate) fn suite_name(value: &str) -> Result<String, String> {
     crate::suite::named(value)
         .map(|s| s.name.to_owned())
         .map_err(|e| e.to_string().replace("--suite ", ""))

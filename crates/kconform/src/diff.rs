@@ -34,6 +34,10 @@ pub struct DiffArgs {
     /// Base URL of the server under test.
     #[arg(long, value_name = "URL")]
     pub target: String,
+    /// The API whose sequences to send: endpoints-v1 (core/v1 Endpoints) or endpointslice-v1
+    /// (discovery.k8s.io/v1 EndpointSlice). A seed names the same sequence of one suite forever.
+    #[arg(long, value_name = "SUITE", default_value = "endpoints-v1", value_parser = crate::cli::suite_name)]
+    pub suite: String,
     #[command(flatten)]
     pub tokens: crate::cli::TokenArgs,
     /// PEM file of the CA that signed the target's certificate.
@@ -124,13 +128,14 @@ pub fn diff_blocking(args: DiffArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn side(
+    suite: &crate::suite::Suite,
     url: &str,
     token: Option<String>,
     ca_file: Option<&Path>,
     insecure: bool,
     allow_remote: bool,
 ) -> anyhow::Result<ReplayOptions> {
-    let mut options = ReplayOptions::new(url, crate::suite::ENDPOINTS.resource, token);
+    let mut options = ReplayOptions::new(url, suite.resource, token);
     options.namespace_prefix = diff::DEFAULT_NAMESPACE_PREFIX.to_owned();
     options.insecure = insecure;
     options.allow_remote = allow_remote;
@@ -187,7 +192,9 @@ fn progress_line(done: usize, total: usize, result: &SequenceResult) -> String {
 }
 
 async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let suite = crate::suite::named(&args.suite)?;
     let target = side(
+        suite,
         &args.target,
         args.tokens.token.clone(),
         args.ca_file.as_deref(),
@@ -234,6 +241,7 @@ async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
         let (reference, launched) = match (&args.reference, args.launch_reference) {
             (Some(url), _) => (
                 side(
+                    suite,
                     url,
                     args.reference_token.clone(),
                     args.reference_ca_file.as_deref(),
@@ -265,6 +273,7 @@ async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
                     launched.target.url
                 );
                 let mut reference = side(
+                    suite,
                     &launched.target.url,
                     launched.target.token.clone(),
                     None,
@@ -302,6 +311,7 @@ async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
                     }
                 );
                 let reference = side(
+                    suite,
                     &launched.target.url,
                     launched.target.token.clone(),
                     None,
@@ -314,7 +324,7 @@ async fn diff_async(args: DiffArgs) -> anyhow::Result<ExitCode> {
         let options = DiffOptions {
             reference,
             target: target.clone(),
-            model: endpoints_v1::sequence::model,
+            model: suite.sequence,
             seed: args.seed,
             sequences,
             steps,

@@ -17,6 +17,8 @@ pub struct Suite {
     pub resource: Resource,
     /// The name recordings of this API give in their `index.json` (`api`), if any.
     pub recorded_api: &'static str,
+    /// The request model of `kconform diff` for this API.
+    pub sequence: kconform_harness::diff::ModelFactory,
     checks: fn() -> Vec<Check>,
     cache: OnceLock<Vec<Check>>,
 }
@@ -34,6 +36,7 @@ pub static ENDPOINTS: Suite = Suite {
     id_prefix: "EP",
     resource: endpoints_v1::RESOURCE,
     recorded_api: "endpoints",
+    sequence: endpoints_v1::sequence::model,
     checks: endpoints_v1::checks,
     cache: OnceLock::new(),
 };
@@ -44,6 +47,7 @@ pub static ENDPOINT_SLICES: Suite = Suite {
     id_prefix: "ES",
     resource: endpointslice_v1::RESOURCE,
     recorded_api: "endpointslices",
+    sequence: endpointslice_v1::sequence::model,
     checks: endpointslice_v1::checks,
     cache: OnceLock::new(),
 };

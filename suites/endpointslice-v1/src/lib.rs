@@ -9,6 +9,7 @@
 
 mod options;
 mod recorded;
+pub mod sequence;
 
 /// OpenAPI operationIds, so typos are compile errors.
 pub(crate) mod op {

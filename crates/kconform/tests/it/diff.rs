@@ -266,3 +266,57 @@ async fn launch_reference_kube_apiserver_starts_uses_and_tears_down_the_binaries
     );
     assert_stand_ins_stopped(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endpointslice_sequences_find_a_fault_and_their_reproduction_replays() {
+    let faulty = server(&[kconform_mock::Fault::NoConflictOnStaleRv]).await;
+    let out = scratch_dir("diff-endpointslice");
+    let ran = kconform(&[
+        "diff",
+        "--suite",
+        "endpointslice-v1",
+        "--target",
+        &faulty.url,
+        "--token",
+        &faulty.token,
+        "--sequences",
+        "12",
+        "--steps",
+        "30",
+        "--out",
+        &out.display().to_string(),
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.dump());
+    let report = read_json(&out.join("report.json"));
+    let differing: Vec<&serde_json::Value> = report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["verdict"] == "differs")
+        .collect();
+    assert!(!differing.is_empty(), "{report:#}");
+    // Every request of a reproduction is an EndpointSlice one.
+    let reproductions = out.join("reproductions");
+    let markdown = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(
+        markdown.contains("/apis/discovery.k8s.io/v1/namespaces/"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("/api/v1/namespaces/<ns>/endpoints"),
+        "{markdown}"
+    );
+    let ran = kconform(&[
+        "replay",
+        "--transcripts",
+        &reproductions.display().to_string(),
+        "--target",
+        &faulty.url,
+        "--token",
+        &faulty.token,
+    ])
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.dump());
+    faulty.server.shutdown().await;
+}
