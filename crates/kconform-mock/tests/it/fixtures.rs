@@ -93,7 +93,7 @@ async fn post(
 }
 
 /// The answer against the index's outcome: status, 400 message, 422 causes in order.
-fn agrees(want: &Outcome, status: u16, answer: &Value) -> Result<(), String> {
+pub(crate) fn agrees(want: &Outcome, status: u16, answer: &Value) -> Result<(), String> {
     if status != want.status {
         return Err(format!(
             "HTTP {status} ({}), expected {}",
@@ -149,7 +149,7 @@ fn agrees(want: &Outcome, status: u16, answer: &Value) -> Result<(), String> {
 
 /// A created object without what the server chooses anew for each create: uid, resourceVersion,
 /// timestamps, and the name it generated.
-fn without_server_choices(mut object: Value, generated_name: bool) -> Value {
+pub(crate) fn without_server_choices(mut object: Value, generated_name: bool) -> Value {
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         for key in ["uid", "resourceVersion", "creationTimestamp"] {
             meta.shift_remove(key);
