@@ -158,7 +158,11 @@ fn check_at(
 }
 
 /// A body against every version its expectations cover, as JSON and (for objects) as YAML.
-fn check_fixture(body: &Body, expected: &[Expectation], replay: &Replay) -> Result<(), String> {
+pub(crate) fn check_fixture(
+    body: &Body,
+    expected: &[Expectation],
+    replay: &Replay,
+) -> Result<(), String> {
     let json = body.to_json_bytes();
     let yaml = match body {
         Body::Json(value) => Some(kconform_spec::yaml::to_yaml(value)),
