@@ -418,11 +418,56 @@ pub(crate) struct Stream {
     pub(crate) strategy: BoxedStrategy<Drawn>,
 }
 
+impl Stream {
+    /// The stream of a drawn type that converts into a fixture.
+    pub(crate) fn of<T: Into<Drawn> + std::fmt::Debug + 'static>(
+        name: &'static str,
+        versions: VersionRange,
+        count: usize,
+        strategy: BoxedStrategy<T>,
+    ) -> Stream {
+        Stream {
+            name,
+            versions,
+            count,
+            strategy: strategy.prop_map(Into::into).boxed(),
+        }
+    }
+}
+
+/// One stream per rule that has a mutator, with its versions and its count.
+pub(crate) fn rule_streams<T: Into<Drawn> + std::fmt::Debug + 'static>(
+    rules: &[&'static str],
+    mutator: fn(&str) -> Option<BoxedStrategy<T>>,
+    versions: fn(&str) -> VersionRange,
+    count: impl Fn(&str) -> usize,
+) -> Vec<Stream> {
+    rules
+        .iter()
+        .filter_map(|&rule| {
+            let strategy = mutator(rule)?;
+            Some(Stream::of(rule, versions(rule), count(rule), strategy))
+        })
+        .collect()
+}
+
+impl From<invalid::InvalidEndpoints> for Drawn {
+    fn from(drawn: invalid::InvalidEndpoints) -> Drawn {
+        Drawn::new(drawn.body, drawn.expected)
+    }
+}
+
 /// One drawn fixture: its body and its expected answers.
 #[derive(Debug, Clone)]
 pub(crate) struct Drawn {
     pub(crate) body: Body,
     pub(crate) expected: Vec<Expectation>,
+}
+
+impl Drawn {
+    pub(crate) fn new(body: Body, expected: Vec<Expectation>) -> Drawn {
+        Drawn { body, expected }
+    }
 }
 
 /// What one API's corpus is made of, in file order.
@@ -532,28 +577,19 @@ fn endpoints_parts(options: &CorpusOptions) -> Parts {
             }
         })
         .collect();
-    let invalid = MUTATED_RULES
-        .iter()
-        .filter_map(|&rule| {
-            let strategy = invalid::invalid_for_rule(rule)?;
-            Some(Stream {
-                name: rule,
-                versions: invalid::rule_versions(rule),
-                // One 256 KiB body is enough to show the annotation limit.
-                count: if rule == "M8" {
-                    options.count.min(1)
-                } else {
-                    options.count
-                },
-                strategy: strategy
-                    .prop_map(|drawn| Drawn {
-                        body: drawn.body,
-                        expected: drawn.expected,
-                    })
-                    .boxed(),
-            })
-        })
-        .collect();
+    // One 256 KiB body is enough to show the annotation limit.
+    let invalid = rule_streams(
+        MUTATED_RULES,
+        invalid::invalid_for_rule,
+        invalid::rule_versions,
+        |rule| {
+            if rule == "M8" {
+                options.count.min(1)
+            } else {
+                options.count
+            }
+        },
+    );
     Parts {
         api: Api::Endpoints,
         valid,

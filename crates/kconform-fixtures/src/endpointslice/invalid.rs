@@ -16,6 +16,7 @@ use crate::expect::{
 };
 use crate::invalid::Body;
 use crate::ip;
+use crate::model::Port;
 use crate::names;
 use crate::text::{
     self, dns_label_regex, dns_subdomain_regex, dots, max_len_qualified, max63, max253,
@@ -203,6 +204,16 @@ fn special_ip(
         )
     })
     .boxed()
+}
+
+/// The port at `at` (adding one when the slice has none) and its index.
+fn port_at<'a>(slice: &'a mut Slice, at: &Index) -> (usize, &'a mut Port) {
+    let ports = slice.ports_mut();
+    if ports.is_empty() {
+        ports.push(Port::numbered(Some("http"), 80));
+    }
+    let k = at.index(ports.len());
+    (k, &mut ports[k])
 }
 
 /// `Too many: <n>: must have at most <max> items`.
@@ -608,12 +619,8 @@ pub fn invalid_for_rule(rule: &str) -> Option<BoxedStrategy<InvalidEndpointSlice
             "ES-P1",
             (any::<Index>(), bad_labels()),
             |slice, (at, (bad, detail))| {
-                let ports = slice.ports_mut();
-                if ports.is_empty() {
-                    ports.push(crate::model::Port::numbered(Some("http"), 80));
-                }
-                let k = at.index(ports.len());
-                ports[k].name = Some(bad.clone());
+                let (k, port) = port_at(slice, &at);
+                port.name = Some(bad.clone());
                 label_causes("ES-P1", format!("ports[{k}].name"), bad, detail)
             },
         ),
@@ -624,10 +631,7 @@ pub fn invalid_for_rule(rule: &str) -> Option<BoxedStrategy<InvalidEndpointSlice
                 let ports = slice.ports_mut();
                 while ports.len() < 2 {
                     let n = ports.len();
-                    ports.push(crate::model::Port::numbered(
-                        Some(&format!("extra-{n}")),
-                        9000,
-                    ));
+                    ports.push(Port::numbered(Some(&format!("extra-{n}")), 9000));
                 }
                 let j = from.index(ports.len() - 1);
                 let k = j + 1 + to.index(ports.len() - j - 1);
@@ -649,12 +653,8 @@ pub fn invalid_for_rule(rule: &str) -> Option<BoxedStrategy<InvalidEndpointSlice
                 select(&["tcp", "udp", "sctp", "HTTP", "ICMP", "Tcp", "ANY", "http"][..]),
             ),
             |slice, (at, bad)| {
-                let ports = slice.ports_mut();
-                if ports.is_empty() {
-                    ports.push(crate::model::Port::numbered(Some("http"), 80));
-                }
-                let k = at.index(ports.len());
-                ports[k].protocol = Some(bad.to_owned());
+                let (k, port) = port_at(slice, &at);
+                port.protocol = Some(bad.to_owned());
                 invalid_fixed(vec![ExpectedCause::new(
                     "ES-P3",
                     NSUP,
@@ -670,12 +670,8 @@ pub fn invalid_for_rule(rule: &str) -> Option<BoxedStrategy<InvalidEndpointSlice
             "ES-P4",
             (any::<Index>(), bad::any_qualified()),
             |slice, (at, bad)| {
-                let ports = slice.ports_mut();
-                if ports.is_empty() {
-                    ports.push(crate::model::Port::numbered(Some("http"), 80));
-                }
-                let k = at.index(ports.len());
-                ports[k].app_protocol = Some(bad.value.clone());
+                let (k, port) = port_at(slice, &at);
+                port.app_protocol = Some(bad.value.clone());
                 qualified_causes(Some("ES-P4"), format!("ports[{k}].appProtocol"), bad)
             },
         ),

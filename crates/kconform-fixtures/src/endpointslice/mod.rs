@@ -13,47 +13,39 @@ pub mod invalid;
 mod model;
 pub mod valid;
 
-use proptest::strategy::Strategy;
-
-use crate::corpus::{Api, CorpusOptions, Drawn, Parts, Stream};
+use crate::corpus::{Api, CorpusOptions, Drawn, Parts, Stream, rule_streams};
 use crate::invalid::Body;
 
 pub use invalid::{InvalidEndpointSlice, invalid_endpoint_slice};
 pub use valid::{SliceShape, ValidEndpointSlice, valid_endpoint_slice, valid_slice_shape};
 
+impl From<InvalidEndpointSlice> for Drawn {
+    fn from(drawn: InvalidEndpointSlice) -> Drawn {
+        Drawn::new(drawn.body, drawn.expected)
+    }
+}
+
+impl From<ValidEndpointSlice> for Drawn {
+    fn from(drawn: ValidEndpointSlice) -> Drawn {
+        Drawn::new(Body::Json(drawn.object), drawn.expected)
+    }
+}
+
 /// The streams and corner cases of the EndpointSlice corpus.
 pub(crate) fn corpus_parts(options: &CorpusOptions) -> Parts {
     let valid = SliceShape::ALL
         .iter()
-        .map(|&shape| Stream {
-            name: shape.name(),
-            versions: shape.versions(),
-            count: options.count,
-            strategy: valid_slice_shape(shape)
-                .prop_map(|drawn| Drawn {
-                    body: Body::Json(drawn.object),
-                    expected: drawn.expected,
-                })
-                .boxed(),
+        .map(|&shape| {
+            let strategy = valid_slice_shape(shape);
+            Stream::of(shape.name(), shape.versions(), options.count, strategy)
         })
         .collect();
-    let invalid = invalid::MUTATED_RULES
-        .iter()
-        .filter_map(|&rule| {
-            let strategy = invalid::invalid_for_rule(rule)?;
-            Some(Stream {
-                name: rule,
-                versions: invalid::rule_versions(rule),
-                count: invalid::corpus_count(rule, options.count),
-                strategy: strategy
-                    .prop_map(|drawn| Drawn {
-                        body: drawn.body,
-                        expected: drawn.expected,
-                    })
-                    .boxed(),
-            })
-        })
-        .collect();
+    let invalid = rule_streams(
+        invalid::MUTATED_RULES,
+        invalid::invalid_for_rule,
+        invalid::rule_versions,
+        |rule| invalid::corpus_count(rule, options.count),
+    );
     Parts {
         api: Api::EndpointSlices,
         valid,

@@ -22,6 +22,8 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use serde_json::Value;
 
+use crate::check::{causes_text, findings_text, same_causes};
+
 /// Paths of `deprecatedTopology` in a body, which the strategy drops.
 fn topology_paths(object: &Value) -> Vec<String> {
     object["endpoints"]
@@ -31,22 +33,6 @@ fn topology_paths(object: &Value) -> Vec<String> {
         .enumerate()
         .filter(|(_, e)| e.get("deprecatedTopology").is_some())
         .map(|(i, _)| format!("endpoints[{i}].deprecatedTopology"))
-        .collect()
-}
-
-fn causes_text(outcome: &Outcome) -> Vec<String> {
-    outcome
-        .causes
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {} {} {}",
-                c.rule,
-                c.reason,
-                c.field,
-                c.message.as_deref().unwrap_or("<any>")
-            )
-        })
         .collect()
 }
 
@@ -60,27 +46,9 @@ fn check_at(
 ) -> Result<(), String> {
     let short: String = String::from_utf8_lossy(bytes).chars().take(400).collect();
     let validation = replay.query.get("fieldValidation").map(String::as_str);
-    let decoded = match decode_for(bytes, format, v) {
-        Err(err) => {
-            return if outcome.status == 400
-                && outcome
-                    .message
-                    .as_ref()
-                    .is_none_or(|m| *m == err.to_string())
-            {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{v}: expected {outcome:?}, the spec refuses to decode: {err}\nbody: {short}"
-                ))
-            };
-        }
-        Ok(decoded) => decoded,
-    };
-    if validation == Some("Strict")
-        && let Some(err) = decoded.strict_error()
-    {
-        return if outcome.status == 400
+    // A refusal (decoding, or strict decoding) must be the stated 400.
+    let refused = |err: &dyn std::fmt::Display, how: &str| {
+        if outcome.status == 400
             && outcome
                 .message
                 .as_ref()
@@ -89,9 +57,18 @@ fn check_at(
             Ok(())
         } else {
             Err(format!(
-                "{v}: expected {outcome:?}, the spec's strict decoding refuses: {err}\nbody: {short}"
+                "{v}: expected {outcome:?}, the spec's {how} refuses: {err}\nbody: {short}"
             ))
-        };
+        }
+    };
+    let decoded = match decode_for(bytes, format, v) {
+        Err(err) => return refused(&err, "decoding"),
+        Ok(decoded) => decoded,
+    };
+    if validation == Some("Strict")
+        && let Some(err) = decoded.strict_error()
+    {
+        return refused(&err, "strict decoding");
     }
     if outcome.status == 400 {
         return Err(format!(
@@ -101,26 +78,11 @@ fn check_at(
     let mut object = decoded.object.clone();
     default_endpoint_slice(&mut object);
     let findings = validate_findings(&object, v);
-    let got: Vec<String> = findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {} {}",
-                f.rule, f.cause.reason, f.cause.field, f.cause.message
-            )
-        })
-        .collect();
-    let want = causes_text(outcome);
-    let same = got.len() == want.len()
-        && findings.iter().zip(&outcome.causes).all(|(f, c)| {
-            f.rule == c.rule
-                && f.cause.reason == c.reason
-                && f.cause.field == c.field
-                && c.message.as_ref().is_none_or(|m| *m == f.cause.message)
-        });
-    if !same {
+    if !same_causes(&findings, outcome) {
         return Err(format!(
-            "{v}: causes differ\nexpected: {want:#?}\nspec:     {got:#?}\nbody: {short}"
+            "{v}: causes differ\nexpected: {:#?}\nspec:     {:#?}\nbody: {short}",
+            causes_text(outcome),
+            findings_text(&findings)
         ));
     }
     if outcome.status != 201 {
@@ -193,15 +155,7 @@ fn check_patch(patch: &Value, stored: &Value, expected: &[Expectation]) -> Resul
             old["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z".into();
             let mut new = kconform_spec::patch::merge_patch(&old, patch);
             default_endpoint_slice(&mut new);
-            let got: Vec<String> = validate_update_findings(&new, &old, v)
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} {} {} {}",
-                        f.rule, f.cause.reason, f.cause.field, f.cause.message
-                    )
-                })
-                .collect();
+            let got = findings_text(&validate_update_findings(&new, &old, v));
             if e.outcome.status != 422 || got != causes_text(&e.outcome) {
                 return Err(format!(
                     "{v}: update causes differ\nexpected: {:#?}\nspec:     {got:#?}",

@@ -13,7 +13,7 @@ use kconform_spec::K8sVersion;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::fixtures::{agrees, without_server_choices};
+use crate::fixtures::{Twins, agrees, assert_agreed, delete_created};
 use crate::http_support::{TestServer, config};
 
 fn es_path(ns: &str, name: Option<&str>) -> String {
@@ -121,15 +121,6 @@ fn matches(want: &Outcome, answer: &Answer) -> Result<(), String> {
     Ok(())
 }
 
-async fn delete(server: &TestServer, ns: &str, name: &str, file: &str) {
-    let deleted = server
-        .req(Method::DELETE, &es_path(ns, Some(name)))
-        .send()
-        .await
-        .expect("DELETE answers");
-    assert_eq!(deleted.status(), 200, "deleting {name} ({file})");
-}
-
 /// Replays a merge-patch fixture: creates the stored object, PATCHes the body to it, deletes it.
 async fn replay_patch(
     server: &TestServer,
@@ -166,7 +157,7 @@ async fn replay_patch(
         body,
     )
     .await;
-    delete(server, ns, &name, &entry.file).await;
+    delete_created(server, &es_path(ns, Some(&name)), &entry.file).await;
     matches(want, &patched?)
 }
 
@@ -200,7 +191,7 @@ async fn replay_corpus(minor: u32) {
         if !query.is_empty() {
             path = format!("{path}?{}", query.join("&"));
         }
-        let mut created_from_json = None;
+        let mut created_from_json = Twins::default();
         let twins = [
             ("application/json", Some(&entry.file)),
             ("application/yaml", entry.yaml.as_ref()),
@@ -232,31 +223,13 @@ async fn replay_corpus(minor: u32) {
             if answer.status != 201 {
                 continue;
             }
-            // Fixture names repeat across the corpus and between twins: remove the object again.
-            let name = answer.body["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            delete(&server, ns, &name, file).await;
-            let generated = answer.body["metadata"]["generateName"].is_string();
-            let created = without_server_choices(answer.body, generated);
-            match &created_from_json {
-                None => created_from_json = Some(created),
-                Some(json) if *json == created => {}
-                Some(json) => differences.push(format!(
-                    "{file} creates\n    {created}\n    but {} creates\n    {json}",
-                    entry.file
-                )),
-            }
+            let name = answer.body["metadata"]["name"].as_str().unwrap_or_default();
+            delete_created(&server, &es_path(ns, Some(name)), file).await;
+            differences.extend(created_from_json.compare(answer.body, file, &entry.file));
         }
     }
     server.server.shutdown().await;
-    assert!(
-        differences.is_empty(),
-        "{} EndpointSlice fixtures answer otherwise than the index says at {v}:\n{}",
-        differences.len(),
-        differences.join("\n")
-    );
+    assert_agreed(&differences, "EndpointSlice", v);
     let [json, yaml, patches] = sent;
     eprintln!(
         "at {v}: {json} JSON fixtures, {yaml} YAML twins and {patches} patches answered as indexed"
