@@ -10,6 +10,9 @@ use kconform_spec::K8sVersion;
 /// Options of `cargo xtask fixtures`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
+    /// The API: endpoints (fixtures/endpoints-v1) or endpointslices (fixtures/endpointslice-v1).
+    #[arg(long, default_value = "endpoints", value_parser = |s: &str| s.parse::<corpus::Api>())]
+    api: corpus::Api,
     /// Seed of every random stream; the same seed always gives byte-identical files.
     #[arg(long, default_value_t = corpus::DEFAULT_SEED)]
     seed: u64,
@@ -19,7 +22,7 @@ pub(crate) struct Args {
     /// Only fixtures whose expectation covers this Kubernetes version (e.g. 1.36); default: every modelled version.
     #[arg(long)]
     k8s_version: Option<K8sVersion>,
-    /// The corpus directory (default: fixtures/endpoints-v1 of this repository).
+    /// The corpus directory (default: the API's folder of this repository).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Do not write: fail with a diff when the directory differs from what would be generated.
@@ -31,13 +34,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("xtask lives one level below the workspace root")?;
-    let dir = args.out.unwrap_or_else(|| root.join(corpus::DEFAULT_DIR));
+    let dir = args
+        .out
+        .unwrap_or_else(|| root.join(args.api.default_dir()));
     let options = CorpusOptions {
         seed: args.seed,
         count: args.count,
         k8s_version: args.k8s_version,
     };
-    let corpus = corpus::generate(&options).context("generating the fixture corpus")?;
+    let corpus =
+        corpus::generate_api(args.api, &options).context("generating the fixture corpus")?;
     let n_valid = corpus
         .index
         .fixtures

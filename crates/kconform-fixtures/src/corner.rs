@@ -72,7 +72,7 @@ fn valid(name: &str, body: Value, versions: VersionRange) -> CornerCase {
     }
 }
 
-fn rules_of(expected: &[Expectation]) -> Vec<String> {
+pub(crate) fn rules_of(expected: &[Expectation]) -> Vec<String> {
     let mut rules: Vec<String> = Vec::new();
     for e in expected {
         for c in &e.outcome.causes {
@@ -84,7 +84,7 @@ fn rules_of(expected: &[Expectation]) -> Vec<String> {
     rules
 }
 
-fn invalid_by_version(
+pub(crate) fn invalid_by_version(
     name: &str,
     body: Value,
     per_version: impl FnMut(K8sVersion) -> Option<Outcome>,
@@ -119,7 +119,7 @@ fn bad_request(name: &str, rule: &str, body: Body, message: Option<String>) -> C
     }
 }
 
-fn cause(rule: &str, field: &str, value: &str, detail: &str) -> ExpectedCause {
+pub(crate) fn cause(rule: &str, field: &str, value: &str, detail: &str) -> ExpectedCause {
     ExpectedCause::invalid(rule, field, text::invalid_str(value, detail))
 }
 
@@ -130,7 +130,7 @@ const LOOPBACK: &str = "may not be in the loopback range (127.0.0.0/8, ::1/128)"
 const LINK_LOCAL: &str = "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
 const LL_MULTICAST: &str = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
 
-fn before_1_36() -> VersionRange {
+pub(crate) fn before_1_36() -> VersionRange {
     VersionRange {
         from: K8sVersion::OLDEST,
         to: K8sVersion::new(35),

@@ -1,6 +1,7 @@
 //! The deterministic fixture corpus: generation, writing, and the staleness check.
 //!
-//! Layout (relative to the corpus directory, `fixtures/endpoints-v1` in this repository):
+//! Layout (relative to the corpus directory, `fixtures/endpoints-v1` and `fixtures/endpointslice-v1`
+//! in this repository):
 //! `valid/<shape>-NNN.{json,yaml,pb}`, `invalid/<rule>-NNN.{json,yaml,pb}`,
 //! `{valid,invalid}/corner-<name>.{json,yaml,pb}` and `index.json`. The same options always give byte-identical files: each shape and rule draws from its
 //! own ChaCha stream seeded from the corpus seed and its name, and every map is ordered.
@@ -25,6 +26,8 @@ pub const DEFAULT_SEED: u64 = 20_261_127;
 pub const DEFAULT_COUNT: usize = 2;
 /// The corpus folder inside a repository.
 pub const DEFAULT_DIR: &str = "fixtures/endpoints-v1";
+/// The EndpointSlice corpus folder inside a repository.
+pub const ENDPOINT_SLICE_DIR: &str = "fixtures/endpointslice-v1";
 /// The command that regenerates the committed corpus.
 pub const FIX_COMMAND: &str = "cargo xtask fixtures";
 
@@ -137,6 +140,8 @@ pub enum NoProtobuf {
     OtherKind,
     /// A JSON merge patch (`M14`, `M15`): kube-apiserver answers a protobuf patch body with 415.
     Patch,
+    /// The spec's protobuf codec has no message for this kind yet (EndpointSlice).
+    NoMessage,
 }
 
 impl NoProtobuf {
@@ -199,7 +204,9 @@ pub struct IndexEntry {
     pub shape: Option<String>,
     /// Ids of the broken rules (`kconform_spec::rules`), in the order of the causes; empty when valid.
     pub rules: Vec<String>,
-    /// The HTTP status of the request (201, 422 or 400) in every version of `versions`.
+    /// The HTTP status of the request (201, 422 or 400) at the newest version of `versions`; `expected`
+    /// gives it per version (an EndpointSlice with `hints.forNodes` is created before 1.33 and
+    /// rejected from 1.33).
     pub status: u16,
     /// `patch` for an update; absent for a create (a POST of the body to the collection).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,6 +255,8 @@ pub struct Corpus {
     pub index: Index,
     /// Relative path → contents, sorted by path.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// The API's corpus folder in a repository ([`Api::default_dir`]).
+    pub dir: &'static str,
 }
 
 /// FNV-1a: a stable hash, so stream seeds never depend on the platform or the Rust version.
@@ -319,6 +328,8 @@ fn versions_of(expected: &[Expectation]) -> VersionRange {
 struct Builder {
     files: BTreeMap<String, Vec<u8>>,
     entries: Vec<IndexEntry>,
+    /// False when the spec's protobuf codec has no message for the API: no twin is written.
+    protobuf: bool,
 }
 
 impl Builder {
@@ -336,7 +347,11 @@ impl Builder {
         replay: Replay,
     ) -> Result<(), CorpusError> {
         let file = format!("{folder}/{stem}.json");
-        let no_protobuf = NoProtobuf::of(body, &rules, &replay);
+        let no_protobuf = if self.protobuf {
+            NoProtobuf::of(body, &rules, &replay)
+        } else {
+            Some(NoProtobuf::NoMessage)
+        };
         let protobuf = match body {
             Body::Json(value) if no_protobuf.is_none() => {
                 let pb_file = format!("{folder}/{stem}.pb");
@@ -368,7 +383,7 @@ impl Builder {
                 None
             }
         };
-        let status = expected.first().map_or(201, |e| e.outcome.status);
+        let status = expected.last().map_or(201, |e| e.outcome.status);
         let versions = versions_of(&expected);
         self.entries.push(IndexEntry {
             file,
@@ -391,110 +406,268 @@ impl Builder {
     }
 }
 
-/// Generates the corpus for `options`.
+/// One random stream of the corpus: a valid shape or a rule, drawn `count` times.
+pub(crate) struct Stream {
+    /// The shape or rule: the file-name stem and the name the stream's seed is derived from.
+    pub(crate) name: &'static str,
+    /// The versions the stream's fixtures hold for (a `--k8s-version` outside it skips the stream).
+    pub(crate) versions: VersionRange,
+    /// How many fixtures to draw.
+    pub(crate) count: usize,
+    /// The fixtures.
+    pub(crate) strategy: BoxedStrategy<Drawn>,
+}
+
+impl Stream {
+    /// The stream of a drawn type that converts into a fixture.
+    pub(crate) fn of<T: Into<Drawn> + std::fmt::Debug + 'static>(
+        name: &'static str,
+        versions: VersionRange,
+        count: usize,
+        strategy: BoxedStrategy<T>,
+    ) -> Stream {
+        Stream {
+            name,
+            versions,
+            count,
+            strategy: strategy.prop_map(Into::into).boxed(),
+        }
+    }
+}
+
+/// One stream per rule that has a mutator, with its versions and its count.
+pub(crate) fn rule_streams<T: Into<Drawn> + std::fmt::Debug + 'static>(
+    rules: &[&'static str],
+    mutator: fn(&str) -> Option<BoxedStrategy<T>>,
+    versions: fn(&str) -> VersionRange,
+    count: impl Fn(&str) -> usize,
+) -> Vec<Stream> {
+    rules
+        .iter()
+        .filter_map(|&rule| {
+            let strategy = mutator(rule)?;
+            Some(Stream::of(rule, versions(rule), count(rule), strategy))
+        })
+        .collect()
+}
+
+impl From<invalid::InvalidEndpoints> for Drawn {
+    fn from(drawn: invalid::InvalidEndpoints) -> Drawn {
+        Drawn::new(drawn.body, drawn.expected)
+    }
+}
+
+/// One drawn fixture: its body and its expected answers.
+#[derive(Debug, Clone)]
+pub(crate) struct Drawn {
+    pub(crate) body: Body,
+    pub(crate) expected: Vec<Expectation>,
+}
+
+impl Drawn {
+    pub(crate) fn new(body: Body, expected: Vec<Expectation>) -> Drawn {
+        Drawn { body, expected }
+    }
+}
+
+/// What one API's corpus is made of, in file order.
+pub(crate) struct Parts {
+    pub(crate) api: Api,
+    /// Valid shapes.
+    pub(crate) valid: Vec<Stream>,
+    /// Invalid rules.
+    pub(crate) invalid: Vec<Stream>,
+    /// Hand-written cases, valid and invalid.
+    pub(crate) corners: Vec<crate::corner::CornerCase>,
+}
+
+/// The APIs a corpus can be generated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Api {
+    /// core/v1 Endpoints (`fixtures/endpoints-v1`).
+    #[default]
+    Endpoints,
+    /// discovery.k8s.io/v1 EndpointSlice (`fixtures/endpointslice-v1`).
+    EndpointSlices,
+}
+
+impl Api {
+    /// Every API, in the order `kconform fixtures` names them.
+    pub const ALL: &'static [Api] = &[Api::Endpoints, Api::EndpointSlices];
+
+    /// The name on the command line (`--api endpoints`), the resource's plural.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Endpoints => "endpoints",
+            Api::EndpointSlices => "endpointslices",
+        }
+    }
+
+    /// The corpus folder inside a repository.
+    pub fn default_dir(self) -> &'static str {
+        match self {
+            Api::Endpoints => DEFAULT_DIR,
+            Api::EndpointSlices => ENDPOINT_SLICE_DIR,
+        }
+    }
+
+    /// Whether the spec's protobuf codec can write this API's objects (else no fixture has a `.pb` twin).
+    fn has_protobuf(self) -> bool {
+        self == Api::Endpoints
+    }
+}
+
+impl std::fmt::Display for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Api {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Api, String> {
+        Api::ALL
+            .iter()
+            .copied()
+            .find(|api| api.name() == s)
+            .ok_or_else(|| format!("unknown API {s:?}: expected endpoints or endpointslices"))
+    }
+}
+
+/// Generates the Endpoints corpus for `options`.
 ///
 /// # Errors
 /// [`CorpusError::Generate`] if a strategy gives up.
 pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
+    generate_api(Api::Endpoints, options)
+}
+
+/// Generates the corpus of `api` for `options`.
+///
+/// # Errors
+/// [`CorpusError::Generate`] if a strategy gives up.
+pub fn generate_api(api: Api, options: &CorpusOptions) -> Result<Corpus, CorpusError> {
+    let parts = match api {
+        Api::Endpoints => endpoints_parts(options),
+        Api::EndpointSlices => crate::endpointslice::corpus_parts(options),
+    };
+    assemble(parts, options)
+}
+
+/// The streams and corner cases of the Endpoints corpus.
+fn endpoints_parts(options: &CorpusOptions) -> Parts {
+    let valid = ValidShape::ALL
+        .iter()
+        .map(|&shape| {
+            let v = options.k8s_version.unwrap_or(shape.versions().to);
+            Stream {
+                name: shape.name(),
+                versions: shape.versions(),
+                count: options.count,
+                strategy: valid::valid_shape(shape, v)
+                    .prop_map(|drawn| Drawn {
+                        body: Body::Json(drawn.object),
+                        expected: vec![Expectation {
+                            versions: drawn.versions,
+                            outcome: crate::expect::Outcome::created(),
+                        }],
+                    })
+                    .boxed(),
+            }
+        })
+        .collect();
+    // One 256 KiB body is enough to show the annotation limit.
+    let invalid = rule_streams(
+        MUTATED_RULES,
+        invalid::invalid_for_rule,
+        invalid::rule_versions,
+        |rule| {
+            if rule == "M8" {
+                options.count.min(1)
+            } else {
+                options.count
+            }
+        },
+    );
+    Parts {
+        api: Api::Endpoints,
+        valid,
+        invalid,
+        corners: corner_cases(),
+    }
+}
+
+/// Draws every stream and writes the files and the index: valid shapes, valid corner cases, rules,
+/// invalid corner cases.
+fn assemble(parts: Parts, options: &CorpusOptions) -> Result<Corpus, CorpusError> {
     let mut b = Builder {
         files: BTreeMap::new(),
         entries: Vec::new(),
+        protobuf: parts.api.has_protobuf(),
     };
     let covers = |range: VersionRange| options.k8s_version.is_none_or(|v| range.contains(v));
-
-    for &shape in ValidShape::ALL {
-        if !covers(shape.versions()) {
-            continue;
+    let (valid_corners, invalid_corners): (Vec<_>, Vec<_>) =
+        parts.corners.into_iter().partition(|c| c.valid);
+    for (streams, corners, kind, folder) in [
+        (parts.valid, valid_corners, FixtureKind::Valid, "valid"),
+        (
+            parts.invalid,
+            invalid_corners,
+            FixtureKind::Invalid,
+            "invalid",
+        ),
+    ] {
+        for stream in streams {
+            if !covers(stream.versions) {
+                continue;
+            }
+            let seed = stream_seed(options.seed, stream.name);
+            let mut runner = seeded_runner(seed);
+            for n in 0..stream.count {
+                let drawn = draw(stream.name, &stream.strategy, &mut runner)?;
+                let (shape, rules) = match kind {
+                    FixtureKind::Valid => (Some(stream.name.to_owned()), Vec::new()),
+                    FixtureKind::Invalid => (None, vec![stream.name.to_owned()]),
+                };
+                b.add(
+                    folder,
+                    &format!("{}-{n:03}", stream.name),
+                    kind,
+                    shape,
+                    rules,
+                    &drawn.body,
+                    drawn.expected,
+                    Some(seed),
+                    Replay::default(),
+                )?;
+            }
         }
-        let v = options.k8s_version.unwrap_or(shape.versions().to);
-        let seed = stream_seed(options.seed, shape.name());
-        let mut runner = seeded_runner(seed);
-        let strategy = valid::valid_shape(shape, v);
-        for n in 0..options.count {
-            let drawn = draw(shape.name(), &strategy, &mut runner)?;
-            let expected = vec![Expectation {
-                versions: drawn.versions,
-                outcome: crate::expect::Outcome::created(),
-            }];
-            b.add(
-                "valid",
-                &format!("{}-{n:03}", shape.name()),
-                FixtureKind::Valid,
-                Some(shape.name().to_owned()),
-                Vec::new(),
-                &Body::Json(drawn.object),
-                expected,
-                Some(seed),
-                Replay::default(),
-            )?;
-        }
-    }
-    for case in corner_cases().into_iter().filter(|c| c.valid) {
-        if covers(versions_of(&case.expected)) {
-            b.add(
-                "valid",
-                &format!("corner-{}", case.name),
-                FixtureKind::Valid,
-                Some("corner".into()),
-                case.rules,
-                &case.body,
-                case.expected,
-                None,
-                case.replay,
-            )?;
-        }
-    }
-
-    for &rule in MUTATED_RULES {
-        if !covers(invalid::rule_versions(rule)) {
-            continue;
-        }
-        let Some(strategy) = invalid::invalid_for_rule(rule) else {
-            continue;
-        };
-        let seed = stream_seed(options.seed, rule);
-        let mut runner = seeded_runner(seed);
-        // One 256 KiB body is enough to show the annotation limit.
-        let count = if rule == "M8" {
-            options.count.min(1)
-        } else {
-            options.count
-        };
-        for n in 0..count {
-            let drawn = draw(rule, &strategy, &mut runner)?;
-            b.add(
-                "invalid",
-                &format!("{rule}-{n:03}"),
-                FixtureKind::Invalid,
-                None,
-                vec![rule.to_owned()],
-                &drawn.body,
-                drawn.expected,
-                Some(seed),
-                Replay::default(),
-            )?;
-        }
-    }
-    for case in corner_cases().into_iter().filter(|c| !c.valid) {
-        if covers(versions_of(&case.expected)) {
-            b.add(
-                "invalid",
-                &format!("corner-{}", case.name),
-                FixtureKind::Invalid,
-                Some("corner".into()),
-                case.rules,
-                &case.body,
-                case.expected,
-                None,
-                case.replay,
-            )?;
+        for case in corners {
+            if covers(versions_of(&case.expected)) {
+                b.add(
+                    folder,
+                    &format!("corner-{}", case.name),
+                    kind,
+                    Some("corner".into()),
+                    case.rules,
+                    &case.body,
+                    case.expected,
+                    None,
+                    case.replay,
+                )?;
+            }
         }
     }
 
-    let mut generated_by = format!(
-        "{FIX_COMMAND} --seed {} --count {}",
+    let mut generated_by = FIX_COMMAND.to_owned();
+    if parts.api != Api::Endpoints {
+        generated_by.push_str(&format!(" --api {}", parts.api));
+    }
+    generated_by.push_str(&format!(
+        " --seed {} --count {}",
         options.seed, options.count
-    );
+    ));
     if let Some(v) = options.k8s_version {
         generated_by.push_str(&format!(" --k8s-version {v}"));
     }
@@ -512,6 +685,7 @@ pub fn generate(options: &CorpusOptions) -> Result<Corpus, CorpusError> {
     Ok(Corpus {
         index,
         files: b.files,
+        dir: parts.api.default_dir(),
     })
 }
 
@@ -617,7 +791,7 @@ impl Corpus {
             Ok(())
         } else {
             let mut command = self.index.generated_by.clone();
-            if dir != Path::new(DEFAULT_DIR) {
+            if dir != Path::new(self.dir) {
                 command.push_str(&format!(" --out {}", dir.display()));
             }
             Err(StaleCorpus {

@@ -85,6 +85,14 @@ pub struct Outcome {
     /// `details.causes` of a 422, in the order kube-apiserver lists them. Empty for other statuses.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub causes: Vec<ExpectedCause>,
+    /// The texts of the `Warning` headers of a 201, in order (without the `299 - ` code and quotes);
+    /// absent when the server sends none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Fields of the body that a 201 leaves out of the created object (paths like
+    /// `endpoints[0].hints.forNodes`): the server drops them without an error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
 }
 
 impl Outcome {
@@ -94,6 +102,17 @@ impl Outcome {
             status: 201,
             message: None,
             causes: Vec::new(),
+            warnings: Vec::new(),
+            dropped: Vec::new(),
+        }
+    }
+
+    /// 201 Created with these `Warning` texts and these fields dropped from the created object.
+    pub fn created_with(warnings: Vec<String>, dropped: Vec<String>) -> Outcome {
+        Outcome {
+            warnings,
+            dropped,
+            ..Outcome::created()
         }
     }
 
@@ -103,6 +122,8 @@ impl Outcome {
             status: 422,
             message: None,
             causes,
+            warnings: Vec::new(),
+            dropped: Vec::new(),
         }
     }
 
@@ -112,6 +133,8 @@ impl Outcome {
             status: 400,
             message,
             causes: Vec::new(),
+            warnings: Vec::new(),
+            dropped: Vec::new(),
         }
     }
 }
@@ -147,6 +170,59 @@ pub(crate) fn by_version(
         }
     }
     out
+}
+
+/// An outcome per version, `None` where the generator states none.
+pub(crate) type PerVersion = Box<dyn Fn(K8sVersion) -> Option<Outcome>>;
+
+/// A 422 in every version whose causes are built per version.
+pub(crate) fn invalid_always(
+    causes: impl Fn(K8sVersion) -> Vec<ExpectedCause> + 'static,
+) -> PerVersion {
+    Box::new(move |v| Some(Outcome::invalid(causes(v))))
+}
+
+/// A 422 in every version with the same causes.
+pub(crate) fn invalid_fixed(causes: Vec<ExpectedCause>) -> PerVersion {
+    Box::new(move |_| Some(Outcome::invalid(causes.clone())))
+}
+
+/// A 400 in every version, with the exact message when it is known.
+pub(crate) fn bad_request(message: Option<String>) -> PerVersion {
+    Box::new(move |_| Some(Outcome::bad_request(message.clone())))
+}
+
+/// One `Invalid value: "<value>": <detail>` cause on `field` in every version.
+pub(crate) fn label_causes(
+    rule: &'static str,
+    field: String,
+    value: String,
+    detail: impl Fn(K8sVersion) -> String + 'static,
+) -> PerVersion {
+    invalid_always(move |v| {
+        vec![ExpectedCause::invalid(
+            rule,
+            field.clone(),
+            crate::text::invalid_str(&value, &detail(v)),
+        )]
+    })
+}
+
+/// The causes of an invalid qualified name on `field`, each under `rule` or, without one, under its
+/// own `P7` sub-rule.
+pub(crate) fn qualified_causes(
+    rule: Option<&'static str>,
+    field: String,
+    bad: crate::bad::BadQualifiedName,
+) -> PerVersion {
+    invalid_always(move |v| {
+        bad.messages(v)
+            .into_iter()
+            .map(|(p7_rule, message)| {
+                ExpectedCause::invalid(rule.unwrap_or(p7_rule), field.clone(), message)
+            })
+            .collect()
+    })
 }
 
 /// The outcome expected at `v`, if any expectation covers it.

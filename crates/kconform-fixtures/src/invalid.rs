@@ -13,11 +13,14 @@ use proptest::sample::{Index, select};
 use serde_json::{Map, Value, json};
 
 use crate::bad::{self, BadQualifiedName, QualifiedFault};
-use crate::expect::{Expectation, ExpectedCause, Outcome, by_version};
+use crate::expect::{
+    Expectation, ExpectedCause, Outcome, PerVersion, bad_request, by_version, invalid_always,
+    invalid_fixed, label_causes, qualified_causes,
+};
 use crate::ip;
 use crate::model::{Address, Endpoints, Port, Subset};
 use crate::names;
-use crate::text;
+use crate::text::{self, dns_label_regex, dns_subdomain_regex, dots, max63, max253};
 use crate::valid::base_model;
 
 /// A request body: a JSON object, or raw bytes for bodies that are not a JSON object at all.
@@ -141,22 +144,6 @@ pub const NOT_MUTATED: &[(&str, &str)] = &[
 const INV: &str = "FieldValueInvalid";
 const REQ: &str = "FieldValueRequired";
 
-type PerVersion = Box<dyn Fn(K8sVersion) -> Option<Outcome>>;
-
-/// A 422 in every version whose causes are built per version.
-fn invalid_always(causes: impl Fn(K8sVersion) -> Vec<ExpectedCause> + 'static) -> PerVersion {
-    Box::new(move |v| Some(Outcome::invalid(causes(v))))
-}
-
-/// A 422 in every version with the same causes.
-fn invalid_fixed(causes: Vec<ExpectedCause>) -> PerVersion {
-    Box::new(move |_| Some(Outcome::invalid(causes.clone())))
-}
-
-fn bad_request(message: Option<String>) -> PerVersion {
-    Box::new(move |_| Some(Outcome::bad_request(message.clone())))
-}
-
 /// Builds a mutator strategy: a valid base object, the violation's parameters, and `apply`.
 fn mutate<P, S, F>(rule: &'static str, params: S, apply: F) -> BoxedStrategy<InvalidEndpoints>
 where
@@ -273,36 +260,6 @@ fn special_ip(
     })
 }
 
-fn label_causes(
-    rule: &'static str,
-    field: String,
-    value: String,
-    detail: impl Fn(K8sVersion) -> String + 'static,
-) -> PerVersion {
-    invalid_always(move |v| {
-        vec![ExpectedCause::invalid(
-            rule,
-            field.clone(),
-            text::invalid_str(&value, &detail(v)),
-        )]
-    })
-}
-
-fn qualified_causes(
-    rule: Option<&'static str>,
-    field: String,
-    bad: BadQualifiedName,
-) -> PerVersion {
-    invalid_always(move |v| {
-        bad.messages(v)
-            .into_iter()
-            .map(|(p7_rule, message)| {
-                ExpectedCause::invalid(rule.unwrap_or(p7_rule), field.clone(), message)
-            })
-            .collect()
-    })
-}
-
 fn app_protocol(fault: QualifiedFault, rule: &'static str) -> BoxedStrategy<InvalidEndpoints> {
     mutate(rule, (spot(), bad::qualified(fault)), |ep, (spot, bad)| {
         let (path, port) = port_at(ep, &spot);
@@ -345,22 +302,6 @@ fn node_name(
         address.node_name = Some(name.clone());
         label_causes(rule, format!("{path}.nodeName"), name, detail)
     })
-}
-
-fn dns_label_regex(_: K8sVersion) -> String {
-    text::DNS_LABEL_REGEX.to_owned()
-}
-fn dns_subdomain_regex(_: K8sVersion) -> String {
-    text::DNS_SUBDOMAIN_REGEX.to_owned()
-}
-fn dots(_: K8sVersion) -> String {
-    "must not contain dots".to_owned()
-}
-fn max63(_: K8sVersion) -> String {
-    text::max_len_characters(63)
-}
-fn max253(_: K8sVersion) -> String {
-    text::max_len_characters(253)
 }
 
 fn uid() -> BoxedStrategy<String> {

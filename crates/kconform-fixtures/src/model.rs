@@ -1,4 +1,5 @@
-//! A typed model of the Endpoints objects the generator builds, turned into JSON exactly as a client
+//! A typed model of the Endpoints objects (and the metadata, `targetRef` and port pieces EndpointSlice
+//! shares with them) the generator builds, turned into JSON exactly as a client
 //! sends it (Go field order, `apiVersion` and `kind` first, empty optional fields left out).
 //!
 //! Strategies generate this model rather than JSON so that shrinking works on meaningful parts and the
@@ -120,7 +121,7 @@ fn pairs_to_object(pairs: &[(String, String)]) -> Value {
 }
 
 impl Meta {
-    fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut m = Map::new();
         if let Some(name) = &self.name {
             m.insert("name".into(), Value::from(name.as_str()));
@@ -208,7 +209,7 @@ impl Address {
 }
 
 impl TargetRef {
-    fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut m = Map::with_capacity(5);
         m.insert("kind".into(), Value::from(self.kind.as_str()));
         if let Some(ns) = &self.namespace {
@@ -235,7 +236,7 @@ impl Port {
         }
     }
 
-    fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut m = Map::with_capacity(4);
         if let Some(n) = &self.name {
             m.insert("name".into(), Value::from(n.as_str()));

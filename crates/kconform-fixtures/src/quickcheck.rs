@@ -10,6 +10,8 @@ use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
+use crate::endpointslice::invalid as slice_invalid;
+use crate::endpointslice::{SliceShape, valid_slice_shape};
 use crate::expect::{Expectation, VersionRange};
 use crate::invalid::{self, Body, InvalidEndpoints, MUTATED_RULES};
 use crate::valid::{self, ValidShape};
@@ -88,19 +90,7 @@ fn make_valid(origin: Origin) -> Option<ArbitraryValidEndpoints> {
 
 impl Arbitrary for ArbitraryValidEndpoints {
     fn arbitrary(g: &mut Gen) -> Self {
-        let mut seed = u64::arbitrary(g);
-        let choice = usize::arbitrary(g) % ValidShape::ALL.len();
-        loop {
-            // Strategies without filters always yield a tree; the loop only guards against that changing.
-            if let Some(v) = make_valid(Origin {
-                choice,
-                seed,
-                steps: 0,
-            }) {
-                return v;
-            }
-            seed = seed.wrapping_add(1);
-        }
+        arbitrary_from(g, ValidShape::ALL.len(), make_valid)
     }
 
     fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
@@ -138,22 +128,97 @@ fn make_invalid(origin: Origin) -> Option<ArbitraryInvalidEndpoints> {
 
 impl Arbitrary for ArbitraryInvalidEndpoints {
     fn arbitrary(g: &mut Gen) -> Self {
-        let mut seed = u64::arbitrary(g);
-        let choice = usize::arbitrary(g) % MUTATED_RULES.len();
-        loop {
-            // A filtered strategy (M11) can reject a seed: try the next one.
-            if let Some(v) = make_invalid(Origin {
-                choice,
-                seed,
-                steps: 0,
-            }) {
-                return v;
-            }
-            seed = seed.wrapping_add(1);
-        }
+        // A filtered strategy (M11) can reject a seed: `arbitrary_from` tries the next one.
+        arbitrary_from(g, MUTATED_RULES.len(), make_invalid)
     }
 
     fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
         shrink_path(self.origin, make_invalid)
+    }
+}
+
+/// A valid EndpointSlice of any shape, with the answers per version (warnings, dropped fields).
+#[derive(Debug, Clone)]
+pub struct ArbitraryValidEndpointSlice {
+    /// The body, exactly as a client sends it.
+    pub object: Value,
+    /// The versions that answer 201 to a create of `object`.
+    pub versions: VersionRange,
+    /// The 201 per range of versions, with its warnings and dropped fields.
+    pub expected: Vec<Expectation>,
+    origin: Origin,
+}
+
+fn make_valid_slice(origin: Origin) -> Option<ArbitraryValidEndpointSlice> {
+    let shape = SliceShape::ALL[origin.choice % SliceShape::ALL.len()];
+    let v = replay(&valid_slice_shape(shape), origin.seed, origin.steps)?;
+    Some(ArbitraryValidEndpointSlice {
+        object: v.object,
+        versions: v.versions,
+        expected: v.expected,
+        origin,
+    })
+}
+
+/// Draws with `make` from a seed of `g`, trying the next seed if a strategy rejects one.
+fn arbitrary_from<T>(g: &mut Gen, choices: usize, make: fn(Origin) -> Option<T>) -> T {
+    let mut seed = u64::arbitrary(g);
+    let choice = usize::arbitrary(g) % choices;
+    loop {
+        if let Some(v) = make(Origin {
+            choice,
+            seed,
+            steps: 0,
+        }) {
+            return v;
+        }
+        seed = seed.wrapping_add(1);
+    }
+}
+
+impl Arbitrary for ArbitraryValidEndpointSlice {
+    fn arbitrary(g: &mut Gen) -> Self {
+        arbitrary_from(g, SliceShape::ALL.len(), make_valid_slice)
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        shrink_path(self.origin, make_valid_slice)
+    }
+}
+
+/// An invalid EndpointSlice body breaking one rule, with its expected answers.
+#[derive(Debug, Clone)]
+pub struct ArbitraryInvalidEndpointSlice {
+    /// The id of the broken rule.
+    pub rule: &'static str,
+    /// What is POSTed.
+    pub body: Body,
+    /// The expected answers per range of versions.
+    pub expected: Vec<Expectation>,
+    origin: Origin,
+}
+
+fn make_invalid_slice(origin: Origin) -> Option<ArbitraryInvalidEndpointSlice> {
+    let rule = slice_invalid::MUTATED_RULES[origin.choice % slice_invalid::MUTATED_RULES.len()];
+    let drawn = replay(
+        &slice_invalid::invalid_for_rule(rule)?,
+        origin.seed,
+        origin.steps,
+    )?;
+    Some(ArbitraryInvalidEndpointSlice {
+        rule: drawn.rule,
+        body: drawn.body,
+        expected: drawn.expected,
+        origin,
+    })
+}
+
+impl Arbitrary for ArbitraryInvalidEndpointSlice {
+    fn arbitrary(g: &mut Gen) -> Self {
+        arbitrary_from(g, slice_invalid::MUTATED_RULES.len(), make_invalid_slice)
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        shrink_path(self.origin, make_invalid_slice)
     }
 }

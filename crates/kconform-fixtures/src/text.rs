@@ -96,6 +96,39 @@ pub(crate) fn string_list(values: &[&str], v: K8sVersion) -> String {
     }
 }
 
+/// The warning kube-apiserver sends for an EndpointSlice of addressType FQDN (recorded on 1.28 and 1.36).
+pub(crate) const FQDN_DEPRECATED: &str = "spec.addressType: FQDN endpoints are deprecated";
+
+/// The warning of an unknown field that decoding dropped (`unknown field "<path>"`).
+pub(crate) fn unknown_field(path: &str) -> String {
+    format!("unknown field {}", go_quote(path))
+}
+
+/// The DNS-1123 label regex message, whatever the version.
+pub(crate) fn dns_label_regex(_: K8sVersion) -> String {
+    DNS_LABEL_REGEX.to_owned()
+}
+
+/// The DNS-1123 subdomain regex message, whatever the version.
+pub(crate) fn dns_subdomain_regex(_: K8sVersion) -> String {
+    DNS_SUBDOMAIN_REGEX.to_owned()
+}
+
+/// A DNS-1123 label with dots.
+pub(crate) fn dots(_: K8sVersion) -> String {
+    "must not contain dots".to_owned()
+}
+
+/// A DNS-1123 label longer than 63.
+pub(crate) fn max63(_: K8sVersion) -> String {
+    max_len_characters(63)
+}
+
+/// A DNS-1123 subdomain longer than 253.
+pub(crate) fn max253(_: K8sVersion) -> String {
+    max_len_characters(253)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
-//! `kconform fixtures`: writes the Endpoints fixture corpus (valid and invalid objects, each with the
-//! answer a real kube-apiserver gives) into a directory of the user's project, or checks that a
-//! vendored copy is up to date.
+//! `kconform fixtures`: writes a fixture corpus (valid and invalid objects, each with the answer a
+//! real kube-apiserver gives) into a directory of the user's project, or checks that a vendored copy
+//! is up to date: core/v1 Endpoints by default, discovery.k8s.io/v1 EndpointSlice with
+//! `--api endpointslices`.
 //!
 //! The corpus is deterministic: the same seed, count and version always give byte-identical files,
 //! so a vendored copy can be checked in CI with `--check`.
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use kconform_fixtures::corpus::{self, CorpusError, CorpusOptions, FixtureKind};
+use kconform_fixtures::corpus::{self, Api, CorpusError, CorpusOptions, FixtureKind};
 use kconform_spec::K8sVersion;
 
 use crate::exit;
@@ -17,9 +18,13 @@ use crate::exit;
 /// Options of `kconform fixtures`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FixturesArgs {
-    /// Directory to write the corpus into (created if needed; corpus files no longer generated are removed).
-    #[arg(long, value_name = "DIR", default_value = corpus::DEFAULT_DIR)]
-    pub out: PathBuf,
+    /// The API whose corpus is written: endpoints (core/v1) or endpointslices (discovery.k8s.io/v1).
+    #[arg(long, value_name = "API", default_value = "endpoints", value_parser = parse_api)]
+    pub api: Api,
+    /// Directory to write the corpus into (created if needed; corpus files no longer generated are
+    /// removed) [default: fixtures/endpoints-v1, or fixtures/endpointslice-v1 with --api endpointslices].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Seed of every random stream; the same seed always gives byte-identical files.
     #[arg(long, default_value_t = corpus::DEFAULT_SEED)]
     pub seed: u64,
@@ -32,6 +37,19 @@ pub struct FixturesArgs {
     /// Do not write: exit 1 with a diff when the directory differs from what would be generated.
     #[arg(long)]
     pub check: bool,
+}
+
+fn parse_api(s: &str) -> Result<Api, String> {
+    s.parse()
+}
+
+impl FixturesArgs {
+    /// The corpus directory: `--out`, or the API's folder.
+    fn dir(&self) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(self.api.default_dir()))
+    }
 }
 
 /// The corpus default count as the option's type (it is small: the conversion cannot fail, and the
@@ -50,7 +68,9 @@ pub fn run(args: &FixturesArgs) -> anyhow::Result<ExitCode> {
         count: usize::from(args.count),
         k8s_version: args.k8s_version,
     };
-    let corpus = corpus::generate(&options).context("generating the fixture corpus")?;
+    let dir = args.dir();
+    let corpus = corpus::generate_api(args.api, &options)
+        .with_context(|| format!("generating the {} fixture corpus", args.api))?;
     let valid = corpus
         .index
         .fixtures
@@ -59,11 +79,11 @@ pub fn run(args: &FixturesArgs) -> anyhow::Result<ExitCode> {
         .count();
     let invalid = corpus.index.fixtures.len() - valid;
     if args.check {
-        return match corpus.check(&args.out) {
+        return match corpus.check(&dir) {
             Ok(()) => {
                 eprintln!(
                     "the fixture corpus in {} is up to date ({valid} valid, {invalid} invalid)",
-                    args.out.display()
+                    dir.display()
                 );
                 Ok(exit::code(exit::SUCCESS))
             }
@@ -71,7 +91,7 @@ pub fn run(args: &FixturesArgs) -> anyhow::Result<ExitCode> {
                 // The generator's own fix command is for this repository; users regenerate with ours.
                 eprintln!(
                     "the fixture corpus in {} is stale; run `{}` and commit the result\n{}",
-                    args.out.display(),
+                    dir.display(),
                     regenerate_command(args),
                     stale.diff
                 );
@@ -81,19 +101,23 @@ pub fn run(args: &FixturesArgs) -> anyhow::Result<ExitCode> {
         };
     }
     corpus
-        .write(&args.out)
-        .with_context(|| format!("writing the fixture corpus to {}", args.out.display()))?;
+        .write(&dir)
+        .with_context(|| format!("writing the fixture corpus to {}", dir.display()))?;
     eprintln!(
         "wrote {} files ({valid} valid and {invalid} invalid fixtures, index.json) to {}",
         corpus.files.len(),
-        args.out.display()
+        dir.display()
     );
     Ok(exit::code(exit::SUCCESS))
 }
 
 /// The command that regenerates exactly this corpus.
 fn regenerate_command(args: &FixturesArgs) -> String {
-    let mut command = format!("kconform fixtures --out {}", args.out.display());
+    let mut command = "kconform fixtures".to_owned();
+    if args.api != Api::default() {
+        command.push_str(&format!(" --api {}", args.api));
+    }
+    command.push_str(&format!(" --out {}", args.dir().display()));
     if args.seed != corpus::DEFAULT_SEED {
         command.push_str(&format!(" --seed {}", args.seed));
     }
@@ -113,7 +137,8 @@ mod tests {
     #[test]
     fn the_regenerate_command_repeats_non_default_options() {
         let mut args = FixturesArgs {
-            out: PathBuf::from("vendor/fixtures"),
+            api: Api::Endpoints,
+            out: Some(PathBuf::from("vendor/fixtures")),
             seed: corpus::DEFAULT_SEED,
             count: default_count(),
             k8s_version: None,
@@ -129,6 +154,12 @@ mod tests {
         assert_eq!(
             regenerate_command(&args),
             "kconform fixtures --out vendor/fixtures --seed 7 --count 5 --k8s-version 1.33"
+        );
+        args.api = Api::EndpointSlices;
+        args.out = None;
+        assert_eq!(
+            regenerate_command(&args),
+            "kconform fixtures --api endpointslices --out fixtures/endpointslice-v1 --seed 7 --count 5 --k8s-version 1.33"
         );
     }
 }

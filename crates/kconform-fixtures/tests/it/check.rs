@@ -5,8 +5,49 @@ use kconform_fixtures::{Body, Expectation, Outcome};
 use kconform_spec::K8sVersion;
 use kconform_spec::decode::{BodyFormat, decode_endpoints_for};
 use kconform_spec::defaults::default_endpoints;
-use kconform_spec::validate::{validate_findings, validate_update_findings};
+use kconform_spec::validate::{Finding, validate_findings, validate_update_findings};
 use serde_json::Value;
+
+/// The spec's findings as `rule reason field message` lines.
+pub(crate) fn findings_text(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f.rule, f.cause.reason, f.cause.field, f.cause.message
+            )
+        })
+        .collect()
+}
+
+/// The stated causes as `rule reason field message` lines (`<any>` for an unstated message).
+pub(crate) fn causes_text(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .causes
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {} {}",
+                c.rule,
+                c.reason,
+                c.field,
+                c.message.as_deref().unwrap_or("<any>")
+            )
+        })
+        .collect()
+}
+
+/// True when the findings are the stated causes, in order (an unstated message matches any).
+pub(crate) fn same_causes(findings: &[Finding], outcome: &Outcome) -> bool {
+    findings.len() == outcome.causes.len()
+        && findings.iter().zip(&outcome.causes).all(|(f, c)| {
+            f.rule == c.rule
+                && f.cause.reason == c.reason
+                && f.cause.field == c.field
+                && c.message.as_ref().is_none_or(|m| *m == f.cause.message)
+        })
+}
 
 /// Checks one body against one outcome at version `v`; `Err` explains the disagreement.
 pub(crate) fn check_at(
@@ -52,35 +93,9 @@ pub(crate) fn check_at(
             let mut object = decoded.object;
             default_endpoints(&mut object);
             let findings = validate_findings(&object, v);
-            let got: Vec<String> = findings
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} {} {} {}",
-                        f.rule, f.cause.reason, f.cause.field, f.cause.message
-                    )
-                })
-                .collect();
-            let expected: Vec<String> = outcome
-                .causes
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{} {} {} {}",
-                        c.rule,
-                        c.reason,
-                        c.field,
-                        c.message.as_deref().unwrap_or("<any>")
-                    )
-                })
-                .collect();
-            let same = findings.len() == outcome.causes.len()
-                && findings.iter().zip(&outcome.causes).all(|(f, c)| {
-                    f.rule == c.rule
-                        && f.cause.reason == c.reason
-                        && f.cause.field == c.field
-                        && c.message.as_ref().is_none_or(|m| *m == f.cause.message)
-                });
+            let got = findings_text(&findings);
+            let expected = causes_text(outcome);
+            let same = same_causes(&findings, outcome);
             if same {
                 Ok(())
             } else {

@@ -4,6 +4,7 @@
 mod check;
 mod corpus;
 mod coverage;
+mod endpointslice;
 mod invalid;
 #[cfg(feature = "quickcheck")]
 mod quickcheck;

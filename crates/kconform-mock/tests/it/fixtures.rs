@@ -93,7 +93,7 @@ async fn post(
 }
 
 /// The answer against the index's outcome: status, 400 message, 422 causes in order.
-fn agrees(want: &Outcome, status: u16, answer: &Value) -> Result<(), String> {
+pub(crate) fn agrees(want: &Outcome, status: u16, answer: &Value) -> Result<(), String> {
     if status != want.status {
         return Err(format!(
             "HTTP {status} ({}), expected {}",
@@ -171,6 +171,48 @@ fn without_server_choices(mut object: Value, generated_name: bool) -> Value {
     object
 }
 
+/// Fixture names repeat across the corpus and between twins: the created object is removed again.
+pub(crate) async fn delete_created(server: &TestServer, path: &str, file: &str) {
+    let deleted = server
+        .req(Method::DELETE, path)
+        .send()
+        .await
+        .expect("DELETE answers");
+    assert_eq!(deleted.status(), 200, "deleting {path} ({file})");
+}
+
+/// The object a fixture's first twin created, which every other twin must create too.
+#[derive(Default)]
+pub(crate) struct Twins(Option<Value>);
+
+impl Twins {
+    /// Keeps the first created object; a difference when a later twin creates another.
+    pub(crate) fn compare(&mut self, answer: Value, file: &str, json_file: &str) -> Option<String> {
+        let generated = answer["metadata"]["generateName"].is_string();
+        let created = without_server_choices(answer, generated);
+        match &self.0 {
+            None => {
+                self.0 = Some(created);
+                None
+            }
+            Some(json) if *json == created => None,
+            Some(json) => Some(format!(
+                "{file} creates\n    {created}\n    but {json_file} creates\n    {json}"
+            )),
+        }
+    }
+}
+
+/// Fails with every difference found.
+pub(crate) fn assert_agreed(differences: &[String], kind: &str, v: K8sVersion) {
+    assert!(
+        differences.is_empty(),
+        "{} {kind} fixtures answer otherwise than the index says at {v}:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
+
 async fn replay_corpus(minor: u32) {
     let v = K8sVersion::new(minor);
     let corpus = corpus::generate(&CorpusOptions::default()).expect("the corpus generates");
@@ -188,7 +230,7 @@ async fn replay_corpus(minor: u32) {
             (Format::Yaml, entry.yaml.as_ref()),
             (Format::Protobuf, entry.protobuf.as_ref()),
         ];
-        let mut created_from_json = None;
+        let mut created_from_json = Twins::default();
         for (n, (format, file)) in twins.into_iter().enumerate() {
             let Some(file) = file else {
                 continue;
@@ -209,33 +251,13 @@ async fn replay_corpus(minor: u32) {
             if status != 201 {
                 continue;
             }
-            // Fixture names repeat across the corpus and between twins: remove the object again.
             let name = answer["metadata"]["name"].as_str().unwrap_or_default();
-            let deleted = server
-                .req(Method::DELETE, &ep_path(ns, Some(name)))
-                .send()
-                .await
-                .expect("DELETE answers");
-            assert_eq!(deleted.status(), 200, "deleting {name} ({file})");
-            let generated = answer["metadata"]["generateName"].is_string();
-            let created = without_server_choices(answer, generated);
-            match &created_from_json {
-                None => created_from_json = Some(created),
-                Some(json) if *json == created => {}
-                Some(json) => differences.push(format!(
-                    "{file} creates\n    {created}\n    but {} creates\n    {json}",
-                    entry.file
-                )),
-            }
+            delete_created(&server, &ep_path(ns, Some(name)), file).await;
+            differences.extend(created_from_json.compare(answer, file, &entry.file));
         }
     }
     server.server.shutdown().await;
-    assert!(
-        differences.is_empty(),
-        "{} fixtures answer otherwise than the index says at {v}:\n{}",
-        differences.len(),
-        differences.join("\n")
-    );
+    assert_agreed(&differences, "Endpoints", v);
     let [json, yaml, pb] = sent;
     eprintln!(
         "at {v}: {json} JSON fixtures, {yaml} YAML and {pb} protobuf twins answered as indexed"

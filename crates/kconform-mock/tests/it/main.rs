@@ -5,6 +5,7 @@ mod crud;
 mod delete;
 mod faults;
 mod fixtures;
+mod fixtures_endpointslice;
 mod formats;
 mod fuzz;
 mod http_support;
