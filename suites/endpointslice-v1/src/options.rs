@@ -45,6 +45,21 @@ async fn create_scoped(ctx: &Ctx, name: &str) -> Result<Value, Outcome> {
     create(ctx, &slice(name, &[(k, &v)])).await
 }
 
+/// `(manager, operation)` of each managedFields entry of an object.
+fn managers_of(object: &Value) -> Vec<(&str, &str)> {
+    object["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["manager"].as_str().unwrap_or_default(),
+                m["operation"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// Watch limits with this overall bound.
 fn limits(overall: u64) -> WatchLimits {
     WatchLimits {
@@ -589,17 +604,7 @@ async fn replace_options(ctx: Ctx) -> Verdict {
     .await?;
     expect_status(&ctx, &resp, 200)?;
     let replaced = json_of(&ctx, &resp)?;
-    let managers: Vec<(&str, &str)> = replaced["metadata"]["managedFields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            (
-                m["manager"].as_str().unwrap_or_default(),
-                m["operation"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let managers = managers_of(&replaced);
     ensure(
         &ctx,
         managers.contains(&("kconform-replacer", "Update")),
@@ -834,17 +839,7 @@ async fn create_field_manager(ctx: Ctx) -> Verdict {
     .await?;
     expect_status(&ctx, &resp, 201)?;
     let created = json_of(&ctx, &resp)?;
-    let managers: Vec<(&str, &str)> = created["metadata"]["managedFields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            (
-                m["manager"].as_str().unwrap_or_default(),
-                m["operation"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let managers = managers_of(&created);
     expect_eq(
         &ctx,
         "managedFields (manager, operation)",
