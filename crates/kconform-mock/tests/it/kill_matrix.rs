@@ -820,7 +820,7 @@ async fn every_fault_is_caught_by_the_checks_about_it() {
         .iter()
         .map(|(run, _, took)| (*took, run.label()))
         .collect();
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
     for (took, label) in slowest.iter().take(5) {
         eprintln!("kill matrix: slow run {label}: {:.1} s", took.as_secs_f64());
     }
