@@ -137,6 +137,10 @@ fn api_group(name: &str) -> Value {
 /// v2beta1 up to 1.32, v2 from 1.30 (the recordings: 1.28 only v2beta1, 1.36 only v2).
 fn aggregated_versions(ctx: &Ctx) -> Vec<&'static str> {
     let minor = ctx.version().minor;
+    // Fault es-aggregated-discovery-v2beta1: the beta version only, whatever the version.
+    if ctx.fault(crate::Fault::EsAggregatedDiscoveryV2beta1) {
+        return vec!["v2beta1"];
+    }
     let mut out = Vec::new();
     if minor >= 30 {
         out.push("v2");
@@ -203,7 +207,7 @@ fn aggregated(ctx: &Ctx, version: &str) -> Value {
                 json!([{"version": "v1", "resources": [{"resource": "endpointslices",
                     "responseKind": {"group": "", "version": "", "kind": "EndpointSlice"},
                     "scope": "Namespaced", "singularResource": "endpointslice",
-                    "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]}],
+                    "verbs": endpoint_slice_verbs(ctx)}],
                     "freshness": "Current"}])
             } else {
                 json!([])
@@ -259,6 +263,25 @@ pub(crate) fn discovery_group(ctx: &Ctx) -> Response {
     respond(StatusCode::OK, &body, ctx.format)
 }
 
+/// The verbs discovery lists for endpointslices (fault es-discovery-missing-delete-collection: without
+/// deletecollection).
+fn endpoint_slice_verbs(ctx: &Ctx) -> Vec<&'static str> {
+    let mut verbs = vec![
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+        "watch",
+    ];
+    if ctx.fault(crate::Fault::EsDiscoveryMissingDeleteCollection) {
+        verbs.retain(|verb| *verb != "deletecollection");
+    }
+    verbs
+}
+
 /// `/apis/discovery.k8s.io/v1`: the EndpointSlice resource; its storage version hash as recorded.
 pub(crate) fn discovery_group_version(ctx: &Ctx) -> Response {
     let hash = if ctx.version().at_least(33) {
@@ -269,7 +292,7 @@ pub(crate) fn discovery_group_version(ctx: &Ctx) -> Response {
     let body = json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "discovery.k8s.io/v1",
         "resources": [{"name": "endpointslices", "singularName": "endpointslice", "namespaced": true,
             "kind": "EndpointSlice",
-            "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+            "verbs": endpoint_slice_verbs(ctx),
             "storageVersionHash": hash}]});
     respond(StatusCode::OK, &body, ctx.format)
 }

@@ -42,12 +42,18 @@ pub(crate) fn lenient_bool(value: &str) -> bool {
 
 /// Parse and validate list options in kube-apiserver's order: value conversion (400), selectors (400),
 /// ListOptions validation (422), continue token (400), resourceVersion (400/500).
-pub(crate) fn list_options(query: &Query, v: K8sVersion) -> Result<ListOpts, ApiError> {
+pub(crate) fn list_options(
+    query: &Query,
+    v: K8sVersion,
+    api: crate::Api,
+    faults: &crate::FaultSet,
+) -> Result<ListOpts, ApiError> {
     let mut opts = spec::parse_list_options(query.pairs()).map_err(ApiError::status)?;
     let labels = LabelSelector::parse_for(opts.label_selector.as_deref().unwrap_or(""), v)
         .map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse(opts.field_selector.as_deref().unwrap_or(""))
-        .map_err(ApiError::bad_request)?;
+    let fields =
+        FieldSelector::parse_for(api, opts.field_selector.as_deref().unwrap_or(""), faults)
+            .map_err(ApiError::bad_request)?;
     opts.watch = false;
     spec::validate_list_options(&mut opts, v).map_err(ApiError::status)?;
     let limit = usize::try_from(opts.limit).ok().filter(|limit| *limit > 0);
@@ -138,7 +144,15 @@ mod tests {
     #[test]
     fn list_options_choose_where_to_read() {
         let v = K8sVersion::new(36);
-        let read = |q: &str| list_options(&Query::parse(Some(q)), v).map(|o| (o.read_at, o.limit));
+        let read = |q: &str| {
+            list_options(
+                &Query::parse(Some(q)),
+                v,
+                crate::Api::Endpoints,
+                &crate::FaultSet::default(),
+            )
+            .map(|o| (o.read_at, o.limit))
+        };
         assert_eq!(read("").unwrap(), (ReadAt::Latest, None));
         assert_eq!(
             read("resourceVersion=0&limit=1").unwrap(),

@@ -296,8 +296,15 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 .and_then(|text| FieldSelector::parse(text).ok())
                 .and_then(|selector| selector.required_name().map(str::to_owned))
         });
+        let mut resource = *api.unwrap_or(Api::Endpoints).resource();
+        // Fault es-forbidden-core-group: the EndpointSlice 403 names the core group.
+        if api == Some(Api::EndpointSlices)
+            && state.config.faults.has(crate::Fault::EsForbiddenCoreGroup)
+        {
+            resource.group = "";
+        }
         let status = Status::forbidden_of(
-            api.unwrap_or(Api::Endpoints).resource(),
+            &resource,
             &user.name,
             verb.as_str(),
             name.as_deref(),

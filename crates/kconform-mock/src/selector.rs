@@ -58,6 +58,27 @@ impl FieldSelector {
         Ok(FieldSelector(selector))
     }
 
+    /// [`FieldSelector::parse`] for a list or watch of `api`. Fault es-address-type-field-selector:
+    /// on EndpointSlices an `addressType` term is accepted, and then ignored (it matches every slice).
+    ///
+    /// # Errors
+    /// The exact 400 message.
+    pub(crate) fn parse_for(
+        api: crate::Api,
+        text: &str,
+        faults: &crate::FaultSet,
+    ) -> Result<FieldSelector, String> {
+        let mut selector = spec::parse_field_selector(text).map_err(|e| e.to_string())?;
+        if api == crate::Api::EndpointSlices && faults.has(crate::Fault::EsAddressTypeFieldSelector)
+        {
+            selector.terms.retain(|term| term.field != "addressType");
+        }
+        selector
+            .check_endpoints_fields()
+            .map_err(|e| e.to_string())?;
+        Ok(FieldSelector(selector))
+    }
+
     /// Whether the selector has no terms.
     pub fn is_empty(&self) -> bool {
         self.0.terms.is_empty()

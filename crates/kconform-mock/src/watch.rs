@@ -87,7 +87,8 @@ pub(crate) async fn handle(
     validate_list_options(&mut opts, version).map_err(ApiError::status)?;
     opts.watch = true;
     let mut fields = match opts.field_selector.as_deref() {
-        Some(text) => FieldSelector::parse(text).map_err(ApiError::bad_request)?,
+        Some(text) => FieldSelector::parse_for(request.api, text, &state.config.faults)
+            .map_err(ApiError::bad_request)?,
         None => FieldSelector::default(),
     };
     if let Some(name) = request.name.as_ref().filter(|_| {
@@ -605,9 +606,17 @@ impl Watcher {
             Value::String(self.filter.api.api_version().to_owned()),
         );
         object.insert("metadata".to_owned(), Value::Object(meta));
-        // The Go encoder writes the empty object's fields that have no `omitempty`.
+        // The Go encoder writes the empty object's fields that have no `omitempty` (fault
+        // es-bookmark-object-bare: it does not).
+        let bare = self
+            .state
+            .config
+            .faults
+            .has(crate::Fault::EsBookmarkObjectBare);
         for (key, value) in self.filter.api.empty_object_fields() {
-            object.insert((*key).to_owned(), value.clone());
+            if !bare {
+                object.insert((*key).to_owned(), value.clone());
+            }
         }
         Value::Object(object)
     }

@@ -228,6 +228,50 @@ pub struct Target {
     compare: CompareOptions,
 }
 
+/// The HTTP client for a target's TLS settings, built once per process and shared: building one
+/// loads and parses the platform's root certificates, which cost more CPU than a whole recorded
+/// scenario when every check of a suite replays one. Connections are never pooled, so sharing the
+/// client shares no state between replays.
+fn shared_client(opts: &ReplayOptions) -> Result<reqwest::Client, ReplayError> {
+    type Key = (bool, Option<Vec<u8>>);
+    static CLIENTS: std::sync::LazyLock<std::sync::Mutex<Vec<(Key, reqwest::Client)>>> =
+        std::sync::LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
+    let key: Key = (opts.insecure, opts.ca_pem.clone());
+    // A poisoned lock only means another thread panicked mid-insert; the list is still usable.
+    let mut clients = CLIENTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, client)) = clients.iter().find(|(k, _)| *k == key) {
+        return Ok(client.clone());
+    }
+    // Another component may have installed the process-wide provider already; either way ring is
+    // what we use.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .http1_only()
+        .pool_max_idle_per_host(0)
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none());
+    if opts.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if let Some(pem) = &opts.ca_pem {
+        let certs =
+            reqwest::Certificate::from_pem_bundle(pem).map_err(|source| ReplayError::Ca {
+                source: Some(source),
+            })?;
+        if certs.is_empty() {
+            return Err(ReplayError::Ca { source: None });
+        }
+        builder = builder.tls_certs_only(certs);
+    }
+    let client = builder
+        .build()
+        .map_err(|source| ReplayError::Client { source })?;
+    clients.push((key, client.clone()));
+    Ok(client)
+}
+
 impl Target {
     /// Checks the options and builds the HTTP client (rustls with the ring provider, HTTP/1.1,
     /// one connection per request like the recording tool).
@@ -258,30 +302,7 @@ impl Target {
                 prefix: opts.namespace_prefix.clone(),
             });
         }
-        // Another component may have installed the process-wide provider already; either way ring is
-        // what we use.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .http1_only()
-            .pool_max_idle_per_host(0)
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none());
-        if opts.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(pem) = &opts.ca_pem {
-            let certs =
-                reqwest::Certificate::from_pem_bundle(pem).map_err(|source| ReplayError::Ca {
-                    source: Some(source),
-                })?;
-            if certs.is_empty() {
-                return Err(ReplayError::Ca { source: None });
-            }
-            builder = builder.tls_certs_only(certs);
-        }
-        let client = builder
-            .build()
-            .map_err(|source| ReplayError::Client { source })?;
+        let client = shared_client(opts)?;
         let netloc = match parsed.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.clone(),

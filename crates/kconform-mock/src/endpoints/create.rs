@@ -40,7 +40,7 @@ pub(crate) async fn create(
     let generated =
         meta_str(&object, "name").is_empty() && !meta_str(&object, "generateName").is_empty();
     let mut name = prepare_create(ctx, &mut object, namespace, &opts)?;
-    ctx.api.storage_form(&mut object);
+    ctx.api.storage_form(&mut object, &ctx.state.config.faults);
     let code = if ctx.fault(Fault::CreateReturns200) {
         StatusCode::OK
     } else {

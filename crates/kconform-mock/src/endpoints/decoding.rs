@@ -38,12 +38,15 @@ pub(super) fn decode_body(
     format: BodyFormat,
     validation: FieldValidation,
 ) -> Result<Value, ApiError> {
-    let decoded = ctx.api.decode(body, format, ctx.version()).map_err(|err| {
-        if format == BodyFormat::Protobuf && ctx.fault(Fault::ProtobufDecodeErrorsGeneric) {
-            return ApiError::bad_request("the body is not valid protobuf");
-        }
-        ApiError::status(err.to_status())
-    })?;
+    let decoded = ctx
+        .api
+        .decode(body, format, ctx.version(), &ctx.state.config.faults)
+        .map_err(|err| {
+            if format == BodyFormat::Protobuf && ctx.fault(Fault::ProtobufDecodeErrorsGeneric) {
+                return ApiError::bad_request("the body is not valid protobuf");
+            }
+            ApiError::status(err.to_status())
+        })?;
     match validation {
         FieldValidation::Strict => match decoded.strict_error() {
             Some(err) if !ctx.fault(Fault::StrictFieldValidationIgnored) => {
@@ -66,7 +69,7 @@ pub(super) fn default_object(ctx: &mut Ctx, object: &mut Value) {
     if let Some(warning) = crate::objects::dedup_owner_references(object) {
         ctx.warnings.push(warning);
     }
-    ctx.api.default(object, ctx.fault(Fault::NoDefaultProtocol));
+    ctx.api.default(object, &ctx.state.config.faults);
 }
 
 pub(super) fn invalid(ctx: &Ctx, name: &str, causes: Vec<Cause>) -> ApiError {
@@ -144,10 +147,12 @@ pub(super) fn prepare_create(
     set_meta(object, "uid", Value::String(new_uid()));
     set_meta(object, "creationTimestamp", Value::String(now()));
     default_object(ctx, object);
-    ctx.api.prepare_create(object);
+    ctx.api.prepare_create(object, &ctx.state.config.faults);
     check_namespace_exists(ctx, namespace)?;
     if !ctx.fault(Fault::SkipValidation) {
-        let mut causes = ctx.api.validate(object, ctx.version());
+        let mut causes = ctx
+            .api
+            .validate(object, ctx.version(), &ctx.state.config.faults);
         if ctx.fault(Fault::LoopbackIpAccepted) {
             causes.retain(|cause| !cause.message.contains("loopback"));
         }
@@ -160,7 +165,10 @@ pub(super) fn prepare_create(
             return Err(invalid(ctx, &name, causes));
         }
     }
-    ctx.warnings.extend(ctx.api.warnings(object, ctx.version()));
+    let warnings = ctx
+        .api
+        .warnings(object, ctx.version(), &ctx.state.config.faults);
+    ctx.warnings.extend(warnings);
     remove_meta(object, "managedFields");
     managed::update(
         None,

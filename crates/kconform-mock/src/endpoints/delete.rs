@@ -188,7 +188,8 @@ pub(crate) async fn delete_collection(
     body: Body,
 ) -> Result<Response, ApiError> {
     let bytes = read_body(body).await?;
-    let mut list_opts = opts::list_options(&ctx.query, ctx.version())?;
+    let mut list_opts =
+        opts::list_options(&ctx.query, ctx.version(), ctx.api, &ctx.state.config.faults)?;
     if ctx.fault(Fault::DeleteCollectionIgnoresSelector) {
         list_opts.labels = Default::default();
         list_opts.fields = Default::default();

@@ -85,6 +85,16 @@ pub(crate) async fn patch(
             {
                 merged["subsets"] = Value::Array(old.iter().chain(new).cloned().collect());
             }
+            // Fault es-smp-merges-lists: EndpointSlice's atomic lists are appended to.
+            if ctx.api == crate::Api::EndpointSlices && ctx.fault(Fault::EsSmpMergesLists) {
+                for list in ["endpoints", "ports"] {
+                    if let (Some(old), Some(new)) =
+                        (original[list].as_array(), patch[list].as_array())
+                    {
+                        merged[list] = Value::Array(old.iter().chain(new).cloned().collect());
+                    }
+                }
+            }
             // Strict and Warn quote the patch itself (Go's %+v of the map) for strategic patches.
             let text = || rendered_patch_value(PatchFormat::Strategic, &original, &patch, &merged);
             check_patched(ctx, &merged, &opts, text)?
@@ -108,7 +118,12 @@ fn check_patched(
     value_text: impl FnOnce() -> String,
 ) -> Result<Value, ApiError> {
     let bytes = serde_json::to_vec(patched).map_err(|err| ApiError::internal(err.to_string()))?;
-    let decoded = match ctx.api.decode(&bytes, BodyFormat::Json, ctx.version()) {
+    let decoded = match ctx.api.decode(
+        &bytes,
+        BodyFormat::Json,
+        ctx.version(),
+        &ctx.state.config.faults,
+    ) {
         Ok(decoded) => decoded,
         Err(err) => {
             let inner = match &err {
@@ -150,7 +165,12 @@ fn apply_patch(
     if let Some(error) = apply_body_error(bytes) {
         return Err(ApiError::status(Status::apply_yaml_decode_failed(&error)));
     }
-    let decoded = match ctx.api.decode(bytes, BodyFormat::Yaml, ctx.version()) {
+    let decoded = match ctx.api.decode(
+        bytes,
+        BodyFormat::Yaml,
+        ctx.version(),
+        &ctx.state.config.faults,
+    ) {
         Ok(decoded) => decoded,
         Err(kconform_spec::decode::DecodeError::CannotHandle { kind, version, .. })
             if version != "v1" || kind != ctx.api.kind() =>

@@ -266,7 +266,7 @@ pub(super) fn list_body(api: crate::Api, page: Page) -> ListBody {
 
 /// LIST (`listCoreV1NamespacedEndpoints`, `listCoreV1EndpointsForAllNamespaces`).
 pub(crate) async fn list(ctx: &mut Ctx, namespace: Option<&str>) -> Result<Response, ApiError> {
-    let opts = opts::list_options(&ctx.query, ctx.version())?;
+    let opts = opts::list_options(&ctx.query, ctx.version(), ctx.api, &ctx.state.config.faults)?;
     let page = select(ctx, namespace, &opts).await?;
     let mut body = list_body(ctx.api, page);
     body.items_null = ctx.fault(Fault::EmptyListItemsNull);

@@ -76,15 +76,20 @@ pub(super) fn update_existing(
         Value::String(old_rv.clone()),
     );
     default_object(ctx, &mut object);
-    ctx.api.prepare_update(&mut object, old);
+    ctx.api
+        .prepare_update(&mut object, old, &ctx.state.config.faults);
     if !ctx.fault(Fault::SkipValidation) && !ctx.fault(Fault::UpdateSkipsValidation) {
-        let causes = ctx.api.validate_update(&object, old, ctx.version());
+        let causes = ctx
+            .api
+            .validate_update(&object, old, ctx.version(), &ctx.state.config.faults);
         if !causes.is_empty() {
             return Err(invalid(ctx, name, causes));
         }
     }
-    ctx.warnings
-        .extend(ctx.api.warnings(&object, ctx.version()));
+    ctx.warnings.extend(
+        ctx.api
+            .warnings(&object, ctx.version(), &ctx.state.config.faults),
+    );
     if !managed_by_apply {
         managed::update(
             Some(old),
@@ -94,7 +99,7 @@ pub(super) fn update_existing(
             managed_faults(ctx),
         );
     }
-    ctx.api.storage_form(&mut object);
+    ctx.api.storage_form(&mut object, &ctx.state.config.faults);
     // Unchanged except for managedFields timestamps: keep the stored managedFields so nothing is written.
     if same_ignoring_managed_times(&object, old) {
         object = old.clone();
@@ -192,7 +197,7 @@ pub(super) fn create_through_update(
             managed::apply_owns_label_map(&mut object);
         }
     }
-    ctx.api.storage_form(&mut object);
+    ctx.api.storage_form(&mut object, &ctx.state.config.faults);
     let dry = dry_run(ctx, opts);
     if dry {
         if sent_rv.is_empty() {
@@ -264,8 +269,11 @@ pub(crate) async fn replace(
         )));
     }
     let outcome = match existing {
-        // EndpointSlice has no create-on-update: a PUT to a missing name is 404.
-        None if ctx.fault(Fault::PutDoesNotCreate) || ctx.api == crate::Api::EndpointSlices => {
+        // EndpointSlice has no create-on-update: a PUT to a missing name is 404 (unless fault
+        // es-put-creates gives it Endpoints' AllowCreateOnUpdate).
+        None if ctx.fault(Fault::PutDoesNotCreate)
+            || (ctx.api == crate::Api::EndpointSlices && !ctx.fault(Fault::EsPutCreates)) =>
+        {
             return Err(not_found(ctx, name));
         }
         None => create_through_update(ctx, namespace, name, object, &opts, None)?,

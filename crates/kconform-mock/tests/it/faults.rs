@@ -124,3 +124,104 @@ async fn delete_returns_object() {
     .await;
     assert_eq!((status, body["kind"].as_str()), (200, Some("Endpoints")));
 }
+
+/// The path of an EndpointSlice (or the collection).
+fn es_path(ns: &str, name: Option<&str>) -> String {
+    let base = format!("/apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices");
+    name.map_or(base.clone(), |name| format!("{base}/{name}"))
+}
+
+fn slice(name: &str, addresses: usize) -> serde_json::Value {
+    let addresses: Vec<String> = (0..addresses)
+        .map(|i| format!("10.1.{}.{}", i / 250, i % 250 + 1))
+        .collect();
+    json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": name},
+        "addressType": "IPv4", "endpoints": [{"addresses": addresses}], "ports": [{"name": "http", "port": 80}]})
+}
+
+async fn es_send(
+    s: &TestServer,
+    method: Method,
+    name: Option<&str>,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    json_of(
+        s.req(method, &es_path("f", name))
+            .json(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn es_generation_switches_break_only_their_rule() {
+    // Faithful: ports move the generation, annotations do not.
+    for (fault, after_ports, after_annotation) in [
+        (None, 2, 2),
+        (Some(Fault::EsGenerationIgnoresPorts), 1, 1),
+        (Some(Fault::EsGenerationCountsAnnotations), 2, 3),
+    ] {
+        let mut config = config(36);
+        if let Some(fault) = fault {
+            config.faults.insert(fault);
+        }
+        let s = TestServer::with(config).await;
+        s.create_namespace("f").await;
+        let (code, mut object) = es_send(&s, Method::POST, None, &slice("es-1", 1)).await;
+        assert_eq!(
+            (code, object["metadata"]["generation"].clone()),
+            (201, json!(1))
+        );
+        object["ports"] = json!([{"name": "http", "port": 8080, "protocol": "TCP"}]);
+        let (code, mut object) = es_send(&s, Method::PUT, Some("es-1"), &object).await;
+        assert_eq!(code, 200);
+        assert_eq!(
+            object["metadata"]["generation"],
+            json!(after_ports),
+            "{fault:?}"
+        );
+        object["metadata"]["annotations"] = json!({"a": "b"});
+        let (_, object) = es_send(&s, Method::PUT, Some("es-1"), &object).await;
+        assert_eq!(
+            object["metadata"]["generation"],
+            json!(after_annotation),
+            "{fault:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn es_addresses_limit_off_by_one_refuses_exactly_100() {
+    for (fault, code_100) in [(None, 201), (Some(Fault::EsAddressesLimitOffByOne), 422)] {
+        let mut config = config(36);
+        if let Some(fault) = fault {
+            config.faults.insert(fault);
+        }
+        let s = TestServer::with(config).await;
+        s.create_namespace("f").await;
+        let (code, body) = es_send(&s, Method::POST, None, &slice("es-1", 100)).await;
+        assert_eq!(code, code_100, "{fault:?}: {body}");
+        let (code, body) = es_send(&s, Method::POST, None, &slice("es-2", 101)).await;
+        assert_eq!(code, 422, "{fault:?}");
+        assert_eq!(
+            body["details"]["causes"][0]["message"],
+            json!("Too many: 101: must have at most 100 items")
+        );
+    }
+}
+
+#[tokio::test]
+async fn es_put_creates_gives_endpoint_slices_create_on_update() {
+    for (fault, code) in [(None, 404), (Some(Fault::EsPutCreates), 201)] {
+        let mut config = config(36);
+        if let Some(fault) = fault {
+            config.faults.insert(fault);
+        }
+        let s = TestServer::with(config).await;
+        s.create_namespace("f").await;
+        let (got, _) = es_send(&s, Method::PUT, Some("es-1"), &slice("es-1", 1)).await;
+        assert_eq!(got, code, "{fault:?}");
+    }
+}

@@ -130,7 +130,25 @@ static TARGET: Target = Target {
 /// The [`DecodeError`] whose `Display` is kube-apiserver's 400 message. Protobuf bodies are not
 /// modelled for EndpointSlice and are refused as unrecognized.
 pub fn decode_for(body: &[u8], format: BodyFormat, v: K8sVersion) -> Result<Decoded, DecodeError> {
-    let target = if v.at_least(33) { &TARGET } else { &TARGET_OLD };
+    decode_with_structs_of(body, format, v, v)
+}
+
+/// [`decode_for`] with the Go structs of 1.`structs` and every text of 1.`v` (the reference server's
+/// fault switch that keeps `hints.forNodes` before 1.33 decodes with 1.33's structs).
+///
+/// # Errors
+/// As [`decode_for`].
+pub fn decode_with_structs_of(
+    body: &[u8],
+    format: BodyFormat,
+    v: K8sVersion,
+    structs: K8sVersion,
+) -> Result<Decoded, DecodeError> {
+    let target = if structs.at_least(33) {
+        &TARGET
+    } else {
+        &TARGET_OLD
+    };
     decode_json_for(body, format, v, target)
 }
 
