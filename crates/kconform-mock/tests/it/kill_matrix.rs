@@ -136,6 +136,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-LIST-",
             "ES-WATCH-",
             "ES-AUTH-",
+            "ES-OPTS-",
         ],
     ),
     (
@@ -149,7 +150,13 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     (
         "limit-ignored",
-        &["EP-LIST-", "EP-DELCOL-005", "EP-PROTO-002", "ES-LIST-003"],
+        &[
+            "EP-LIST-",
+            "EP-DELCOL-005",
+            "EP-PROTO-002",
+            "ES-LIST-003",
+            "ES-LIST-009",
+        ],
     ),
     (
         "dry-run-persists",
@@ -167,6 +174,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-PATCH-005",
             "ES-DELETE-004",
             "ES-DELCOL-002",
+            "ES-CREATE-020",
+            "ES-REPLACE-006",
         ],
     ),
     // Checks that compare an answer's exact Warning headers notice the missing one.
@@ -284,6 +293,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-WATCH-022",
             "EP-REPLACE-014",
             "ES-DELETE-005",
+            "ES-DELETE-007",
         ],
     ),
     ("propagation-policy-ignored", &["EP-DELETE-009"]),
@@ -294,6 +304,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-DELCOL-003",
             "EP-OPTS-007",
             "ES-DELCOL-001",
+            "ES-DELCOL-003",
+            "ES-OPTS-001",
         ],
     ),
     (
@@ -303,11 +315,23 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("delete-collection-unauthorized", &["EP-AUTH-003"]),
     (
         "continue-skips-item",
-        &["EP-LIST-", "EP-DELCOL-005", "EP-PROTO-002", "ES-LIST-003"],
+        &[
+            "EP-LIST-",
+            "EP-DELCOL-005",
+            "EP-PROTO-002",
+            "ES-LIST-003",
+            "ES-LIST-009",
+        ],
     ),
     (
         "continue-repeats-item",
-        &["EP-LIST-", "EP-DELCOL-005", "EP-PROTO-002", "ES-LIST-003"],
+        &[
+            "EP-LIST-",
+            "EP-DELCOL-005",
+            "EP-PROTO-002",
+            "ES-LIST-003",
+            "ES-LIST-009",
+        ],
     ),
     ("empty-list-items-null", &["EP-LIST-002", "ES-WATCH-001"]),
     (
@@ -337,9 +361,17 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     (
         "strict-field-validation-ignored",
-        &["EP-OPTS-004", "EP-OPTS-005", "ES-CREATE-014"],
+        &[
+            "EP-OPTS-004",
+            "EP-OPTS-005",
+            "ES-CREATE-014",
+            "ES-REPLACE-006",
+        ],
     ),
-    ("pretty-ignored", &["EP-OPTS-007", "EP-LIST-022"]),
+    (
+        "pretty-ignored",
+        &["EP-OPTS-007", "EP-LIST-022", "ES-OPTS-001"],
+    ),
     ("not-acceptable-ignored", &["EP-OPTS-008", "EP-OPTS-010"]),
     ("unsupported-media-type-accepted", &["EP-CREATE-011"]),
     ("no-body-size-limit", &["EP-CREATE-012"]),
@@ -401,7 +433,14 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     (
         "watch-ignores-timeout",
-        &["EP-WATCH-", "ES-WATCH-008", "ES-WATCH-011"],
+        &[
+            "EP-WATCH-",
+            "ES-WATCH-008",
+            "ES-WATCH-011",
+            "ES-WATCH-013",
+            "ES-WATCH-014",
+            "ES-WATCH-015",
+        ],
     ),
     (
         "watch-no-initial-events",
@@ -468,6 +507,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-LIST-",
             "ES-WATCH-",
             "ES-AUTH-",
+            "ES-OPTS-",
         ],
     ),
     // A strategic merge patch of the ports is a ports change too.
