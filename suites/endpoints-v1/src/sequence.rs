@@ -15,9 +15,14 @@
 //! short watches (timeoutSeconds 1 or 2; from a captured, a zero, a malformed or no
 //! resourceVersion; selectors, bookmarks, sendInitialEvents, the deprecated path).
 //!
+//! Replaces and patches lean towards objects held in deletion (a finalizer and a deletionTimestamp),
+//! strategic merge patches towards `subsets` (a list without a patch strategy, so replaced whole),
+//! and named watches towards objects that exist.
+//!
 //! Some requests come with a token the server does not know (401), some creates with a YAML body
 //! (block style, and now and then a YAML 1.1 surprise such as an unquoted `off`), a large object
-//! (hundreds of addresses), `Content-Type: text/plain` (415), another `metadata.namespace` (400) or
+//! (hundreds of addresses), a body over 3 MiB (413), `Content-Type: text/plain` (415), another
+//! `metadata.namespace` (400) or
 //! into a namespace that does not exist (404); some reads, lists and watches ask for
 //! `pretty=true` or for `Accept: text/plain` (406, whose text differs for lists and watches),
 //! some gets spell the name oddly in the URL (percent-escaped, UTF-8, with `%` or `/`), and some
@@ -27,6 +32,11 @@
 //! portable one is a literal such as `1`, and by the sequence rules (only `0` is literal) it is
 //! normalized as a cluster-wide resourceVersion, which the target's replay fills in with a current
 //! one; a compaction on demand exists only on the reference server (`/kconform/admin/compact`).
+//! The same rule keeps out reads at a far-future resourceVersion (kube-apiserver's 504 after a
+//! wait). Also not in the mix: writes while a watch is open (each step waits for its answer, so a
+//! watch sees only what happened before it), requests as a user without rights (the sequences
+//! carry one token), protobuf, and discovery documents (compared whole, they would differ by
+//! every resource a real cluster serves and an Endpoints server need not).
 
 use std::collections::BTreeMap;
 
@@ -399,6 +409,29 @@ impl EndpointsModel {
         self.objects.keys().cloned().collect()
     }
 
+    /// Objects held in deletion (a deletionTimestamp and a finalizer keep them).
+    fn deleting(&self) -> Vec<String> {
+        self.objects
+            .iter()
+            .filter(|(_, o)| o.pointer("/metadata/deletionTimestamp").is_some())
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// The name a replace or patch writes: now and then an object held in deletion, whose
+    /// deletionTimestamp an update must keep although the body does not carry it; else as
+    /// [`Self::target_name`].
+    fn write_name(&self, rng: &mut Rng, percent: u32) -> String {
+        let deleting = self.deleting();
+        if !deleting.is_empty()
+            && rng.chance(40)
+            && let Some(name) = rng.pick(&deleting)
+        {
+            return name.clone();
+        }
+        self.target_name(rng, percent)
+    }
+
     /// A name that exists with probability `percent` (when any does), else any name.
     fn target_name(&self, rng: &mut Rng, percent: u32) -> String {
         let existing = self.existing();
@@ -511,6 +544,7 @@ impl EndpointsModel {
                 ("duplicate-field", 3),
                 ("yaml", 7),
                 ("large", 3),
+                ("oversized", 2),
                 ("missing-namespace", 2),
                 ("namespace-mismatch", 2),
                 ("wrong-content-type", 2),
@@ -622,6 +656,13 @@ impl EndpointsModel {
                     json!([{"addresses": addresses, "ports": [{"name": "http", "port": 80}]}]);
                 what.push_str(&format!(" with {count} addresses"));
             }
+            "oversized" => {
+                // kube-apiserver reads at most 3 MiB of a request body (413 beyond): an
+                // annotation just over it, which no server should store.
+                body["metadata"]["annotations"] =
+                    json!({"example.com/filler": "x".repeat(3 * 1024 * 1024 + 1)});
+                what.push_str(" with a body over 3 MiB");
+            }
             _ => {
                 let mode = *rng.choose(&["Strict", "Warn", "Ignore"]);
                 body = Value::String(format!(
@@ -664,7 +705,7 @@ impl EndpointsModel {
     }
 
     fn replace(&mut self, rng: &mut Rng) -> Step {
-        let name = self.target_name(rng, 75);
+        let name = self.write_name(rng, 75);
         let current = self.objects.get(&name).cloned();
         let keep_labels = current.is_some() && rng.chance(50);
         let labels = match (&current, keep_labels) {
@@ -767,7 +808,7 @@ impl EndpointsModel {
     }
 
     fn patch(&mut self, rng: &mut Rng) -> Step {
-        let name = self.target_name(rng, 80);
+        let name = self.write_name(rng, 80);
         self.sent = Sent {
             kind: Kind::Write,
             name: Some(name.clone()),
@@ -832,6 +873,9 @@ impl EndpointsModel {
         ];
         if strategic {
             table.push(("delete-from-list", 8));
+            // `subsets` has no patch strategy, so a strategic patch replaces the whole list: a
+            // server that merges it only shows with stored subsets, so ask for it more often.
+            table[1].1 = 45;
         }
         let change = rng.weighted(&table).unwrap_or("labels");
         let maybe = |rng: &mut Rng, values: &[&str; 3]| match *rng.choose(values) {
@@ -1301,7 +1345,7 @@ impl EndpointsModel {
             }
         );
         let path = if named {
-            format!("{DEPRECATED_WATCH}/{}", rng.choose(&NAMES))
+            format!("{DEPRECATED_WATCH}/{}", self.target_name(rng, 80))
         } else if deprecated_path {
             DEPRECATED_WATCH.to_owned()
         } else {

@@ -1,7 +1,9 @@
 //! The request model of `kconform diff --suite endpointslice-v1`: random EndpointSlice sequences.
 //!
 //! Four names, a few label sets (the `kubernetes.io/service-name` label among them) and selectors,
-//! and a weighted mix of creates (valid, invalid, generateName, dryRun, FQDN and IPv6 slices),
+//! and a weighted mix of creates (valid, invalid, generateName, dryRun, FQDN and IPv6 slices, and
+//! the edges kube-apiserver accepts: odd port numbers, 101 ports, an IP in an FQDN slice, exact
+//! limits, `hints.forNodes`),
 //! gets, replaces (current and stale resourceVersions, addressType changes), the four patch types,
 //! deletes (dryRun, preconditions, finalizers), deletecollection, lists (selectors, pages) and
 //! short watches, chosen from a model of the namespace built from the reference's answers only.
@@ -178,6 +180,86 @@ fn spec(rng: &mut Rng) -> Map<String, Value> {
     spec
 }
 
+/// A spec at one of the edges kube-apiserver accepts although a reading of the types suggests
+/// otherwise (recorded: port numbers outside 1..65535, 101 ports, an FQDN slice holding an IP, a
+/// zone that is no label value), or exactly at a limit (100 addresses, 1000 endpoints, 8 zone
+/// hints), or with `hints.forNodes` (dropped with a Warning before 1.33, stored from 1.33).
+fn edge(rng: &mut Rng) -> (&'static str, Map<String, Value>) {
+    let ipv4 = |i: usize| format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, 1 + i % 250);
+    let port = json!([{"name": "http", "port": 80}]);
+    let (what, address_type, endpoints, ports) = match rng.below(8) {
+        0 => {
+            let number = *rng.choose(&[0, 65536, -1]);
+            let ports = json!([{"name": "odd", "port": number}]);
+            (
+                "a port number outside 1..65535",
+                "IPv4",
+                json!([{"addresses": [ipv4(0)]}]),
+                ports,
+            )
+        }
+        1 => {
+            let ports: Vec<Value> = (0..101)
+                .map(|i| json!({"name": format!("p-{i}"), "port": 1000 + i}))
+                .collect();
+            (
+                "101 ports",
+                "IPv4",
+                json!([{"addresses": [ipv4(0)]}]),
+                Value::Array(ports),
+            )
+        }
+        2 => (
+            "an FQDN slice holding an IP",
+            "FQDN",
+            json!([{"addresses": ["10.1.2.3"]}]),
+            port,
+        ),
+        3 => (
+            "the zone `zone!`",
+            "IPv4",
+            json!([{"addresses": [ipv4(0)], "zone": "zone!"}]),
+            port,
+        ),
+        4 => {
+            let addresses: Vec<String> = (0..100).map(ipv4).collect();
+            (
+                "an endpoint with 100 addresses",
+                "IPv4",
+                json!([{"addresses": addresses}]),
+                port,
+            )
+        }
+        5 => {
+            let endpoints: Vec<Value> =
+                (0..1000).map(|i| json!({"addresses": [ipv4(i)]})).collect();
+            ("1000 endpoints", "IPv4", Value::Array(endpoints), port)
+        }
+        6 => {
+            let zones: Vec<Value> = (0..8)
+                .map(|i| json!({"name": format!("zone-{i}")}))
+                .collect();
+            let endpoint =
+                json!({"addresses": [ipv4(0)], "zone": "zone-0", "hints": {"forZones": zones}});
+            ("8 zone hints", "IPv4", json!([endpoint]), port)
+        }
+        _ => {
+            let endpoint = json!({
+                "addresses": [ipv4(0)],
+                "nodeName": "node-1",
+                "zone": "zone-a",
+                "hints": {"forZones": [{"name": "zone-a"}], "forNodes": [{"name": "node-1"}]},
+            });
+            ("hints.forNodes", "IPv4", json!([endpoint]), port)
+        }
+    };
+    let mut spec = Map::new();
+    spec.insert("addressType".to_owned(), json!(address_type));
+    spec.insert("endpoints".to_owned(), endpoints);
+    spec.insert("ports".to_owned(), ports);
+    (what, spec)
+}
+
 fn slice(name: Option<&str>, labels: Map<String, Value>, spec: Map<String, Value>) -> Value {
     let mut metadata = Map::new();
     if let Some(name) = name {
@@ -313,6 +395,18 @@ impl SliceModel {
                     COLLECTION.to_owned(),
                     query,
                     Some(body),
+                    "application/json",
+                );
+            }
+            4 if rng.chance(60) => {
+                let (what, spec) = edge(rng);
+                self.expect(Sent::Write, Some(name));
+                return step(
+                    format!("create {name} with {what}"),
+                    "POST",
+                    COLLECTION.to_owned(),
+                    query,
+                    Some(slice(Some(name), labels(rng), spec)),
                     "application/json",
                 );
             }

@@ -22,13 +22,55 @@ const TOKEN: &str = "kconform-diff-admin";
 const SELF_DIFF_STEPS: usize = 8;
 
 async fn mock(faults: &[Fault]) -> kconform_mock::RunningServer {
-    let mut config = Config::default().with_admin_token(TOKEN);
+    mock_at(kconform_spec::K8sVersion::NEWEST, faults).await
+}
+
+async fn mock_at(
+    version: kconform_spec::K8sVersion,
+    faults: &[Fault],
+) -> kconform_mock::RunningServer {
+    let mut config = Config {
+        version,
+        ..Config::default()
+    }
+    .with_admin_token(TOKEN);
     for fault in faults {
         config.faults.insert(*fault);
     }
     kconform_mock::spawn(config)
         .await
         .expect("the mock starts on 127.0.0.1:0")
+}
+
+/// The API a diff's sequences are about: its resource and its suite's sequence model.
+#[derive(Clone, Copy)]
+struct Api {
+    suite: &'static str,
+    resource: kconform_harness::resource::Resource,
+    model: fn() -> Box<dyn diff::SequenceModel>,
+}
+
+const ENDPOINTS: Api = Api {
+    suite: "endpoints-v1",
+    resource: endpoints_v1::RESOURCE,
+    model: endpoints_v1::sequence::model,
+};
+
+const ENDPOINT_SLICES: Api = Api {
+    suite: "endpointslice-v1",
+    resource: endpointslice_v1::RESOURCE,
+    model: endpointslice_v1::sequence::model,
+};
+
+impl Api {
+    /// The API a fault breaks: the `es-` switches EndpointSlice, the others Endpoints.
+    fn of_fault(fault: Fault) -> Api {
+        if fault.name().starts_with("es-") {
+            ENDPOINT_SLICES
+        } else {
+            ENDPOINTS
+        }
+    }
 }
 
 fn options(
@@ -38,15 +80,26 @@ fn options(
     sequences: usize,
     steps: usize,
 ) -> DiffOptions {
+    options_for(ENDPOINTS, reference, target, seed, sequences, steps)
+}
+
+fn options_for(
+    api: Api,
+    reference: &str,
+    target: &str,
+    seed: u64,
+    sequences: usize,
+    steps: usize,
+) -> DiffOptions {
     let side = |url: &str| {
-        let mut opts = ReplayOptions::new(url, endpoints_v1::RESOURCE, Some(TOKEN.to_owned()));
+        let mut opts = ReplayOptions::new(url, api.resource, Some(TOKEN.to_owned()));
         opts.namespace_prefix = diff::DEFAULT_NAMESPACE_PREFIX.to_owned();
         opts
     };
     DiffOptions {
         reference: side(reference),
         target: side(target),
-        model: endpoints_v1::sequence::model,
+        model: api.model,
         seed,
         sequences,
         steps,
@@ -138,7 +191,7 @@ async fn faults_are_found_and_shrunk_to_at_most_five_steps() {
     ];
     let runs = faults.iter().map(|fault| async move {
         let (faithful, faulty) = (mock(&[]).await, mock(&[*fault]).await);
-        let mut opts = options(&faithful.url, &faulty.url, 1, 8, 24);
+        let mut opts = options(&faithful.url, &faulty.url, 1, 12, 30);
         opts.shrink.max_trials = 40;
         opts.shrink.time_limit = Duration::from_secs(60);
         let report = diff::run(&opts, |_| {}).await.expect("the diff runs");
@@ -300,17 +353,27 @@ async fn hostile_targets_differ_without_panic_or_hang() {
     reference.shutdown().await;
 }
 
-/// The differential kill matrix: every fault switch alone against the faithful server, 10
-/// sequences of 30 steps each (seeds 1 to 10). Written to `snapshots/diff-kill-matrix.md`.
+/// The differential kill matrix: every fault switch alone against the faithful server, 20
+/// sequences of 30 steps each (seeds 1 to 20). Written to `snapshots/diff-kill-matrix.md`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "slow (every fault switch; minutes in a debug build): run with `cargo test -p kconform-harness --test it diff_kill_matrix -- --ignored`, which rewrites snapshots/diff-kill-matrix.md"]
 async fn diff_kill_matrix() {
-    const SEQUENCES: usize = 10;
+    const SEQUENCES: usize = 20;
     const STEPS: usize = 30;
     let rows = futures::stream::iter(Fault::ALL.iter().copied())
         .map(|fault| async move {
-            let (faithful, faulty) = (mock(&[]).await, mock(&[fault]).await);
-            let mut opts = options(&faithful.url, &faulty.url, 1, SEQUENCES, STEPS);
+            // A fault whose behaviour exists only before 1.33 runs there, on both sides.
+            let version = if fault.name() == "es-hints-for-nodes-kept" {
+                kconform_spec::K8sVersion::new(28)
+            } else {
+                kconform_spec::K8sVersion::NEWEST
+            };
+            let (faithful, faulty) = (
+                mock_at(version, &[]).await,
+                mock_at(version, &[fault]).await,
+            );
+            let api = Api::of_fault(fault);
+            let mut opts = options_for(api, &faithful.url, &faulty.url, 1, SEQUENCES, STEPS);
             opts.concurrency = SEQUENCES;
             opts.shrink.max_trials = 60;
             opts.shrink.time_limit = Duration::from_secs(90);
@@ -318,30 +381,31 @@ async fn diff_kill_matrix() {
             faithful.shutdown().await;
             faulty.shutdown().await;
             eprintln!("{fault}: {} of {SEQUENCES} differ", report.differing);
-            (fault, report)
+            (fault, api, report)
         })
-        .buffered(4)
+        .buffered(6)
         .collect::<Vec<_>>()
         .await;
     let mut table = String::from(
         "# Differential kill matrix\n\nGenerated by `cargo test -p kconform-harness --test it diff_kill_matrix -- --ignored`: each fault switch of the reference server alone, as the target of `kconform diff` with the faithful reference server as the reference, over ",
     );
     table.push_str(&format!(
-        "{SEQUENCES} sequences of {STEPS} steps (seeds 1 to {SEQUENCES}, the `endpoints-v1` sequence model).\nA fault is found when a sequence differs and the difference comes back on a rerun; the reproduction is the smallest shrunk one.\n\n"
+        "{SEQUENCES} sequences of {STEPS} steps (seeds 1 to {SEQUENCES}; the sequence model of the suite of the API the fault breaks: `endpointslice-v1` for the `es-` faults, else `endpoints-v1`), at 1.{} on both sides except `es-hints-for-nodes-kept` at 1.28, where its behaviour exists.\nA fault is found when a sequence differs and the difference comes back on a rerun; the reproduction is the smallest shrunk one.\n\n",
+        kconform_spec::K8sVersion::NEWEST.minor
     ));
     let found = rows
         .iter()
-        .filter(|(_, r)| smallest_reproduction(r).is_some())
+        .filter(|(_, _, r)| smallest_reproduction(r).is_some())
         .count();
     let small = rows
         .iter()
-        .filter(|(_, r)| smallest_reproduction(r).is_some_and(|n| n <= 5))
+        .filter(|(_, _, r)| smallest_reproduction(r).is_some_and(|n| n <= 5))
         .count();
     table.push_str(&format!(
-        "**Found: {found}/{}; shrunk to at most 5 steps: {small}.**\n\n| Fault | Breaks | Differing sequences | Smallest reproduction | Its first difference |\n|---|---|---:|---:|---|\n",
+        "**Found: {found}/{}; shrunk to at most 5 steps: {small}.**\n\n| Fault | Breaks | Sequences | Differing sequences | Smallest reproduction | Its first difference |\n|---|---|---|---:|---:|---|\n",
         rows.len()
     ));
-    for (fault, report) in &rows {
+    for (fault, api, report) in &rows {
         let best = report
             .results
             .iter()
@@ -363,8 +427,9 @@ async fn diff_kill_matrix() {
             None => ("not found".to_owned(), String::new()),
         };
         table.push_str(&format!(
-            "| `{fault}` | {} | {}/{SEQUENCES} | {size} | {first} |\n",
+            "| `{fault}` | {} | `{}` | {}/{SEQUENCES} | {size} | {first} |\n",
             fault.description().replace('|', "\\|"),
+            api.suite,
             report.differing
         ));
     }
@@ -372,7 +437,7 @@ async fn diff_kill_matrix() {
         .join("../../snapshots/diff-kill-matrix.md");
     std::fs::write(&path, &table).expect("snapshots/ is writable");
     // A reproduction is only listed when the shrinker confirmed it on fresh namespaces.
-    for (fault, report) in &rows {
+    for (fault, _, report) in &rows {
         for result in report.results.iter().filter(|r| r.shrunk.is_some()) {
             let shrunk = result.shrunk.as_ref().expect("filtered");
             assert!(!shrunk.differences.is_empty(), "{fault}: {}", result.id);
