@@ -135,28 +135,35 @@ pub enum NoProtobuf {
     /// A port outside int32 (400 `P4-int32`): protobuf's int32 field keeps only the low 32 bits,
     /// so the twin would carry another port and get another answer.
     Int32Overflow,
-    /// Another kind (`D6`): kube-apiserver reads the protobuf raw bytes as that kind's own message
-    /// before the conversion fails, so an Endpoints message under that kind is another request.
+    /// Another kind or version (Endpoints `D6`, EndpointSlice `D5`): kube-apiserver reads the
+    /// protobuf raw bytes as that kind's own message before the conversion fails, so the API's
+    /// message under that kind is another request.
     OtherKind,
     /// A JSON merge patch (`M14`, `M15`): kube-apiserver answers a protobuf patch body with 415.
     Patch,
-    /// The spec's protobuf codec has no message for this kind yet (EndpointSlice).
+    /// The spec's protobuf codec has no message for this kind (no API of the corpus today).
     NoMessage,
 }
 
 impl NoProtobuf {
     /// The reason for a fixture's body, or None when it gets a protobuf twin.
-    fn of(body: &Body, rules: &[String], replay: &Replay) -> Option<NoProtobuf> {
+    fn of(api: Api, body: &Body, rules: &[String], replay: &Replay) -> Option<NoProtobuf> {
         if replay.stored.is_some() {
             return Some(NoProtobuf::Patch);
         }
         let rule = rules.first().map(String::as_str).unwrap_or_default();
+        // The decoding rules are numbered per API: the other-kind rule is `D6` for Endpoints and
+        // `D5` for EndpointSlice (whose `D5` is not the Endpoints one).
+        let other_kind = match api {
+            Api::Endpoints => "D6",
+            Api::EndpointSlices => "D5",
+        };
         match (body, rule) {
             (_, "D4") => Some(NoProtobuf::UnknownOrDuplicateFields),
             (Body::Raw(_), _) | (_, "D1") => Some(NoProtobuf::NotJson),
             (_, "D2" | "D3") => Some(NoProtobuf::WrongJsonType),
             (_, "P4-int32") => Some(NoProtobuf::Int32Overflow),
-            (_, "D6") => Some(NoProtobuf::OtherKind),
+            (_, rule) if rule == other_kind => Some(NoProtobuf::OtherKind),
             _ => None,
         }
     }
@@ -166,13 +173,16 @@ impl NoProtobuf {
 /// non-pointer field written even when empty (`kconform_spec::protobuf::encode`; the recorded
 /// client request of `transcripts/protobuf/*/create-protobuf-body.json` has those bytes). The
 /// envelope's typeMeta is the body's own `apiVersion` and `kind`, empty when it has none.
-fn protobuf_twin(value: &Value) -> Result<Vec<u8>, kconform_spec::protobuf::ProtobufError> {
-    let mut endpoints = value.clone();
-    if let Some(map) = endpoints.as_object_mut() {
-        // The message is chosen by kind; a body without one is still an Endpoints (the URL's).
-        map.insert("kind".to_owned(), Value::from("Endpoints"));
+fn protobuf_twin(
+    value: &Value,
+    kind: &str,
+) -> Result<Vec<u8>, kconform_spec::protobuf::ProtobufError> {
+    let mut object = value.clone();
+    if let Some(map) = object.as_object_mut() {
+        // The message is chosen by kind; a body without one is still of the URL's kind.
+        map.insert("kind".to_owned(), Value::from(kind));
     }
-    let bytes = kconform_spec::protobuf::encode(&endpoints)?;
+    let bytes = kconform_spec::protobuf::encode(&object)?;
     let mut unknown = kconform_spec::protobuf::parse_envelope(&bytes)?;
     let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default();
     unknown.kind = text("kind").to_owned();
@@ -328,6 +338,8 @@ fn versions_of(expected: &[Expectation]) -> VersionRange {
 struct Builder {
     files: BTreeMap<String, Vec<u8>>,
     entries: Vec<IndexEntry>,
+    /// The API the corpus is of (its kind chooses the protobuf message).
+    api: Api,
     /// False when the spec's protobuf codec has no message for the API: no twin is written.
     protobuf: bool,
 }
@@ -348,16 +360,18 @@ impl Builder {
     ) -> Result<(), CorpusError> {
         let file = format!("{folder}/{stem}.json");
         let no_protobuf = if self.protobuf {
-            NoProtobuf::of(body, &rules, &replay)
+            NoProtobuf::of(self.api, body, &rules, &replay)
         } else {
             Some(NoProtobuf::NoMessage)
         };
         let protobuf = match body {
             Body::Json(value) if no_protobuf.is_none() => {
                 let pb_file = format!("{folder}/{stem}.pb");
-                let bytes = protobuf_twin(value).map_err(|source| CorpusError::Protobuf {
-                    file: file.clone(),
-                    source,
+                let bytes = protobuf_twin(value, self.api.kind()).map_err(|source| {
+                    CorpusError::Protobuf {
+                        file: file.clone(),
+                        source,
+                    }
                 })?;
                 self.files.insert(pb_file.clone(), bytes);
                 Some(pb_file)
@@ -511,9 +525,17 @@ impl Api {
         }
     }
 
+    /// The kind of the API's objects.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Api::Endpoints => "Endpoints",
+            Api::EndpointSlices => "EndpointSlice",
+        }
+    }
+
     /// Whether the spec's protobuf codec can write this API's objects (else no fixture has a `.pb` twin).
     fn has_protobuf(self) -> bool {
-        self == Api::Endpoints
+        kconform_spec::protobuf::has_message(self.kind())
     }
 }
 
@@ -604,6 +626,7 @@ fn assemble(parts: Parts, options: &CorpusOptions) -> Result<Corpus, CorpusError
     let mut b = Builder {
         files: BTreeMap::new(),
         entries: Vec::new(),
+        api: parts.api,
         protobuf: parts.api.has_protobuf(),
     };
     let covers = |range: VersionRange| options.k8s_version.is_none_or(|v| range.contains(v));

@@ -63,9 +63,11 @@ impl Api {
         }
     }
 
-    /// Whether the server speaks protobuf for this resource (EndpointSlice answers JSON only).
+    /// Whether the server speaks protobuf for this resource: whenever the spec's codec has a message
+    /// for its kind and its list (both resources do; a resource without would answer JSON).
     pub(crate) fn protobuf(self) -> bool {
-        self == Api::Endpoints
+        kconform_spec::protobuf::has_message(self.kind())
+            && kconform_spec::protobuf::has_message(self.list_kind())
     }
 
     /// The fields Go writes for an empty object besides its metadata (a BOOKMARK's object): those

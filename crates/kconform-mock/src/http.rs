@@ -161,7 +161,7 @@ pub fn encode<T: Serialize + ?Sized>(
 }
 
 /// Build a response from a serialisable body: protobuf when it was negotiated and the body's kind has
-/// a message (Endpoints, EndpointsList, Status), otherwise [`encode`]'s JSON or YAML.
+/// a message (Endpoints, EndpointSlice, their lists, Status), otherwise [`encode`]'s JSON or YAML.
 pub fn respond<T: Serialize + ?Sized>(code: StatusCode, value: &T, format: Format) -> Response {
     if format.protobuf
         && let Ok(json) = serde_json::to_value(value)

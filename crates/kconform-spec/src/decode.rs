@@ -753,7 +753,7 @@ pub fn decode_endpoints_for(
     v: K8sVersion,
 ) -> Result<Decoded, DecodeError> {
     if format == BodyFormat::Protobuf {
-        return decode_protobuf_endpoints(body, v);
+        return decode_protobuf_for(body, v, &ENDPOINTS_TARGET);
     }
     decode_json_for(body, format, v, &ENDPOINTS_TARGET)
 }
@@ -944,20 +944,25 @@ pub(crate) fn decode_json_for(
     })
 }
 
-/// Decodes a POST or PUT body in protobuf into an Endpoints as kube-apiserver 1.`v` does
+/// Decodes a POST or PUT body in protobuf into `target` as kube-apiserver 1.`v` does
 /// (`protobuf.Serializer.Decode`, then the codec's conversion, then `transformDecodeError`).
 ///
-/// A missing kind or version defaults to `Endpoints`/`v1`. Protobuf has no unknown or duplicate
-/// fields to report, so the result's strict lists are empty.
+/// A missing kind defaults to the target's, a missing version to the target's group and version
+/// (`copyKindDefaults`). Protobuf has no unknown or duplicate fields to report (unknown field numbers
+/// are skipped), so the result's strict lists are empty.
 ///
 /// # Errors
 /// The [`DecodeError`] whose `Display` is the 400 message: the envelope's failures as
-/// `the object provided is unrecognized (must be of type Endpoints): … (<summary>)`, another kind as
-/// `<kind> in version "<version>" cannot be handled as a Endpoints: …`.
-fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, DecodeError> {
+/// `the object provided is unrecognized (must be of type <Target>): … (<summary>)`, another kind as
+/// `<kind> in version "<version>" cannot be handled as a <Target>: …`.
+pub(crate) fn decode_protobuf_for(
+    data: &[u8],
+    v: K8sVersion,
+    target: &'static Target,
+) -> Result<Decoded, DecodeError> {
     let unknown =
         crate::protobuf::parse_envelope(data).map_err(|err| DecodeError::Unrecognized {
-            target: "Endpoints",
+            target: target.kind,
             error: err.to_string(),
             summary: summarize_data(data),
         })?;
@@ -970,49 +975,54 @@ fn decode_protobuf_endpoints(data: &[u8], v: K8sVersion) -> Result<Decoded, Deco
         }
         _ => (String::new(), String::new()),
     };
-    // copyKindDefaults with the request's Endpoints v1.
+    // copyKindDefaults with the request's kind: an empty version takes the target's group too.
     let kind = if unknown.kind.is_empty() {
-        "Endpoints".to_owned()
+        target.kind.to_owned()
     } else {
         unknown.kind.clone()
     };
     let (group, version) = if version.is_empty() {
-        (String::new(), "v1".to_owned())
+        (target.group.to_owned(), target.version.to_owned())
     } else {
         (group, version)
     };
     let cannot = |error: String| DecodeError::CannotHandle {
-        target: "Endpoints",
+        target: target.kind,
         kind: kind.clone(),
         version: version.clone(),
         error,
     };
-    let group_version = if group.is_empty() {
-        version.clone()
-    } else {
-        format!("{group}/{version}")
+    let join = |group: &str, version: &str| {
+        if group.is_empty() {
+            version.to_owned()
+        } else {
+            format!("{group}/{version}")
+        }
     };
-    if group_version != "v1" || kind != "Endpoints" {
+    let group_version = join(&group, &version);
+    let target_group_version = join(target.group, target.version);
+    if group_version != target_group_version || kind != target.kind {
         // The raw bytes are unmarshalled into the named type before conversion fails; of the other
-        // core kinds only EndpointsList has a message here.
-        if group_version == "v1" && kind == "EndpointsList" {
-            crate::protobuf::check_endpoints_list_message(&unknown.raw)
+        // kinds of the group only the target's list has a message here.
+        if group_version == target_group_version && kind == format!("{}List", target.kind) {
+            crate::protobuf::check_message(&unknown.raw, &kind)
                 .map_err(|err| cannot(err.to_string()))?;
         }
-        return Err(match refuse_for_endpoints(&kind, &group_version, v) {
+        return Err(match (target.refuse)(&kind, &group_version, v) {
             Refusal::CannotHandle(error) => cannot(error),
             Refusal::Message(message) => DecodeError::Other(message),
         });
     }
-    let object = crate::protobuf::decode_endpoints_message(&unknown.raw)
-        .map_err(|err| cannot(err.to_string()))?;
+    let object =
+        crate::protobuf::decode_object_message(&unknown.raw, target.kind, &target_group_version)
+            .map_err(|err| cannot(err.to_string()))?;
     Ok(Decoded {
         object,
         unknown_fields: Vec::new(),
         duplicate_fields: Vec::new(),
         strict: Vec::new(),
         yaml_strict: None,
-        target: "Endpoints",
+        target: target.kind,
     })
 }
 

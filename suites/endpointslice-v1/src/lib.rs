@@ -8,6 +8,7 @@
 //! the reference server.
 
 mod options;
+mod protobuf;
 mod recorded;
 pub mod sequence;
 
@@ -50,7 +51,7 @@ pub const RESOURCE: Resource = Resource {
 
 /// The registry: every check of the suite, in a stable order (by area, then id).
 pub fn checks() -> Vec<Check> {
-    [recorded::RECORDED, options::CHECKS].concat()
+    [recorded::RECORDED, options::CHECKS, protobuf::CHECKS].concat()
 }
 
 #[cfg(test)]

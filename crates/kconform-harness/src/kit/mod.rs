@@ -482,4 +482,5 @@ pub fn expect_pretty(ctx: &Ctx, resp: &Response, pretty: bool) -> Verdict {
 }
 
 pub mod ledger;
+pub mod protobuf;
 pub mod recorded;

@@ -235,7 +235,13 @@ impl ListBody {
             return respond(StatusCode::OK, self, format);
         }
         let items = self.items.iter().map(|item| item.as_ref());
-        match kconform_spec::protobuf::encode_list("EndpointsList", "v1", &self.metadata, items) {
+        let encoded = kconform_spec::protobuf::encode_list(
+            self.api.list_kind(),
+            self.api.api_version(),
+            &self.metadata,
+            items,
+        );
+        match encoded {
             Ok(bytes) => crate::http::respond_protobuf(StatusCode::OK, bytes),
             Err(err) => {
                 ApiError::internal(format!("encoding the response failed: {err}")).render(format)

@@ -145,6 +145,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-WATCH-",
             "ES-AUTH-",
             "ES-OPTS-",
+            "ES-PROTO-",
         ],
     ),
     (
@@ -154,6 +155,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PATCH-011",
             "EP-PROTO-004",
             "ES-REPLACE-002",
+            "ES-PROTO-004",
         ],
     ),
     (
@@ -164,6 +166,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PROTO-002",
             "ES-LIST-003",
             "ES-LIST-009",
+            "ES-PROTO-002",
         ],
     ),
     (
@@ -184,6 +187,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-DELCOL-002",
             "ES-CREATE-020",
             "ES-REPLACE-006",
+            "ES-PROTO-005",
         ],
     ),
     // Checks that compare an answer's exact Warning headers notice the missing one.
@@ -230,6 +234,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-WATCH-003",
             "ES-WATCH-004",
             "ES-WATCH-006",
+            "ES-PROTO-005",
         ],
     ),
     // Checks that read an object back after a dry run or a delete compare the exact 404 body.
@@ -265,11 +270,17 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-REPLACE-003",
             "ES-PATCH-004",
             "ES-PATCH-007",
+            "ES-PROTO-010",
         ],
     ),
     (
         "already-exists-overwrites",
-        &["EP-CREATE-003", "EP-PROTO-010", "ES-CREATE-016"],
+        &[
+            "EP-CREATE-003",
+            "EP-PROTO-010",
+            "ES-CREATE-016",
+            "ES-PROTO-010",
+        ],
     ),
     (
         "create-in-missing-namespace",
@@ -277,7 +288,12 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     (
         "namespace-mismatch-accepted",
-        &["EP-CREATE-005", "EP-PROTO-010", "ES-CREATE-019"],
+        &[
+            "EP-CREATE-005",
+            "EP-PROTO-010",
+            "ES-CREATE-019",
+            "ES-PROTO-010",
+        ],
     ),
     (
         "generate-name-without-suffix",
@@ -292,7 +308,12 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ),
     (
         "delete-preconditions-ignored",
-        &["EP-DELETE-003", "EP-PROTO-005", "ES-DELETE-003"],
+        &[
+            "EP-DELETE-003",
+            "EP-PROTO-005",
+            "ES-DELETE-003",
+            "ES-PROTO-005",
+        ],
     ),
     (
         "finalizers-ignored",
@@ -329,6 +350,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PROTO-002",
             "ES-LIST-003",
             "ES-LIST-009",
+            "ES-PROTO-002",
         ],
     ),
     (
@@ -339,6 +361,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PROTO-002",
             "ES-LIST-003",
             "ES-LIST-009",
+            "ES-PROTO-002",
         ],
     ),
     ("empty-list-items-null", &["EP-LIST-002", "ES-WATCH-001"]),
@@ -421,23 +444,41 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "ES-WATCH-001",
             "ES-WATCH-002",
             "ES-WATCH-003",
+            "ES-PROTO-007",
         ],
     ),
     (
         "watch-reorders-events",
-        &["EP-WATCH-", "EP-PROTO-007", "ES-WATCH-", "ES-DELETE-005"],
+        &[
+            "EP-WATCH-",
+            "EP-PROTO-007",
+            "ES-WATCH-",
+            "ES-DELETE-005",
+            "ES-PROTO-007",
+        ],
     ),
     (
         "no-bookmarks",
-        &["EP-WATCH-", "EP-PROTO-008", "ES-WATCH-008", "ES-WATCH-009"],
+        &[
+            "EP-WATCH-",
+            "EP-PROTO-008",
+            "ES-WATCH-008",
+            "ES-WATCH-009",
+            "ES-PROTO-008",
+        ],
     ),
     (
         "bookmark-without-initial-events-end",
-        &["EP-WATCH-", "EP-PROTO-008", "ES-WATCH-009"],
+        &["EP-WATCH-", "EP-PROTO-008", "ES-WATCH-009", "ES-PROTO-008"],
     ),
     (
         "watch-too-old-replays",
-        &["EP-WATCH-014", "EP-PROTO-009", "ES-WATCH-010"],
+        &[
+            "EP-WATCH-014",
+            "EP-PROTO-009",
+            "ES-WATCH-010",
+            "ES-PROTO-009",
+        ],
     ),
     (
         "watch-ignores-timeout",
@@ -458,6 +499,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PROTO-013",
             "ES-WATCH-007",
             "ES-WATCH-009",
+            "ES-PROTO-008",
+            "ES-PROTO-013",
         ],
     ),
     (
@@ -478,6 +521,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "EP-PROTO-013",
             "ES-WATCH-",
             "ES-DELETE-005",
+            "ES-PROTO-007",
+            "ES-PROTO-008",
+            "ES-PROTO-009",
+            "ES-PROTO-013",
         ],
     ),
     ("discovery-missing-delete-collection", &["EP-DISC-001"]),
@@ -486,20 +533,47 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("path-segments-undecoded", &["EP-READ-003", "EP-READ-004"]),
     ("not-acceptable-list-short", &["EP-OPTS-010"]),
     // Protobuf: only the protobuf checks speak it.
-    ("protobuf-empty-fields-omitted", &["EP-PROTO-"]),
-    ("protobuf-list-drops-continue", &["EP-PROTO-002"]),
-    ("protobuf-create-refused", &["EP-PROTO-"]),
-    ("protobuf-replace-refused", &["EP-PROTO-004"]),
-    ("protobuf-delete-options-ignored", &["EP-PROTO-005"]),
-    ("protobuf-delete-collection-json", &["EP-PROTO-006"]),
-    ("protobuf-watch-json", &["EP-PROTO-"]),
-    ("protobuf-watch-bookmarks-dropped", &["EP-PROTO-008"]),
-    ("protobuf-watch-expired-as-status", &["EP-PROTO-009"]),
-    ("protobuf-errors-json", &["EP-PROTO-"]),
-    ("protobuf-filter-errors-json", &["EP-PROTO-011"]),
-    ("protobuf-patch-handler-text", &["EP-PROTO-012"]),
-    ("accept-q-values-ignored", &["EP-PROTO-013"]),
-    ("protobuf-decode-errors-generic", &["EP-PROTO-014"]),
+    ("protobuf-empty-fields-omitted", &["EP-PROTO-", "ES-PROTO-"]),
+    (
+        "protobuf-list-drops-continue",
+        &["EP-PROTO-002", "ES-PROTO-002"],
+    ),
+    ("protobuf-create-refused", &["EP-PROTO-", "ES-PROTO-"]),
+    (
+        "protobuf-replace-refused",
+        &["EP-PROTO-004", "ES-PROTO-004"],
+    ),
+    (
+        "protobuf-delete-options-ignored",
+        &["EP-PROTO-005", "ES-PROTO-005"],
+    ),
+    (
+        "protobuf-delete-collection-json",
+        &["EP-PROTO-006", "ES-PROTO-006"],
+    ),
+    ("protobuf-watch-json", &["EP-PROTO-", "ES-PROTO-"]),
+    (
+        "protobuf-watch-bookmarks-dropped",
+        &["EP-PROTO-008", "ES-PROTO-008"],
+    ),
+    (
+        "protobuf-watch-expired-as-status",
+        &["EP-PROTO-009", "ES-PROTO-009"],
+    ),
+    ("protobuf-errors-json", &["EP-PROTO-", "ES-PROTO-"]),
+    (
+        "protobuf-filter-errors-json",
+        &["EP-PROTO-011", "ES-PROTO-011"],
+    ),
+    (
+        "protobuf-patch-handler-text",
+        &["EP-PROTO-012", "ES-PROTO-012"],
+    ),
+    ("accept-q-values-ignored", &["EP-PROTO-013", "ES-PROTO-013"]),
+    (
+        "protobuf-decode-errors-generic",
+        &["EP-PROTO-014", "ES-PROTO-014"],
+    ),
     // EndpointSlice. Pervasive: every scenario that creates a slice compares its generation.
     (
         "es-generation-not-set",

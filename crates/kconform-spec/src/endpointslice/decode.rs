@@ -3,7 +3,7 @@
 
 use crate::decode::{
     BodyFormat, DecodeError, Decoded, OBJECT_META, OBJECT_REFERENCE, Refusal, Struct, Target, Ty,
-    decode_json_for, not_registered,
+    decode_json_for, decode_protobuf_for, not_registered,
 };
 use crate::version::K8sVersion;
 
@@ -127,8 +127,8 @@ static TARGET: Target = Target {
 /// Endpoints, with the kind's name in the texts.
 ///
 /// # Errors
-/// The [`DecodeError`] whose `Display` is kube-apiserver's 400 message. Protobuf bodies are not
-/// modelled for EndpointSlice and are refused as unrecognized.
+/// The [`DecodeError`] whose `Display` is kube-apiserver's 400 message; for a protobuf body, the
+/// envelope's and the message's texts as for Endpoints.
 pub fn decode_for(body: &[u8], format: BodyFormat, v: K8sVersion) -> Result<Decoded, DecodeError> {
     decode_with_structs_of(body, format, v, v)
 }
@@ -149,7 +149,27 @@ pub fn decode_with_structs_of(
     } else {
         &TARGET_OLD
     };
-    decode_json_for(body, format, v, target)
+    if format != BodyFormat::Protobuf {
+        return decode_json_for(body, format, v, target);
+    }
+    let mut decoded = decode_protobuf_for(body, v, target)?;
+    if !structs.at_least(33) {
+        // The Go struct before 1.33 has no `forNodes`: its field number is skipped as unknown,
+        // silently (protobuf has no strict decoding), leaving `hints` without it.
+        let endpoints = decoded
+            .object
+            .get_mut("endpoints")
+            .and_then(serde_json::Value::as_array_mut);
+        for endpoint in endpoints.into_iter().flatten() {
+            if let Some(hints) = endpoint
+                .get_mut("hints")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                hints.remove("forNodes");
+            }
+        }
+    }
+    Ok(decoded)
 }
 
 #[cfg(test)]
@@ -192,5 +212,62 @@ mod tests {
         let defaulted = decode_for(br#"{"metadata":{"name":"a"}}"#, BodyFormat::Json, v).unwrap();
         assert_eq!(defaulted.object["apiVersion"], "discovery.k8s.io/v1");
         assert_eq!(defaulted.object["kind"], "EndpointSlice");
+    }
+
+    #[test]
+    fn protobuf_bodies_decode_like_their_json_twins() {
+        let slice = serde_json::json!({"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
+            "metadata": {"name": "a", "creationTimestamp": null}, "addressType": "IPv4",
+            "endpoints": [{"addresses": ["10.1.2.3"], "conditions": {"ready": true},
+                "hints": {"forNodes": [{"name": "n"}]}}],
+            "ports": [{"name": "", "protocol": "TCP", "port": 80}]});
+        let bytes = crate::protobuf::encode(&slice).unwrap();
+        let new = decode_for(&bytes, BodyFormat::Protobuf, K8sVersion::new(36)).unwrap();
+        assert_eq!(new.object, slice);
+        assert!(new.unknown_fields.is_empty() && new.strict_error().is_none());
+        // Before 1.33 field 2 of EndpointHints is unknown and skipped, silently.
+        let old = decode_for(&bytes, BodyFormat::Protobuf, K8sVersion::new(28)).unwrap();
+        assert_eq!(old.object["endpoints"][0]["hints"], serde_json::json!({}));
+        assert!(old.unknown_fields.is_empty());
+        // Without kind and apiVersion the request's are taken.
+        let bare = crate::protobuf::Unknown {
+            raw: crate::protobuf::parse_envelope(&bytes).unwrap().raw,
+            ..Default::default()
+        };
+        let defaulted =
+            decode_for(&bare.to_bytes(), BodyFormat::Protobuf, K8sVersion::new(36)).unwrap();
+        assert_eq!(defaulted.object, slice);
+    }
+
+    #[test]
+    fn protobuf_bodies_of_other_kinds_are_refused_with_the_decoder_texts() {
+        let v = K8sVersion::new(36);
+        let err = |bytes: &[u8]| {
+            decode_for(bytes, BodyFormat::Protobuf, v)
+                .unwrap_err()
+                .to_string()
+        };
+        let list = crate::protobuf::encode_list(
+            "EndpointSliceList",
+            "discovery.k8s.io/v1",
+            &serde_json::Map::new(),
+            [],
+        )
+        .unwrap();
+        assert_eq!(
+            err(&list),
+            "EndpointSliceList in version \"v1\" cannot be handled as a EndpointSlice: converting (v1.EndpointSliceList) to (discovery.EndpointSlice): unknown conversion"
+        );
+        assert_eq!(
+            err(b"{}"),
+            "the object provided is unrecognized (must be of type EndpointSlice): provided data does not appear to be a protobuf message, expected prefix [107 56 115 0] ({})"
+        );
+        let endpoints = crate::protobuf::encode(
+            &serde_json::json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {}}),
+        )
+        .unwrap();
+        assert!(err(&endpoints).starts_with(
+            "Endpoints in version \"v1\" cannot be handled as a EndpointSlice: no kind \"Endpoints\" is registered"
+        ));
     }
 }

@@ -353,6 +353,7 @@ fn decode_time(data: &[u8]) -> Result<Value, WireError> {
 
 fn zero(field: &Field) -> Value {
     match (field.presence, field.ty) {
+        (Presence::Repeated, _) if field.null_when_empty => Value::Null,
         (Presence::Repeated, _) => Value::Array(Vec::new()),
         (Presence::Map, _) => Value::Object(Map::new()),
         (_, Type::Str) => Value::String(String::new()),

@@ -1,14 +1,15 @@
 //! Kubernetes protobuf (`application/vnd.kubernetes.protobuf`) as kube-apiserver writes and reads it for
-//! Endpoints: the `k8s\0` envelope around a `runtime.Unknown`, the messages Endpoints, EndpointsList,
-//! Status, DeleteOptions and WatchEvent, and the length-framed watch stream.
+//! Endpoints and EndpointSlice: the `k8s\0` envelope around a `runtime.Unknown`, the messages
+//! Endpoints, EndpointsList, EndpointSlice, EndpointSliceList, Status, DeleteOptions and WatchEvent,
+//! and the length-framed watch stream.
 //!
 //! Objects are carried in their JSON form (`serde_json::Value`, as the rest of this crate and the
 //! reference server hold them): [`encode`] writes a JSON object's protobuf byte for byte as Go's
 //! `MarshalToSizedBuffer` does, including the empty fields Go always writes, and [`decode`] gives the
 //! JSON Go's `json.Marshal` would write for the decoded struct. The field tables are in `schema`.
 //!
-//! Failures carry the Go texts ([`ProtobufError`]); [`decode_endpoints_request`] turns them into
-//! kube-apiserver's 400 messages for a create or update body.
+//! Failures carry the Go texts ([`ProtobufError`]); `crate::decode` turns them into kube-apiserver's
+//! 400 messages for a create or update body.
 
 mod codec;
 mod schema;
@@ -106,6 +107,7 @@ static TYPE_META: schema::Message = schema::Message {
             ty: schema::Type::Str,
             presence: schema::Presence::Always,
             omit_empty: false,
+            null_when_empty: false,
         },
         schema::Field {
             number: 2,
@@ -114,6 +116,7 @@ static TYPE_META: schema::Message = schema::Message {
             ty: schema::Type::Str,
             presence: schema::Presence::Always,
             omit_empty: false,
+            null_when_empty: false,
         },
     ],
     json_order: &[],
@@ -392,28 +395,41 @@ impl FrameReader {
     }
 }
 
-/// The object of an Endpoints message (the `raw` of its envelope), with kind `Endpoints` and
-/// apiVersion `v1`.
+/// The object of a `kind` message (the `raw` of its envelope), with that kind and `api_version` as
+/// its type (a request body may leave them out; kube-apiserver then takes the URL's).
 ///
 /// # Errors
-/// The Go text of the message's first problem.
-pub fn decode_endpoints_message(raw: &[u8]) -> Result<Value, ProtobufError> {
-    let fields = codec::decode_message(raw, &schema::ENDPOINTS)?;
-    let mut object = with_type_meta(fields, "", "");
-    if let Some(map) = object.as_object_mut() {
-        map.insert("kind".to_owned(), Value::String("Endpoints".to_owned()));
-        map.insert("apiVersion".to_owned(), Value::String("v1".to_owned()));
-    }
-    Ok(object)
+/// [`ProtobufError::UnknownKind`] for a kind without a message here, else the Go text of the
+/// message's first problem.
+pub fn decode_object_message(
+    raw: &[u8],
+    kind: &str,
+    api_version: &str,
+) -> Result<Value, ProtobufError> {
+    let msg =
+        schema::message_of_kind(kind).ok_or_else(|| ProtobufError::UnknownKind(kind.to_owned()))?;
+    Ok(with_type_meta(
+        codec::decode_message(raw, msg)?,
+        kind,
+        api_version,
+    ))
 }
 
-/// Unmarshals an EndpointsList message only to find its first problem: kube-apiserver reads the raw
-/// bytes into the named type before the conversion to Endpoints fails.
+/// Unmarshals a `kind` message only to find its first problem: kube-apiserver reads the raw bytes
+/// into the named type (e.g. a list sent where its item is expected) before the conversion fails.
 ///
 /// # Errors
-/// The Go text of the message's first problem.
-pub fn check_endpoints_list_message(raw: &[u8]) -> Result<(), ProtobufError> {
-    codec::decode_message(raw, &schema::ENDPOINTS_LIST).map(drop)
+/// [`ProtobufError::UnknownKind`] for a kind without a message here, else the Go text of the
+/// message's first problem.
+pub fn check_message(raw: &[u8], kind: &str) -> Result<(), ProtobufError> {
+    let msg =
+        schema::message_of_kind(kind).ok_or_else(|| ProtobufError::UnknownKind(kind.to_owned()))?;
+    codec::decode_message(raw, msg).map(drop)
+}
+
+/// Whether this crate has a message for `kind` (the server speaks protobuf only for those).
+pub fn has_message(kind: &str) -> bool {
+    schema::message_of_kind(kind).is_some()
 }
 
 /// The JSON text of a protobuf DeleteOptions body, for the JSON DeleteOptions reader: the envelope's

@@ -50,6 +50,9 @@ pub(crate) struct Field {
     pub(crate) presence: Presence,
     /// Whether Go's JSON leaves the field out when it is empty (`omitempty`, or a nil pointer).
     pub(crate) omit_empty: bool,
+    /// Whether an absent repeated field without `omitempty` is JSON `null` (a nil Go slice, as
+    /// `EndpointSlice.endpoints` after decoding) rather than `[]`.
+    pub(crate) null_when_empty: bool,
 }
 
 /// One message: its Go name (in decoding errors), its fields in field-number order, and the order of
@@ -77,6 +80,15 @@ const fn field(
         ty,
         presence,
         omit_empty,
+        null_when_empty: false,
+    }
+}
+
+/// A repeated field without `omitempty` whose absence decodes to a nil Go slice, JSON `null`.
+const fn nil_slice(number: u32, json: &'static str, go: &'static str, ty: Type) -> Field {
+    Field {
+        null_when_empty: true,
+        ..field(number, json, go, ty, Repeated, false)
     }
 }
 
@@ -441,11 +453,164 @@ pub(crate) static WATCH_EVENT: Message = Message {
     json_order: &[],
 };
 
+// discovery.k8s.io/v1 (k8s.io/api/discovery/v1 `generated.proto` and `generated.pb.go`). Unlike
+// core/v1, almost every optional field of Endpoint and EndpointPort is a Go pointer, so it is written
+// only when set (`name: ""` is written as `0a 00`, an absent name not at all); the non-pointer ones
+// are `addressType`, `conditions` (a struct: `12 00` when empty) and ForZone/ForNode `name`.
+
+pub(crate) static ENDPOINT_CONDITIONS: Message = Message {
+    name: "EndpointConditions",
+    fields: &[
+        field(1, "ready", "Ready", Bool, IfSet, true),
+        field(2, "serving", "Serving", Bool, IfSet, true),
+        field(3, "terminating", "Terminating", Bool, IfSet, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static FOR_ZONE: Message = Message {
+    name: "ForZone",
+    fields: &[field(1, "name", "Name", Str, Always, false)],
+    json_order: &[],
+};
+
+pub(crate) static FOR_NODE: Message = Message {
+    name: "ForNode",
+    fields: &[field(1, "name", "Name", Str, Always, false)],
+    json_order: &[],
+};
+
+/// `EndpointHints` with `forNodes` (Go structs from 1.33; an older server skips field 2 as unknown).
+pub(crate) static ENDPOINT_HINTS: Message = Message {
+    name: "EndpointHints",
+    fields: &[
+        field(
+            1,
+            "forZones",
+            "ForZones",
+            Type::Message(&FOR_ZONE),
+            Repeated,
+            true,
+        ),
+        field(
+            2,
+            "forNodes",
+            "ForNodes",
+            Type::Message(&FOR_NODE),
+            Repeated,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static ENDPOINT: Message = Message {
+    name: "Endpoint",
+    fields: &[
+        nil_slice(1, "addresses", "Addresses", Str),
+        // A non-pointer struct: always written, and `omitempty` never leaves a struct out of JSON.
+        field(
+            2,
+            "conditions",
+            "Conditions",
+            Type::Message(&ENDPOINT_CONDITIONS),
+            Always,
+            false,
+        ),
+        field(3, "hostname", "Hostname", Str, IfSet, true),
+        field(
+            4,
+            "targetRef",
+            "TargetRef",
+            Type::Message(&OBJECT_REFERENCE),
+            IfSet,
+            true,
+        ),
+        field(
+            5,
+            "deprecatedTopology",
+            "DeprecatedTopology",
+            Str,
+            Map,
+            true,
+        ),
+        field(6, "nodeName", "NodeName", Str, IfSet, true),
+        field(7, "zone", "Zone", Str, IfSet, true),
+        field(
+            8,
+            "hints",
+            "Hints",
+            Type::Message(&ENDPOINT_HINTS),
+            IfSet,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static ENDPOINT_SLICE_PORT: Message = Message {
+    name: "EndpointPort",
+    fields: &[
+        field(1, "name", "Name", Str, IfSet, true),
+        field(2, "protocol", "Protocol", Str, IfSet, true),
+        field(3, "port", "Port", Int32, IfSet, true),
+        field(4, "appProtocol", "AppProtocol", Str, IfSet, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static ENDPOINT_SLICE: Message = Message {
+    name: "EndpointSlice",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ObjectMeta",
+            Type::Message(&OBJECT_META),
+            Always,
+            false,
+        ),
+        nil_slice(2, "endpoints", "Endpoints", Type::Message(&ENDPOINT)),
+        nil_slice(3, "ports", "Ports", Type::Message(&ENDPOINT_SLICE_PORT)),
+        // A non-pointer string (`AddressType`): always written, `22 00` when empty.
+        field(4, "addressType", "AddressType", Str, Always, false),
+    ],
+    // Go: ObjectMeta, AddressType, Endpoints, Ports.
+    json_order: &[0, 3, 1, 2],
+};
+
+pub(crate) static ENDPOINT_SLICE_LIST: Message = Message {
+    name: "EndpointSliceList",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ListMeta",
+            Type::Message(&LIST_META),
+            Always,
+            false,
+        ),
+        // `json:"items"` without omitempty; a list answer always carries `items: []` (as for
+        // EndpointsList).
+        field(
+            2,
+            "items",
+            "Items",
+            Type::Message(&ENDPOINT_SLICE),
+            Repeated,
+            false,
+        ),
+    ],
+    json_order: &[],
+};
+
 /// The message of a top-level kind, as the envelope's `typeMeta.kind` names it.
 pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
     match kind {
         "Endpoints" => Some(&ENDPOINTS),
         "EndpointsList" => Some(&ENDPOINTS_LIST),
+        "EndpointSlice" => Some(&ENDPOINT_SLICE),
+        "EndpointSliceList" => Some(&ENDPOINT_SLICE_LIST),
         "Status" => Some(&STATUS),
         "DeleteOptions" => Some(&DELETE_OPTIONS),
         "WatchEvent" => Some(&WATCH_EVENT),
