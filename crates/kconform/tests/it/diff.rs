@@ -92,9 +92,9 @@ async fn a_faulty_server_differs_and_the_reproduction_replays() {
         "--token",
         &faulty.token,
         "--sequences",
-        "2",
+        "4",
         "--steps",
-        "12",
+        "16",
         "--out",
         &out.display().to_string(),
     ])
