@@ -45,9 +45,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         command.env("RUST_TEST_THREADS", (2 * cores).to_string());
     }
-    let status = command
-        .status()
-        .context("failed to start cargo test")?;
+    let status = command.status().context("failed to start cargo test")?;
     Ok(if status.success() {
         ExitCode::SUCCESS
     } else {
