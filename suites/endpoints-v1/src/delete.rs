@@ -7,6 +7,13 @@ use kconform_harness::runner::{Check, Ctx};
 use serde_json::{Value, json};
 
 use crate::support::*;
+use kconform_harness::kit;
+
+/// An Endpoints labelled `app=a` and with the check's scope label, for the kit's delete checks.
+fn scoped_app_a(ctx: &Ctx, name: &str) -> Value {
+    let (sk, sv) = ctx.scope_label();
+    endpoints_labelled(name, &[("app", "a"), (sk, &sv)])
+}
 
 fn success_status(name: &str, uid: &str) -> Value {
     json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": {"name": name, "kind": "endpoints", "uid": uid}})
@@ -537,16 +544,7 @@ pub(crate) const EP_DELETE_011: Check = check!(
 );
 
 async fn delete_ignore_store_read_error_false(ctx: Ctx) -> Verdict {
-    let name = ctx.name("ep");
-    let created = create_named(&ctx, &name).await?;
-    let resp = delete(
-        &ctx,
-        Request::delete(ctx.object_path(&name))
-            .query("ignoreStoreReadErrorWithClusterBreakingPotential", "false"),
-    )
-    .await?;
-    expect_body(&ctx, &resp, 200, &success_status(&name, &uid_of(&created)))?;
-    expect_gone(&ctx, &name).await
+    kit::delete_options::expect_delete_ignore_store_read_error_false(&ctx, scoped_app_a).await
 }
 
 /// Creates `names` labelled `app=<app>` plus the check's scope label.
@@ -753,45 +751,7 @@ pub(crate) const EP_DELCOL_004: Check = check!(
 );
 
 async fn delete_collection_errors(ctx: Ctx) -> Verdict {
-    let a1 = ctx.name("ep");
-    seed(&ctx, &[(&a1, "a")]).await?;
-    let resp = delete(
-        &ctx,
-        Request::delete(ctx.collection_path()).query("labelSelector", "a b"),
-    )
-    .await?;
-    expect_body(
-        &ctx,
-        &resp,
-        400,
-        &bad_request(
-            "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt",
-        ),
-    )?;
-    let resp = delete(
-        &ctx,
-        Request::delete(ctx.collection_path())
-            .query("orphanDependents", "true")
-            .query("propagationPolicy", "Orphan"),
-    )
-    .await?;
-    expect_body(
-        &ctx,
-        &resp,
-        422,
-        &invalid_options(
-            "DeleteOptions",
-            "propagationPolicy",
-            "FieldValueInvalid",
-            "Invalid value: \"Orphan\": orphanDependents and deletionPropagation cannot be both set",
-        ),
-    )?;
-    expect_eq(
-        &ctx,
-        "objects left",
-        vec![a1],
-        list_names(&ctx, &ctx.scope_selector()).await?,
-    )
+    kit::delete_options::expect_delete_collection_errors(&ctx, scoped_app_a).await
 }
 
 pub(crate) const EP_DELCOL_005: Check = check!(
@@ -810,56 +770,7 @@ pub(crate) const EP_DELCOL_005: Check = check!(
 );
 
 async fn delete_collection_limit(ctx: Ctx) -> Verdict {
-    let names = [ctx.name("ep"), ctx.name("ep"), ctx.name("ep")];
-    seed(
-        &ctx,
-        &[(&names[0], "a"), (&names[1], "a"), (&names[2], "a")],
-    )
-    .await?;
-    let scope = ctx.scope_selector();
-    let resp = delete(
-        &ctx,
-        Request::delete(ctx.collection_path())
-            .query("labelSelector", &scope)
-            .query("limit", "2"),
-    )
-    .await?;
-    expect_status(&ctx, &resp, 200)?;
-    let page = json_of(&ctx, &resp)?;
-    expect_eq(
-        &ctx,
-        "items deleted by one page",
-        2,
-        item_names(&page).len(),
-    )?;
-    let token = continue_of(&page);
-    ensure(
-        &ctx,
-        !token.is_empty(),
-        "metadata.continue set after a partial page",
-        || compact(&page["metadata"]),
-    )?;
-    expect_eq(
-        &ctx,
-        "objects left after one page",
-        1,
-        list_names(&ctx, &scope).await?.len(),
-    )?;
-    let resp = delete(
-        &ctx,
-        Request::delete(ctx.collection_path())
-            .query("labelSelector", &scope)
-            .query("limit", "2")
-            .query("continue", token),
-    )
-    .await?;
-    expect_status(&ctx, &resp, 200)?;
-    expect_eq(
-        &ctx,
-        "objects left at the end",
-        Vec::<String>::new(),
-        list_names(&ctx, &scope).await?,
-    )
+    kit::delete_options::expect_delete_collection_limit(&ctx, scoped_app_a).await
 }
 
 pub(crate) const EP_DELCOL_006: Check = check!(
@@ -887,53 +798,7 @@ pub(crate) const EP_DELCOL_006: Check = check!(
 );
 
 async fn delete_collection_options(ctx: Ctx) -> Verdict {
-    let a1 = ctx.name("ep");
-    seed(&ctx, &[(&a1, "a")]).await?;
-    let scope = ctx.scope_selector();
-    let resp = delete(
-        &ctx,
-        Request::delete(ctx.collection_path())
-            .query("labelSelector", &scope)
-            .query("sendInitialEvents", "true"),
-    )
-    .await?;
-    expect_body(
-        &ctx,
-        &resp,
-        422,
-        &invalid_options(
-            "ListOptions",
-            "sendInitialEvents",
-            "FieldValueForbidden",
-            "Forbidden: sendInitialEvents is forbidden for list",
-        ),
-    )?;
-    let resp = delete(
-        &ctx,
-        Request::delete(ctx.collection_path())
-            .query("labelSelector", &scope)
-            .query("resourceVersion", "0")
-            .query("resourceVersionMatch", "NotOlderThan")
-            .query("timeoutSeconds", "10")
-            .query("gracePeriodSeconds", "0")
-            .query("shardSelector", "")
-            .query("ignoreStoreReadErrorWithClusterBreakingPotential", "false")
-            .json(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"})),
-    )
-    .await?;
-    expect_status(&ctx, &resp, 200)?;
-    expect_eq(
-        &ctx,
-        "deleted items",
-        vec![a1],
-        item_names(&json_of(&ctx, &resp)?),
-    )?;
-    expect_eq(
-        &ctx,
-        "objects left",
-        Vec::<String>::new(),
-        list_names(&ctx, &scope).await?,
-    )
+    kit::delete_options::expect_delete_collection_list_options(&ctx, scoped_app_a).await
 }
 
 pub(crate) const EP_DELETE_012: Check = check!(

@@ -56,7 +56,24 @@ pub fn checks() -> Vec<Check> {
 
 #[cfg(test)]
 mod tests {
-    use super::checks;
+    use super::{RESOURCE, checks};
+
+    #[test]
+    fn every_cell_of_the_api_is_covered() {
+        let metas: Vec<_> = checks().iter().map(|c| c.meta).collect();
+        let matrix = kconform_harness::coverage::Matrix::compute(&RESOURCE, &metas);
+        let uncovered: Vec<String> = matrix
+            .uncovered()
+            .iter()
+            .map(|c| format!("{} × {}", c.operation, c.column))
+            .collect();
+        assert!(
+            uncovered.is_empty(),
+            "{} of {} cells uncovered: {uncovered:#?}",
+            uncovered.len(),
+            matrix.total()
+        );
+    }
 
     #[test]
     fn ids_are_well_formed_and_follow_the_ledger() {

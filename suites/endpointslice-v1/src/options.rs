@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use kconform_harness::check;
 use kconform_harness::client::{Auth, Request};
+use kconform_harness::kit::delete_options;
 use kconform_harness::kit::*;
-use kconform_harness::model::Level::{Must, Should};
+use kconform_harness::model::Level::{May, Must, Should};
 use kconform_harness::model::Outcome;
 use kconform_harness::runner::{Check, Ctx};
 use kconform_harness::watch::{StreamEnd, WatchLimits};
@@ -231,6 +232,9 @@ const DEPRECATED_WATCH_PATH_PARAMS: &[&str] = &[
     "pretty",
     "watch",
     "shardSelector",
+    "sendInitialEvents",
+    "resourceVersionMatch",
+    "continue",
 ];
 
 /// Watches `path` with every option of [`DEPRECATED_WATCH_PATH_PARAMS`] from the resourceVersion
@@ -290,18 +294,20 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, name: &str) -> Verdict {
             d.end.to_string(),
         ));
     }
-    Ok(())
+    // Options sent without `watch=1` are validated as a list's, as on the Endpoints paths
+    // (EP-WATCH-005..007); with `watch=1` they are a watch's; continue as on the collection path.
+    kconform_harness::kit::watch_options::expect_deprecated_path_list_options(ctx, path, name).await
 }
 
 pub(crate) const ES_WATCH_013: Check = check!(
     CheckMeta {
         operations: &[op::WATCH_ALL],
         params: DEPRECATED_WATCH_PATH_PARAMS,
-        statuses: &[200],
+        statuses: &[200, 422],
         ..meta(
             "ES-WATCH-013",
             Must,
-            "The deprecated path /apis/discovery.k8s.io/v1/watch/endpointslices MUST honour the watch options (selectors, resourceVersion, timeoutSeconds, bookmarks, limit, pretty, an empty shardSelector).",
+            "The deprecated path /apis/discovery.k8s.io/v1/watch/endpointslices MUST honour the watch options (selectors, resourceVersion, timeoutSeconds, bookmarks, limit, pretty, an empty shardSelector, continue); options sent without watch=1 MUST be validated as a list's (422 for sendInitialEvents and a resourceVersionMatch without resourceVersion).",
             "kube-apiserver behaviour §6.1 (deprecated watch paths, still served); recorded watch/deprecated-all-namespaces-path",
         )
     },
@@ -316,11 +322,11 @@ pub(crate) const ES_WATCH_014: Check = check!(
     CheckMeta {
         operations: &[op::WATCH_LIST],
         params: DEPRECATED_WATCH_PATH_PARAMS,
-        statuses: &[200],
+        statuses: &[200, 422],
         ..meta(
             "ES-WATCH-014",
             Must,
-            "The deprecated path /apis/discovery.k8s.io/v1/watch/namespaces/{namespace}/endpointslices MUST honour the watch options.",
+            "The deprecated path /apis/discovery.k8s.io/v1/watch/namespaces/{namespace}/endpointslices MUST honour the watch options; options sent without watch=1 MUST be validated as a list's.",
             "kube-apiserver behaviour §6.1; recorded watch/deprecated-namespaced-path",
         )
     },
@@ -336,11 +342,11 @@ pub(crate) const ES_WATCH_015: Check = check!(
     CheckMeta {
         operations: &[op::WATCH],
         params: DEPRECATED_WATCH_PATH_PARAMS,
-        statuses: &[200],
+        statuses: &[200, 422],
         ..meta(
             "ES-WATCH-015",
             Must,
-            "The deprecated path .../watch/namespaces/{namespace}/endpointslices/{name} MUST honour the watch options, a fieldSelector naming the same object included.",
+            "The deprecated path .../watch/namespaces/{namespace}/endpointslices/{name} MUST honour the watch options, a fieldSelector naming the same object included; options sent without watch=1 MUST be validated as a list's.",
             "kube-apiserver behaviour §6.1 (the name becomes a metadata.name field selector); recorded watch/deprecated-named-path",
         )
     },
@@ -912,6 +918,126 @@ async fn delete_held_by_finalizer(ctx: Ctx) -> Verdict {
     expect_status(&ctx, &get(&ctx, &name).await?, 404)
 }
 
+/// A valid slice with the check's scope label, for the kit's delete checks.
+fn scoped_slice(ctx: &Ctx, name: &str) -> Value {
+    let (k, v) = ctx.scope_label();
+    slice(name, &[(k, &v)])
+}
+
+pub(crate) const ES_DELETE_008: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE],
+        params: &["ignoreStoreReadErrorWithClusterBreakingPotential"],
+        statuses: &[200],
+        since: Some(32),
+        features: &[],
+        ..meta(
+            "ES-DELETE-008",
+            Should,
+            "ignoreStoreReadErrorWithClusterBreakingPotential=false MUST be accepted and change nothing for a readable slice (200 Success naming it).",
+            "kube-apiserver behaviour §5.5 Validation (AllowUnsafeMalformedObjectDeletion); the generic handler of EP-DELETE-011",
+        )
+    },
+    delete_ignore_store_read_error_false
+);
+async fn delete_ignore_store_read_error_false(ctx: Ctx) -> Verdict {
+    delete_options::expect_delete_ignore_store_read_error_false(&ctx, scoped_slice).await
+}
+
+pub(crate) const ES_DELCOL_004: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION],
+        params: &["labelSelector", "orphanDependents", "propagationPolicy"],
+        statuses: &[400, 422],
+        ..meta(
+            "ES-DELCOL-004",
+            Must,
+            "A DELETE of the collection with a bad labelSelector MUST answer 400, with orphanDependents and propagationPolicy both set 422, and delete nothing.",
+            "kube-apiserver behaviour §5.6; §3.1 (the generic handler of EP-DELCOL-004)",
+        )
+    },
+    delete_collection_errors
+);
+async fn delete_collection_errors(ctx: Ctx) -> Verdict {
+    delete_options::expect_delete_collection_errors(&ctx, scoped_slice).await
+}
+
+pub(crate) const ES_DELCOL_005: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION, op::LIST],
+        params: &["limit", "continue"],
+        statuses: &[200],
+        ..meta(
+            "ES-DELCOL-005",
+            Should,
+            "A DELETE of the collection with limit=N MUST process one page: N slices deleted, the answer carrying metadata.continue; continuing deletes the rest.",
+            "kube-apiserver behaviour §5.6 (limit; the generic handler of EP-DELCOL-005)",
+        )
+    },
+    delete_collection_limit
+);
+async fn delete_collection_limit(ctx: Ctx) -> Verdict {
+    delete_options::expect_delete_collection_limit(&ctx, scoped_slice).await
+}
+
+pub(crate) const ES_DELCOL_006: Check = check!(
+    CheckMeta {
+        operations: &[op::DELETE_COLLECTION, op::LIST],
+        params: &[
+            "gracePeriodSeconds",
+            "resourceVersion",
+            "resourceVersionMatch",
+            "timeoutSeconds",
+            "sendInitialEvents",
+            "body",
+            "ignoreStoreReadErrorWithClusterBreakingPotential",
+            "shardSelector",
+        ],
+        statuses: &[200, 422],
+        ..meta(
+            "ES-DELCOL-006",
+            Should,
+            "A DELETE of the collection MUST accept resourceVersion=0 with resourceVersionMatch=NotOlderThan, timeoutSeconds, gracePeriodSeconds, an empty shardSelector, ignoreStoreReadErrorWithClusterBreakingPotential=false and a DeleteOptions body, and MUST reject sendInitialEvents (a list, not a watch) with 422.",
+            "kube-apiserver behaviour §5.6 (ListOptions and DeleteOptions); §4.1 (the generic handler of EP-DELCOL-006)",
+        )
+    },
+    delete_collection_list_options
+);
+async fn delete_collection_list_options(ctx: Ctx) -> Verdict {
+    delete_options::expect_delete_collection_list_options(&ctx, scoped_slice).await
+}
+
+pub(crate) const ES_LIST_010: Check = check!(
+    CheckMeta {
+        operations: &[op::LIST],
+        params: &["shardSelector"],
+        statuses: &[200],
+        features: &["shard-selector"],
+        ..meta(
+            "ES-LIST-010",
+            May,
+            "An empty shardSelector MAY be sent by clients on a namespace's list and MUST then select everything (the 1.36 OpenAPI declares the parameter).",
+            "OpenAPI listDiscoveryV1NamespacedEndpointSlice (shardSelector); EP-LIST-023",
+        )
+    },
+    list_empty_shard_selector
+);
+async fn list_empty_shard_selector(ctx: Ctx) -> Verdict {
+    let name = ctx.name("es");
+    create_scoped(&ctx, &name).await?;
+    let resp = send(
+        &ctx,
+        Request::get(ctx.collection_path())
+            .query("labelSelector", ctx.scope_selector())
+            .query("shardSelector", ""),
+    )
+    .await?;
+    expect_status(&ctx, &resp, 200)?;
+    let l = json_of(&ctx, &resp)?;
+    expect_eq(&ctx, "kind", Some("EndpointSliceList"), l["kind"].as_str())?;
+    expect_eq(&ctx, "items", vec![name], item_names(&l))
+}
+
 /// The hand-written checks, in registry order.
 pub(crate) const CHECKS: &[Check] = &[
     ES_CREATE_020,
@@ -919,8 +1045,13 @@ pub(crate) const CHECKS: &[Check] = &[
     ES_PATCH_008,
     ES_DELETE_006,
     ES_DELETE_007,
+    ES_DELETE_008,
     ES_DELCOL_003,
+    ES_DELCOL_004,
+    ES_DELCOL_005,
+    ES_DELCOL_006,
     ES_LIST_009,
+    ES_LIST_010,
     ES_WATCH_013,
     ES_WATCH_014,
     ES_WATCH_015,

@@ -481,6 +481,8 @@ pub fn expect_pretty(ctx: &Ctx, resp: &Response, pretty: bool) -> Verdict {
     }
 }
 
+pub mod delete_options;
 pub mod ledger;
 pub mod protobuf;
 pub mod recorded;
+pub mod watch_options;

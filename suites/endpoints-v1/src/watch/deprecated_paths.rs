@@ -81,61 +81,7 @@ async fn exercise_watch_path(ctx: &Ctx, path: &str, named: Option<&str>) -> Verd
     // kube-apiserver validates the ListOptions as sent, before the deprecated path forces the
     // watch (`ListResource` in the apiserver's endpoints/handlers/get.go): without `watch=1` these
     // are a list's options at every version (the answer issue 10 reports from kube-apiserver v1.36.2; not in the recordings here).
-    let initial = |as_watch: bool| {
-        let req = Request::get(path);
-        let req = if as_watch {
-            req.query("watch", "true")
-        } else {
-            req
-        };
-        req.query("labelSelector", ctx.scope_selector())
-            .query("sendInitialEvents", "true")
-            .query("resourceVersionMatch", "NotOlderThan")
-            .query("allowWatchBookmarks", "true")
-            .query("timeoutSeconds", "2")
-    };
-    let resp = send(ctx, initial(false)).await?;
-    expect_body(
-        ctx,
-        &resp,
-        422,
-        &invalid_options_many(
-            "ListOptions",
-            &[
-                (
-                    "resourceVersionMatch",
-                    "FieldValueForbidden",
-                    "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
-                ),
-                (
-                    "sendInitialEvents",
-                    "FieldValueForbidden",
-                    "Forbidden: sendInitialEvents is forbidden for list",
-                ),
-            ],
-        ),
-    )?;
-    // With `watch=1` they are a watch's options, as on the collection path (EP-WATCH-017).
-    if watch_list_on(ctx) {
-        let mut reader = open_watch(ctx, initial(true), limits(6)).await?;
-        let events = next_events(ctx, &mut reader, 2).await?;
-        if events[0].kind != "ADDED"
-            || events[0].name() != Some(name.as_str())
-            || !is_initial_events_end(&events[1])
-        {
-            return Err(watch_fail(
-                ctx,
-                &reader,
-                "ADDED then the initial-events-end BOOKMARK",
-                describe_events(&events),
-            ));
-        }
-    } else {
-        let resp = send(ctx, initial(true)).await?;
-        expect_status(ctx, &resp, 422)?;
-    }
-    // continue with `watch=1`, as on the collection path (EP-WATCH-021).
-    expect_watch_continue_answer(ctx, path).await
+    expect_deprecated_path_list_options(ctx, path, &name).await
 }
 
 pub(crate) const EP_WATCH_005: Check = check!(

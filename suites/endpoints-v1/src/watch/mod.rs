@@ -10,6 +10,10 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 use crate::support::*;
+use kconform_harness::kit::watch_options::{
+    expect_deprecated_path_list_options, expect_watch_continue_answer, is_initial_events_end,
+    next_events, watch_list_on,
+};
 
 pub(crate) mod bookmarks;
 pub(crate) mod deprecated_paths;
@@ -18,11 +22,6 @@ pub(crate) mod lifecycle;
 pub(crate) mod options;
 pub(crate) mod selectors;
 pub(crate) mod too_old;
-
-/// The WatchList feature gate is on by default in 1.32 and from 1.34 (off in 1.33 and before 1.32).
-fn watch_list_on(ctx: &Ctx) -> bool {
-    ctx.version.minor == 32 || ctx.version.at_least(34)
-}
 
 fn watch_req(path: &str) -> Request {
     Request::get(path).query("watch", "true")
@@ -53,36 +52,6 @@ fn limits(overall: u64) -> WatchLimits {
     }
 }
 
-async fn next_events(
-    ctx: &Ctx,
-    reader: &mut WatchReader,
-    n: usize,
-) -> Result<Vec<WatchEvent>, Outcome> {
-    let (events, malformed, end) = reader.read_until(|e| e.len() >= n).await;
-    if !malformed.is_empty() {
-        return Err(watch_fail(
-            ctx,
-            reader,
-            "every line a JSON watch event {type, object}",
-            format!("malformed lines: {malformed:?}"),
-        ));
-    }
-    if events.len() < n {
-        return Err(watch_fail(
-            ctx,
-            reader,
-            format!("{n} events"),
-            format!(
-                "{} events {} before {}",
-                events.len(),
-                describe_events(&events),
-                end.map(|e| e.to_string()).unwrap_or_default()
-            ),
-        ));
-    }
-    Ok(events)
-}
-
 fn kinds(events: &[WatchEvent]) -> Vec<&str> {
     events.iter().map(|e| e.kind.as_str()).collect()
 }
@@ -106,14 +75,6 @@ fn check_increasing(ctx: &Ctx, reader: &WatchReader, events: &[WatchEvent]) -> V
     Ok(())
 }
 
-fn is_initial_events_end(e: &WatchEvent) -> bool {
-    e.kind == "BOOKMARK"
-        && e.object
-            .pointer("/metadata/annotations/k8s.io~1initial-events-end")
-            .and_then(Value::as_str)
-            == Some("true")
-}
-
 fn bookmark_shape_ok(ctx: &Ctx, e: &WatchEvent) -> bool {
     let rv = e.resource_version().unwrap_or_default();
     let mut want =
@@ -129,32 +90,4 @@ fn bookmark_shape_ok(ctx: &Ctx, e: &WatchEvent) -> bool {
         }
     }
     got == want && rv.parse::<u64>().is_ok()
-}
-
-/// A watch of `path` with a continue token: where the WatchList gate is on, its defaulting makes
-/// the options a streaming list's, which refuses continue (422); elsewhere the token is ignored and
-/// the watch is served.
-async fn expect_watch_continue_answer(ctx: &Ctx, path: &str) -> Verdict {
-    let token = continue_token(&json!({"v": "meta.k8s.io/v1", "rv": 1, "start": "a\u{0}"}));
-    let req = watch_req(path)
-        .query("continue", token)
-        .query("timeoutSeconds", "1");
-    if watch_list_on(ctx) {
-        let resp = send(ctx, req).await?;
-        expect_body(
-            ctx,
-            &resp,
-            422,
-            &invalid_options(
-                "ListOptions",
-                "resourceVersionMatch",
-                "FieldValueForbidden",
-                "Forbidden: resourceVersionMatch is forbidden when continue is provided",
-            ),
-        )
-    } else {
-        let mut reader = open_watch(ctx, req, limits(5)).await?;
-        reader.drain().await;
-        Ok(())
-    }
 }
