@@ -64,21 +64,16 @@ fn delete_one(
             ));
         }
         let mut object = (**current).clone();
-        let mut pending = finalizers(&object);
+        let existing = finalizers(&object);
+        // The options put the garbage collector's finalizers on or take them off (an orphan-held
+        // object deleted with `Background` goes at once); the fault ignores the options.
+        let mut pending = if ctx.fault(Fault::PropagationPolicyIgnored) {
+            existing
+        } else {
+            opts.finalizers_after_delete(&existing)
+        };
         if ctx.fault(Fault::FinalizersIgnored) {
             pending.clear();
-        }
-        let gc_finalizer = match opts.propagation_policy {
-            _ if ctx.fault(Fault::PropagationPolicyIgnored) => None,
-            Some(Propagation::Foreground) => Some("foregroundDeletion"),
-            Some(Propagation::Orphan) => Some("orphan"),
-            _ if opts.orphan_dependents == Some(true) => Some("orphan"),
-            _ => None,
-        };
-        if let Some(finalizer) = gc_finalizer
-            && !pending.iter().any(|f| f == finalizer)
-        {
-            pending.push(finalizer.to_owned());
         }
         if pending.is_empty() {
             let uid = meta_str(&object, "uid").to_owned();

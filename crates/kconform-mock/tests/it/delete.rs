@@ -118,6 +118,53 @@ async fn preconditions_and_propagation() {
     assert_eq!(invalid["details"]["kind"], "DeleteOptions");
 }
 
+/// A second delete's options replace the garbage collector's finalizer (store.go,
+/// `deletionFinalizersForGarbageCollection`): the held object is not held twice.
+#[tokio::test]
+async fn a_second_delete_s_options_replace_the_garbage_collector_s_finalizer() {
+    let s = TestServer::start().await;
+    s.create_namespace("d").await;
+    s.post("d", &endpoints("ep")).await;
+    let (_, orphaned) = delete(&s, "ep", "?propagationPolicy=Orphan", None).await;
+    assert_eq!(orphaned["metadata"]["finalizers"], json!(["orphan"]));
+    let (status, again) = delete(&s, "ep", "", None).await;
+    assert_eq!(
+        (status, &again["metadata"]["finalizers"]),
+        (200, &json!(["orphan"])),
+        "no option: the object's own finalizer stays"
+    );
+    let (status, foreground) = delete(&s, "ep", "?propagationPolicy=Foreground", None).await;
+    assert_eq!(
+        (status, &foreground["metadata"]["finalizers"]),
+        (200, &json!(["foregroundDeletion"]))
+    );
+    assert_eq!(
+        foreground["metadata"]["deletionTimestamp"],
+        orphaned["metadata"]["deletionTimestamp"]
+    );
+    let (status, gone) = delete(&s, "ep", "?orphanDependents=false", None).await;
+    assert_eq!(
+        (status, gone["kind"].as_str(), gone["status"].as_str()),
+        (200, Some("Status"), Some("Success")),
+        "nothing holds it any more: deleted at once, 200 not 202"
+    );
+    assert_eq!(s.get("d", "ep").await.0, 404);
+
+    let mut body = endpoints("held");
+    body["metadata"]["finalizers"] = json!(["orphan", "example.com/hold"]);
+    s.post("d", &body).await;
+    let (status, held) = delete(&s, "held", "?orphanDependents=false", None).await;
+    assert_eq!(
+        (status, &held["metadata"]["finalizers"]),
+        (202, &json!(["example.com/hold"]))
+    );
+    let (status, background) = delete(&s, "held", "?propagationPolicy=Background", None).await;
+    assert_eq!(
+        (status, &background["metadata"]["finalizers"]),
+        (200, &json!(["example.com/hold"]))
+    );
+}
+
 #[tokio::test]
 async fn deletecollection_answers_the_deleted_list() {
     let s = TestServer::start().await;

@@ -38,6 +38,51 @@ pub struct DeleteOptions {
     pub precondition_resource_version: Option<String>,
 }
 
+/// The garbage collector's finalizer of orphaning dependents.
+pub const ORPHAN_FINALIZER: &str = "orphan";
+/// The garbage collector's finalizer of foreground deletion.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+
+impl DeleteOptions {
+    /// The finalizers a delete leaves on an object that has `existing`, as the registry's
+    /// `deletionFinalizersForGarbageCollection` computes them: the garbage collector's two are taken
+    /// out and put back (after the others, `orphan` first) as the options say, or failing an
+    /// option as the object's own say. So `orphanDependents=false` or `Background` on an object
+    /// held only by `orphan` leaves nothing, and the object goes at once; `Foreground` replaces
+    /// `orphan` by `foregroundDeletion`. When the set does not change, the list stays as it was.
+    pub fn finalizers_after_delete(&self, existing: &[String]) -> Vec<String> {
+        let has = |f: &str| existing.iter().any(|e| e == f);
+        // The object's own GC finalizer decides when no option does: the first one listed wins.
+        let own = existing
+            .iter()
+            .find(|f| *f == ORPHAN_FINALIZER || *f == FOREGROUND_FINALIZER)
+            .map(String::as_str);
+        let (orphan, foreground) = match (self.orphan_dependents, self.propagation_policy) {
+            (Some(orphan), _) => (orphan, false),
+            (None, Some(Propagation::Orphan)) => (true, false),
+            (None, Some(Propagation::Foreground)) => (false, true),
+            (None, Some(Propagation::Background)) => (false, false),
+            (None, None) => (
+                own == Some(ORPHAN_FINALIZER),
+                own == Some(FOREGROUND_FINALIZER),
+            ),
+        };
+        let mut after: Vec<String> = existing
+            .iter()
+            .filter(|f| *f != ORPHAN_FINALIZER && *f != FOREGROUND_FINALIZER)
+            .cloned()
+            .collect();
+        if orphan {
+            after.push(ORPHAN_FINALIZER.to_owned());
+        }
+        if foreground {
+            after.push(FOREGROUND_FINALIZER.to_owned());
+        }
+        let same_set = after.iter().all(|f| has(f)) && existing.iter().all(|f| after.contains(f));
+        if same_set { existing.to_vec() } else { after }
+    }
+}
+
 fn delete_body_error(message: String, v: K8sVersion) -> Status {
     // handlers/delete.go wraps decode errors as BadRequest only from 1.35.
     if v.at_least(35) {
@@ -183,6 +228,48 @@ pub fn parse_delete_options(
 
 #[cfg(test)]
 mod tests {
+    use super::{DeleteOptions, Propagation};
+
+    fn after(opts: DeleteOptions, existing: &[&str]) -> Vec<String> {
+        let existing: Vec<String> = existing.iter().map(|s| (*s).to_owned()).collect();
+        opts.finalizers_after_delete(&existing)
+    }
+
+    #[test]
+    fn the_garbage_collector_s_finalizers_follow_the_options_then_the_object() {
+        let none = DeleteOptions::default();
+        let orphan_false = DeleteOptions {
+            orphan_dependents: Some(false),
+            ..DeleteOptions::default()
+        };
+        let policy = |p| DeleteOptions {
+            propagation_policy: Some(p),
+            ..DeleteOptions::default()
+        };
+        assert!(after(none.clone(), &[]).is_empty());
+        assert_eq!(after(none.clone(), &["orphan"]), ["orphan"]);
+        assert_eq!(
+            after(none.clone(), &["foregroundDeletion", "x/y"]),
+            ["foregroundDeletion", "x/y"]
+        );
+        assert!(after(orphan_false.clone(), &["orphan"]).is_empty());
+        assert_eq!(after(orphan_false, &["orphan", "x/y"]), ["x/y"]);
+        assert!(after(policy(Propagation::Background), &["foregroundDeletion"]).is_empty());
+        assert_eq!(
+            after(policy(Propagation::Foreground), &["orphan", "x/y"]),
+            ["x/y", "foregroundDeletion"]
+        );
+        assert_eq!(
+            after(policy(Propagation::Orphan), &["x/y"]),
+            ["x/y", "orphan"]
+        );
+        // An unchanged set keeps its order.
+        assert_eq!(
+            after(policy(Propagation::Orphan), &["orphan", "x/y"]),
+            ["orphan", "x/y"]
+        );
+    }
+
     use super::super::query::{V28, V36, pairs as q};
     use super::*;
 
