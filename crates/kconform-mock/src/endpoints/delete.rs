@@ -3,7 +3,6 @@
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
-use kconform_spec::options::Propagation;
 use kconform_spec::status::Status;
 use serde_json::{Value, json};
 

@@ -39,9 +39,9 @@ pub struct DeleteOptions {
 }
 
 /// The garbage collector's finalizer of orphaning dependents.
-pub const ORPHAN_FINALIZER: &str = "orphan";
+const ORPHAN_FINALIZER: &str = "orphan";
 /// The garbage collector's finalizer of foreground deletion.
-pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
 
 impl DeleteOptions {
     /// The finalizers a delete leaves on an object that has `existing`, as the registry's
