@@ -6,6 +6,7 @@
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
+use kconform_spec::decode::DecodeError;
 use kconform_spec::status::{NAMESPACES_RESOURCE, Status};
 use serde_json::{Value, json};
 
@@ -54,12 +55,51 @@ fn require_admin(ctx: &Ctx, verb: &str, name: Option<&str>) -> Result<(), ApiErr
     }
 }
 
+/// The body of a namespace create: protobuf when its Content-Type says so (`kubectl create
+/// namespace` and client-go's typed clients send it), otherwise JSON, with the decoder's Go texts.
+fn decode_namespace(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
+    let protobuf = ctx
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim() == kconform_spec::protobuf::MEDIA_TYPE);
+    let sent = if protobuf {
+        kconform_spec::protobuf::decode(bytes)
+            .map_err(|err| ApiError::status(DecodeError::Other(err.to_string()).to_status()))?
+    } else {
+        kconform_spec::gojson::parse(bytes)
+            .map_err(|err| {
+                ApiError::status(
+                    DecodeError::Unrecognized {
+                        target: "Namespace",
+                        error: format!("couldn't get version/kind; json parse error: {err}"),
+                        summary: kconform_spec::decode::summarize_data(bytes),
+                    }
+                    .to_status(),
+                )
+            })?
+            .to_value()
+    };
+    match sent.get("kind").and_then(Value::as_str) {
+        None | Some("" | "Namespace") => Ok(sent),
+        Some(kind) => Err(ApiError::status(
+            DecodeError::CannotHandle {
+                target: "Namespace",
+                kind: kind.to_owned(),
+                version: "v1".to_owned(),
+                error: format!("converting (v1.{kind}) to (core.Namespace): unknown conversion"),
+            }
+            .to_status(),
+        )),
+    }
+}
+
 /// POST /api/v1/namespaces.
 pub(crate) async fn create(ctx: &mut Ctx, body: Body) -> Result<Response, ApiError> {
     require_admin(ctx, "create", None)?;
     let bytes = read_body(body).await?;
-    let sent: Value = serde_json::from_slice(&bytes)
-        .map_err(|err| ApiError::status(Status::namespace_unrecognized(&err.to_string())))?;
+    let sent = decode_namespace(ctx, &bytes)?;
     let name = meta_str(&sent, "name").to_owned();
     let causes = kconform_spec::names::dns1123_label(&name);
     if name.is_empty() || !causes.is_empty() {

@@ -1026,13 +1026,6 @@ impl Status {
         })
     }
 
-    /// 400 for a namespace body that does not decode; `error` is the decoder's text.
-    pub fn namespace_unrecognized(error: &str) -> Status {
-        Status::bad_request(format!(
-            "the object provided is unrecognized (must be of type Namespace): {error}"
-        ))
-    }
-
     /// 422 for a namespace name that is empty or not a DNS-1123 label; `errors` are the label rule's texts.
     pub fn namespace_invalid_name(name: &str, errors: &[String]) -> Status {
         let cause = if name.is_empty() {
@@ -1289,14 +1282,6 @@ mod tests {
         assert_eq!(
             text(&Status::namespace_already_exists("n1")),
             "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"namespaces \\\"n1\\\" already exists\",\"reason\":\"AlreadyExists\",\"details\":{\"name\":\"n1\",\"kind\":\"namespaces\"},\"code\":409}\n"
-        );
-        assert_eq!(
-            head(&Status::namespace_unrecognized("EOF while parsing a value")),
-            (
-                400,
-                "BadRequest",
-                "the object provided is unrecognized (must be of type Namespace): EOF while parsing a value"
-            )
         );
         let required = Status::namespace_invalid_name("", &[]);
         assert_eq!(

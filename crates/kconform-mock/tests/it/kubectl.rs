@@ -166,6 +166,27 @@ async fn kubectl_manages_endpoints_over_tls() {
     };
     let path = |p: &Path| p.to_string_lossy().into_owned();
 
+    // create namespace (a protobuf body, as client-go's typed clients write), get it, and the
+    // 409 for one that exists.
+    let created = k.ok(&["create", "namespace", "kubectl-ns"]).await;
+    assert!(
+        created.contains("namespace/kubectl-ns created"),
+        "{created}"
+    );
+    let namespace = k
+        .json(&["get", "namespace", "kubectl-ns", "-o", "json"])
+        .await;
+    assert_eq!(namespace["spec"]["finalizers"][0], "kubernetes");
+    assert_eq!(namespace["status"]["phase"], "Active");
+    let (success, _, stderr) = k.run(&["create", "namespace", "default"]).await;
+    assert!(
+        !success
+            && stderr.contains(
+                "Error from server (AlreadyExists): namespaces \"default\" already exists"
+            ),
+        "{stderr}"
+    );
+
     // create -f, get (table and JSON), describe.
     let created = k
         .ok(&["create", "-f", &path(&file("ep-1", "10.1.2.3", "a"))])
@@ -370,6 +391,18 @@ async fn versioned_kubectls_work_against_the_matching_emulated_version() {
         ])
         .await;
         k.ok(&["delete", "endpoints", "ep-v"]).await;
+        // `kubectl create namespace` sends a protobuf Namespace body (client-go's typed client).
+        let created = k.ok(&["create", "namespace", "kubectl-v"]).await;
+        assert!(
+            created.contains("namespace/kubectl-v created"),
+            "1.{minor}: {created}"
+        );
+        k.ok(&["create", "-n", "kubectl-v", "-f", &file]).await;
+        let listed = k
+            .ok(&["get", "-n", "kubectl-v", "endpoints", "-o", "name"])
+            .await;
+        assert_eq!(listed.trim(), "endpoints/ep-v", "1.{minor}");
+        k.ok(&["delete", "namespace", "kubectl-v"]).await;
         server.shutdown().await;
     }
     eprintln!("versioned kubectls tried: {tried}");

@@ -1,6 +1,7 @@
 //! Kubernetes protobuf (`application/vnd.kubernetes.protobuf`) as kube-apiserver writes and reads it for
 //! Endpoints and EndpointSlice: the `k8s\0` envelope around a `runtime.Unknown`, the messages
-//! Endpoints, EndpointsList, EndpointSlice, EndpointSliceList, Status, DeleteOptions and WatchEvent,
+//! Endpoints, EndpointsList, EndpointSlice, EndpointSliceList, Status, DeleteOptions and WatchEvent
+//! (and Namespace and NamespaceList, which clients write before any Endpoints),
 //! and the length-framed watch stream.
 //!
 //! Objects are carried in their JSON form (`serde_json::Value`, as the rest of this crate and the

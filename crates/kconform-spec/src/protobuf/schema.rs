@@ -604,6 +604,107 @@ pub(crate) static ENDPOINT_SLICE_LIST: Message = Message {
     json_order: &[],
 };
 
+// core/v1 Namespace, which clients write in protobuf (`kubectl create namespace` does) before they
+// write any Endpoints; the reference server's namespaces API speaks it for them.
+
+pub(crate) static NAMESPACE_SPEC: Message = Message {
+    name: "NamespaceSpec",
+    fields: &[field(1, "finalizers", "Finalizers", Str, Repeated, true)],
+    json_order: &[],
+};
+
+pub(crate) static NAMESPACE_CONDITION: Message = Message {
+    name: "NamespaceCondition",
+    fields: &[
+        field(1, "type", "Type", Str, Always, false),
+        field(2, "status", "Status", Str, Always, false),
+        // A non-pointer metav1.Time: always written, an empty message when zero.
+        field(
+            4,
+            "lastTransitionTime",
+            "LastTransitionTime",
+            Time,
+            Always,
+            true,
+        ),
+        field(5, "reason", "Reason", Str, Always, true),
+        field(6, "message", "Message", Str, Always, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static NAMESPACE_STATUS: Message = Message {
+    name: "NamespaceStatus",
+    fields: &[
+        field(1, "phase", "Phase", Str, Always, true),
+        field(
+            2,
+            "conditions",
+            "Conditions",
+            Type::Message(&NAMESPACE_CONDITION),
+            Repeated,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static NAMESPACE: Message = Message {
+    name: "Namespace",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ObjectMeta",
+            Type::Message(&OBJECT_META),
+            Always,
+            false,
+        ),
+        // Non-pointer structs: always written, and always in Go's JSON (`omitempty` does not
+        // apply to structs).
+        field(
+            2,
+            "spec",
+            "Spec",
+            Type::Message(&NAMESPACE_SPEC),
+            Always,
+            false,
+        ),
+        field(
+            3,
+            "status",
+            "Status",
+            Type::Message(&NAMESPACE_STATUS),
+            Always,
+            false,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static NAMESPACE_LIST: Message = Message {
+    name: "NamespaceList",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ListMeta",
+            Type::Message(&LIST_META),
+            Always,
+            false,
+        ),
+        field(
+            2,
+            "items",
+            "Items",
+            Type::Message(&NAMESPACE),
+            Repeated,
+            false,
+        ),
+    ],
+    json_order: &[],
+};
+
 /// The message of a top-level kind, as the envelope's `typeMeta.kind` names it.
 pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
     match kind {
@@ -614,6 +715,8 @@ pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
         "Status" => Some(&STATUS),
         "DeleteOptions" => Some(&DELETE_OPTIONS),
         "WatchEvent" => Some(&WATCH_EVENT),
+        "Namespace" => Some(&NAMESPACE),
+        "NamespaceList" => Some(&NAMESPACE_LIST),
         _ => None,
     }
 }

@@ -488,3 +488,33 @@ mod endpoint_slice {
         assert!(has_message("EndpointSlice") && !has_message("Service"));
     }
 }
+
+/// A Namespace as `kubectl create namespace` sends it and as the server answers: the spec and status
+/// structs are always written (Go's non-pointer fields), so an empty phase is `0a 00` inside status.
+#[test]
+fn namespaces_round_trip_with_go_s_zero_values() {
+    let sent = json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "ns-1"}});
+    let bytes = encode(&sent).unwrap();
+    let decoded = decode(&bytes).unwrap();
+    assert_eq!(
+        decoded,
+        json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "ns-1", "creationTimestamp": null}, "spec": {}, "status": {}})
+    );
+    // After the ObjectMeta (whose non-pointer fields Go writes empty, as for Endpoints): spec `12
+    // 00`, status `1a 02` holding phase `0a 00`, then the Unknown's empty contentEncoding and
+    // contentType.
+    assert!(
+        bytes.ends_with(&[0x12, 0x00, 0x1a, 0x02, 0x0a, 0x00, 0x1a, 0x00, 0x22, 0x00]),
+        "{bytes:02x?}"
+    );
+    let stored = json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"},
+        "items": [{"metadata": {"name": "default", "labels": {"kubernetes.io/metadata.name": "default"}},
+                   "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}]});
+    let listed = decode(&encode(&stored).unwrap()).unwrap();
+    assert_eq!(
+        listed["items"][0]["spec"]["finalizers"],
+        json!(["kubernetes"])
+    );
+    assert_eq!(listed["items"][0]["status"]["phase"], "Active");
+    assert_eq!(listed["metadata"]["resourceVersion"], "7");
+}
