@@ -148,6 +148,14 @@ pub(crate) async fn handle(
                     .faults
                     .has(crate::Fault::ProtobufWatchBookmarksDropped)),
         protobuf,
+        table: request
+            .format
+            .table
+            .filter(|_| !protobuf)
+            .map(|api_version| TableFrames {
+                api_version,
+                headers_sent: std::sync::atomic::AtomicBool::new(false),
+            }),
         deadline,
         sender,
         misdelivery: std::sync::Mutex::new((0, None)),
@@ -404,14 +412,62 @@ struct Watcher {
     deadline: Instant,
     /// Length-prefixed protobuf frames instead of JSON lines.
     protobuf: bool,
+    /// `as=Table` was asked for: each event's object becomes a Table of it (in this apiVersion).
+    table: Option<TableFrames>,
     sender: mpsc::Sender<Result<Bytes, Infallible>>,
     /// For the delivery fault switches only: events delivered so far and a frame held back.
     misdelivery: std::sync::Mutex<(u64, Option<Bytes>)>,
 }
 
+/// The Table conversion of a watch's events.
+struct TableFrames {
+    /// `meta.k8s.io/v1` or `meta.k8s.io/v1beta1`.
+    api_version: &'static str,
+    /// Whether an event has been sent (with the column definitions) already.
+    headers_sent: std::sync::atomic::AtomicBool,
+}
+
 impl Watcher {
     async fn send(&self, frame: Bytes) -> bool {
         self.sender.send(Ok(frame)).await.is_ok()
+    }
+
+    /// The frame of an event whose object is `object`: a Table of it when one was asked for.
+    fn frame_of(&self, kind: &'static str, object: &Value) -> Bytes {
+        self.table_frame(kind, object)
+            .unwrap_or_else(|| frame(kind, object, self.protobuf))
+    }
+
+    /// [`Watcher::frame_of`] for an object many watchers send (serialized once for all of them,
+    /// unless it becomes a Table, which is this watcher's own).
+    fn shared_frame_of(&self, kind: &'static str, object: &Arc<Value>) -> Bytes {
+        self.table_frame(kind, object)
+            .unwrap_or_else(|| shared_frame(kind, object, self.protobuf))
+    }
+
+    /// The handler's Fixup (handlers/watch.go): every event's object, bookmarks included, goes
+    /// through the Table conversion, and only the first one carries the column definitions
+    /// (`NoHeaders` is set after it), so kubectl prints its header once.
+    fn table_frame(&self, kind: &'static str, object: &Value) -> Option<Bytes> {
+        let table = self.table.as_ref()?;
+        let mut meta = Map::new();
+        meta.insert(
+            "resourceVersion".to_owned(),
+            Value::String(crate::objects::meta_str(object, "resourceVersion").to_owned()),
+        );
+        let mut converted = crate::table::table(
+            self.filter.api,
+            table.api_version,
+            meta,
+            &[crate::objects::canonical(object)],
+        );
+        if table
+            .headers_sent
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            converted["columnDefinitions"] = Value::Null;
+        }
+        Some(frame(kind, &converted, false))
     }
 
     async fn run(self, opening: Opening) {
@@ -443,9 +499,7 @@ impl Watcher {
                 break;
             }
             if self.filter.matches_object(object)
-                && !self
-                    .send(shared_frame("ADDED", object, self.protobuf))
-                    .await
+                && !self.send(self.shared_frame_of("ADDED", object)).await
             {
                 return;
             }
@@ -459,7 +513,7 @@ impl Watcher {
                     .faults
                     .has(crate::Fault::BookmarkWithoutInitialEventsEnd),
             );
-            if !self.send(frame("BOOKMARK", &bookmark, self.protobuf)).await {
+            if !self.send(self.frame_of("BOOKMARK", &bookmark)).await {
                 return;
             }
         }
@@ -491,7 +545,7 @@ impl Watcher {
                 () = tokio::time::sleep_until(bookmark_at), if next_bookmark.is_some() => {
                     if newest > from {
                         let bookmark = self.bookmark(newest, false);
-                        if !self.send(frame("BOOKMARK", &bookmark, self.protobuf)).await {
+                        if !self.send(self.frame_of("BOOKMARK", &bookmark)).await {
                             return;
                         }
                     }
@@ -524,15 +578,14 @@ impl Watcher {
                 if faults.has(crate::Fault::WatchDropsEvents)
                     || faults.has(crate::Fault::WatchReordersEvents) =>
             {
-                self.misdeliver(frame(kind.as_str(), &object, self.protobuf))
-                    .await
+                self.misdeliver(self.frame_of(kind.as_str(), &object)).await
             }
             Some((kind, object)) => {
                 // The event's own object is shared by every watcher: serialize it once for all.
                 let bytes = if Arc::ptr_eq(&object, &event.object) {
-                    shared_frame(kind.as_str(), &object, self.protobuf)
+                    self.shared_frame_of(kind.as_str(), &object)
                 } else {
-                    frame(kind.as_str(), &object, self.protobuf)
+                    self.frame_of(kind.as_str(), &object)
                 };
                 self.send(bytes).await
             }
@@ -842,6 +895,7 @@ mod tests {
             bookmarks: true,
             deadline: Instant::now() + Duration::from_secs(5),
             protobuf: false,
+            table: None,
             sender: sender.clone(),
             misdelivery: std::sync::Mutex::new((0, None)),
         };

@@ -192,14 +192,13 @@ async fn kubectl_manages_endpoints_over_tls() {
         .ok(&["create", "-f", &path(&file("ep-1", "10.1.2.3", "a"))])
         .await;
     assert!(created.contains("endpoints/ep-1 created"), "{created}");
-    // The mock answers `as=Table` requests with the plain list (it has no server-side printing), so
-    // kubectl prints its generic NAME/AGE columns.
+    // The server prints the Table kubectl asks for: NAME, ENDPOINTS (ip:port) and AGE.
     let table = k.ok(&["get", "endpoints"]).await;
-    assert!(table.contains("NAME") && table.contains("ep-1"), "{table}");
-    if table.contains("ENDPOINTS") {
-        // With server-side printing, the Table's ENDPOINTS column shows ip:port.
-        assert!(table.contains("10.1.2.3:80"), "{table}");
-    }
+    assert!(
+        table.contains("NAME") && table.contains("ENDPOINTS") && table.contains("ep-1"),
+        "{table}"
+    );
+    assert!(table.contains("10.1.2.3:80"), "{table}");
     let object = k.json(&["get", "endpoints", "ep-1", "-o", "json"]).await;
     assert_eq!(object["subsets"][0]["ports"][0]["protocol"], "TCP");
     assert_eq!(object["metadata"]["labels"]["app"], "a");

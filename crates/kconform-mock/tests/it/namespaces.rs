@@ -134,3 +134,55 @@ async fn kubectl_tables_have_the_endpoints_column() {
         assert_eq!(row["object"]["kind"], "PartialObjectMetadata");
     }
 }
+
+/// A watch asked for as a Table (`kubectl get -w`) sends each event's object as a Table of it, and
+/// only the first one with the column definitions (handlers/watch.go sets `NoHeaders` after it).
+#[tokio::test]
+async fn watched_tables_carry_the_columns_once() {
+    let s = TestServer::start().await;
+    let (_, created) = s.post("default", &endpoints("ep-w")).await;
+    let patched = s
+        .req(Method::PATCH, &ep_path("default", Some("ep-w")))
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"metadata":{"labels":{"w":"1"}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let from = rv(&created) - 1;
+    let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let response = s
+        .req(
+            Method::GET,
+            &format!("/api/v1/namespaces/default/endpoints?watch=1&resourceVersion={from}&timeoutSeconds=1"),
+        )
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{text}");
+    assert_eq!(
+        (events[0]["type"].as_str(), events[1]["type"].as_str()),
+        (Some("ADDED"), Some("MODIFIED"))
+    );
+    for event in &events {
+        let table = &event["object"];
+        assert_eq!(table["kind"], "Table");
+        assert_eq!(table["rows"][0]["cells"][0], "ep-w");
+        assert_eq!(table["rows"][0]["cells"][1], "10.1.2.3:80");
+    }
+    assert_eq!(
+        events[0]["object"]["columnDefinitions"][1]["name"],
+        "Endpoints"
+    );
+    assert!(events[1]["object"]["columnDefinitions"].is_null(), "{text}");
+    assert_eq!(
+        events[1]["object"]["metadata"]["resourceVersion"],
+        events[1]["object"]["rows"][0]["object"]["metadata"]["resourceVersion"]
+    );
+}
