@@ -1,4 +1,4 @@
-//! A minimal namespaces API (create, get, list, delete) and the admin endpoints.
+//! A minimal namespaces API (create, get, list, replace, patch, delete) and the admin endpoints.
 //!
 //! There is no namespace controller: deleting a namespace deletes its Endpoints and the namespace at
 //! once, so clients that wait for it to disappear (`kubectl delete namespace`) finish.
@@ -108,19 +108,142 @@ pub(crate) async fn create(ctx: &mut Ctx, body: Body) -> Result<Response, ApiErr
         )));
     }
     let mut object = namespace_object(&name);
-    if let Some(labels) = sent.pointer("/metadata/labels").and_then(Value::as_object)
-        && let Some(target) = object
-            .pointer_mut("/metadata/labels")
-            .and_then(Value::as_object_mut)
-    {
-        for (k, v) in labels {
-            target.insert(k.clone(), v.clone());
-        }
-    }
+    adopt_metadata(&mut object, &sent);
     match ctx.state.store.create_namespace(&name, object) {
         Some(stored) => Ok(respond(StatusCode::CREATED, stored.as_ref(), ctx.format)),
         None => Err(ApiError::status(Status::namespace_already_exists(&name))),
     }
+}
+
+/// What a client may set on a namespace: labels (the `kubernetes.io/metadata.name` label stays the
+/// namespace's name, as the strategy sets it), annotations (kubectl apply's last-applied
+/// configuration) and finalizers.
+fn adopt_metadata(object: &mut Value, sent: &Value) {
+    let name = meta_str(object, "name").to_owned();
+    let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut labels = sent
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    labels.insert(
+        "kubernetes.io/metadata.name".to_owned(),
+        Value::String(name),
+    );
+    meta.insert("labels".to_owned(), Value::Object(labels));
+    for field in ["annotations", "finalizers"] {
+        match sent.pointer(&format!("/metadata/{field}")) {
+            Some(value)
+                if value.as_object().is_some_and(|m| !m.is_empty())
+                    || value.as_array().is_some_and(|a| !a.is_empty()) =>
+            {
+                meta.insert(field.to_owned(), value.clone());
+            }
+            _ => {
+                meta.remove(field);
+            }
+        }
+    }
+}
+
+/// The namespace `name` with what `sent` sets (see [`adopt_metadata`]) stored, unless `sent` names
+/// another resourceVersion than the stored one (409).
+fn store_update(
+    ctx: &Ctx,
+    name: &str,
+    current: &Value,
+    sent: &Value,
+) -> Result<Response, ApiError> {
+    let sent_name = meta_str(sent, "name");
+    if !sent_name.is_empty() && sent_name != name {
+        return Err(ApiError::status(Status::bad_request(format!(
+            "the name of the object ({sent_name}) does not match the name on the URL ({name})"
+        ))));
+    }
+    let mut object = current.clone();
+    adopt_metadata(&mut object, sent);
+    let expected = Some(meta_str(sent, "resourceVersion")).filter(|rv| !rv.is_empty());
+    match ctx.state.store.update_namespace(name, expected, object) {
+        Ok(stored) => Ok(respond(StatusCode::OK, stored.as_ref(), ctx.format)),
+        Err(true) => Err(ApiError::status(Status::not_found(
+            NAMESPACES_RESOURCE,
+            name,
+        ))),
+        Err(false) => Err(ApiError::status(Status::conflict_modified_of(
+            &kconform_spec::status::ApiResource::NAMESPACES,
+            name,
+        ))),
+    }
+}
+
+/// PUT /api/v1/namespaces/{name} (`kubectl replace`): the metadata a client may set.
+pub(crate) async fn replace(ctx: &mut Ctx, name: &str, body: Body) -> Result<Response, ApiError> {
+    require_admin(ctx, "update", Some(name))?;
+    let bytes = read_body(body).await?;
+    let sent = decode_namespace(ctx, &bytes)?;
+    let Some(current) = ctx.state.store.get_namespace(name) else {
+        return Err(ApiError::status(Status::not_found(
+            NAMESPACES_RESOURCE,
+            name,
+        )));
+    };
+    store_update(ctx, name, &current, &sent)
+}
+
+/// PATCH /api/v1/namespaces/{name} (`kubectl label`, `annotate`, `apply`): JSON, merge and
+/// strategic merge patches applied to the namespace, then its settable metadata stored. Server-side
+/// apply is taken as a merge of the applied configuration: namespaces keep no managedFields here, so
+/// a field an apply stops naming is not removed (kube-apiserver would remove it).
+pub(crate) async fn patch(
+    ctx: &mut Ctx,
+    name: &str,
+    kind: kconform_spec::negotiation::PatchKind,
+    body: Body,
+) -> Result<Response, ApiError> {
+    use kconform_spec::negotiation::PatchKind;
+    use kconform_spec::patch::PatchFormat;
+    require_admin(ctx, "patch", Some(name))?;
+    let bytes = read_body(body).await?;
+    let Some(current) = ctx.state.store.get_namespace(name) else {
+        return Err(ApiError::status(Status::not_found(
+            NAMESPACES_RESOURCE,
+            name,
+        )));
+    };
+    let decode_failed = |err: &dyn std::fmt::Display| {
+        ApiError::status(Status::patch_decode_failed(&err.to_string()))
+    };
+    let patch = match kind {
+        PatchKind::Apply => kconform_spec::yaml::yaml_to_json(&bytes)
+            .map_err(|err| decode_failed(&err))
+            .and_then(|json| {
+                kconform_spec::gojson::parse(&json)
+                    .map(|node| node.to_value())
+                    .map_err(|err| decode_failed(&err))
+            })?,
+        PatchKind::Patch(_) => kconform_spec::gojson::parse(&bytes)
+            .map(|node| node.to_value())
+            .map_err(|err| decode_failed(&err))?,
+    };
+    let mut patched = (*current).clone();
+    match kind {
+        PatchKind::Patch(PatchFormat::Json) => {
+            let operations: json_patch::Patch =
+                serde_json::from_value(patch).map_err(|err| decode_failed(&err))?;
+            json_patch::patch(&mut patched, &operations)
+                .map_err(|_| ApiError::status(Status::json_patch_failed()))?;
+        }
+        PatchKind::Patch(PatchFormat::Strategic) => {
+            patched = crate::patch::strategic_merge(&patched, &patch)
+                .map_err(|err| ApiError::bad_request(err.to_string()))?;
+        }
+        PatchKind::Patch(PatchFormat::Merge) | PatchKind::Apply => {
+            json_patch::merge(&mut patched, &patch);
+        }
+    }
+    store_update(ctx, name, &current, &patched)
 }
 
 /// GET /api/v1/namespaces/{name} (and PUT .../finalize, which has nothing to finalize here).

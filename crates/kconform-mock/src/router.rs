@@ -402,6 +402,11 @@ async fn handle(
         (Route::Namespaces, Method::POST) => namespaces::create(ctx, body).await,
         (Route::Namespace(ns), Method::GET) => namespaces::get(ctx, &ns),
         (Route::Namespace(ns), Method::DELETE) => namespaces::delete(ctx, &ns),
+        (Route::Namespace(ns), Method::PUT) => namespaces::replace(ctx, &ns, body).await,
+        (Route::Namespace(ns), Method::PATCH) => {
+            let kind = patch_kind(&ctx.headers)?;
+            namespaces::patch(ctx, &ns, kind, body).await
+        }
         (Route::NamespaceFinalize(ns), Method::PUT) => namespaces::get(ctx, &ns),
         (Route::Events, Method::GET) => Ok(namespaces::empty_events(ctx)),
         (Route::Collection(api, ns), Method::GET) => {

@@ -679,6 +679,32 @@ impl Store {
         Some(object)
     }
 
+    /// Replace namespace `name` by `object` at a new revision, if the namespace exists and still has
+    /// resourceVersion `expected` (when given); `Err(true)` when it does not exist, `Err(false)` when
+    /// it has another resourceVersion.
+    pub fn update_namespace(
+        &self,
+        name: &str,
+        expected: Option<&str>,
+        mut object: Value,
+    ) -> Result<Arc<Value>, bool> {
+        let mut inner = self.lock();
+        let current = inner.namespaces.get(name).ok_or(true)?;
+        if let Some(expected) = expected
+            && current
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+                != Some(expected)
+        {
+            return Err(false);
+        }
+        inner.rv = self.clock.tick();
+        set_resource_version(&mut object, inner.rv);
+        let object = Arc::new(object);
+        inner.namespaces.insert(name.to_owned(), object.clone());
+        Ok(object)
+    }
+
     /// The namespace `name`, if it exists.
     pub fn get_namespace(&self, name: &str) -> Option<Arc<Value>> {
         self.lock().namespaces.get(name).cloned()

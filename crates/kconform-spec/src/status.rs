@@ -34,6 +34,13 @@ impl ApiResource {
         kind: "Endpoints",
     };
 
+    /// core/v1 Namespace (the reference server's minimal namespaces API).
+    pub const NAMESPACES: ApiResource = ApiResource {
+        group: "",
+        resource: NAMESPACES_RESOURCE,
+        kind: "Namespace",
+    };
+
     /// discovery.k8s.io/v1 EndpointSlice.
     pub const ENDPOINT_SLICES: ApiResource = ApiResource {
         group: "discovery.k8s.io",

@@ -187,6 +187,36 @@ async fn kubectl_manages_endpoints_over_tls() {
         "{stderr}"
     );
 
+    // apply -f of a manifest that holds its namespace: created, then unchanged (the create kept
+    // kubectl's last-applied annotation); label is a PATCH of the namespace.
+    let manifest = scratch.write(
+        "with-namespace.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubectl-app\n---\n\
+         apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: ep-app\n  namespace: kubectl-app\n\
+         subsets:\n- addresses:\n  - ip: 10.9.9.9\n  ports:\n  - port: 80\n",
+    );
+    let applied = k.ok(&["apply", "-f", &path(&manifest)]).await;
+    assert!(
+        applied.contains("namespace/kubectl-app created")
+            && applied.contains("endpoints/ep-app created"),
+        "{applied}"
+    );
+    let again = k.ok(&["apply", "-f", &path(&manifest)]).await;
+    assert!(again.contains("namespace/kubectl-app unchanged"), "{again}");
+    let labelled = k.ok(&["label", "namespace", "kubectl-app", "team=a"]).await;
+    assert!(
+        labelled.contains("namespace/kubectl-app labeled"),
+        "{labelled}"
+    );
+    let namespace = k
+        .json(&["get", "namespace", "kubectl-app", "-o", "json"])
+        .await;
+    assert_eq!(namespace["metadata"]["labels"]["team"], "a");
+    assert_eq!(
+        namespace["metadata"]["labels"]["kubernetes.io/metadata.name"],
+        "kubectl-app"
+    );
+
     // create -f, get (table and JSON), describe.
     let created = k
         .ok(&["create", "-f", &path(&file("ep-1", "10.1.2.3", "a"))])
