@@ -33,6 +33,16 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// Whether the request body is Kubernetes protobuf by its `Content-Type` (kube-apiserver picks
+    /// a body's decoder by it; client-go sends protobuf).
+    pub(crate) fn body_is_protobuf(&self) -> bool {
+        self.headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|media| media.trim() == kconform_spec::protobuf::MEDIA_TYPE)
+    }
+
     pub(crate) fn version(&self) -> kconform_spec::K8sVersion {
         self.state.config.version
     }

@@ -58,12 +58,7 @@ fn require_admin(ctx: &Ctx, verb: &str, name: Option<&str>) -> Result<(), ApiErr
 /// The body of a namespace create: protobuf when its Content-Type says so (`kubectl create
 /// namespace` and client-go's typed clients send it), otherwise JSON, with the decoder's Go texts.
 fn decode_namespace(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
-    let protobuf = ctx
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim() == kconform_spec::protobuf::MEDIA_TYPE);
+    let protobuf = ctx.body_is_protobuf();
     let sent = if protobuf {
         kconform_spec::protobuf::decode(bytes)
             .map_err(|err| ApiError::status(DecodeError::Other(err.to_string()).to_status()))?

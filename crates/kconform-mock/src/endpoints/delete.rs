@@ -209,12 +209,7 @@ pub(crate) async fn delete_collection(
 /// the wrong JSON type as if the body were not there.
 fn delete_options(ctx: &Ctx, bytes: &[u8]) -> Result<DeleteOpts, ApiError> {
     // kube-apiserver picks the body's decoder by Content-Type; client-go sends protobuf.
-    let protobuf = ctx
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim() == kconform_spec::protobuf::MEDIA_TYPE);
+    let protobuf = ctx.body_is_protobuf();
     if protobuf {
         let body: &[u8] = if ctx.fault(Fault::ProtobufDeleteOptionsIgnored) {
             b""
