@@ -217,6 +217,13 @@ async fn kubectl_manages_endpoints_over_tls() {
         "kubectl-app"
     );
 
+    // explain reads the served OpenAPI v3 document, descriptions included.
+    let explained = k.ok(&["explain", "endpoints.subsets"]).await;
+    assert!(
+        explained.contains("The set of all endpoints is the union of all subsets"),
+        "{explained}"
+    );
+
     // create -f, get (table and JSON), describe.
     let created = k
         .ok(&["create", "-f", &path(&file("ep-1", "10.1.2.3", "a"))])
