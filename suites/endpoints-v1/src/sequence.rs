@@ -35,12 +35,19 @@
 //! The same rule keeps out reads at a far-future resourceVersion (kube-apiserver's 504 after a
 //! wait). Also not in the mix: writes while a watch is open (each step waits for its answer, so a
 //! watch sees only what happened before it), requests as a user without rights (the sequences
-//! carry one token), protobuf, and discovery documents (compared whole, they would differ by
-//! every resource a real cluster serves and an Endpoints server need not).
+//! carry one token), and discovery documents (compared whole, they would differ by every resource
+//! a real cluster serves and an Endpoints server need not).
+//!
+//! About one request in eight speaks protobuf as client-go components do
+//! ([`kconform_harness::diff::speak_protobuf`]): gets, lists, watches, creates, replaces, deletes
+//! (DeleteOptions bodies too, malformed ones as bytes that are not protobuf) and deletecollections
+//! ask for protobuf and send protobuf bodies; a few patches send a protobuf body, which
+//! kube-apiserver's router refuses (415). JSON stays the majority, as in a cluster where kubectl
+//! and controllers share the server.
 
 use std::collections::BTreeMap;
 
-use kconform_harness::diff::{Rng, SequenceModel};
+use kconform_harness::diff::{Rng, SequenceModel, speak_protobuf};
 use kconform_harness::replay::Step;
 use kconform_harness::replay::transcript::Request;
 use serde_json::{Map, Value, json};
@@ -70,6 +77,13 @@ const MANAGERS: [&str; 2] = ["manager-a", "manager-b"];
 const HOLD: &str = "example.com/hold";
 /// A uid no object has.
 const FOREIGN_UID: &str = "00000000-0000-0000-0000-000000000001";
+
+/// The share (in percent) of lists and watches that speak protobuf: client-go's informers list
+/// and watch in protobuf, so more of them do than of other requests.
+const PROTOBUF_READ_PERCENT: u32 = 25;
+/// The share of other requests that speak protobuf; with lists and watches, about one request
+/// in eight does.
+const PROTOBUF_PERCENT: u32 = 10;
 
 const COLLECTION: &str = "/api/v1/namespaces/<ns>/endpoints";
 const DEPRECATED_WATCH: &str = "/api/v1/watch/namespaces/<ns>/endpoints";
@@ -820,9 +834,21 @@ impl EndpointsModel {
                 ("json", 25),
                 ("strategic", 20),
                 ("apply", 25),
+                ("protobuf", 4),
             ])
             .unwrap_or("merge");
         let (content_type, mut query, body, mut what) = match kind {
+            "protobuf" => {
+                // No patch type is protobuf: kube-apiserver's router answers 415 whatever the
+                // body, so the body is a whole object that encodes.
+                let body = object(Some(&name), labels(rng), subsets(rng));
+                (
+                    kconform_spec::protobuf::MEDIA_TYPE,
+                    Vec::new(),
+                    body,
+                    "a protobuf body".to_owned(),
+                )
+            }
             "json" => {
                 let (body, what) = self.json_patch(rng, &name);
                 ("application/json-patch+json", Vec::new(), body, what)
@@ -1420,6 +1446,28 @@ fn is_endpoints(body: &Value) -> bool {
 
 impl SequenceModel for EndpointsModel {
     fn next_step(&mut self, rng: &mut Rng) -> Step {
+        let mut step = self.json_step(rng);
+        let informer = step.request.is_watch()
+            || step.request.method == "GET" && step.request.path == COLLECTION;
+        let percent = if informer {
+            PROTOBUF_READ_PERCENT
+        } else {
+            PROTOBUF_PERCENT
+        };
+        if rng.chance(percent) {
+            speak_protobuf(&mut step, rng);
+        }
+        step
+    }
+
+    fn observe(&mut self, answered: &Step) {
+        self.observe_answer(answered);
+    }
+}
+
+impl EndpointsModel {
+    /// The next step as a JSON client would send it.
+    fn json_step(&mut self, rng: &mut Rng) -> Step {
         // Paging, selectors and deletecollection only show something with a few objects, and a
         // continue token only when the next list follows it: lean towards both.
         if self.objects.len() < 3 && rng.chance(30) {
@@ -1444,12 +1492,6 @@ impl SequenceModel for EndpointsModel {
         self.any_operation(rng)
     }
 
-    fn observe(&mut self, answered: &Step) {
-        self.observe_answer(answered);
-    }
-}
-
-impl EndpointsModel {
     fn any_operation(&mut self, rng: &mut Rng) -> Step {
         match rng.weighted(&OPERATIONS).unwrap_or(Op::Get) {
             Op::Create => self.create(rng),
@@ -1607,6 +1649,96 @@ mod tests {
         assert!(all.iter().any(|s| {
             s.request.headers.get("Content-Type") == Some(&json!("application/yaml"))
         }));
+    }
+
+    #[test]
+    fn about_one_request_in_eight_speaks_protobuf() {
+        let all: Vec<Step> = (0..20).flat_map(|seed| steps(seed, 50)).collect();
+        let header = |s: &Step, name: &str| {
+            s.request
+                .headers
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let protobuf: Vec<&Step> = all
+            .iter()
+            .filter(|s| header(s, "Accept").contains("protobuf"))
+            .collect();
+        let share = protobuf.len() * 100 / all.len();
+        assert!((8..=18).contains(&share), "{share}% of {}", all.len());
+        for method in ["GET", "POST", "PUT", "DELETE"] {
+            assert!(
+                protobuf.iter().any(|s| s.request.method == method
+                    && (method == "GET"
+                        || s.request.body.is_none()
+                        || header(s, "Content-Type") == kconform_spec::protobuf::MEDIA_TYPE)),
+                "{method}"
+            );
+        }
+        assert!(
+            protobuf
+                .iter()
+                .any(|s| s.request.is_watch() && header(s, "Accept").contains("stream=watch"))
+        );
+        // Bodies sent as protobuf encode (or are deliberately not protobuf, as text).
+        for s in all
+            .iter()
+            .filter(|s| header(s, "Content-Type") == kconform_spec::protobuf::MEDIA_TYPE)
+        {
+            match &s.request.body {
+                Some(Value::String(_)) => {}
+                Some(body) => assert!(kconform_spec::protobuf::encode(body).is_ok(), "{body}"),
+                None => panic!("a protobuf Content-Type without a body: {:?}", s.request),
+            }
+        }
+        assert!(all.iter().any(|s| s.request.method == "PATCH"
+            && header(s, "Content-Type") == kconform_spec::protobuf::MEDIA_TYPE));
+    }
+
+    #[test]
+    fn the_model_learns_from_protobuf_answers() {
+        // Replay records a protobuf answer with its decoded form as the body: what the model
+        // reads (names, resourceVersions, uids, items, continue tokens) is there.
+        let decoded = |object: &Value| {
+            let bytes = kconform_spec::protobuf::encode(object).expect("encodes");
+            kconform_spec::protobuf::decode(&bytes).expect("decodes")
+        };
+        let mut model = EndpointsModel {
+            sent: Sent {
+                kind: Kind::Create,
+                name: Some("ep-1".to_owned()),
+                ..Sent::default()
+            },
+            ..EndpointsModel::default()
+        };
+        let created = json!({"kind": "Endpoints", "apiVersion": "v1", "metadata":
+            {"name": "ep-1", "uid": "u1", "resourceVersion": "5"}});
+        let mut answered = steps(1, 1).remove(0);
+        answered.response =
+            Some(json!({"status": 201, "format": "protobuf", "body": decoded(&created)}));
+        model.observe(&answered);
+        assert_eq!(model.rv_of("ep-1").as_deref(), Some("5"));
+        assert_eq!(model.uid_of("ep-1").as_deref(), Some("u1"));
+        model.sent = Sent {
+            kind: Kind::List,
+            partial: true,
+            page_query: Some(vec![("limit".to_owned(), "1".to_owned())]),
+            ..Sent::default()
+        };
+        let page = json!({"kind": "EndpointsList", "apiVersion": "v1", "metadata":
+            {"resourceVersion": "9", "continue": "token"}, "items": [{"metadata":
+            {"name": "ep-2", "uid": "u2", "resourceVersion": "8"}}]});
+        answered.response =
+            Some(json!({"status": 200, "format": "protobuf", "body": decoded(&page)}));
+        model.observe(&answered);
+        assert_eq!(model.rv_of("ep-2").as_deref(), Some("8"));
+        assert_eq!(model.captured, ["5", "9"]);
+        assert_eq!(
+            model.next_page.map(|(_, token)| token).as_deref(),
+            Some("token")
+        );
     }
 
     #[test]

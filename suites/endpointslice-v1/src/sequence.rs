@@ -7,10 +7,13 @@
 //! gets, replaces (current and stale resourceVersions, addressType changes), the four patch types,
 //! deletes (dryRun, preconditions, finalizers), deletecollection, lists (selectors, pages) and
 //! short watches, chosen from a model of the namespace built from the reference's answers only.
+//!
+//! About one request in eight speaks protobuf as client-go components do
+//! ([`kconform_harness::diff::speak_protobuf`]), and a few patches send a protobuf body (415).
 
 use std::collections::BTreeMap;
 
-use kconform_harness::diff::{Rng, SequenceModel};
+use kconform_harness::diff::{Rng, SequenceModel, speak_protobuf};
 use kconform_harness::replay::Step;
 use kconform_harness::replay::transcript::Request;
 use serde_json::{Map, Value, json};
@@ -34,6 +37,12 @@ const SELECTORS: [&str; 6] = [
     "tier=web,kubernetes.io/service-name=svc-b",
 ];
 const HOLD: &str = "example.com/hold";
+/// The share (in percent) of lists and watches that speak protobuf: client-go's informers list
+/// and watch in protobuf, so more of them do than of other requests.
+const PROTOBUF_READ_PERCENT: u32 = 25;
+/// The share of other requests that speak protobuf; with lists and watches, about one request
+/// in eight does.
+const PROTOBUF_PERCENT: u32 = 10;
 /// A uid no object has.
 const FOREIGN_UID: &str = "00000000-0000-0000-0000-000000000001";
 
@@ -496,6 +505,19 @@ impl SliceModel {
             query.push(("dryRun", "All".to_owned()));
             self.expect(Sent::Nothing, None);
         }
+        if rng.chance(4) {
+            // No patch type is protobuf: kube-apiserver's router answers 415 whatever the body,
+            // so the body is a whole object that encodes.
+            let body = slice(Some(&name), labels(rng), spec(rng));
+            return step(
+                format!("patch {name} with a protobuf body"),
+                "PATCH",
+                object_path(&name),
+                query,
+                Some(body),
+                kconform_spec::protobuf::MEDIA_TYPE,
+            );
+        }
         match rng.below(5) {
             0 => {
                 let body = json!({"metadata": {"labels": labels(rng)}, "ports": [{"name": "http", "port": 8080 + rng.below(3)}]});
@@ -724,8 +746,9 @@ fn is_slice(body: &Value) -> bool {
     body.get("kind").and_then(Value::as_str) == Some("EndpointSlice")
 }
 
-impl SequenceModel for SliceModel {
-    fn next_step(&mut self, rng: &mut Rng) -> Step {
+impl SliceModel {
+    /// The next step as a JSON client would send it.
+    fn json_step(&mut self, rng: &mut Rng) -> Step {
         if self.objects.len() < 2 && rng.chance(40) {
             return self.create(rng);
         }
@@ -739,6 +762,23 @@ impl SequenceModel for SliceModel {
             Op::List => self.list(rng),
             Op::Watch => self.watch(rng),
         }
+    }
+}
+
+impl SequenceModel for SliceModel {
+    fn next_step(&mut self, rng: &mut Rng) -> Step {
+        let mut step = self.json_step(rng);
+        let informer = step.request.is_watch()
+            || step.request.method == "GET" && step.request.path == COLLECTION;
+        let percent = if informer {
+            PROTOBUF_READ_PERCENT
+        } else {
+            PROTOBUF_PERCENT
+        };
+        if rng.chance(percent) {
+            speak_protobuf(&mut step, rng);
+        }
+        step
     }
 
     fn observe(&mut self, answered: &Step) {
@@ -877,6 +917,40 @@ mod tests {
             all.iter()
                 .all(|s| s.request.path.starts_with("/apis/discovery.k8s.io/v1/"))
         );
+    }
+
+    #[test]
+    fn about_one_request_in_eight_speaks_protobuf() {
+        let all = steps(11, 400);
+        let header = |s: &Step, name: &str| {
+            s.request
+                .headers
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let protobuf = all
+            .iter()
+            .filter(|s| header(s, "Accept").contains("protobuf"))
+            .count();
+        let share = protobuf * 100 / all.len();
+        assert!((8..=18).contains(&share), "{share}%");
+        for method in ["POST", "PUT", "PATCH"] {
+            assert!(
+                all.iter().any(|s| s.request.method == method
+                    && header(s, "Content-Type") == kconform_spec::protobuf::MEDIA_TYPE),
+                "{method}"
+            );
+        }
+        for s in all
+            .iter()
+            .filter(|s| header(s, "Content-Type") == kconform_spec::protobuf::MEDIA_TYPE)
+        {
+            if let Some(body) = s.request.body.as_ref().filter(|b| !b.is_string()) {
+                assert!(kconform_spec::protobuf::encode(body).is_ok(), "{body}");
+            }
+        }
     }
 
     #[test]

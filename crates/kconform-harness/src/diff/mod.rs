@@ -63,6 +63,71 @@ pub trait SequenceModel: Send {
 /// Makes the model of a fresh sequence.
 pub type ModelFactory = fn() -> Box<dyn SequenceModel>;
 
+/// The Accept headers of protobuf reads and writes, as client-go components send them (with or
+/// without the JSON fallback), and now and then one whose q-values prefer protobuf although JSON
+/// comes first.
+const PROTOBUF_ACCEPTS: [(&str, u32); 3] = [
+    ("application/vnd.kubernetes.protobuf", 55),
+    ("application/vnd.kubernetes.protobuf,application/json", 35),
+    (
+        "application/json;q=0.5,application/vnd.kubernetes.protobuf",
+        10,
+    ),
+];
+/// The Accept headers of protobuf watches: the stream type, the plain type (the server picks the
+/// stream form), or with the JSON fallback.
+const PROTOBUF_WATCH_ACCEPTS: [(&str, u32); 3] = [
+    ("application/vnd.kubernetes.protobuf;stream=watch", 40),
+    ("application/vnd.kubernetes.protobuf", 30),
+    ("application/vnd.kubernetes.protobuf,application/json", 30),
+];
+
+/// Turns a step a model chose in JSON into the protobuf a client-go component sends: an Accept
+/// that asks for protobuf and, for a JSON body, `Content-Type: application/vnd.kubernetes.protobuf`
+/// (the transcript keeps the body's JSON form; replay encodes it when sending). A body whose JSON
+/// form has no protobuf message keeps its JSON Content-Type; a JSON body given as text (deliberately
+/// malformed, or with a duplicate field) is sent as those bytes under the protobuf type, which a
+/// server must refuse with its protobuf decoder's text. Other bodies (patches, YAML) keep their
+/// type: only what is read back is protobuf. A step that asks for something other than JSON
+/// (`Accept: text/plain`, for a 406) is left alone; returns whether the step changed.
+pub fn speak_protobuf(step: &mut Step, rng: &mut Rng) -> bool {
+    let table = if step.request.is_watch() {
+        &PROTOBUF_WATCH_ACCEPTS
+    } else {
+        &PROTOBUF_ACCEPTS
+    };
+    let headers = &mut step.request.headers;
+    if headers.get("Accept").and_then(serde_json::Value::as_str) != Some("application/json") {
+        return false;
+    }
+    let accept = rng
+        .weighted(table)
+        .unwrap_or(kconform_spec::protobuf::MEDIA_TYPE);
+    headers.insert("Accept".to_owned(), serde_json::Value::from(accept));
+    let mut what = format!(" in protobuf (Accept {accept}");
+    let json_body = headers
+        .get("Content-Type")
+        .and_then(serde_json::Value::as_str)
+        == Some("application/json");
+    let encodable = match &step.request.body {
+        Some(serde_json::Value::String(_)) => true,
+        Some(body) => kconform_spec::protobuf::encode(body).is_ok(),
+        None => false,
+    };
+    if json_body && encodable {
+        headers.insert(
+            "Content-Type".to_owned(),
+            serde_json::Value::from(kconform_spec::protobuf::MEDIA_TYPE),
+        );
+        what.push_str(", protobuf body");
+    }
+    what.push(')');
+    if let Some(note) = &mut step.note {
+        note.push_str(&what);
+    }
+    true
+}
+
 /// How to shrink a differing sequence.
 #[derive(Clone, Debug)]
 pub struct ShrinkOptions {

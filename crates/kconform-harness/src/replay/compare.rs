@@ -31,7 +31,7 @@ pub enum Ignore {
     RetryAfter,
     /// Content-Type response headers.
     ContentType,
-    /// Compact versus indented JSON.
+    /// Compact versus indented JSON, and whether protobuf bytes are exactly Go's (`go_exact`).
     Format,
     /// `metadata.managedFields`.
     ManagedFields,
@@ -64,7 +64,11 @@ impl Ignore {
             "content-type",
             "Content-Type response headers",
         ),
-        (Ignore::Format, "format", "compact versus indented JSON"),
+        (
+            Ignore::Format,
+            "format",
+            "compact versus indented JSON, and Go-exact protobuf bytes",
+        ),
         (
             Ignore::ManagedFields,
             "managed-fields",
@@ -350,6 +354,7 @@ fn comparable_response(step: &Step, opts: &CompareOptions) -> Value {
         && let Some(map) = response.as_object_mut()
     {
         map.remove("format");
+        map.remove("go_exact");
     }
     if opts.rules == Rules::Sequence
         && let Some(body) = response.get_mut("body")
@@ -453,6 +458,11 @@ fn comparable_events(
                 e.get("type").cloned().unwrap_or(Value::Null),
             );
             map.insert("object".to_owned(), object);
+            // A protobuf frame's byte-exactness (see `http::protobuf_event`): the bytes of a JSON
+            // event are not compared, but a protobuf one has no spacing to forgive.
+            if let Some(exact) = e.get("go_exact").filter(|_| !opts.ignores(Ignore::Format)) {
+                map.insert("go_exact".to_owned(), exact.clone());
+            }
             Value::Object(map)
         })
         .collect();

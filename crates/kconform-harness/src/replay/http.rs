@@ -4,6 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use kconform_spec::protobuf;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 use tokio::task::JoinHandle;
@@ -153,11 +156,44 @@ pub(crate) async fn send(
     })
 }
 
+/// Whether a Content-Type names Kubernetes protobuf (`application/vnd.kubernetes.protobuf`, with
+/// or without parameters such as `;stream=watch`).
+pub(crate) fn is_protobuf(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case(protobuf::MEDIA_TYPE)
+    })
+}
+
+/// How a watch stream's events are delimited, as its answer's Content-Type says (as client-go
+/// reads it: a server that answers JSON to a protobuf Accept is read as JSON, and the difference
+/// shows in the Content-Type and the events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// One JSON event per line.
+    JsonLines,
+    /// A 4-byte big-endian length, then a bare protobuf `WatchEvent`.
+    Protobuf,
+}
+
+/// One unit a watch reader collected: a line or a frame's bytes, or bytes that are not one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// A non-empty line (JSON framing) or a whole frame's event bytes (protobuf framing).
+    Unit(Vec<u8>),
+    /// Protobuf bytes that do not form a frame: a cut-off one at the end of the stream, or
+    /// everything from a length prefix over the frame limit on (the reader stops there).
+    Broken(Vec<u8>),
+}
+
 /// What a watch reader saw so far.
 #[derive(Debug, Default)]
 pub(crate) struct WatchState {
-    /// Non-empty lines with their arrival offset from the request.
-    pub(crate) lines: Vec<(Duration, Vec<u8>)>,
+    /// Lines or frames with their arrival offset from the request.
+    pub(crate) lines: Vec<(Duration, Piece)>,
     /// `server` or `error: ...`, and when, once the stream ended on its own.
     pub(crate) ended: Option<(String, Duration)>,
 }
@@ -171,6 +207,8 @@ pub(crate) struct WatchStream {
     /// The whole body, for a non-200 answer (no reader then).
     pub(crate) body: Vec<u8>,
     pub(crate) state: Arc<Mutex<WatchState>>,
+    /// How the reader splits the stream.
+    pub(crate) framing: Framing,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -199,6 +237,15 @@ pub(crate) async fn watch(
         .map_err(fail)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    let framing = if is_protobuf(
+        headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        Framing::Protobuf
+    } else {
+        Framing::JsonLines
+    };
     let state = Arc::new(Mutex::new(WatchState::default()));
     if status != 200 {
         let body = response.bytes().await.map_err(fail)?.to_vec();
@@ -209,22 +256,26 @@ pub(crate) async fn watch(
             headers,
             body,
             state,
+            framing,
             reader: None,
         });
     }
     let shared = state.clone();
     let reader = tokio::spawn(async move {
-        let mut buffer: Vec<u8> = Vec::new();
+        let mut splitter = Splitter::new(framing);
         let ended = loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    buffer.extend_from_slice(&chunk);
-                    while let Some(newline) = buffer.iter().position(|b| *b == b'\n') {
-                        let line: Vec<u8> = buffer.drain(..=newline).collect();
-                        let line = &line[..line.len() - 1];
-                        if !line.trim_ascii().is_empty() {
-                            lock(&shared).lines.push((started.elapsed(), line.to_vec()));
-                        }
+                    let pieces = splitter.push(&chunk);
+                    if !pieces.is_empty() {
+                        let at = started.elapsed();
+                        lock(&shared)
+                            .lines
+                            .extend(pieces.into_iter().map(|piece| (at, piece)));
+                    }
+                    if splitter.stopped {
+                        // A length over the frame limit: the rest cannot be delimited.
+                        break "error: a protobuf frame length over the limit".to_owned();
                     }
                 }
                 Ok(None) => break "server".to_owned(),
@@ -232,8 +283,8 @@ pub(crate) async fn watch(
             }
         };
         let mut state = lock(&shared);
-        if !buffer.trim_ascii().is_empty() {
-            state.lines.push((started.elapsed(), buffer));
+        if let Some(rest) = splitter.finish() {
+            state.lines.push((started.elapsed(), rest));
         }
         state.ended = Some((ended, started.elapsed()));
     });
@@ -243,8 +294,77 @@ pub(crate) async fn watch(
         headers,
         body: Vec::new(),
         state,
+        framing,
         reader: Some(reader),
     })
+}
+
+/// Splits a watch body into lines or frames as its bytes arrive.
+struct Splitter {
+    framing: Framing,
+    buffer: Vec<u8>,
+    /// A frame length over the limit was read: nothing after it can be delimited.
+    stopped: bool,
+}
+
+impl Splitter {
+    fn new(framing: Framing) -> Splitter {
+        Splitter {
+            framing,
+            buffer: Vec::new(),
+            stopped: false,
+        }
+    }
+
+    /// The whole pieces `chunk` completes.
+    fn push(&mut self, chunk: &[u8]) -> Vec<Piece> {
+        let mut out = Vec::new();
+        if self.stopped {
+            return out;
+        }
+        match self.framing {
+            Framing::JsonLines => {
+                self.buffer.extend_from_slice(chunk);
+                while let Some(newline) = self.buffer.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = self.buffer.drain(..=newline).collect();
+                    let line = &line[..line.len() - 1];
+                    if !line.trim_ascii().is_empty() {
+                        out.push(Piece::Unit(line.to_vec()));
+                    }
+                }
+            }
+            Framing::Protobuf => {
+                // The framing of `protobuf::FrameReader`, kept here so that the bytes of a frame
+                // that cannot be read stay available as evidence.
+                self.buffer.extend_from_slice(chunk);
+                while let Some(prefix) = self.buffer.first_chunk::<4>() {
+                    let length = usize::try_from(u32::from_be_bytes(*prefix)).unwrap_or(usize::MAX);
+                    if length > protobuf::MAX_FRAME {
+                        out.push(Piece::Broken(std::mem::take(&mut self.buffer)));
+                        self.stopped = true;
+                        break;
+                    }
+                    if self.buffer.len() < 4 + length {
+                        break;
+                    }
+                    let frame = self.buffer[4..4 + length].to_vec();
+                    self.buffer.drain(..4 + length);
+                    out.push(Piece::Unit(frame));
+                }
+            }
+        }
+        out
+    }
+
+    /// What is left when the stream ends: a last line without a newline, or a cut-off frame.
+    fn finish(self) -> Option<Piece> {
+        match self.framing {
+            Framing::JsonLines => {
+                (!self.buffer.trim_ascii().is_empty()).then_some(Piece::Unit(self.buffer))
+            }
+            Framing::Protobuf => (!self.buffer.is_empty()).then_some(Piece::Broken(self.buffer)),
+        }
+    }
 }
 
 /// How long to keep a watch open.
@@ -291,7 +411,7 @@ impl WatchStream {
         mut self,
         until: WatchUntil,
         cap: Duration,
-    ) -> (Vec<(Duration, Vec<u8>)>, Ended) {
+    ) -> (Vec<(Duration, Piece)>, Ended) {
         let deadline = self.started + cap;
         match until {
             WatchUntil::Lines(n) => {
@@ -364,11 +484,70 @@ pub(crate) fn response_headers(headers: &HeaderMap) -> Value {
     Value::Object(out)
 }
 
+/// The `format` of a protobuf body that does not decode; its `body` is the bytes in base64.
+pub(crate) const PROTOBUF_UNDECODABLE: &str = "protobuf-undecodable";
+
+/// A protobuf body's record: `(format, body, go_exact)`. A body that decodes is `protobuf` with
+/// its decoded object (so normalization and comparison treat it as a JSON body's) and whether
+/// encoding that object again gives exactly the received bytes, which is what comparing the
+/// bytes would show once server-chosen values are set apart (the bytes themselves cannot be
+/// normalized: a placeholder changes length prefixes). One that does not is
+/// [`PROTOBUF_UNDECODABLE`] with its base64.
+pub(crate) fn protobuf_record(raw: &[u8]) -> (&'static str, Value, Option<bool>) {
+    match protobuf::decode(raw) {
+        Ok(decoded) => {
+            let exact = protobuf::encode(&decoded).is_ok_and(|again| again == raw);
+            ("protobuf", decoded, Some(exact))
+        }
+        Err(_) => (
+            PROTOBUF_UNDECODABLE,
+            Value::String(STANDARD.encode(raw)),
+            None,
+        ),
+    }
+}
+
+/// A protobuf watch frame as a transcript event (without `at_ms`): `{"type", "object",
+/// "go_exact"}` when it decodes (`go_exact` as in [`protobuf_record`], for the frame), else
+/// `{"type": null, "raw": <base64>, "format": "protobuf-undecodable"}`.
+pub(crate) fn protobuf_event(piece: &Piece) -> Map<String, Value> {
+    let mut event = Map::new();
+    let decoded = match piece {
+        Piece::Unit(frame) => protobuf::decode_watch_event(frame).ok().map(|(t, o)| {
+            let exact = protobuf::encode_watch_event(&t, &o).is_ok_and(|again| again == *frame);
+            (t, o, exact)
+        }),
+        Piece::Broken(_) => None,
+    };
+    match decoded {
+        Some((event_type, object, exact)) => {
+            event.insert("type".to_owned(), Value::String(event_type));
+            event.insert("object".to_owned(), object);
+            event.insert("go_exact".to_owned(), Value::Bool(exact));
+        }
+        None => {
+            let (Piece::Unit(bytes) | Piece::Broken(bytes)) = piece;
+            event.insert("type".to_owned(), Value::Null);
+            event.insert("raw".to_owned(), Value::String(STANDARD.encode(bytes)));
+            event.insert(
+                "format".to_owned(),
+                Value::String(PROTOBUF_UNDECODABLE.to_owned()),
+            );
+        }
+    }
+    event
+}
+
 /// `(format, body)` of a raw body: `empty`, `yaml` (the text, for a `Content-Type: application/yaml`
-/// answer: compared byte for byte, not as a parsed value), `text`, `json` or `json-pretty`.
+/// answer: compared byte for byte, not as a parsed value), `protobuf` or `protobuf-undecodable`
+/// (see [`protobuf_record`]), `text`, `json` or `json-pretty`.
 pub(crate) fn body_record(raw: &[u8], content_type: Option<&str>) -> (&'static str, Value) {
     if raw.is_empty() {
         return ("empty", Value::String(String::new()));
+    }
+    if is_protobuf(content_type) {
+        let (format, body, _) = protobuf_record(raw);
+        return (format, body);
     }
     if content_type.is_some_and(|t| t.trim_start().starts_with("application/yaml")) {
         return (
@@ -394,12 +573,20 @@ pub(crate) fn response_record(status: u16, headers: &HeaderMap, raw: &[u8]) -> V
     let content_type = headers
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let (format, body) = body_record(raw, content_type);
+    let (format, body, go_exact) = if is_protobuf(content_type) && !raw.is_empty() {
+        protobuf_record(raw)
+    } else {
+        let (format, body) = body_record(raw, content_type);
+        (format, body, None)
+    };
     let mut out = Map::new();
     out.insert("status".to_owned(), Value::from(status));
     out.insert("headers".to_owned(), response_headers(headers));
     out.insert("format".to_owned(), Value::String(format.to_owned()));
     out.insert("body".to_owned(), body);
+    if let Some(exact) = go_exact {
+        out.insert("go_exact".to_owned(), Value::Bool(exact));
+    }
     Value::Object(out)
 }
 
@@ -435,5 +622,59 @@ mod tests {
         );
         assert_eq!(round_ms(Duration::from_millis(2449)), 2400);
         assert_eq!(round_ms(Duration::from_millis(2451)), 2500);
+    }
+}
+
+#[cfg(test)]
+mod protobuf_tests {
+    use super::*;
+
+    fn frame(event_type: &str, name: &str) -> Vec<u8> {
+        let object = serde_json::json!({"kind": "Endpoints", "apiVersion": "v1",
+            "metadata": {"name": name, "resourceVersion": "5"}});
+        protobuf::encode_watch_frame(event_type, &object).unwrap()
+    }
+
+    #[test]
+    fn protobuf_frames_are_split_across_chunks_and_cut_off_ones_kept() {
+        let (a, b) = (frame("ADDED", "ep-1"), frame("DELETED", "ep-2"));
+        let mut stream = a.clone();
+        stream.extend_from_slice(&b);
+        stream.extend_from_slice(&b[..7]);
+        let mut splitter = Splitter::new(Framing::Protobuf);
+        let mut pieces = Vec::new();
+        for chunk in stream.chunks(3) {
+            pieces.extend(splitter.push(chunk));
+        }
+        assert_eq!(
+            pieces,
+            [Piece::Unit(a[4..].to_vec()), Piece::Unit(b[4..].to_vec())]
+        );
+        assert_eq!(splitter.finish(), Some(Piece::Broken(b[..7].to_vec())));
+        let event = protobuf_event(&pieces[1]);
+        assert_eq!(event["type"], "DELETED");
+        assert_eq!(event["object"]["metadata"]["name"], "ep-2");
+        assert_eq!(event["go_exact"], true);
+        let broken = protobuf_event(&Piece::Broken(b[..7].to_vec()));
+        assert_eq!(broken["type"], Value::Null);
+        assert_eq!(broken["format"], PROTOBUF_UNDECODABLE);
+        assert_eq!(broken["raw"], STANDARD.encode(&b[..7]));
+    }
+
+    #[test]
+    fn a_frame_length_over_the_limit_stops_the_reader() {
+        let mut splitter = Splitter::new(Framing::Protobuf);
+        let pieces = splitter.push(&[0xff, 0xff, 0xff, 0xff, 1, 2]);
+        assert_eq!(pieces, [Piece::Broken(vec![0xff, 0xff, 0xff, 0xff, 1, 2])]);
+        assert!(splitter.stopped);
+        assert!(splitter.push(b"more").is_empty());
+        assert_eq!(splitter.finish(), None);
+        // JSON lines are split as before.
+        let mut lines = Splitter::new(Framing::JsonLines);
+        assert_eq!(
+            lines.push(b"{\"a\":1}\n\n{\"b\""),
+            [Piece::Unit(b"{\"a\":1}".to_vec())]
+        );
+        assert_eq!(lines.finish(), Some(Piece::Unit(b"{\"b\"".to_vec())));
     }
 }

@@ -884,7 +884,11 @@ impl Run<'_> {
         let (lines, _) = stream
             .finish(WatchUntil::Lines(1), Duration::from_millis(1500))
             .await;
-        lines.iter().any(|(_, line)| {
+        // JSON was asked for, so every piece is a line.
+        lines.iter().any(|(_, piece)| {
+            let http::Piece::Unit(line) = piece else {
+                return false;
+            };
             serde_json::from_slice::<Value>(line)
                 .ok()
                 .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
@@ -921,11 +925,24 @@ impl Run<'_> {
             self.fill_times(&mut body);
             body
         });
+        let protobuf_body = http::is_protobuf(
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("Content-Type"))
+                .map(|(_, v)| v.as_str()),
+        );
         let payload = body.as_ref().map(|body| match body {
             Value::String(text) => self.expand(text).into_bytes(),
             other => {
                 let expanded = self.expand_value(other);
-                serde_json::to_vec(&expanded).unwrap_or_default()
+                // A protobuf request is recorded with its body's JSON form and sent encoded, as
+                // client-go's protobuf serializer writes it. A JSON form that has no protobuf
+                // message (a patch document) is sent as its JSON text: the server then sees
+                // bytes that are not protobuf, the same on every side.
+                match protobuf_body.then(|| kconform_spec::protobuf::encode(&expanded)) {
+                    Some(Ok(encoded)) => encoded,
+                    _ => serde_json::to_vec(&expanded).unwrap_or_default(),
+                }
             }
         });
         let mut sent = step.clone();
@@ -1234,10 +1251,22 @@ impl Run<'_> {
         else {
             return;
         };
+        let framing = stream.framing;
         let (lines, ended) = stream.finish(until, cap).await;
         let mut events = Vec::with_capacity(lines.len());
-        for (offset, line) in lines {
+        for (offset, piece) in lines {
             let mut event = Map::new();
+            let line = match (framing, piece) {
+                (http::Framing::Protobuf, piece) => {
+                    event = http::protobuf_event(&piece);
+                    event.insert("at_ms".to_owned(), Value::from(http::round_ms(offset)));
+                    events.push(Value::Object(event));
+                    continue;
+                }
+                (http::Framing::JsonLines, http::Piece::Unit(line) | http::Piece::Broken(line)) => {
+                    line
+                }
+            };
             match serde_json::from_slice::<Value>(&line) {
                 Ok(Value::Object(parsed)) if parsed.contains_key("type") => {
                     event.insert(

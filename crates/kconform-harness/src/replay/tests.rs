@@ -395,3 +395,141 @@ fn projection_follows_the_names_list_of_the_recording() {
             "otherSchemaNames": ["io.k8s.apimachinery.pkg.apis.meta.v1.Status"]})
     );
 }
+
+// ---- protobuf answers --------------------------------------------------------------------------
+
+const PB_NS: &str = "zz-kcd-abcde-0001";
+
+fn pb_endpoints(uid: &str, rv: &str, ip: &str) -> Value {
+    json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"name": "ep-1",
+        "namespace": PB_NS, "uid": uid, "resourceVersion": rv,
+        "creationTimestamp": "2026-12-04T10:00:00Z"},
+        "subsets": [{"addresses": [{"ip": ip}], "ports": [{"port": 80, "protocol": "TCP"}]}]})
+}
+
+/// A GET answered with these protobuf bytes, recorded as replay records an answer.
+fn pb_step(bytes: &[u8]) -> Step {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        reqwest::header::HeaderValue::from_static("application/vnd.kubernetes.protobuf"),
+    );
+    let mut request_headers = Map::new();
+    request_headers.insert(
+        "Accept".to_owned(),
+        json!("application/vnd.kubernetes.protobuf"),
+    );
+    Step {
+        note: None,
+        request: transcript::Request {
+            method: "GET".to_owned(),
+            path: format!("/api/v1/namespaces/{PB_NS}/endpoints/ep-1"),
+            query: Vec::new(),
+            headers: request_headers,
+            auth: "admin".to_owned(),
+            body: None,
+        },
+        nondeterministic: None,
+        response: Some(http::response_record(200, &headers, bytes)),
+        events: None,
+        stream: None,
+        continue_tokens: None,
+    }
+}
+
+/// The differences between two sequences of one raw step each, normalized as diff does.
+fn pb_differences(reference: &[u8], target: &[u8]) -> Vec<Difference> {
+    let mut opts = ReplayOptions::new(
+        "http://127.0.0.1:1",
+        crate::resource::tests::ENDPOINTS,
+        Some("t".to_owned()),
+    );
+    opts.compare.rules = Rules::Sequence;
+    let side = Target::new(&opts).unwrap();
+    let scenario = |bytes: &[u8]| Scenario {
+        id: "diff/seed-1".to_owned(),
+        description: String::new(),
+        steps: normalize_steps(&side, PB_NS, &[pb_step(bytes)]),
+        error: None,
+        skipped: None,
+    };
+    compare_scenarios(&scenario(reference), &scenario(target), &opts.compare)
+}
+
+#[test]
+fn protobuf_answers_are_recorded_decoded_and_compared_like_json() {
+    let reference =
+        kconform_spec::protobuf::encode(&pb_endpoints("u-1", "17", "10.1.2.3")).unwrap();
+    let recorded = pb_step(&reference).response.unwrap();
+    assert_eq!(recorded["format"], "protobuf");
+    assert_eq!(recorded["go_exact"], true);
+    assert_eq!(
+        recorded["body"]["subsets"][0]["addresses"][0]["ip"],
+        "10.1.2.3"
+    );
+    // The server-chosen values differ, nothing else: normalization pairs them.
+    let same = kconform_spec::protobuf::encode(&pb_endpoints("u-9", "40", "10.1.2.3")).unwrap();
+    assert_eq!(pb_differences(&reference, &same), Vec::new());
+    // One real field differs: reported, at its path, and nothing else is.
+    let other = kconform_spec::protobuf::encode(&pb_endpoints("u-9", "40", "10.1.2.4")).unwrap();
+    let found = pb_differences(&reference, &other);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].path, "response.body.subsets[0].addresses[0].ip");
+}
+
+#[test]
+fn protobuf_bytes_that_are_not_gos_are_a_difference() {
+    let object = pb_endpoints("u-1", "17", "10.1.2.3");
+    let go = kconform_spec::protobuf::encode(&object).unwrap();
+    // The same object without the empty fields Go always writes: it decodes to the same value.
+    let minimal = kconform_spec::protobuf::encode_minimal(&object).unwrap();
+    assert_ne!(go, minimal);
+    assert_eq!(
+        kconform_spec::protobuf::decode(&go).unwrap(),
+        kconform_spec::protobuf::decode(&minimal).unwrap()
+    );
+    let found = pb_differences(&go, &minimal);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].path, "response.go_exact");
+    // Bytes that are not protobuf at all: recorded as such and compared, never a panic.
+    let broken = pb_step(b"k8s\0\x0a\xff").response.unwrap();
+    assert_eq!(broken["format"], http::PROTOBUF_UNDECODABLE);
+    assert!(broken.get("go_exact").is_none());
+    let found = pb_differences(&go, b"k8s\0\x0a\xff");
+    assert!(
+        found.iter().any(|d| d.path == "response.format"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_protobuf_request_body_is_sent_encoded() {
+    let target = target();
+    let mut run = scenario_run(&target);
+    let body = json!({"kind": "Endpoints", "apiVersion": "v1", "metadata": {"name": "ep-1"},
+        "subsets": [{"addresses": [{"ip": "10.1.2.3"}]}]});
+    let mut step = pb_step(b"");
+    step.request.method = "POST".to_owned();
+    step.request.path = "/api/v1/namespaces/<ns>/endpoints".to_owned();
+    step.request.headers.insert(
+        "Content-Type".to_owned(),
+        json!("application/vnd.kubernetes.protobuf"),
+    );
+    step.request.body = Some(body.clone());
+    let (outgoing, sent) = run.build(&step);
+    assert_eq!(
+        outgoing.body,
+        Some(kconform_spec::protobuf::encode(&body).unwrap())
+    );
+    // The transcript keeps the JSON form.
+    assert_eq!(sent.request.body, Some(body));
+    // A patch document has no protobuf message: its JSON text goes, as the bytes of a body that
+    // is not protobuf.
+    step.request.method = "PATCH".to_owned();
+    step.request.body = Some(json!({"metadata": {"labels": {"a": "b"}}}));
+    let (outgoing, _) = run.build(&step);
+    assert_eq!(
+        outgoing.body.as_deref(),
+        Some(&br#"{"metadata":{"labels":{"a":"b"}}}"#[..])
+    );
+}

@@ -78,11 +78,16 @@ pub struct Step {
     /// Named reasons why parts of a watch may legitimately differ between runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nondeterministic: Option<Map<String, Value>>,
-    /// `{"status", "headers", "format", "body", ["projected"]}`; absent when the request never got an
-    /// answer.
+    /// `{"status", "headers", "format", "body", ["projected"], ["go_exact"]}`; absent when the
+    /// request never got an answer. A Kubernetes protobuf answer has `format: "protobuf"`, its
+    /// decoded object as `body` and `go_exact` (encoding that object again gives exactly the bytes
+    /// received, as Go writes them); one that does not decode has `format:
+    /// "protobuf-undecodable"` and the bytes in base64 as `body`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<Value>,
     /// Watch events in arrival order: `{"type", "object", "at_ms"}` or `{"type": null, "raw", "at_ms"}`.
+    /// A protobuf stream's frame adds `go_exact`; a frame that does not decode (or the bytes of a
+    /// cut-off one) is `{"type": null, "raw": <base64>, "format": "protobuf-undecodable", "at_ms"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Value>>,
     /// How a watch stream ended.
@@ -110,6 +115,8 @@ pub struct Request {
     #[serde(default = "default_auth")]
     pub auth: String,
     /// The body: a JSON value, or the text when it was not JSON. Absent when nothing was sent.
+    /// Under `Content-Type: application/vnd.kubernetes.protobuf` a JSON value is its protobuf
+    /// form's JSON, encoded when sent (a value without a protobuf message is sent as JSON text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
 }
