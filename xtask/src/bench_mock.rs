@@ -997,6 +997,46 @@ mod protobuf_throughput {
         values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
     }
 
+    /// Paired latencies: each of `connections` connections sends `per_connection` requests of
+    /// `path`, alternating JSON and protobuf (the first format alternating by connection), so the
+    /// two formats meet the same load at the same moments whatever else the machine runs. Gives
+    /// the latencies of the JSON and of the protobuf requests.
+    async fn paired(
+        addr: std::net::SocketAddr,
+        path: &'static str,
+        connections: usize,
+        per_connection: usize,
+    ) -> anyhow::Result<[Vec<f64>; 2]> {
+        let mut tasks = Vec::new();
+        for c in 0..connections {
+            tasks.push(tokio::spawn(async move {
+                let mut connection = Connection::open(addr).await?;
+                let mut latencies = [Vec::new(), Vec::new()];
+                for i in 0..per_connection {
+                    let which = (i + c) % 2;
+                    let accept = [JSON, PROTOBUF][which];
+                    let started = Instant::now();
+                    let (status, _) = connection
+                        .request_accepting("GET", path, None, Some(accept))
+                        .await?;
+                    let took = started.elapsed().as_secs_f64() * 1e6;
+                    if status != 200 || connection.content_type != accept {
+                        bail!("GET {path} with Accept {accept} answered {status}");
+                    }
+                    latencies[which].push(took);
+                }
+                Ok::<_, anyhow::Error>(latencies)
+            }));
+        }
+        let mut all = [Vec::new(), Vec::new()];
+        for task in tasks {
+            let [json, pb] = task.await.context("a client task failed")??;
+            all[0].extend(json);
+            all[1].extend(pb);
+        }
+        Ok(all)
+    }
+
     async fn measure(binary: &Path) -> anyhow::Result<()> {
         let history = (OBJECTS * 2).to_string();
         let server = start(binary, &["--history", &history])?;
@@ -1055,6 +1095,20 @@ mod protobuf_throughput {
                 sizes[at + 1],
                 pb / json,
                 cpu[at + 1] / cpu[at]
+            );
+        }
+        println!(
+            "mock protobuf beside JSON, paired (each of 8 connections alternates JSON and protobuf requests, so both meet the same load; median latency)"
+        );
+        for (what, path, per_connection) in [
+            ("get       ", get_path, GETS / 8),
+            ("list (100)", list_path, LISTS / 8),
+        ] {
+            let [mut json, mut pb] = paired(server.addr, path, 8, per_connection).await?;
+            let (json, pb) = (median(&mut json), median(&mut pb));
+            println!(
+                "  {what}   JSON {json:>8.0} µs   protobuf {pb:>8.0} µs   protobuf/JSON latency {:.2}",
+                pb / json
             );
         }
         Ok(())
