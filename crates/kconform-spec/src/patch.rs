@@ -251,8 +251,151 @@ pub fn patch_invalid(
     )
 }
 
+/// A JSON patch body read as kube-apiserver's jsonPatcher reads it (`handlers/patch.go`,
+/// `applyJSPatch`): with `fieldValidation` Strict or Warn first strictly into `[]jsonPatchOp`
+/// (`op`, `path`, `from` strings and any `value`), whose type errors are a 400 `error decoding
+/// patch: json: …` and whose unknown and duplicate keys are strict problems (`json patch unknown
+/// field "[0].foo"`); then always by `jsonpatch.DecodePatch` into `[]map[string]*json.RawMessage`,
+/// whose type errors are a 400 with the bare `json: …` text. Gives the operations (`null` is none)
+/// and the strict problems, in document order.
+///
+/// # Errors
+/// The 400 Status of the first stage that fails, with Go's texts.
+pub fn decode_json_patch(bytes: &[u8], strict_stage: bool) -> Result<(Value, Vec<String>), Status> {
+    use crate::gojson::Node;
+    let node =
+        crate::gojson::parse(bytes).map_err(|err| Status::patch_decode_failed(&err.to_string()))?;
+    let unmarshal = |kind: &str, into: &str| format!("json: cannot unmarshal {kind} into {into}");
+    let mut problems = Vec::new();
+    if strict_stage {
+        // encoding/json records the first type error and goes on; it is the one returned.
+        let mut first_error: Option<String> = None;
+        match &node {
+            Node::Null => {}
+            Node::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Node::Null => {}
+                        Node::Object(members) => {
+                            let mut seen: Vec<&str> = Vec::new();
+                            for (key, value) in members {
+                                if seen.contains(&key.as_str()) {
+                                    problems.push(format!(
+                                        "json patch duplicate field \"[{i}].{key}\""
+                                    ));
+                                } else {
+                                    seen.push(key);
+                                }
+                                match key.as_str() {
+                                    "op" | "path" | "from" => {
+                                        if !matches!(value, Node::String(_) | Node::Null) {
+                                            first_error.get_or_insert_with(|| {
+                                                unmarshal(
+                                                    value.kind_word(),
+                                                    &format!("Go struct field jsonPatchOp.{key} of type string"),
+                                                )
+                                            });
+                                        }
+                                    }
+                                    "value" => {}
+                                    _ => problems
+                                        .push(format!("json patch unknown field \"[{i}].{key}\"")),
+                                }
+                            }
+                        }
+                        other => {
+                            first_error.get_or_insert_with(|| {
+                                unmarshal(
+                                    other.kind_word(),
+                                    "Go value of type handlers.jsonPatchOp",
+                                )
+                            });
+                        }
+                    }
+                }
+            }
+            other => {
+                first_error = Some(unmarshal(
+                    other.kind_word(),
+                    "Go value of type []handlers.jsonPatchOp",
+                ));
+            }
+        }
+        if let Some(error) = first_error {
+            return Err(Status::patch_decode_failed(&error));
+        }
+    }
+    match &node {
+        Node::Null => return Ok((Value::Array(Vec::new()), problems)),
+        Node::Array(items) => {
+            if let Some(item) = items
+                .iter()
+                .find(|item| !matches!(item, Node::Null | Node::Object(_)))
+            {
+                return Err(Status::bad_request(unmarshal(
+                    item.kind_word(),
+                    "Go value of type jsonpatch.Operation",
+                )));
+            }
+        }
+        other => {
+            return Err(Status::bad_request(unmarshal(
+                other.kind_word(),
+                "Go value of type jsonpatch.Patch",
+            )));
+        }
+    }
+    Ok((node.to_value(), problems))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_patch_bodies_are_read_with_go_s_texts() {
+        let read = |body: &str, strict: bool| super::decode_json_patch(body.as_bytes(), strict);
+        let message = |body: &str, strict: bool| read(body, strict).unwrap_err().message;
+        assert_eq!(
+            message(r#"{"metadata":{}}"#, true),
+            "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"
+        );
+        assert_eq!(
+            message(r#"{"metadata":{}}"#, false),
+            "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+        );
+        assert_eq!(
+            message(r#"[{"op":1,"path":"/a"}]"#, true),
+            "error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string"
+        );
+        assert_eq!(
+            message("[3]", true),
+            "error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp"
+        );
+        assert_eq!(
+            message("[3]", false),
+            "json: cannot unmarshal number into Go value of type jsonpatch.Operation"
+        );
+        assert_eq!(read("null", true).unwrap().0, serde_json::json!([]));
+        let (ops, problems) = read(
+            r#"[{"op":"add","path":"/a","value":1,"foo":2,"op":"add"}]"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(ops[0]["path"], "/a");
+        assert_eq!(
+            problems,
+            [
+                r#"json patch unknown field "[0].foo""#,
+                r#"json patch duplicate field "[0].op""#
+            ]
+        );
+        assert!(
+            read(r#"[{"op":"add","path":"/a","foo":2}]"#, false)
+                .unwrap()
+                .1
+                .is_empty()
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

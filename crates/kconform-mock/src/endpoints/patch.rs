@@ -47,25 +47,33 @@ pub(crate) async fn patch(
     };
     let patched = match format {
         PatchFormat::Json => {
-            let value = parse_patch().map_err(|err| decode_failed(&err))?;
-            let operations: json_patch::Patch =
-                serde_json::from_value(value.clone()).map_err(|err| decode_failed(&err))?;
-            if operations.0.len() > 10_000 {
+            let (value, problems) = kconform_spec::patch::decode_json_patch(
+                &bytes,
+                opts.field_validation != FieldValidation::Ignore,
+            )
+            .map_err(ApiError::status)?;
+            let count = value.as_array().map_or(0, Vec::len);
+            if count > 10_000 {
                 return Err(ApiError::status(Status::json_patch_too_many_operations(
-                    operations.0.len(),
+                    count,
                 )));
             }
-            let mut doc = original.clone();
-            json_patch::patch(&mut doc, &operations).map_err(|_| {
+            let failed = || {
                 if ctx.fault(Fault::JsonPatchFailure400) {
                     // The generic 422 text with the wrong code.
                     ApiError::bad_request(Status::json_patch_failed().message)
                 } else {
                     ApiError::status(Status::json_patch_failed())
                 }
-            })?;
+            };
+            // What Go decoded but cannot apply (a missing path, an unknown op, a null operation)
+            // fails as the application does: the generic 422.
+            let operations: json_patch::Patch =
+                serde_json::from_value(value.clone()).map_err(|_| failed())?;
+            let mut doc = original.clone();
+            json_patch::patch(&mut doc, &operations).map_err(|_| failed())?;
             let text = || rendered_patch_value(PatchFormat::Json, &original, &value, &doc);
-            check_patched(ctx, &doc, &opts, text)?
+            check_patched_with(ctx, &doc, &opts, &problems, text)?
         }
         PatchFormat::Merge => {
             let patch = parse_patch().map_err(|err| decode_failed(&err))?;
@@ -117,6 +125,19 @@ fn check_patched(
     opts: &WriteOpts,
     value_text: impl FnOnce() -> String,
 ) -> Result<Value, ApiError> {
+    check_patched_with(ctx, patched, opts, &[], value_text)
+}
+
+/// [`check_patched`] with the strict problems the patch itself had (a JSON patch's unknown and
+/// duplicate operation keys), which come first, as `applyPatchToCurrentObject` appends the
+/// object's after them; a decoding failure of the object disregards them.
+fn check_patched_with(
+    ctx: &mut Ctx,
+    patched: &Value,
+    opts: &WriteOpts,
+    patch_problems: &[String],
+    value_text: impl FnOnce() -> String,
+) -> Result<Value, ApiError> {
     let bytes = serde_json::to_vec(patched).map_err(|err| ApiError::internal(err.to_string()))?;
     let decoded = match ctx.api.decode(
         &bytes,
@@ -137,14 +158,29 @@ fn check_patched(
         }
     };
     match opts.field_validation {
-        FieldValidation::Strict => match decoded.strict_error() {
-            Some(kconform_spec::decode::DecodeError::CannotHandle { error, .. }) => Err(
-                ApiError::status(Status::invalid_patch(&value_text(), &error)),
-            ),
-            Some(other) => Err(ApiError::status(other.to_status())),
-            None => Ok(decoded.object),
-        },
+        FieldValidation::Strict => {
+            let problems: Vec<String> = patch_problems
+                .iter()
+                .cloned()
+                .chain(decoded.strict_problems())
+                .collect();
+            if problems.is_empty() {
+                Ok(decoded.object)
+            } else {
+                let error = format!("strict decoding error: {}", problems.join(", "));
+                Err(ApiError::status(Status::invalid_patch(
+                    &value_text(),
+                    &error,
+                )))
+            }
+        }
         FieldValidation::Warn => {
+            ctx.warnings.extend(
+                patch_problems
+                    .iter()
+                    .filter(|text| !text.chars().any(char::is_control))
+                    .cloned(),
+            );
             ctx.warnings.extend(decoded.warnings());
             Ok(decoded.object)
         }

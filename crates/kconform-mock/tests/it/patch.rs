@@ -176,3 +176,88 @@ async fn unsupported_patch_types_and_huge_json_patches() {
         "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001"
     );
 }
+
+/// A JSON patch body is read as the jsonPatcher reads it (handlers/patch.go): strictly into
+/// `[]jsonPatchOp` first (Strict and Warn), then by `jsonpatch.DecodePatch`, each failure with Go's
+/// text; what decodes but cannot be applied is the generic 422; unknown operation keys are strict
+/// problems.
+#[tokio::test]
+async fn json_patch_bodies_fail_with_go_s_texts() {
+    let s = TestServer::start().await;
+    s.create_namespace("p").await;
+    s.post("p", &endpoints("jp")).await;
+    let json_patch = "application/json-patch+json";
+    let cases = [
+        (
+            "",
+            r#"{"metadata":{}}"#,
+            400,
+            "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp",
+        ),
+        (
+            "?fieldValidation=Strict",
+            r#"[{"op":1,"path":"/x"}]"#,
+            400,
+            "error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string",
+        ),
+        (
+            "?fieldValidation=Ignore",
+            r#"{"metadata":{}}"#,
+            400,
+            "json: cannot unmarshal object into Go value of type jsonpatch.Patch",
+        ),
+        (
+            "?fieldValidation=Ignore",
+            r#"[{"op":1,"path":"/x"}]"#,
+            422,
+            "the server rejected our request due to an error in our request",
+        ),
+        (
+            "",
+            r#"[{"op":"bogus","path":"/x"}]"#,
+            422,
+            "the server rejected our request due to an error in our request",
+        ),
+    ];
+    for (query, body, status, message) in cases {
+        let (got, answer) = patch(&s, "jp", json_patch, query, body.to_owned()).await;
+        assert_eq!(
+            (got, answer["message"].as_str()),
+            (status, Some(message)),
+            "{query} {body}"
+        );
+    }
+    let (status, unchanged) = patch(&s, "jp", json_patch, "", "null".to_owned()).await;
+    assert_eq!(
+        (status, unchanged["kind"].as_str()),
+        (200, Some("Endpoints"))
+    );
+    let extra_key = r#"[{"op":"add","path":"/metadata/labels","value":{"a":"b"},"foo":1}]"#;
+    let response = s
+        .req(Method::PATCH, &ep_path("p", Some("jp")))
+        .header("Content-Type", json_patch)
+        .body(extra_key)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        warnings(&response).contains(&r#"299 - "json patch unknown field \"[0].foo\"""#.to_owned()),
+        "{:?}",
+        warnings(&response)
+    );
+    let (status, strict) = patch(
+        &s,
+        "jp",
+        json_patch,
+        "?fieldValidation=Strict",
+        extra_key.to_owned(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        strict["message"].as_str().is_some_and(
+            |m| m.ends_with(r#"strict decoding error: json patch unknown field "[0].foo""#)
+        ),
+        "{strict}"
+    );
+}
