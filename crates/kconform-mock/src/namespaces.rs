@@ -225,8 +225,13 @@ pub(crate) async fn patch(
     let mut patched = (*current).clone();
     match kind {
         PatchKind::Patch(PatchFormat::Json) => {
-            let operations: json_patch::Patch =
-                serde_json::from_value(patch).map_err(|err| decode_failed(&err))?;
+            // Read as the jsonPatcher reads it, with Go's texts; what decodes but cannot be
+            // applied is the generic 422.
+            let (operations, problems) =
+                kconform_spec::patch::decode_json_patch(&bytes, true).map_err(ApiError::status)?;
+            ctx.warnings.extend(problems);
+            let operations: json_patch::Patch = serde_json::from_value(operations)
+                .map_err(|_| ApiError::status(Status::json_patch_failed()))?;
             json_patch::patch(&mut patched, &operations)
                 .map_err(|_| ApiError::status(Status::json_patch_failed()))?;
         }
