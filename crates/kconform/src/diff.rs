@@ -90,8 +90,10 @@ pub struct DiffArgs {
     /// Requests per sequence.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub steps: u64,
-    /// Sequences run at the same time.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Sequences run at the same time. A sequence waits on the servers (its watches last their
+    /// timeoutSeconds on each side), so the default, as `kconform run --jobs`, is set by what a
+    /// server should bear, not by this machine's cores.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
     /// Do not shrink differing sequences.
     #[arg(long)]
