@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use kconform_harness::diff::{Rng, SequenceModel, speak_protobuf};
+use kconform_harness::diff::{Rng, SequenceModel, sometimes_protobuf};
 use kconform_harness::replay::Step;
 use kconform_harness::replay::transcript::Request;
 use serde_json::{Map, Value, json};
@@ -37,12 +37,6 @@ const SELECTORS: [&str; 6] = [
     "tier=web,kubernetes.io/service-name=svc-b",
 ];
 const HOLD: &str = "example.com/hold";
-/// The share (in percent) of lists and watches that speak protobuf: client-go's informers list
-/// and watch in protobuf, so more of them do than of other requests.
-const PROTOBUF_READ_PERCENT: u32 = 25;
-/// The share of other requests that speak protobuf; with lists and watches, about one request
-/// in eight does.
-const PROTOBUF_PERCENT: u32 = 10;
 /// A uid no object has.
 const FOREIGN_UID: &str = "00000000-0000-0000-0000-000000000001";
 
@@ -768,16 +762,7 @@ impl SliceModel {
 impl SequenceModel for SliceModel {
     fn next_step(&mut self, rng: &mut Rng) -> Step {
         let mut step = self.json_step(rng);
-        let informer = step.request.is_watch()
-            || step.request.method == "GET" && step.request.path == COLLECTION;
-        let percent = if informer {
-            PROTOBUF_READ_PERCENT
-        } else {
-            PROTOBUF_PERCENT
-        };
-        if rng.chance(percent) {
-            speak_protobuf(&mut step, rng);
-        }
+        sometimes_protobuf(&mut step, rng, COLLECTION);
         step
     }
 

@@ -82,6 +82,28 @@ const PROTOBUF_WATCH_ACCEPTS: [(&str, u32); 3] = [
     ("application/vnd.kubernetes.protobuf,application/json", 30),
 ];
 
+/// The share (in percent) of a collection's lists and watches that speak protobuf: client-go's
+/// informers list and watch in protobuf, so more of them do than of other requests.
+const PROTOBUF_READ_PERCENT: u32 = 25;
+/// The share of other requests that speak protobuf; with lists and watches, about one request in
+/// eight does.
+const PROTOBUF_PERCENT: u32 = 10;
+
+/// [`speak_protobuf`] for a share of the steps, as a model's `next_step` applies it to the JSON step
+/// it chose: lists and watches of `collection` (the model's collection path) more often than the rest.
+pub fn sometimes_protobuf(step: &mut Step, rng: &mut Rng, collection: &str) {
+    let informer =
+        step.request.is_watch() || step.request.method == "GET" && step.request.path == collection;
+    let percent = if informer {
+        PROTOBUF_READ_PERCENT
+    } else {
+        PROTOBUF_PERCENT
+    };
+    if rng.chance(percent) {
+        speak_protobuf(step, rng);
+    }
+}
+
 /// Turns a step a model chose in JSON into the protobuf a client-go component sends: an Accept
 /// that asks for protobuf and, for a JSON body, `Content-Type: application/vnd.kubernetes.protobuf`
 /// (the transcript keeps the body's JSON form; replay encodes it when sending). A body whose JSON
