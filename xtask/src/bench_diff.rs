@@ -6,15 +6,15 @@
 //! diff's own `report.json`. (In process, in xtask's dev profile, the client's normalization and
 //! comparison ran unoptimized and the figure said more about the profile than about `diff`.)
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use serde_json::Value;
 
-const TOKEN: &str = "kconform-bench-admin";
+use crate::bench_mock::server::{Server, TOKEN, start_with};
+
 const STEPS: usize = 30;
 /// (sequences, concurrency) of the throughput runs. A sequence spends most of its time in watches,
 /// which last their `timeoutSeconds` (1 or 2 s) on each side whatever the CPU: throughput comes
@@ -33,70 +33,35 @@ pub(crate) fn run() -> anyhow::Result<()> {
     result
 }
 
-/// `kconform mock` on 127.0.0.1:0, killed on drop.
-struct Mock {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn mock(kconform: &Path, faults: &[&str]) -> anyhow::Result<Mock> {
-    let mut cmd = Command::new(kconform);
-    cmd.args(["mock", "--listen", "127.0.0.1:0", "--token", TOKEN]);
-    for fault in faults {
-        cmd.args(["--fault", fault]);
-    }
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("cannot start {} mock", kconform.display()))?;
-    // The first line on stdout is the URL, once the server listens.
-    let mut line = String::new();
-    let read = child
-        .stdout
-        .take()
-        .context("no stdout")
-        .and_then(|out| Ok(BufReader::new(out).read_line(&mut line)?));
-    let url = line.trim().to_owned();
-    let mock = Mock { child, url };
-    read.context("reading the URL line of kconform mock")?;
-    if !mock.url.starts_with("http://127.0.0.1:") {
-        bail!("kconform mock printed {:?}, not its URL", mock.url);
-    }
-    Ok(mock)
+/// `kconform mock` with `faults` on 127.0.0.1:0 (killed on drop), and its URL.
+fn mock(kconform: &Path, faults: &[&str]) -> anyhow::Result<(Server, String)> {
+    let extra: Vec<&str> = faults
+        .iter()
+        .flat_map(|fault| ["--fault", *fault])
+        .collect();
+    let server = start_with(kconform, &["mock"], &extra)?;
+    let url = format!("http://{}", server.addr);
+    Ok((server, url))
 }
 
 /// One `kconform diff` of `target` against `reference`: its report and the wall time.
 fn diff(
     kconform: &Path,
-    reference: &Mock,
-    target: &Mock,
+    reference: &str,
+    target: &str,
     sequences: usize,
     concurrency: usize,
     shrink: bool,
     out: &PathBuf,
 ) -> anyhow::Result<(Value, f64)> {
     let mut cmd = Command::new(kconform);
-    cmd.args([
-        "diff",
-        "--target",
-        &target.url,
-        "--reference",
-        &reference.url,
-    ])
-    .args(["--token", TOKEN, "--reference-token", TOKEN, "--seed", "1"])
-    .args(["--sequences", &sequences.to_string()])
-    .args(["--steps", &STEPS.to_string()])
-    .args(["--concurrency", &concurrency.to_string()])
-    .arg("--out")
-    .arg(out);
+    cmd.args(["diff", "--target", target, "--reference", reference])
+        .args(["--token", TOKEN, "--reference-token", TOKEN, "--seed", "1"])
+        .args(["--sequences", &sequences.to_string()])
+        .args(["--steps", &STEPS.to_string()])
+        .args(["--concurrency", &concurrency.to_string()])
+        .arg("--out")
+        .arg(out);
     if !shrink {
         cmd.arg("--no-shrink");
     }
@@ -132,7 +97,7 @@ fn count(report: &Value, field: &str) -> u64 {
 /// Sequences per second of a diff between two faithful servers (nothing to shrink).
 fn throughput(kconform: &Path, scratch: &Path) -> anyhow::Result<()> {
     for (sequences, concurrency) in THROUGHPUT_RUNS {
-        let (a, b) = (mock(kconform, &[])?, mock(kconform, &[])?);
+        let ((_a, a), (_b, b)) = (mock(kconform, &[])?, mock(kconform, &[])?);
         let out = scratch.join(format!("throughput-{concurrency}"));
         let (report, took) = diff(kconform, &a, &b, sequences, concurrency, false, &out)?;
         println!(
@@ -148,7 +113,7 @@ fn throughput(kconform: &Path, scratch: &Path) -> anyhow::Result<()> {
 /// The time to shrink each difference a fault leaves in 30-step sequences.
 fn shrink_time(kconform: &Path, scratch: &Path) -> anyhow::Result<()> {
     for fault in SHRINK_FAULTS {
-        let (a, b) = (mock(kconform, &[])?, mock(kconform, &[fault])?);
+        let ((_a, a), (_b, b)) = (mock(kconform, &[])?, mock(kconform, &[fault])?);
         let out = scratch.join(format!("shrink-{fault}"));
         let (report, _) = diff(kconform, &a, &b, 8, CONCURRENCY, true, &out)?;
         let results = report

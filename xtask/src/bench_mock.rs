@@ -296,7 +296,7 @@ mod watch_fan_out {
 /// The server's own figures, measured on the release binary as a child process: cold start to the
 /// first 200, request throughput of create, get and list over keep-alive loopback connections, and
 /// resident memory with 10,000 stored objects; plus the in-process start of the library.
-mod server {
+pub(crate) mod server {
     use std::io::{BufRead as _, BufReader};
     use std::net::SocketAddr;
     use std::path::{Path, PathBuf};
@@ -308,7 +308,8 @@ mod server {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::net::TcpStream;
 
-    const TOKEN: &str = "bench-token";
+    /// The administrator token the started servers accept.
+    pub(crate) const TOKEN: &str = "bench-token";
     /// Bound on every single wait of these benchmarks.
     const LIMIT: Duration = Duration::from_secs(30);
     /// Objects stored for the memory figure.
@@ -334,9 +335,9 @@ mod server {
     }
 
     /// A started binary, killed on drop.
-    pub(super) struct Server {
+    pub(crate) struct Server {
         pub(super) child: Child,
-        pub(super) addr: SocketAddr,
+        pub(crate) addr: SocketAddr,
     }
 
     impl Drop for Server {
@@ -348,7 +349,17 @@ mod server {
 
     /// Start `binary` on 127.0.0.1:0 with the bench token and `extra` options.
     pub(super) fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<Server> {
+        start_with(binary, &[], extra)
+    }
+
+    /// [`start`] with `leading` arguments before the options (`mock`, for the `kconform` binary).
+    pub(crate) fn start_with(
+        binary: &Path,
+        leading: &[&str],
+        extra: &[&str],
+    ) -> anyhow::Result<Server> {
         let mut child = Command::new(binary)
+            .args(leading)
             .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
             .args(extra)
             .stdout(Stdio::piped())
