@@ -1007,8 +1007,58 @@ impl Run<'_> {
                 {
                     values.push(value.clone());
                 }
+                for value in self.lower_ranks(&symbol, step) {
+                    if !values.contains(&value) {
+                        values.push(value);
+                    }
+                }
+                values.truncate(MAX_RV_TRIALS);
                 (values.len() > 1).then_some((symbol, values))
             })
+    }
+
+    /// Sequence rules number a step's placeholders by the prefix that ends with its own answer, so
+    /// an object `<rv-N>` a read names may stand for a lower rank among the resourceVersions
+    /// answered before it: each object resourceVersion the answer reveals first, and older, ranks
+    /// below it and pushes it up by one. At most as many as the recorded answer holds object
+    /// resourceVersions ranked below `N`, so the values at ranks `N-1`, `N-2`, ... of the target's
+    /// own object resourceVersions, that many, highest first.
+    fn lower_ranks(&self, symbol: &str, recorded: &Step) -> Vec<String> {
+        let Some(rank) = object_rank(symbol) else {
+            return Vec::new();
+        };
+        let mut below: Vec<usize> = Vec::new();
+        let body = recorded.response.as_ref().and_then(|r| r.get("body"));
+        let objects = recorded
+            .events
+            .iter()
+            .flatten()
+            .filter_map(|event| event.get("object"));
+        for object in body.into_iter().chain(objects) {
+            let items = object.get("items").and_then(Value::as_array);
+            for object in std::iter::once(object).chain(items.into_iter().flatten()) {
+                if let Some(meta) = object.get("metadata")
+                    && meta.get("name").is_some()
+                    && let Some(r) = meta
+                        .get("resourceVersion")
+                        .and_then(Value::as_str)
+                        .and_then(object_rank)
+                    && r < rank
+                    && !below.contains(&r)
+                {
+                    below.push(r);
+                }
+            }
+        }
+        let mut sorted = self.object_rvs.clone();
+        sorted.sort_unstable();
+        sorted.truncate(rank.saturating_sub(1));
+        sorted
+            .iter()
+            .rev()
+            .take(below.len().min(MAX_RV_TRIALS))
+            .map(u64::to_string)
+            .collect()
     }
 
     /// Every resourceVersion the target answered so far (object and cluster-wide), newest first, at
@@ -1904,6 +1954,16 @@ fn resource_entry_only(body: &Value, plural: &str) -> Value {
         ),
     );
     Value::Object(out)
+}
+
+/// The rank `N` of an object resourceVersion placeholder `<rv-N>` (not a cluster-wide `<rv-N+>`).
+fn object_rank(symbol: &str) -> Option<usize> {
+    symbol
+        .strip_prefix("<rv-")?
+        .strip_suffix('>')?
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
 }
 
 #[cfg(test)]

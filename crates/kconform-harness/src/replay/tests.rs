@@ -533,3 +533,201 @@ fn a_protobuf_request_body_is_sent_encoded() {
         Some(&br#"{"metadata":{"labels":{"a":"b"}}}"#[..])
     );
 }
+
+/// The sequence-rules scenario of [`a_read_naming_a_rank_its_own_answer_pushed_up_is_tried_lower`]:
+/// ep-a created (`<rv-1>`, then changed out of sight), ep-b created (`<rv-2>`) and patched
+/// (`<rv-3>`), then a list at ep-b's creation. That list reveals ep-a's unseen revision, older than
+/// the one it reads at, so prefix numbering writes its resourceVersion `<rv-3>`, the rank of ep-b's
+/// patch before it.
+fn rank_shift_scenario() -> Scenario {
+    let collection = "/api/v1/namespaces/<ns>/endpoints";
+    let object = |name: &str, uid: &str, rv: &str| json!({"metadata": {"name": name, "uid": uid, "resourceVersion": rv}});
+    let answered = |status: u16, body: Value| {
+        json!({"status": status, "headers": {"Content-Type": "application/json"},
+               "format": "json", "body": body})
+    };
+    let step = |method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>, answer| {
+        let mut headers = Map::new();
+        headers.insert("Accept".to_owned(), json!("application/json"));
+        if body.is_some() {
+            headers.insert("Content-Type".to_owned(), json!("application/json"));
+        }
+        Step {
+            note: None,
+            request: transcript::Request {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                query: query
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+                headers,
+                auth: "admin".to_owned(),
+                body,
+            },
+            nondeterministic: None,
+            response: Some(answer),
+            events: None,
+            stream: None,
+            continue_tokens: None,
+        }
+    };
+    let ep_b = format!("{collection}/ep-b");
+    let list = json!({"kind": "EndpointsList", "apiVersion": "v1",
+        "metadata": {"resourceVersion": "<rv-3+>"},
+        "items": [object("ep-a", "<uid-1>", "<rv-2>"), object("ep-b", "<uid-2>", "<rv-3>")]});
+    Scenario {
+        id: "diff/seed-1".to_owned(),
+        description: String::new(),
+        steps: vec![
+            step(
+                "POST",
+                collection,
+                &[],
+                Some(json!({"metadata": {"name": "ep-a"}})),
+                answered(201, object("ep-a", "<uid-1>", "<rv-1>")),
+            ),
+            step(
+                "POST",
+                collection,
+                &[],
+                Some(json!({"metadata": {"name": "ep-b"}})),
+                answered(201, object("ep-b", "<uid-2>", "<rv-2>")),
+            ),
+            step(
+                "PATCH",
+                &ep_b,
+                &[],
+                Some(json!({"metadata": {"labels": {"x": "y"}}})),
+                answered(
+                    200,
+                    json!({"metadata": {"name": "ep-b", "uid": "<uid-2>",
+                     "resourceVersion": "<rv-3>", "labels": {"x": "y"}}}),
+                ),
+            ),
+            step(
+                "GET",
+                collection,
+                &[
+                    ("resourceVersion", "<rv-3>"),
+                    ("resourceVersionMatch", "Exact"),
+                ],
+                None,
+                answered(200, list),
+            ),
+        ],
+        error: None,
+        skipped: None,
+    }
+}
+
+/// A target answering [`rank_shift_scenario`] with its own resourceVersions (110, 112, 113; ep-a
+/// changed at 111), and answering the list at ep-b's creation (112) with `at_112`.
+async fn rank_shift_target(at_112: Value) -> wiremock::MockServer {
+    use wiremock::matchers::{body_string_contains, method, path, path_regex, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let object = |name: &str, uid: &str, rv: &str| json!({"metadata": {"name": name, "uid": uid, "resourceVersion": rv}});
+    let list = |items: Vec<Value>, rv: &str| {
+        json!({"kind": "EndpointsList", "apiVersion": "v1",
+               "metadata": {"resourceVersion": rv}, "items": items})
+    };
+    let patched = json!({"metadata": {"name": "ep-b", "uid": "u-b", "resourceVersion": "113",
+                                      "labels": {"x": "y"}}});
+    let answers = [
+        (
+            method("POST"),
+            path_regex("/endpoints$"),
+            Some("ep-a"),
+            None,
+            ResponseTemplate::new(201).set_body_json(object("ep-a", "u-a", "110")),
+        ),
+        (
+            method("POST"),
+            path_regex("/endpoints$"),
+            Some("ep-b"),
+            None,
+            ResponseTemplate::new(201).set_body_json(object("ep-b", "u-b", "112")),
+        ),
+        (
+            method("PATCH"),
+            path_regex("/endpoints/ep-b$"),
+            None,
+            None,
+            ResponseTemplate::new(200).set_body_json(patched.clone()),
+        ),
+        (
+            method("GET"),
+            path_regex("/endpoints$"),
+            None,
+            Some("112"),
+            ResponseTemplate::new(200).set_body_json(at_112),
+        ),
+        (
+            method("GET"),
+            path_regex("/endpoints$"),
+            None,
+            Some("113"),
+            ResponseTemplate::new(200)
+                .set_body_json(list(vec![object("ep-a", "u-a", "111"), patched], "113")),
+        ),
+    ];
+    for (m, p, body, rv, answer) in answers {
+        let mut mock = Mock::given(m).and(p);
+        if let Some(name) = body {
+            mock = mock.and(body_string_contains(name));
+        }
+        if let Some(rv) = rv {
+            mock = mock.and(query_param("resourceVersion", rv));
+        }
+        mock.respond_with(answer).mount(&server).await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/api/v1/namespaces"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "ns"}}),
+        ))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Prefix numbering may write a read's resourceVersion as a rank its own answer pushed up: the
+/// replayer then also tries the lower ranks the answer can account for, and keeps the one whose
+/// answer matches. The rule hides nothing: a target whose answer differs at every rank tried
+/// still differs.
+#[tokio::test]
+async fn a_read_naming_a_rank_its_own_answer_pushed_up_is_tried_lower() {
+    let object = |name: &str, uid: &str, rv: &str| json!({"metadata": {"name": name, "uid": uid, "resourceVersion": rv}});
+    let at_112 = |a: Value| {
+        json!({"kind": "EndpointsList", "apiVersion": "v1", "metadata": {"resourceVersion": "112"},
+               "items": [a, object("ep-b", "u-b", "112")]})
+    };
+    let a = object("ep-a", "u-a", "111");
+    let mut a_labelled = a.clone();
+    a_labelled["metadata"]["labels"] = json!({"z": "1"});
+    let scenario = rank_shift_scenario();
+    for (answer, identical) in [(at_112(a), true), (at_112(a_labelled), false)] {
+        let server = rank_shift_target(answer).await;
+        let mut opts = ReplayOptions::new(
+            server.uri(),
+            crate::resource::tests::ENDPOINTS,
+            Some("t".to_owned()),
+        );
+        opts.compare.rules = Rules::Sequence;
+        let target = Target::new(&opts).unwrap();
+        let diff = replay(&target, &scenario).await;
+        if identical {
+            assert_eq!(diff.verdict, Verdict::Identical, "{:#?}", diff.differences);
+        } else {
+            assert_eq!(diff.verdict, Verdict::Differs, "{:#?}", diff.actual.steps);
+            // No rank tried answers as recorded: the first answer (at the bound rank) is the one
+            // reported.
+            assert!(
+                !diff.differences.is_empty() && diff.differences.iter().all(|d| d.step == Some(4)),
+                "{:#?}",
+                diff.differences
+            );
+        }
+    }
+}
