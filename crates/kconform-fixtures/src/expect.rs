@@ -3,6 +3,7 @@
 use kconform_spec::K8sVersion;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 /// An inclusive range of Kubernetes minor versions, serialised as `{"from": "1.28", "to": "1.36"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +140,114 @@ impl Outcome {
     }
 }
 
+/// How an answer departs from an [`Outcome`]: what was expected and what came, as texts for a
+/// report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// What the outcome declares.
+    pub expected: String,
+    /// What the answer holds instead.
+    pub actual: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n    expected {}", self.actual, self.expected)
+    }
+}
+
+impl Outcome {
+    /// Whether an answer of `status` with the JSON `body` is this outcome: the status, the 400
+    /// message where declared, and for a 422 the causes in order (reason, field and, where
+    /// declared, message). Warnings and dropped fields are the caller's: they need the headers and
+    /// the version's other warnings.
+    ///
+    /// # Errors
+    /// The first [`Mismatch`].
+    pub fn check_answer(&self, status: u16, body: &Value) -> Result<(), Mismatch> {
+        if status != self.status {
+            return Err(Mismatch {
+                expected: format!("HTTP {}", self.status),
+                actual: format!("HTTP {status} ({})", body["message"]),
+            });
+        }
+        if let Some(message) = &self.message
+            && body["message"].as_str() != Some(message)
+        {
+            return Err(Mismatch {
+                expected: format!("message {message:?}"),
+                actual: format!("message {}", body["message"]),
+            });
+        }
+        if self.status != 422 {
+            return Ok(());
+        }
+        let got: Vec<(&str, &str, &str)> = body
+            .pointer("/details/causes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let text = |key: &str| c[key].as_str().unwrap_or_default();
+                (text("reason"), text("field"), text("message"))
+            })
+            .collect();
+        let same = got.len() == self.causes.len()
+            && self
+                .causes
+                .iter()
+                .zip(&got)
+                .all(|(w, (reason, field, message))| {
+                    w.reason == *reason
+                        && w.field == *field
+                        && w.message.as_deref().is_none_or(|m| m == *message)
+                });
+        if same {
+            return Ok(());
+        }
+        let wanted: Vec<(&str, &str, &str)> = self
+            .causes
+            .iter()
+            .map(|c| {
+                (
+                    c.reason.as_str(),
+                    c.field.as_str(),
+                    c.message.as_deref().unwrap_or("*"),
+                )
+            })
+            .collect();
+        Err(Mismatch {
+            expected: format!("causes {wanted:?}"),
+            actual: format!("causes {got:?}"),
+        })
+    }
+
+    /// The first of the [`Outcome::dropped`] fields that `object` still holds.
+    pub fn kept_dropped_field(&self, object: &Value) -> Option<&str> {
+        self.dropped
+            .iter()
+            .find(|path| field_at(object, path).is_some())
+            .map(String::as_str)
+    }
+}
+
+/// The value at a field path as causes and [`Outcome::dropped`] write it
+/// (`endpoints[0].hints.forNodes`), if present.
+pub fn field_at<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut current = object;
+    for part in path.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((key, rest)) => (key, Some(rest.trim_end_matches(']').parse::<usize>().ok()?)),
+            None => (part, None),
+        };
+        current = current.get(key)?;
+        if let Some(i) = index {
+            current = current.get(i)?;
+        }
+    }
+    Some(current)
+}
+
 /// An outcome together with the versions it holds for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Expectation {
@@ -236,6 +345,57 @@ pub fn outcome_at(expectations: &[Expectation], v: K8sVersion) -> Option<&Outcom
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_held_to_the_outcome() {
+        let cause = ExpectedCause::invalid("R1", "ports[0].port", "Invalid value: 0".to_owned());
+        let invalid = Outcome::invalid(vec![cause]);
+        let body = |field: &str| {
+            serde_json::json!({"message": "x", "details": {"causes": [
+                {"reason": "FieldValueInvalid", "field": field, "message": "Invalid value: 0"}]}})
+        };
+        assert_eq!(invalid.check_answer(422, &body("ports[0].port")), Ok(()));
+        let wrong_field = invalid
+            .check_answer(422, &body("ports[1].port"))
+            .unwrap_err();
+        assert!(
+            wrong_field.actual.contains("ports[1].port"),
+            "{wrong_field}"
+        );
+        let wrong_status = invalid
+            .check_answer(201, &body("ports[0].port"))
+            .unwrap_err();
+        assert_eq!(wrong_status.expected, "HTTP 422");
+        let bad = Outcome::bad_request(Some("exact".to_owned()));
+        assert!(
+            bad.check_answer(400, &serde_json::json!({"message": "other"}))
+                .is_err()
+        );
+        assert!(
+            bad.check_answer(400, &serde_json::json!({"message": "exact"}))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn field_paths_are_read_as_causes_write_them() {
+        let object = serde_json::json!({"endpoints": [{"hints": {"forZones": []}}]});
+        assert!(field_at(&object, "endpoints[0].hints.forZones").is_some());
+        assert!(field_at(&object, "endpoints[0].hints.forNodes").is_none());
+        assert!(field_at(&object, "endpoints[1]").is_none());
+        assert!(field_at(&object, "endpoints[x]").is_none());
+        let dropped = Outcome::created_with(
+            Vec::new(),
+            vec![
+                "endpoints[0].hints.forNodes".to_owned(),
+                "endpoints[0].hints".to_owned(),
+            ],
+        );
+        assert_eq!(
+            dropped.kept_dropped_field(&object),
+            Some("endpoints[0].hints")
+        );
+    }
 
     #[test]
     fn neighbouring_versions_with_equal_outcomes_merge() {

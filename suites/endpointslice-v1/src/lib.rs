@@ -7,6 +7,7 @@
 //! **Invariant:** the suite knows the target only through HTTP (via `kconform-harness`); it never links
 //! the reference server.
 
+mod fixtures;
 mod options;
 mod protobuf;
 mod recorded;
@@ -51,7 +52,13 @@ pub const RESOURCE: Resource = Resource {
 
 /// The registry: every check of the suite, in a stable order (by area, then id).
 pub fn checks() -> Vec<Check> {
-    [recorded::RECORDED, options::CHECKS, protobuf::CHECKS].concat()
+    [
+        recorded::RECORDED,
+        options::CHECKS,
+        protobuf::CHECKS,
+        fixtures::CHECKS,
+    ]
+    .concat()
 }
 
 #[cfg(test)]

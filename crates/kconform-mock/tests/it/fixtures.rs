@@ -92,59 +92,9 @@ async fn post(
     Ok((status, value))
 }
 
-/// The answer against the index's outcome: status, 400 message, 422 causes in order.
+/// The answer against the outcome: status, 400 message, 422 causes.
 pub(crate) fn agrees(want: &Outcome, status: u16, answer: &Value) -> Result<(), String> {
-    if status != want.status {
-        return Err(format!(
-            "HTTP {status} ({}), expected {}",
-            answer["message"], want.status
-        ));
-    }
-    if let Some(message) = &want.message
-        && answer["message"].as_str() != Some(message)
-    {
-        return Err(format!(
-            "message {}\n    expected {message:?}",
-            answer["message"]
-        ));
-    }
-    if want.status == 422 {
-        let got: Vec<(&str, &str, &str)> = answer
-            .pointer("/details/causes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|c| {
-                let text = |key: &str| c[key].as_str().unwrap_or_default();
-                (text("reason"), text("field"), text("message"))
-            })
-            .collect();
-        let same = got.len() == want.causes.len()
-            && want
-                .causes
-                .iter()
-                .zip(&got)
-                .all(|(w, (reason, field, message))| {
-                    w.reason == *reason
-                        && w.field == *field
-                        && w.message.as_deref().is_none_or(|m| m == *message)
-                });
-        if !same {
-            let wanted: Vec<(&str, &str, &str)> = want
-                .causes
-                .iter()
-                .map(|c| {
-                    (
-                        c.reason.as_str(),
-                        c.field.as_str(),
-                        c.message.as_deref().unwrap_or("*"),
-                    )
-                })
-                .collect();
-            return Err(format!("causes {got:?}\n    expected {wanted:?}"));
-        }
-    }
-    Ok(())
+    want.check_answer(status, answer).map_err(|m| m.to_string())
 }
 
 /// A created object without what the server chooses anew for each create: uid, resourceVersion,
