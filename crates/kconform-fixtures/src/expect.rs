@@ -231,6 +231,52 @@ impl Outcome {
     }
 }
 
+/// A created fixture as read back from a server, ready to compare with what was `sent` (after the
+/// defaulting the caller applies to it): without what the server chooses (uid, resourceVersion,
+/// creationTimestamp, managedFields, namespace, generation), without `kind` and `apiVersion` when
+/// `sent` leaves them out (the server fills them in from the URL), and without a name generated
+/// from `sent`'s generateName (that stem, cut to 58 bytes, and 5 characters).
+pub fn comparable_read_back(read: &Value, sent: &Value) -> Value {
+    let mut out = read.clone();
+    let Some(map) = out.as_object_mut() else {
+        return out;
+    };
+    for key in ["kind", "apiVersion"] {
+        if sent.get(key).is_none() {
+            map.remove(key);
+        }
+    }
+    let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return out;
+    };
+    for key in [
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+        "managedFields",
+        "namespace",
+        "generation",
+    ] {
+        meta.remove(key);
+    }
+    let sent_meta = sent.get("metadata");
+    if let Some(stem) = sent_meta
+        .and_then(|m| m.get("generateName"))
+        .and_then(Value::as_str)
+        && sent_meta.and_then(|m| m.get("name")).is_none()
+    {
+        let stem = stem.get(..58).unwrap_or(stem);
+        if meta
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|n| n.starts_with(stem) && n.len() == stem.len() + 5)
+        {
+            meta.remove("name");
+        }
+    }
+    out
+}
+
 /// The value at a field path as causes and [`Outcome::dropped`] write it
 /// (`endpoints[0].hints.forNodes`), if present.
 pub fn field_at<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
@@ -375,6 +421,21 @@ mod tests {
             bad.check_answer(400, &serde_json::json!({"message": "exact"}))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_read_back_fixture_drops_what_the_server_chose() {
+        let sent = serde_json::json!({"metadata": {"generateName": "es-"}, "addressType": "IPv4"});
+        let read = serde_json::json!({"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
+            "metadata": {"name": "es-x7k2q", "generateName": "es-", "uid": "u",
+                         "resourceVersion": "5", "generation": 1, "namespace": "ns"},
+            "addressType": "IPv4"});
+        assert_eq!(comparable_read_back(&read, &sent), sent);
+        let other = serde_json::json!({"metadata": {"name": "other-1", "generateName": "es-"},
+                                       "addressType": "IPv4"});
+        assert_ne!(comparable_read_back(&other, &sent), sent);
+        let typed = serde_json::json!({"kind": "Endpoints", "metadata": {"name": "a"}});
+        assert_eq!(comparable_read_back(&typed, &typed), typed);
     }
 
     #[test]

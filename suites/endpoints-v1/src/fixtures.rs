@@ -3,7 +3,7 @@
 //! after defaulting.
 
 use kconform_fixtures::corpus::{CorpusOptions, FixtureKind, IndexEntry, generate};
-use kconform_fixtures::expect::outcome_at;
+use kconform_fixtures::expect::{comparable_read_back, outcome_at};
 use kconform_harness::client::Request;
 use kconform_harness::model::Level::Must;
 use kconform_harness::model::Outcome;
@@ -170,31 +170,7 @@ async fn valid_fixtures_accepted(ctx: Ctx) -> Verdict {
         let read = get(&ctx, &name).await?;
         expect_status(&ctx, &read, 200)?;
         let stored = json_of(&ctx, &read)?;
-        let mut got = without_server_fields(&stored);
-        // The server fills in kind and apiVersion from the URL when the fixture leaves them out.
-        if let (Some(g), Some(w)) = (got.as_object_mut(), want.as_object()) {
-            for k in ["kind", "apiVersion"] {
-                if !w.contains_key(k) {
-                    g.remove(k);
-                }
-            }
-            // A generated name is generateName (cut to 58 bytes) plus 5 characters; the fixture sent no name.
-            let sent_meta = w.get("metadata").and_then(Value::as_object);
-            let prefix = sent_meta
-                .and_then(|m| m.get("generateName"))
-                .and_then(Value::as_str);
-            let sent_name = sent_meta.is_some_and(|m| m.contains_key("name"));
-            if let Some(m) = g.get_mut("metadata").and_then(Value::as_object_mut)
-                && let Some(prefix) = prefix
-                && !sent_name
-                && m.get("name").and_then(Value::as_str).is_some_and(|n| {
-                    let stem = prefix.get(..58).unwrap_or(prefix);
-                    n.starts_with(stem) && n.len() == stem.len() + 5
-                })
-            {
-                m.remove("name");
-            }
-        }
+        let got = comparable_read_back(&stored, &want);
         if got != want {
             return Err(fail(
                 &ctx,
