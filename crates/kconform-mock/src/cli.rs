@@ -46,9 +46,18 @@ pub struct ServeArgs {
     /// kube-apiserver alone, as recorded, keeps them).
     #[arg(long)]
     pub garbage_collector: bool,
+    /// How many milliseconds a deleted namespace stays Terminating before the namespace
+    /// controller's part (deleting its objects, then the namespace) is done.
+    #[arg(long, value_name = "MS", default_value_t = duration_ms(config::DEFAULT_NAMESPACE_FINALIZE_AFTER))]
+    pub namespace_finalize_after_ms: u64,
     /// Break one behaviour on purpose (repeatable); see --list-faults.
     #[arg(long = "fault")]
     pub faults: Vec<Fault>,
+}
+
+/// A duration in whole milliseconds, for a flag's default.
+fn duration_ms(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Why the options do not make a configuration.
@@ -87,6 +96,9 @@ impl ServeArgs {
             version: self.emulate,
             history: self.history,
             garbage_collector: self.garbage_collector,
+            namespace_finalize_after: std::time::Duration::from_millis(
+                self.namespace_finalize_after_ms,
+            ),
             ..Config::default()
         };
         if let Some(token) = &self.token {

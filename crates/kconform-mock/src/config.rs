@@ -17,6 +17,12 @@ pub const DEFAULT_HISTORY: usize = 10_000;
 /// `defaultBookmarkFrequency`).
 pub const DEFAULT_BOOKMARK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How long a deleted namespace stays Terminating by default ([`Config::namespace_finalize_after`]):
+/// long enough for a client's next requests (`kubectl delete -f` deletes the namespace's objects
+/// after the namespace) to find it terminating, short enough for a test that waits for it to go.
+pub const DEFAULT_NAMESPACE_FINALIZE_AFTER: std::time::Duration =
+    std::time::Duration::from_millis(500);
+
 /// How the reference server behaves.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -37,6 +43,11 @@ pub struct Config {
     /// kube-controller-manager. Off by default: a kube-apiserver alone, as recorded, keeps the object
     /// with its `foregroundDeletion` or `orphan` finalizer until a client removes it.
     pub garbage_collector: bool,
+    /// How long a deleted namespace stays Terminating before its contents and the namespace are
+    /// removed: the namespace controller's part. kube-apiserver alone only marks the namespace
+    /// (deletionTimestamp, phase Terminating); the controller then deletes what it holds and
+    /// removes the `kubernetes` finalizer, within seconds in a cluster.
+    pub namespace_finalize_after: std::time::Duration,
     /// Behaviours to break on purpose.
     pub faults: FaultSet,
     /// TLS setting for [`crate::spawn`] and the binary.
@@ -52,6 +63,7 @@ impl Default for Config {
             history: DEFAULT_HISTORY,
             bookmark_interval: DEFAULT_BOOKMARK_INTERVAL,
             garbage_collector: false,
+            namespace_finalize_after: DEFAULT_NAMESPACE_FINALIZE_AFTER,
             faults: FaultSet::default(),
             tls: Tls::Off,
         }

@@ -1,7 +1,9 @@
 //! A minimal namespaces API (create, get, list, replace, patch, delete) and the admin endpoints.
 //!
-//! There is no namespace controller: deleting a namespace deletes its Endpoints and the namespace at
-//! once, so clients that wait for it to disappear (`kubectl delete namespace`) finish.
+//! Deleting a namespace marks it Terminating, as kube-apiserver does; the namespace controller's part
+//! (deleting what it holds, then the namespace) follows shortly after, so that clients waiting for
+//! it to disappear (`kubectl delete namespace`) finish, and creates in it meanwhile get
+//! NamespaceLifecycle's 403.
 
 use axum::body::Body;
 use axum::response::Response;
@@ -161,7 +163,13 @@ fn store_update(
     adopt_metadata(&mut object, sent);
     let expected = Some(meta_str(sent, "resourceVersion")).filter(|rv| !rv.is_empty());
     match ctx.state.store.update_namespace(name, expected, object) {
-        Ok(stored) => Ok(respond(StatusCode::OK, stored.as_ref(), ctx.format)),
+        Ok(stored) => {
+            // The update that removes the last finalizer of a finalized namespace lets it go.
+            if ctx.state.store.remove_finalized_namespace(name) {
+                ctx.state.slices.delete_namespace_objects(name);
+            }
+            Ok(respond(StatusCode::OK, stored.as_ref(), ctx.format))
+        }
         Err(true) => Err(ApiError::status(Status::not_found(
             NAMESPACES_RESOURCE,
             name,
@@ -275,23 +283,44 @@ pub(crate) fn list(ctx: &mut Ctx) -> Response {
     respond(StatusCode::OK, &body, ctx.format)
 }
 
-/// DELETE /api/v1/namespaces/{name}: answers with the namespace as Terminating, and removes it (and
-/// its Endpoints) at once.
+/// The namespaces NamespaceLifecycle admission refuses to delete.
+const IMMORTAL: [&str; 3] = ["default", "kube-public", "kube-system"];
+
+/// DELETE /api/v1/namespaces/{name}: the first one marks the namespace Terminating (deletionTimestamp,
+/// phase) and answers it; later ones answer it as it is. The namespace controller's part follows
+/// after [`crate::Config::namespace_finalize_after`]: the namespace's Endpoints and EndpointSlices
+/// are deleted and then the namespace, once no finalizer of its metadata holds it. (The controller
+/// of a cluster would wait for objects held by finalizers; here they go with the rest.)
 pub(crate) fn delete(ctx: &mut Ctx, name: &str) -> Result<Response, ApiError> {
     require_admin(ctx, "delete", Some(name))?;
-    let Some(object) = ctx.state.store.delete_namespace(name) else {
+    if IMMORTAL.contains(&name) {
+        return Err(ApiError::status(Status::forbidden_with_reason_of(
+            &kconform_spec::status::ApiResource::NAMESPACES,
+            Some(name),
+            "this namespace may not be deleted",
+        )));
+    }
+    let Some((object, started)) = ctx.state.store.terminate_namespace(name, &now()) else {
         return Err(ApiError::status(Status::not_found(
             NAMESPACES_RESOURCE,
             name,
         )));
     };
-    ctx.state.slices.delete_namespace_objects(name);
-    let mut object = (*object).clone();
-    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.insert("deletionTimestamp".to_owned(), json!(now()));
+    if started {
+        let state = ctx.state.clone();
+        let name = name.to_owned();
+        let mut shutdown = state.shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(state.config.namespace_finalize_after) => {}
+                // A server shutting down finalizes at once: nothing waits on it any more.
+                _ = shutdown.wait_for(|down| *down) => {}
+            }
+            state.slices.delete_namespace_objects(&name);
+            state.store.finalize_namespace(&name);
+        });
     }
-    object["status"] = json!({"phase": "Terminating"});
-    Ok(respond(StatusCode::OK, &object, ctx.format))
+    Ok(respond(StatusCode::OK, object.as_ref(), ctx.format))
 }
 
 /// GET /api/v1/namespaces/{ns}/events: always empty (for `kubectl describe`).

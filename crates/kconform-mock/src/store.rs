@@ -228,6 +228,14 @@ pub enum WatchStart {
     After(u64),
 }
 
+/// Whether `metadata.finalizers` of `object` holds anything.
+fn held_by_finalizers(object: &Value) -> bool {
+    object
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty())
+}
+
 /// The key of an object: `<namespace>/<name>`.
 pub fn key(namespace: &str, name: &str) -> String {
     format!("{namespace}/{name}")
@@ -723,6 +731,75 @@ impl Store {
         let namespace = inner.namespaces.remove(name)?;
         self.delete_objects_in(inner, name);
         Some(namespace)
+    }
+
+    /// Starts the termination of namespace `name` (the first DELETE): `deletionTimestamp` set to
+    /// `now`, phase Terminating, at a new revision. The namespace as stored and whether this call
+    /// started it (a namespace already terminating is given back unchanged); None when it does not
+    /// exist.
+    pub fn terminate_namespace(&self, name: &str, now: &str) -> Option<(Arc<Value>, bool)> {
+        let mut inner = self.lock();
+        let current = inner.namespaces.get(name)?.clone();
+        if current.pointer("/metadata/deletionTimestamp").is_some() {
+            return Some((current, false));
+        }
+        let mut object = (*current).clone();
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert(
+                "deletionTimestamp".to_owned(),
+                Value::String(now.to_owned()),
+            );
+        }
+        object["status"] = serde_json::json!({"phase": "Terminating"});
+        inner.rv = self.clock.tick();
+        set_resource_version(&mut object, inner.rv);
+        let object = Arc::new(object);
+        inner.namespaces.insert(name.to_owned(), object.clone());
+        Some((object, true))
+    }
+
+    /// The namespace controller's part of a terminating namespace `name`: its objects deleted,
+    /// the `kubernetes` finalizer removed, and the namespace itself once no finalizer of its
+    /// metadata holds it. Whether the namespace is gone.
+    pub fn finalize_namespace(&self, name: &str) -> bool {
+        let mut inner = self.lock();
+        let Some(current) = inner.namespaces.get(name).cloned() else {
+            return true;
+        };
+        if current.pointer("/metadata/deletionTimestamp").is_none() {
+            return false;
+        }
+        if held_by_finalizers(&current) {
+            let mut object = (*current).clone();
+            object["spec"] = serde_json::json!({});
+            inner.rv = self.clock.tick();
+            set_resource_version(&mut object, inner.rv);
+            inner.namespaces.insert(name.to_owned(), Arc::new(object));
+            self.delete_objects_in(inner, name);
+            return false;
+        }
+        inner.namespaces.remove(name);
+        self.delete_objects_in(inner, name);
+        true
+    }
+
+    /// Removes namespace `name` if it is terminating, finalized (no `spec.finalizers`) and no
+    /// longer held by finalizers of its metadata (an update just removed the last one).
+    pub fn remove_finalized_namespace(&self, name: &str) -> bool {
+        let mut inner = self.lock();
+        let finalized = inner.namespaces.get(name).is_some_and(|ns| {
+            ns.pointer("/metadata/deletionTimestamp").is_some()
+                && ns
+                    .pointer("/spec/finalizers")
+                    .and_then(Value::as_array)
+                    .is_none_or(Vec::is_empty)
+                && !held_by_finalizers(ns)
+        });
+        if finalized {
+            inner.namespaces.remove(name);
+            self.delete_objects_in(inner, name);
+        }
+        finalized
     }
 
     /// Delete every object in namespace `name` at once (a store whose namespaces live in another

@@ -365,10 +365,12 @@ impl Status {
     }
 
     /// [`Status::namespace_terminating`] for any resource.
+    /// An empty `name` (a generateName create, named only after admission) is left out, as Go's
+    /// `NewForbidden` does.
     pub fn namespace_terminating_of(res: &ApiResource, name: &str, namespace: &str) -> Status {
         let mut status = Status::forbidden_with_reason_of(
             res,
-            Some(name),
+            Some(name).filter(|n| !n.is_empty()),
             &format!(
                 "unable to create new content in namespace {namespace} because it is being terminated"
             ),

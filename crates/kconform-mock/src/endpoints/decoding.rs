@@ -100,17 +100,18 @@ pub(super) fn check_namespace(object: &mut Value, namespace: &str) -> Result<(),
     Ok(())
 }
 
-/// NamespaceLifecycle admission for creates.
-fn check_namespace_exists(ctx: &Ctx, namespace: &str) -> Result<(), ApiError> {
-    if ctx.state.store.get_namespace(namespace).is_none()
-        && !ctx.fault(Fault::CreateInMissingNamespace)
-    {
-        return Err(ApiError::status(Status::not_found(
-            NAMESPACES_RESOURCE,
-            namespace,
-        )));
+/// NamespaceLifecycle admission for creates: 404 for a missing namespace, 403 for a terminating
+/// one (`name` is the object's name as sent, empty for a generateName create).
+fn check_namespace_exists(ctx: &Ctx, namespace: &str, name: &str) -> Result<(), ApiError> {
+    match ctx.state.store.get_namespace(namespace) {
+        None if !ctx.fault(Fault::CreateInMissingNamespace) => Err(ApiError::status(
+            Status::not_found(NAMESPACES_RESOURCE, namespace),
+        )),
+        Some(ns) if ns.pointer("/metadata/deletionTimestamp").is_some() => Err(ApiError::status(
+            Status::namespace_terminating_of(ctx.api.resource(), name, namespace),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 pub(super) fn dry_run(ctx: &Ctx, opts: &WriteOpts) -> bool {
@@ -135,6 +136,7 @@ pub(super) fn prepare_create(
         remove_meta(object, field);
     }
     let mut name = meta_str(object, "name").to_owned();
+    let sent_name = name.clone();
     let generate = meta_str(object, "generateName").to_owned();
     if name.is_empty() && !generate.is_empty() {
         name = if ctx.fault(Fault::GenerateNameWithoutSuffix) {
@@ -148,7 +150,7 @@ pub(super) fn prepare_create(
     set_meta(object, "creationTimestamp", Value::String(now()));
     default_object(ctx, object);
     ctx.api.prepare_create(object, &ctx.state.config.faults);
-    check_namespace_exists(ctx, namespace)?;
+    check_namespace_exists(ctx, namespace, &sent_name)?;
     if !ctx.fault(Fault::SkipValidation) {
         let mut causes = ctx
             .api

@@ -388,6 +388,29 @@ async fn kubectl_manages_endpoints_over_tls() {
     assert!(deleted.contains("\"ep-1\" deleted"), "{deleted}");
     let (found, _, missing) = k.run(&["get", "endpoints", "ep-1"]).await;
     assert!(!found && missing.contains("NotFound"), "{missing}");
+
+    // A manifest holding a namespace and its objects: applied, then deleted in file order, the
+    // namespace first. Its objects are still there to delete while it terminates, and kubectl
+    // waits until the namespace is gone.
+    let manifest = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubectl-all\n---\n{}",
+        endpoints_yaml("ep-all", "10.6.6.6", "all").replace(
+            "metadata:\n  name: ep-all\n",
+            "metadata:\n  name: ep-all\n  namespace: kubectl-all\n"
+        )
+    );
+    let file = scratch.write("all.yaml", &manifest);
+    let file = file.to_string_lossy().into_owned();
+    let applied = k.ok(&["apply", "-f", &file]).await;
+    assert!(applied.contains("endpoints/ep-all created"), "{applied}");
+    let deleted = k.ok(&["delete", "-f", &file]).await;
+    assert!(
+        deleted.contains("namespace \"kubectl-all\" deleted")
+            && deleted.contains("endpoints \"ep-all\" deleted"),
+        "{deleted}"
+    );
+    let (found, _, missing) = k.run(&["get", "namespace", "kubectl-all"]).await;
+    assert!(!found && missing.contains("NotFound"), "{missing}");
     server.shutdown().await;
 }
 

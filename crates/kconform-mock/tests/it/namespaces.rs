@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::http_support::*;
 
 #[tokio::test]
-async fn namespaces_are_created_listed_and_deleted_at_once() {
+async fn namespaces_are_created_listed_and_terminated() {
     let s = TestServer::start().await;
     s.create_namespace("ns-a").await;
     let (status, dup) = json_of(
@@ -50,15 +50,62 @@ async fn namespaces_are_created_listed_and_deleted_at_once() {
         (status, deleted["status"]["phase"].as_str()),
         (200, Some("Terminating"))
     );
+    assert!(deleted["metadata"]["deletionTimestamp"].is_string());
     assert_eq!(
-        s.req(Method::GET, "/api/v1/namespaces/ns-a")
+        deleted["spec"]["finalizers"],
+        serde_json::json!(["kubernetes"])
+    );
+    // Terminating: still readable, its objects too, and a second DELETE answers it as it is.
+    let (status, again) = json_of(
+        s.req(Method::DELETE, "/api/v1/namespaces/ns-a")
             .send()
             .await
-            .unwrap()
-            .status(),
-        404,
-        "gone at once"
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, &again["metadata"]["resourceVersion"]),
+        (200, &deleted["metadata"]["resourceVersion"])
     );
+    assert_eq!(
+        s.get("ns-a", "ep").await.0,
+        200,
+        "its objects stay until finalized"
+    );
+    // NamespaceLifecycle: no new content in a terminating namespace.
+    let (status, refused) = s.post("ns-a", &endpoints("ep-2")).await;
+    assert_eq!(
+        (status, refused),
+        (
+            403,
+            serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                "status": "Failure",
+                "message": "endpoints \"ep-2\" is forbidden: unable to create new content in namespace ns-a because it is being terminated",
+                "reason": "Forbidden",
+                "details": {"name": "ep-2", "kind": "endpoints", "causes": [{
+                    "reason": "NamespaceTerminating",
+                    "message": "namespace ns-a is being terminated",
+                    "field": "metadata.namespace"}]},
+                "code": 403})
+        )
+    );
+    let (status, generated) = s
+        .post(
+            "ns-a",
+            &serde_json::json!({"metadata": {"generateName": "ep-"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, generated["message"].as_str()),
+        (
+            403,
+            Some(
+                "endpoints is forbidden: unable to create new content in namespace ns-a because it is being terminated"
+            )
+        )
+    );
+    // The namespace controller's part follows: the namespace and its objects go.
+    wait_until_gone(&s, "ns-a").await;
     assert_eq!(s.get("ns-a", "ep").await.0, 404, "its objects went with it");
     let (status, events) = json_of(
         s.req(Method::GET, "/api/v1/namespaces/default/events")
@@ -71,6 +118,103 @@ async fn namespaces_are_created_listed_and_deleted_at_once() {
         (status, events["items"].clone()),
         (200, serde_json::json!([]))
     );
+}
+
+/// Waits, bounded, for namespace `name` to be gone (GET 404).
+async fn wait_until_gone(s: &TestServer, name: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let status = s
+            .req(Method::GET, &format!("/api/v1/namespaces/{name}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 404 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "namespace {name} still there (HTTP {status})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_initial_namespaces_may_not_be_deleted_and_finalizers_hold_a_namespace() {
+    let s = TestServer::start().await;
+    for name in ["default", "kube-system", "kube-public"] {
+        let (status, body) = json_of(
+            s.req(Method::DELETE, &format!("/api/v1/namespaces/{name}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, body["message"].as_str(), &body["details"]),
+            (
+                403,
+                Some(
+                    format!(
+                        "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+                    )
+                    .as_str()
+                ),
+                &serde_json::json!({"name": name, "kind": "namespaces"})
+            )
+        );
+    }
+    // A finalizer of the namespace's metadata holds it, finalized, until a client removes it.
+    let (status, _) = json_of(
+        s.req(Method::POST, "/api/v1/namespaces")
+            .json(&serde_json::json!({"metadata": {"name": "held", "finalizers": ["example.com/hold"]}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(s.post("held", &endpoints("ep")).await.0, 201);
+    let status = s
+        .req(Method::DELETE, "/api/v1/namespaces/held")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    // Wait, bounded, for the controller's part: the contents go, the `kubernetes` finalizer too.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, ns) = json_of(
+            s.req(Method::GET, "/api/v1/namespaces/held")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if ns["spec"]["finalizers"].is_null() {
+            assert_eq!(ns["status"]["phase"], "Terminating");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never finalized: {ns}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(s.get("held", "ep").await.0, 404);
+    let status = s
+        .req(Method::PATCH, "/api/v1/namespaces/held")
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"metadata":{"finalizers":null}}"#)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    wait_until_gone(&s, "held").await;
 }
 
 #[tokio::test]
