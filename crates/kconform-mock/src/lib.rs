@@ -29,6 +29,7 @@
 //! Invariant: every failure leaves as a Kubernetes `Status` body ([`http::ApiError`]); nothing panics on
 //! client input.
 
+mod access_review;
 mod api;
 pub mod cli;
 pub mod config;

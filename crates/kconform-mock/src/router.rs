@@ -43,6 +43,8 @@ enum Route {
     /// `/openapi/v3/apis/discovery.k8s.io/v1`.
     OpenApiV3Discovery,
     Compact,
+    /// `/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`.
+    SelfSubjectAccessReviews,
     Namespaces,
     Namespace(String),
     NamespaceFinalize(String),
@@ -136,6 +138,12 @@ fn route(path: &str) -> Route {
         ["apis", "discovery.k8s.io"] => Route::DiscoveryGroup,
         ["apis", "discovery.k8s.io", "v1"] => Route::DiscoveryGroupVersion,
         ["kconform", "admin", "compact"] => Route::Compact,
+        [
+            "apis",
+            "authorization.k8s.io",
+            "v1",
+            "selfsubjectaccessreviews",
+        ] => Route::SelfSubjectAccessReviews,
         ["api", "v1", "namespaces"] => Route::Namespaces,
         ["api", "v1", "namespaces", ns] if !ns.is_empty() => Route::Namespace(owned(ns)),
         ["api", "v1", "namespaces", ns, "finalize"] if !ns.is_empty() => {
@@ -398,6 +406,9 @@ async fn handle(
         (Route::OpenApiV3, Method::GET) => Ok(discovery::openapi_v3()),
         (Route::OpenApiV3ApiV1, Method::GET) => Ok(discovery::openapi_v3_api_v1()),
         (Route::Compact, Method::POST) => namespaces::compact(ctx),
+        (Route::SelfSubjectAccessReviews, Method::POST) => {
+            crate::access_review::create(ctx, body).await
+        }
         (Route::Namespaces, Method::GET) => Ok(namespaces::list(ctx)),
         (Route::Namespaces, Method::POST) => namespaces::create(ctx, body).await,
         (Route::Namespace(ns), Method::GET) => namespaces::get(ctx, &ns),

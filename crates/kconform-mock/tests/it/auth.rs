@@ -97,3 +97,82 @@ async fn grants_give_verbs_to_other_users() {
         .unwrap();
     assert_eq!(create.status(), 403);
 }
+
+/// `kubectl auth can-i`'s SelfSubjectAccessReview: the review comes back (201) with
+/// `status.allowed` as the server's own authorization decides, in JSON or protobuf.
+#[tokio::test]
+async fn self_subject_access_reviews_answer_as_the_server_authorizes() {
+    let mut config = config(36);
+    config.grants.insert(
+        "bob".to_owned(),
+        [kconform_mock::Verb::List].into_iter().collect(),
+    );
+    let s = TestServer::with(config).await;
+    let path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+    let review = |attributes: serde_json::Value| {
+        serde_json::json!({"kind": "SelfSubjectAccessReview",
+            "apiVersion": "authorization.k8s.io/v1", "spec": attributes})
+    };
+    let endpoints_verb = |verb: &str| {
+        review(serde_json::json!({"resourceAttributes":
+            {"namespace": "default", "verb": verb, "resource": "endpoints", "group": ""}}))
+    };
+    let ask = |token: &'static str, body: serde_json::Value| {
+        let request = s.client.post(s.url(path)).bearer_auth(token).json(&body);
+        async move { json_of(request.send().await.unwrap()).await }
+    };
+    let (status, answer) = ask(USER_TOKEN, endpoints_verb("list")).await;
+    assert_eq!(
+        (status, answer),
+        (
+            201,
+            serde_json::json!({"kind": "SelfSubjectAccessReview",
+                "apiVersion": "authorization.k8s.io/v1", "metadata": {},
+                "spec": {"resourceAttributes":
+                    {"namespace": "default", "verb": "list", "resource": "endpoints"}},
+                "status": {"allowed": true}})
+        )
+    );
+    let allowed = |answer: &serde_json::Value| answer["status"]["allowed"].as_bool();
+    assert_eq!(
+        allowed(&ask(USER_TOKEN, endpoints_verb("delete")).await.1),
+        Some(false)
+    );
+    assert_eq!(
+        allowed(&ask(ADMIN_TOKEN, endpoints_verb("delete")).await.1),
+        Some(true)
+    );
+    let healthz =
+        review(serde_json::json!({"nonResourceAttributes": {"path": "/healthz", "verb": "get"}}));
+    assert_eq!(allowed(&ask(USER_TOKEN, healthz).await.1), Some(true));
+    let (status, invalid) = ask(USER_TOKEN, review(serde_json::json!({}))).await;
+    assert_eq!(
+        (status, invalid["details"]["causes"][0]["field"].as_str()),
+        (422, Some("spec.resourceAttributes"))
+    );
+    // Without a token: 401 like every route.
+    let anonymous = s
+        .client
+        .post(s.url(path))
+        .json(&endpoints_verb("list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // In protobuf, as kubectl sends it.
+    let bytes = kconform_spec::protobuf::encode(&endpoints_verb("list")).unwrap();
+    let answer = s
+        .client
+        .post(s.url(path))
+        .bearer_auth(USER_TOKEN)
+        .header("Content-Type", kconform_spec::protobuf::MEDIA_TYPE)
+        .header("Accept", kconform_spec::protobuf::MEDIA_TYPE)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let decoded = kconform_spec::protobuf::decode(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(decoded["status"]["allowed"], true);
+    assert_eq!(decoded["spec"]["resourceAttributes"]["verb"], "list");
+}

@@ -411,6 +411,10 @@ async fn kubectl_manages_endpoints_over_tls() {
     );
     let (found, _, missing) = k.run(&["get", "namespace", "kubectl-all"]).await;
     assert!(!found && missing.contains("NotFound"), "{missing}");
+
+    // `kubectl auth can-i` asks with a protobuf SelfSubjectAccessReview; an administrator may.
+    let may = k.ok(&["auth", "can-i", "delete", "endpoints"]).await;
+    assert_eq!(may.trim(), "yes");
     server.shutdown().await;
 }
 

@@ -705,6 +705,98 @@ pub(crate) static NAMESPACE_LIST: Message = Message {
     json_order: &[],
 };
 
+// authorization.k8s.io/v1 SelfSubjectAccessReview, which `kubectl auth can-i` writes in protobuf.
+
+pub(crate) static RESOURCE_ATTRIBUTES: Message = Message {
+    name: "ResourceAttributes",
+    fields: &[
+        field(1, "namespace", "Namespace", Str, Always, true),
+        field(2, "verb", "Verb", Str, Always, true),
+        field(3, "group", "Group", Str, Always, true),
+        field(4, "version", "Version", Str, Always, true),
+        field(5, "resource", "Resource", Str, Always, true),
+        field(6, "subresource", "Subresource", Str, Always, true),
+        field(7, "name", "Name", Str, Always, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static NON_RESOURCE_ATTRIBUTES: Message = Message {
+    name: "NonResourceAttributes",
+    fields: &[
+        field(1, "path", "Path", Str, Always, true),
+        field(2, "verb", "Verb", Str, Always, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static SELF_SUBJECT_ACCESS_REVIEW_SPEC: Message = Message {
+    name: "SelfSubjectAccessReviewSpec",
+    fields: &[
+        field(
+            1,
+            "resourceAttributes",
+            "ResourceAttributes",
+            Type::Message(&RESOURCE_ATTRIBUTES),
+            IfSet,
+            true,
+        ),
+        field(
+            2,
+            "nonResourceAttributes",
+            "NonResourceAttributes",
+            Type::Message(&NON_RESOURCE_ATTRIBUTES),
+            IfSet,
+            true,
+        ),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static SUBJECT_ACCESS_REVIEW_STATUS: Message = Message {
+    name: "SubjectAccessReviewStatus",
+    fields: &[
+        field(1, "allowed", "Allowed", Bool, Always, false),
+        field(2, "reason", "Reason", Str, Always, true),
+        field(3, "evaluationError", "EvaluationError", Str, Always, true),
+        field(4, "denied", "Denied", Bool, Always, true),
+    ],
+    // Go: Allowed, Denied, Reason, EvaluationError.
+    json_order: &[0, 3, 1, 2],
+};
+
+pub(crate) static SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
+    name: "SelfSubjectAccessReview",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ObjectMeta",
+            Type::Message(&OBJECT_META),
+            Always,
+            false,
+        ),
+        // Non-pointer structs: always written.
+        field(
+            2,
+            "spec",
+            "Spec",
+            Type::Message(&SELF_SUBJECT_ACCESS_REVIEW_SPEC),
+            Always,
+            false,
+        ),
+        field(
+            3,
+            "status",
+            "Status",
+            Type::Message(&SUBJECT_ACCESS_REVIEW_STATUS),
+            Always,
+            false,
+        ),
+    ],
+    json_order: &[],
+};
+
 /// The message of a top-level kind, as the envelope's `typeMeta.kind` names it.
 pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
     match kind {
@@ -717,6 +809,7 @@ pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
         "WatchEvent" => Some(&WATCH_EVENT),
         "Namespace" => Some(&NAMESPACE),
         "NamespaceList" => Some(&NAMESPACE_LIST),
+        "SelfSubjectAccessReview" => Some(&SELF_SUBJECT_ACCESS_REVIEW),
         _ => None,
     }
 }
