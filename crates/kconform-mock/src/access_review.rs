@@ -14,14 +14,13 @@ use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 use kconform_spec::cause::Cause;
-use kconform_spec::decode::DecodeError;
 use kconform_spec::status::{GroupKind, Status};
 use serde_json::{Map, Value, json};
 
 use crate::config::Verb;
 use crate::context::Ctx;
 use crate::http::{ApiError, respond};
-use crate::objects::read_body;
+use crate::objects::{decode_kind, read_body};
 
 const KIND: &str = "SelfSubjectAccessReview";
 const API_VERSION: &str = "authorization.k8s.io/v1";
@@ -153,38 +152,12 @@ fn public_path(attrs: &Map<String, Value>) -> bool {
     public && text("verb") == "get"
 }
 
-/// The review as sent: protobuf when its Content-Type says so, otherwise JSON, with the decoder's
-/// Go texts.
+/// The review as sent, in JSON or protobuf.
 fn decode(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
-    let sent = if ctx.body_is_protobuf() {
-        kconform_spec::protobuf::decode(bytes)
-            .map_err(|err| ApiError::status(DecodeError::Other(err.to_string()).to_status()))?
-    } else {
-        kconform_spec::gojson::parse(bytes)
-            .map_err(|err| {
-                ApiError::status(
-                    DecodeError::Unrecognized {
-                        target: KIND,
-                        error: format!("couldn't get version/kind; json parse error: {err}"),
-                        summary: kconform_spec::decode::summarize_data(bytes),
-                    }
-                    .to_status(),
-                )
-            })?
-            .to_value()
-    };
-    match sent.get("kind").and_then(Value::as_str) {
-        None | Some("" | KIND) => Ok(sent),
-        Some(kind) => Err(ApiError::status(
-            DecodeError::CannotHandle {
-                target: KIND,
-                kind: kind.to_owned(),
-                version: "v1".to_owned(),
-                error: format!(
-                    "converting (v1.{kind}) to (authorization.{KIND}): unknown conversion"
-                ),
-            }
-            .to_status(),
-        )),
-    }
+    decode_kind(
+        bytes,
+        ctx.body_is_protobuf(),
+        KIND,
+        "authorization.SelfSubjectAccessReview",
+    )
 }

@@ -8,13 +8,12 @@
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
-use kconform_spec::decode::DecodeError;
 use kconform_spec::status::{NAMESPACES_RESOURCE, Status};
 use serde_json::{Value, json};
 
 use crate::context::Ctx;
 use crate::http::{ApiError, respond};
-use crate::objects::{meta_str, new_uid, now, read_body};
+use crate::objects::{decode_kind, meta_str, new_uid, now, read_body};
 use crate::store::Store;
 
 /// The namespaces every cluster starts with.
@@ -60,36 +59,7 @@ fn require_admin(ctx: &Ctx, verb: &str, name: Option<&str>) -> Result<(), ApiErr
 /// The body of a namespace create: protobuf when its Content-Type says so (`kubectl create
 /// namespace` and client-go's typed clients send it), otherwise JSON, with the decoder's Go texts.
 fn decode_namespace(ctx: &Ctx, bytes: &[u8]) -> Result<Value, ApiError> {
-    let protobuf = ctx.body_is_protobuf();
-    let sent = if protobuf {
-        kconform_spec::protobuf::decode(bytes)
-            .map_err(|err| ApiError::status(DecodeError::Other(err.to_string()).to_status()))?
-    } else {
-        kconform_spec::gojson::parse(bytes)
-            .map_err(|err| {
-                ApiError::status(
-                    DecodeError::Unrecognized {
-                        target: "Namespace",
-                        error: format!("couldn't get version/kind; json parse error: {err}"),
-                        summary: kconform_spec::decode::summarize_data(bytes),
-                    }
-                    .to_status(),
-                )
-            })?
-            .to_value()
-    };
-    match sent.get("kind").and_then(Value::as_str) {
-        None | Some("" | "Namespace") => Ok(sent),
-        Some(kind) => Err(ApiError::status(
-            DecodeError::CannotHandle {
-                target: "Namespace",
-                kind: kind.to_owned(),
-                version: "v1".to_owned(),
-                error: format!("converting (v1.{kind}) to (core.Namespace): unknown conversion"),
-            }
-            .to_status(),
-        )),
-    }
+    decode_kind(bytes, ctx.body_is_protobuf(), "Namespace", "core.Namespace")
 }
 
 /// POST /api/v1/namespaces.

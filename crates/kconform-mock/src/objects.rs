@@ -38,6 +38,49 @@ pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     }
 }
 
+/// A request body of a kind the reference server holds no store for (a Namespace, a review):
+/// protobuf when the request says so, otherwise JSON, with the decoder's Go texts; the body's kind
+/// must be `kind` or absent. `internal` is the kind as Go's conversion names it
+/// (`core.Namespace`).
+pub(crate) fn decode_kind(
+    bytes: &[u8],
+    protobuf: bool,
+    kind: &'static str,
+    internal: &str,
+) -> Result<Value, ApiError> {
+    use kconform_spec::decode::DecodeError;
+    let sent = if protobuf {
+        kconform_spec::protobuf::decode(bytes)
+            .map_err(|err| ApiError::status(DecodeError::Other(err.to_string()).to_status()))?
+    } else {
+        kconform_spec::gojson::parse(bytes)
+            .map_err(|err| {
+                ApiError::status(
+                    DecodeError::Unrecognized {
+                        target: kind,
+                        error: format!("couldn't get version/kind; json parse error: {err}"),
+                        summary: kconform_spec::decode::summarize_data(bytes),
+                    }
+                    .to_status(),
+                )
+            })?
+            .to_value()
+    };
+    match sent.get("kind").and_then(Value::as_str) {
+        None | Some("") => Ok(sent),
+        Some(sent_kind) if sent_kind == kind => Ok(sent),
+        Some(sent_kind) => Err(ApiError::status(
+            DecodeError::CannotHandle {
+                target: kind,
+                kind: sent_kind.to_owned(),
+                version: "v1".to_owned(),
+                error: format!("converting (v1.{sent_kind}) to ({internal}): unknown conversion"),
+            }
+            .to_status(),
+        )),
+    }
+}
+
 /// The current time as Kubernetes writes it (`2006-01-02T15:04:05Z`, seconds precision).
 pub(crate) fn now() -> String {
     let format =
