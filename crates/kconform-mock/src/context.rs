@@ -14,8 +14,26 @@ use crate::http::{Format, Query};
 #[derive(Debug, Clone)]
 pub(crate) struct User {
     pub(crate) name: String,
+    /// The uid the token file gives, empty for the anonymous user.
+    pub(crate) uid: String,
+    /// The groups, `system:authenticated` included (`system:unauthenticated` for the anonymous
+    /// user).
+    pub(crate) groups: Vec<String>,
     /// Administrators may do everything (group `system:masters`, or authentication off).
     pub(crate) admin: bool,
+}
+
+impl User {
+    /// Who a request is when authentication is off (or a fault lets it in): the anonymous user,
+    /// acting as an administrator.
+    pub(crate) fn anonymous() -> User {
+        User {
+            name: "system:anonymous".to_owned(),
+            uid: String::new(),
+            groups: vec!["system:unauthenticated".to_owned()],
+            admin: true,
+        }
+    }
 }
 
 /// What a handler gets besides the body.

@@ -29,7 +29,6 @@
 //! Invariant: every failure leaves as a Kubernetes `Status` body ([`http::ApiError`]); nothing panics on
 //! client input.
 
-mod access_review;
 mod api;
 pub mod cli;
 pub mod config;
@@ -43,6 +42,7 @@ mod objects;
 mod openapi_pb;
 mod opts;
 mod patch;
+mod reviews;
 mod router;
 pub mod selector;
 mod server;

@@ -45,6 +45,8 @@ enum Route {
     Compact,
     /// `/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`.
     SelfSubjectAccessReviews,
+    /// `/apis/authentication.k8s.io/v1/selfsubjectreviews`.
+    SelfSubjectReviews,
     Namespaces,
     Namespace(String),
     NamespaceFinalize(String),
@@ -144,6 +146,7 @@ fn route(path: &str) -> Route {
             "v1",
             "selfsubjectaccessreviews",
         ] => Route::SelfSubjectAccessReviews,
+        ["apis", "authentication.k8s.io", "v1", "selfsubjectreviews"] => Route::SelfSubjectReviews,
         ["api", "v1", "namespaces"] => Route::Namespaces,
         ["api", "v1", "namespaces", ns] if !ns.is_empty() => Route::Namespace(owned(ns)),
         ["api", "v1", "namespaces", ns, "finalize"] if !ns.is_empty() => {
@@ -156,10 +159,7 @@ fn route(path: &str) -> Route {
 
 fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<User> {
     if state.config.tokens.is_empty() {
-        return Some(User {
-            name: "system:anonymous".to_owned(),
-            admin: true,
-        });
+        return Some(User::anonymous());
     }
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
@@ -172,9 +172,16 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<User> {
         .tokens
         .iter()
         .find(|entry| entry.token == token)?;
+    // The authenticator adds `system:authenticated` to every user it authenticates.
+    let mut groups = entry.groups.clone();
+    if !groups.iter().any(|g| g == "system:authenticated") {
+        groups.push("system:authenticated".to_owned());
+    }
     Some(User {
         name: entry.user.clone(),
+        uid: entry.uid.clone(),
         admin: entry.groups.iter().any(|g| g == MASTERS_GROUP),
+        groups,
     })
 }
 
@@ -251,10 +258,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     let Some(user) = authenticate(&state, &parts.headers).or_else(|| {
         (state.config.faults.has(crate::Fault::UnauthenticatedWatch)
             && (is_watch(&query) || parts.uri.path().starts_with("/api/v1/watch/")))
-        .then(|| User {
-            name: "system:anonymous".to_owned(),
-            admin: true,
-        })
+        .then(User::anonymous)
     }) else {
         return router_error(Status::unauthorized(), false, asks_protobuf);
     };
@@ -407,8 +411,9 @@ async fn handle(
         (Route::OpenApiV3ApiV1, Method::GET) => Ok(discovery::openapi_v3_api_v1()),
         (Route::Compact, Method::POST) => namespaces::compact(ctx),
         (Route::SelfSubjectAccessReviews, Method::POST) => {
-            crate::access_review::create(ctx, body).await
+            crate::reviews::access_review(ctx, body).await
         }
+        (Route::SelfSubjectReviews, Method::POST) => crate::reviews::self_review(ctx, body).await,
         (Route::Namespaces, Method::GET) => Ok(namespaces::list(ctx)),
         (Route::Namespaces, Method::POST) => namespaces::create(ctx, body).await,
         (Route::Namespace(ns), Method::GET) => namespaces::get(ctx, &ns),

@@ -176,3 +176,64 @@ async fn self_subject_access_reviews_answer_as_the_server_authorizes() {
     assert_eq!(decoded["status"]["allowed"], true);
     assert_eq!(decoded["spec"]["resourceAttributes"]["verb"], "list");
 }
+
+/// `kubectl auth whoami`'s SelfSubjectReview: the caller's user, uid and groups from the token
+/// file, `system:authenticated` added, in JSON or protobuf.
+#[tokio::test]
+async fn self_subject_reviews_name_the_caller() {
+    let s = TestServer::with(config(36)).await;
+    let path = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    let body = serde_json::json!({"kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1", "metadata": {}});
+    let (status, answer) = json_of(
+        s.client
+            .post(s.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        (&answer["kind"], &answer["status"]),
+        (
+            &serde_json::json!("SelfSubjectReview"),
+            &serde_json::json!({"userInfo": {"username": "admin", "uid": "admin",
+                "groups": ["system:masters", "system:authenticated"]}})
+        )
+    );
+    assert!(
+        answer["metadata"]["creationTimestamp"].is_string(),
+        "{answer}"
+    );
+    let bytes = kconform_spec::protobuf::encode(&body).unwrap();
+    let answer = s
+        .client
+        .post(s.url(path))
+        .bearer_auth(USER_TOKEN)
+        .header("Content-Type", kconform_spec::protobuf::MEDIA_TYPE)
+        .header("Accept", kconform_spec::protobuf::MEDIA_TYPE)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let decoded = kconform_spec::protobuf::decode(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        decoded["status"]["userInfo"]["groups"]
+            .as_array()
+            .and_then(|g| g.last()),
+        Some(&serde_json::json!("system:authenticated"))
+    );
+    let wrong = s
+        .client
+        .post(s.url(path))
+        .bearer_auth(USER_TOKEN)
+        .json(&serde_json::json!({"kind": "Endpoints", "apiVersion": "authentication.k8s.io/v1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 400);
+}

@@ -415,6 +415,10 @@ async fn kubectl_manages_endpoints_over_tls() {
     // `kubectl auth can-i` asks with a protobuf SelfSubjectAccessReview; an administrator may.
     let may = k.ok(&["auth", "can-i", "delete", "endpoints"]).await;
     assert_eq!(may.trim(), "yes");
+    // `kubectl auth whoami` asks with a protobuf SelfSubjectReview.
+    let me = k.ok(&["auth", "whoami", "-o", "json"]).await;
+    let me: Value = serde_json::from_str(&me).expect("whoami -o json prints JSON");
+    assert_eq!(me["status"]["userInfo"]["username"], "admin", "{me}");
     server.shutdown().await;
 }
 

@@ -797,6 +797,55 @@ pub(crate) static SELF_SUBJECT_ACCESS_REVIEW: Message = Message {
     json_order: &[],
 };
 
+// authentication.k8s.io/v1 SelfSubjectReview, which `kubectl auth whoami` writes in protobuf.
+
+pub(crate) static USER_INFO: Message = Message {
+    name: "UserInfo",
+    fields: &[
+        field(1, "username", "Username", Str, Always, true),
+        field(2, "uid", "UID", Str, Always, true),
+        field(3, "groups", "Groups", Str, Repeated, true),
+    ],
+    json_order: &[],
+};
+
+pub(crate) static SELF_SUBJECT_REVIEW_STATUS: Message = Message {
+    name: "SelfSubjectReviewStatus",
+    // A non-pointer struct: always written.
+    fields: &[field(
+        1,
+        "userInfo",
+        "UserInfo",
+        Type::Message(&USER_INFO),
+        Always,
+        false,
+    )],
+    json_order: &[],
+};
+
+pub(crate) static SELF_SUBJECT_REVIEW: Message = Message {
+    name: "SelfSubjectReview",
+    fields: &[
+        field(
+            1,
+            "metadata",
+            "ObjectMeta",
+            Type::Message(&OBJECT_META),
+            Always,
+            false,
+        ),
+        field(
+            2,
+            "status",
+            "Status",
+            Type::Message(&SELF_SUBJECT_REVIEW_STATUS),
+            Always,
+            false,
+        ),
+    ],
+    json_order: &[],
+};
+
 /// The message of a top-level kind, as the envelope's `typeMeta.kind` names it.
 pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
     match kind {
@@ -810,6 +859,7 @@ pub(crate) fn message_of_kind(kind: &str) -> Option<&'static Message> {
         "Namespace" => Some(&NAMESPACE),
         "NamespaceList" => Some(&NAMESPACE_LIST),
         "SelfSubjectAccessReview" => Some(&SELF_SUBJECT_ACCESS_REVIEW),
+        "SelfSubjectReview" => Some(&SELF_SUBJECT_REVIEW),
         _ => None,
     }
 }

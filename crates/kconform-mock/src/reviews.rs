@@ -1,14 +1,16 @@
-//! `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: may the caller do this? What
-//! `kubectl auth can-i` asks (in protobuf, as client-go's typed client writes it).
+//! The reviews a client makes of itself, in JSON or protobuf (client-go's typed clients, so kubectl,
+//! write protobuf): `POST /apis/authentication.k8s.io/v1/selfsubjectreviews`, who am I (`kubectl
+//! auth whoami`), and `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, may I do this
+//! (`kubectl auth can-i`). Neither group is listed in discovery: clients call them by path.
 //!
-//! The answer follows the reference server's own authorization: an administrator
+//! Who the caller is comes from the token file: its user, uid and groups, with
+//! `system:authenticated` added as the authenticator adds it. The access review follows the reference server's own authorization: an administrator
 //! (`system:masters`) may do anything, as kube-apiserver's privileged-group authorizer allows it
 //! with no reason; another user holds the verbs `--grant` gives on endpoints and endpointslices,
 //! and nothing else. kube-apiserver's RBAC would name the binding that allowed a granted request in
 //! `status.reason` and has no opinion (allowed false, no reason) on the rest; the grants here have
 //! no bindings to name, so an allowed answer carries no reason. Every authenticated user may GET
-//! discovery, OpenAPI, health and `/version`, as the default ClusterRoles allow. The group is not
-//! listed in discovery: clients that ask for a review call it by path.
+//! discovery, OpenAPI, health and `/version`, as the default ClusterRoles allow.
 
 use axum::body::Body;
 use axum::response::Response;
@@ -20,13 +22,41 @@ use serde_json::{Map, Value, json};
 use crate::config::Verb;
 use crate::context::Ctx;
 use crate::http::{ApiError, respond};
-use crate::objects::{decode_kind, read_body};
+use crate::objects::{decode_kind, now, read_body};
 
 const KIND: &str = "SelfSubjectAccessReview";
 const API_VERSION: &str = "authorization.k8s.io/v1";
 
+/// Creates a SelfSubjectReview: 201 with the caller's user info, stamped now as the registry
+/// stamps it.
+pub(crate) async fn self_review(ctx: &mut Ctx, body: Body) -> Result<Response, ApiError> {
+    let bytes = read_body(body).await?;
+    decode_kind(
+        &bytes,
+        ctx.body_is_protobuf(),
+        "SelfSubjectReview",
+        "authentication.SelfSubjectReview",
+    )?;
+    let mut user_info = Map::new();
+    for (key, value) in [("username", &ctx.user.name), ("uid", &ctx.user.uid)] {
+        if !value.is_empty() {
+            user_info.insert(key.to_owned(), Value::String(value.clone()));
+        }
+    }
+    if !ctx.user.groups.is_empty() {
+        user_info.insert("groups".to_owned(), json!(ctx.user.groups));
+    }
+    let review = json!({
+        "kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"creationTimestamp": now()},
+        "status": {"userInfo": user_info},
+    });
+    Ok(respond(StatusCode::CREATED, &review, ctx.format))
+}
+
 /// Creates (evaluates) a SelfSubjectAccessReview: 201 with the review and its `status`.
-pub(crate) async fn create(ctx: &mut Ctx, body: Body) -> Result<Response, ApiError> {
+pub(crate) async fn access_review(ctx: &mut Ctx, body: Body) -> Result<Response, ApiError> {
     let bytes = read_body(body).await?;
     let sent = decode(ctx, &bytes)?;
     let spec = sent.get("spec").cloned().unwrap_or_else(|| json!({}));
