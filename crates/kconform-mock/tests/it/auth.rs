@@ -160,19 +160,8 @@ async fn self_subject_access_reviews_answer_as_the_server_authorizes() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
     // In protobuf, as kubectl sends it.
-    let bytes = kconform_spec::protobuf::encode(&endpoints_verb("list")).unwrap();
-    let answer = s
-        .client
-        .post(s.url(path))
-        .bearer_auth(USER_TOKEN)
-        .header("Content-Type", kconform_spec::protobuf::MEDIA_TYPE)
-        .header("Accept", kconform_spec::protobuf::MEDIA_TYPE)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 201);
-    let decoded = kconform_spec::protobuf::decode(&answer.bytes().await.unwrap()).unwrap();
+    let (status, decoded) = post_protobuf(&s, path, &endpoints_verb("list")).await;
+    assert_eq!(status, 201);
     assert_eq!(decoded["status"]["allowed"], true);
     assert_eq!(decoded["spec"]["resourceAttributes"]["verb"], "list");
 }
@@ -208,19 +197,8 @@ async fn self_subject_reviews_name_the_caller() {
         answer["metadata"]["creationTimestamp"].is_string(),
         "{answer}"
     );
-    let bytes = kconform_spec::protobuf::encode(&body).unwrap();
-    let answer = s
-        .client
-        .post(s.url(path))
-        .bearer_auth(USER_TOKEN)
-        .header("Content-Type", kconform_spec::protobuf::MEDIA_TYPE)
-        .header("Accept", kconform_spec::protobuf::MEDIA_TYPE)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 201);
-    let decoded = kconform_spec::protobuf::decode(&answer.bytes().await.unwrap()).unwrap();
+    let (status, decoded) = post_protobuf(&s, path, &body).await;
+    assert_eq!(status, 201);
     assert_eq!(
         decoded["status"]["userInfo"]["groups"]
             .as_array()
@@ -236,4 +214,26 @@ async fn self_subject_reviews_name_the_caller() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 400);
+}
+
+/// POSTs `body` in protobuf as the user, asking for protobuf (as kubectl does); the status and the
+/// decoded answer.
+async fn post_protobuf(
+    s: &TestServer,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let answer = s
+        .client
+        .post(s.url(path))
+        .bearer_auth(USER_TOKEN)
+        .header("Content-Type", kconform_spec::protobuf::MEDIA_TYPE)
+        .header("Accept", kconform_spec::protobuf::MEDIA_TYPE)
+        .body(kconform_spec::protobuf::encode(body).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let decoded = kconform_spec::protobuf::decode(&answer.bytes().await.unwrap()).unwrap();
+    (status, decoded)
 }
