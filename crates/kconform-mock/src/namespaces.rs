@@ -15,6 +15,7 @@ use crate::context::Ctx;
 use crate::http::{ApiError, respond};
 use crate::objects::{decode_kind, meta_str, new_uid, now, read_body};
 use crate::store::Store;
+use crate::table::Printer;
 
 /// The namespaces every cluster starts with.
 const INITIAL: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
@@ -227,6 +228,17 @@ pub(crate) async fn patch(
 /// GET /api/v1/namespaces/{name} (and PUT .../finalize, which has nothing to finalize here).
 pub(crate) fn get(ctx: &mut Ctx, name: &str) -> Result<Response, ApiError> {
     match ctx.state.store.get_namespace(name) {
+        Some(object) if ctx.format.table.is_some() => {
+            let mut meta = serde_json::Map::new();
+            meta.insert(
+                "resourceVersion".to_owned(),
+                Value::String(meta_str(&object, "resourceVersion").to_owned()),
+            );
+            let version = ctx.format.table.unwrap_or_default();
+            let table =
+                crate::table::table(Printer::Namespaces, version, meta, &[(*object).clone()]);
+            Ok(respond(StatusCode::OK, &table, ctx.format))
+        }
         Some(object) => Ok(respond(StatusCode::OK, object.as_ref(), ctx.format)),
         None => Err(ApiError::status(Status::not_found(
             NAMESPACES_RESOURCE,
@@ -249,6 +261,12 @@ pub(crate) fn list(ctx: &mut Ctx) -> Response {
             item
         })
         .collect();
+    if let Some(version) = ctx.format.table {
+        let mut meta = serde_json::Map::new();
+        meta.insert("resourceVersion".to_owned(), Value::String(rv.to_string()));
+        let table = crate::table::table(Printer::Namespaces, version, meta, &items);
+        return respond(StatusCode::OK, &table, ctx.format);
+    }
     let body = json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": rv.to_string()}, "items": items});
     respond(StatusCode::OK, &body, ctx.format)
 }

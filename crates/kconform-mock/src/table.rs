@@ -1,29 +1,45 @@
 //! `as=Table` answers (what `kubectl get` asks for): kube-apiserver's Endpoints printer, with the
-//! Name, Endpoints and Age columns, and its EndpointSlice printer, with Name, AddressType, Ports,
-//! Endpoints and Age (not recorded: written from the printer's code, its column descriptions from
-//! the v1 schema's).
+//! Name, Endpoints and Age columns, its EndpointSlice printer, with Name, AddressType, Ports,
+//! Endpoints and Age, and its Namespace printer, with Name, Status and Age (not recorded: written
+//! from the printers' code; a column described by a field's `SwaggerDoc()` carries that field's
+//! whole doc comment, the description the recorded OpenAPI documents give it).
 
 use serde_json::{Map, Value, json};
 
 use crate::Api;
 
-const NAME_DESCRIPTION: &str = "Name must be unique within a namespace.";
-const AGE_DESCRIPTION: &str =
-    "CreationTimestamp is a timestamp representing the server time when this object was created.";
+const NAME_DESCRIPTION: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
+const AGE_DESCRIPTION: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+
+/// Which printer makes the table: a stored resource's, or the namespaces'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Printer {
+    /// The printer of Endpoints or EndpointSlice.
+    Api(Api),
+    /// The printer of core/v1 Namespace.
+    Namespaces,
+}
+
+impl From<Api> for Printer {
+    fn from(api: Api) -> Printer {
+        Printer::Api(api)
+    }
+}
 
 fn column(name: &str, format: &str, description: &str) -> Value {
     json!({"name": name, "type": "string", "format": format, "description": description, "priority": 0})
 }
 
 /// The resource's columns, and the cells between Name and Age of one object.
-fn columns(api: Api) -> Vec<Value> {
-    let middle = match api {
-        Api::Endpoints => vec![column(
+fn columns(printer: Printer) -> Vec<Value> {
+    let middle = match printer {
+        Printer::Api(Api::Endpoints) => vec![column(
             "Endpoints",
             "",
-            "The set of all endpoints is the union of all subsets.",
+            "The set of all endpoints is the union of all subsets. Addresses are placed into subsets according to the IPs they share. A single address with multiple ports, some of which are ready and some of which are not (because they come from different containers) will result in the address being displayed in different subsets for the different ports. No address will appear in both Addresses and NotReadyAddresses in the same subset. Sets of addresses and ports that comprise a service.",
         )],
-        Api::EndpointSlices => vec![
+        Printer::Namespaces => vec![column("Status", "", "The status of the namespace")],
+        Printer::Api(Api::EndpointSlices) => vec![
             column(
                 "AddressType",
                 "",
@@ -47,10 +63,16 @@ fn columns(api: Api) -> Vec<Value> {
     out
 }
 
-fn middle_cells(api: Api, object: &Value) -> Vec<Value> {
-    match api {
-        Api::Endpoints => vec![Value::String(format_endpoints(object))],
-        Api::EndpointSlices => vec![
+fn middle_cells(printer: Printer, object: &Value) -> Vec<Value> {
+    match printer {
+        Printer::Api(Api::Endpoints) => vec![Value::String(format_endpoints(object))],
+        Printer::Namespaces => vec![
+            object
+                .pointer("/status/phase")
+                .cloned()
+                .unwrap_or_else(|| json!("")),
+        ],
+        Printer::Api(Api::EndpointSlices) => vec![
             object
                 .get("addressType")
                 .cloned()
@@ -102,11 +124,12 @@ fn format_discovery_endpoints(object: &Value) -> String {
 
 /// The `metadata` of the table, and its rows built from objects.
 pub(crate) fn table(
-    api: Api,
+    printer: impl Into<Printer>,
     api_version: &str,
     list_meta: Map<String, Value>,
     objects: &[Value],
 ) -> Value {
+    let printer = printer.into();
     let now = time::OffsetDateTime::now_utc();
     let rows: Vec<Value> = objects
         .iter()
@@ -119,7 +142,7 @@ pub(crate) fn table(
                 .and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
                 .map_or_else(|| "<unknown>".to_owned(), |created| human_duration((now - created).whole_seconds()));
             let mut cells = vec![Value::String(name)];
-            cells.extend(middle_cells(api, object));
+            cells.extend(middle_cells(printer, object));
             cells.push(Value::String(age));
             json!({
                 "cells": cells,
@@ -131,7 +154,7 @@ pub(crate) fn table(
         "kind": "Table",
         "apiVersion": api_version,
         "metadata": list_meta,
-        "columnDefinitions": columns(api),
+        "columnDefinitions": columns(printer),
         "rows": rows,
     })
 }
@@ -274,7 +297,28 @@ mod tests {
             "10.0.0.1,10.0.0.2,10.0.0.3 + 1 more..."
         );
         assert_eq!(format_discovery_ports(&json!({"ports": null})), "<unset>");
-        assert_eq!(columns(Api::EndpointSlices).len(), 5);
+        assert_eq!(columns(Api::EndpointSlices.into()).len(), 5);
+    }
+
+    #[test]
+    fn namespaces_print_their_phase() {
+        let names: Vec<Value> = columns(Printer::Namespaces)
+            .iter()
+            .map(|c| c["name"].clone())
+            .collect();
+        assert_eq!(names, [json!("Name"), json!("Status"), json!("Age")]);
+        let table = table(
+            Printer::Namespaces,
+            "meta.k8s.io/v1",
+            Map::new(),
+            &[json!({"metadata": {"name": "ns-a"}, "status": {"phase": "Terminating"}})],
+        );
+        assert_eq!(
+            table["rows"][0]["cells"],
+            json!(["ns-a", "Terminating", "<unknown>"])
+        );
+        // A SwaggerDoc description is the field's whole doc comment.
+        assert!(NAME_DESCRIPTION.ends_with("working-with-objects/names#names"));
     }
 
     #[test]

@@ -403,6 +403,16 @@ async fn kubectl_manages_endpoints_over_tls() {
     let file = file.to_string_lossy().into_owned();
     let applied = k.ok(&["apply", "-f", &file]).await;
     assert!(applied.contains("endpoints/ep-all created"), "{applied}");
+    // The server's namespace table: Name, Status (the phase) and Age.
+    let listed = k.ok(&["get", "namespace", "kubectl-all"]).await;
+    let header: Vec<&str> = listed
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, ["NAME", "STATUS", "AGE"], "{listed}");
+    assert!(listed.contains("Active"), "{listed}");
     let deleted = k.ok(&["delete", "-f", &file]).await;
     assert!(
         deleted.contains("namespace \"kubectl-all\" deleted")
