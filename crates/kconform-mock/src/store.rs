@@ -724,15 +724,6 @@ impl Store {
         (inner.namespaces.values().cloned().collect(), inner.rv)
     }
 
-    /// Delete namespace `name` and every Endpoints object in it at once (the mock has no namespace
-    /// controller, so deletion finishes immediately). Returns the namespace object as it was.
-    pub fn delete_namespace(&self, name: &str) -> Option<Arc<Value>> {
-        let mut inner = self.lock();
-        let namespace = inner.namespaces.remove(name)?;
-        self.delete_objects_in(inner, name);
-        Some(namespace)
-    }
-
     /// Starts the termination of namespace `name` (the first DELETE): `deletionTimestamp` set to
     /// `now`, phase Terminating, at a new revision. The namespace as stored and whether this call
     /// started it (a namespace already terminating is given back unchanged); None when it does not
@@ -1197,7 +1188,21 @@ mod tests {
         put(&store, "ns", "a", "1");
         put(&store, "ns2", "a", "1");
         let mut sub = store.subscribe(None, WatchStart::Now).unwrap();
-        store.delete_namespace("ns").unwrap();
+        let (terminating, started) = store
+            .terminate_namespace("ns", "2026-12-06T00:00:00Z")
+            .unwrap();
+        assert!(started);
+        assert_eq!(terminating["status"]["phase"], "Terminating");
+        assert!(
+            !store.terminate_namespace("ns", "later").unwrap().1,
+            "already terminating"
+        );
+        assert!(
+            store.get("ns", "a").is_some(),
+            "objects stay until finalized"
+        );
+        assert!(sub.receiver.try_recv().is_err());
+        assert!(store.finalize_namespace("ns"));
         assert_eq!(sub.receiver.try_recv().unwrap().kind, EventType::Deleted);
         assert!(store.get("ns", "a").is_none());
         assert!(store.get("ns2", "a").is_some());
