@@ -281,17 +281,54 @@ pub fn comparable_read_back(read: &Value, sent: &Value) -> Value {
 /// (`endpoints[0].hints.forNodes`), if present.
 pub fn field_at<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
     let mut current = object;
-    for part in path.split('.') {
-        let (key, index) = match part.split_once('[') {
-            Some((key, rest)) => (key, Some(rest.trim_end_matches(']').parse::<usize>().ok()?)),
-            None => (part, None),
-        };
+    for (key, index) in path_parts(path)? {
         current = current.get(key)?;
         if let Some(i) = index {
             current = current.get(i)?;
         }
     }
     Some(current)
+}
+
+/// Removes the field at a path as [`field_at`] reads it, if present (what a server drops).
+pub fn remove_field_at(object: &mut Value, path: &str) {
+    let Some(mut parts) = path_parts(path) else {
+        return;
+    };
+    let Some((last, None)) = parts.pop() else {
+        return;
+    };
+    let mut current = object;
+    for (key, index) in parts {
+        let Some(next) = current.get_mut(key) else {
+            return;
+        };
+        current = match index {
+            Some(i) => match next.get_mut(i) {
+                Some(item) => item,
+                None => return,
+            },
+            None => next,
+        };
+    }
+    if let Some(map) = current.as_object_mut() {
+        map.remove(last);
+    }
+}
+
+/// The steps of a field path: each key with the list index that follows it; None when an index
+/// is not a number.
+fn path_parts(path: &str) -> Option<Vec<(&str, Option<usize>)>> {
+    path.split('.')
+        .map(|part| match part.split_once('[') {
+            Some((key, rest)) => rest
+                .trim_end_matches(']')
+                .parse::<usize>()
+                .ok()
+                .map(|i| (key, Some(i))),
+            None => Some((part, None)),
+        })
+        .collect()
 }
 
 /// An outcome together with the versions it holds for.
@@ -455,6 +492,14 @@ mod tests {
         assert_eq!(
             dropped.kept_dropped_field(&object),
             Some("endpoints[0].hints")
+        );
+        let mut held =
+            serde_json::json!({"endpoints": [{"hints": {"forNodes": [], "forZones": []}}]});
+        remove_field_at(&mut held, "endpoints[0].hints.forNodes");
+        remove_field_at(&mut held, "endpoints[3].hints");
+        assert_eq!(
+            held,
+            serde_json::json!({"endpoints": [{"hints": {"forZones": []}}]})
         );
     }
 

@@ -4,7 +4,9 @@
 //! with the declared warnings and reads back as sent after defaulting and dropping.
 
 use kconform_fixtures::corpus::{Api, CorpusOptions, FixtureKind, IndexEntry, generate_api};
-use kconform_fixtures::expect::{Outcome as Expected, comparable_read_back, outcome_at};
+use kconform_fixtures::expect::{
+    Outcome as Expected, comparable_read_back, outcome_at, remove_field_at,
+};
 use kconform_harness::check;
 use kconform_harness::client::{Request, Response};
 use kconform_harness::kit::*;
@@ -194,41 +196,11 @@ fn stored_form(sent: &Value, want: &Expected) -> Value {
     defaults::default_endpoint_slice(&mut object);
     defaults::drop_fields(&mut object);
     for path in &want.dropped {
-        remove_at(&mut object, path);
+        remove_field_at(&mut object, path);
     }
     defaults::go_round_trip(&mut object);
     defaults::storage_form(&mut object);
     object
-}
-
-/// Removes the field at a path such as `endpoints[0].hints.forNodes`, if present.
-fn remove_at(object: &mut Value, path: &str) {
-    let Some((parent, last)) = path.rsplit_once('.') else {
-        if let Some(map) = object.as_object_mut() {
-            map.remove(path);
-        }
-        return;
-    };
-    let mut current = object;
-    for part in parent.split('.') {
-        let (key, index) = match part.split_once('[') {
-            Some((key, rest)) => (key, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (part, None),
-        };
-        let Some(next) = current.get_mut(key) else {
-            return;
-        };
-        current = match index {
-            Some(i) => match next.get_mut(i) {
-                Some(item) => item,
-                None => return,
-            },
-            None => next,
-        };
-    }
-    if let Some(map) = current.as_object_mut() {
-        map.remove(last);
-    }
 }
 
 pub(crate) const CHECKS: &[Check] = &[ES_VALID_100, ES_VALID_101];
